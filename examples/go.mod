@@ -1,0 +1,3 @@
+module github.com/msakit/msakit/examples
+
+go 1.26
