@@ -1,0 +1,70 @@
+package header
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Errors returned by [Read] and by the field constructors. Each is a sentinel
+// to be matched with [errors.Is]; Read wraps every syntax problem in a
+// [*SyntaxError] that names the line. submission maps ErrTooBig to
+// 552 5.3.4 (RFC 1870) and every other error to 554 5.6.0 (RFC 3463,
+// Section 3.7).
+var (
+	// ErrTooBig: the header block is larger than ReadOptions.MaxSize or has
+	// more fields than ReadOptions.MaxFields.
+	ErrTooBig = errors.New("header: header block too big")
+	// ErrBareLF: a LF not preceded by CR (RFC 5322, Section 2.2; RFC 5321,
+	// Section 2.3.8).
+	ErrBareLF = errors.New("header: bare LF in header")
+	// ErrBareCR: a CR not followed by LF (RFC 5322, Section 2.2; RFC 5321,
+	// Section 2.3.8).
+	ErrBareCR = errors.New("header: bare CR in header")
+	// ErrLineTooLong: a line longer than ReadOptions.MaxLineLen octets, CRLF
+	// excluded (RFC 5322, Section 2.1.1: 998).
+	ErrLineTooLong = errors.New("header: line longer than 998 octets")
+	// ErrSyntax: anything else that does not follow the grammar of RFC 5322,
+	// Sections 2.2 and 3.6 (or of the value parsers of this package).
+	ErrSyntax = errors.New("header: syntax error")
+	// ErrNUL: a NUL octet in the header. RFC 5322, Section 4.1 keeps NUL
+	// only as obsolete syntax that must not be generated, and RFC 5321,
+	// Section 4.5.2 makes it unsafe to relay; an MSA refuses it.
+	ErrNUL = errors.New("header: NUL octet in header")
+	// ErrNotASCII: a new field holds octets above 127 while the caller did
+	// not allow UTF-8 (RFC 6532, Section 3; only with SMTPUTF8, RFC 6531).
+	ErrNotASCII = errors.New("header: non-ASCII octets need SMTPUTF8")
+	// ErrNotFound: an edit named a field that the header does not have.
+	ErrNotFound = errors.New("header: no such field")
+)
+
+// SyntaxError reports where in the header block (or in a field value) a
+// problem was found. It wraps exactly one of the sentinel errors of this
+// package (ErrSyntax, ErrBareLF, ErrBareCR, ErrNUL, ErrLineTooLong,
+// ErrTooBig, ErrNotASCII), so errors.Is works on it.
+type SyntaxError struct {
+	// Line is the 1-based line number inside the header block; 0 when the
+	// error is about a single value rather than the block.
+	Line int
+	// Offset is the 0-based byte offset of the problem, inside the block
+	// when Line is set, inside the value otherwise.
+	Offset int
+	// Kind is the sentinel wrapped.
+	Kind error
+	// Msg says what is wrong, in lower case.
+	Msg string
+}
+
+// Error returns "header: <msg> (line n)" or "header: <msg> at offset n".
+func (e *SyntaxError) Error() string {
+	if e.Line > 0 {
+		return "header: " + e.Msg + " (line " + strconv.Itoa(e.Line) + ")"
+	}
+	return "header: " + e.Msg + " at offset " + strconv.Itoa(e.Offset)
+}
+
+// Unwrap returns Kind.
+func (e *SyntaxError) Unwrap() error { return e.Kind }
+
+func errAt(kind error, off int, msg string) *SyntaxError {
+	return &SyntaxError{Offset: off, Kind: kind, Msg: msg}
+}

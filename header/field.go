@@ -1,0 +1,117 @@
+package header
+
+import (
+	"strings"
+)
+
+// Field is one header field: either exactly as [Read] found it, or a new
+// one built by [NewField]. A Field is an immutable value; the bytes Raw
+// returns must not be modified. The zero Field is not a valid field and is
+// refused by every edit.
+type Field struct {
+	raw     []byte // the whole field, folding and final line ending included
+	nameLen int    // len of the field name (RFC 5322 field-name)
+	colon   int    // index of the ':' (> nameLen when obsolete WSP precedes it)
+}
+
+// Name returns the field name as written, letter case preserved
+// (RFC 5322, Section 2.2). Compare names with [strings.EqualFold].
+func (f Field) Name() string { return string(f.raw[:f.nameLen]) }
+
+// Value returns the field body unfolded (RFC 5322, Section 2.2.3: every
+// CRLF that is followed by WSP removed) with leading and trailing white
+// space trimmed. It neither decodes RFC 2047 encoded-words nor removes
+// comments: that is the job of the value parsers ([ParseAddressList],
+// [ParseDate], [ParseMessageID]).
+func (f Field) Value() string {
+	if f.raw == nil {
+		return ""
+	}
+	return unfold(f.raw[f.colon+1:])
+}
+
+// Raw returns the exact bytes of the field: name, colon, body, folding and
+// the final CRLF (absent only for a last field that ended the input without
+// a line ending). The slice shares memory with the Header and must not be
+// modified.
+func (f Field) Raw() []byte { return f.raw }
+
+// ObsoleteName reports whether white space stands between the field name
+// and the colon, the obsolete form of RFC 5322, Section 4.5 (obs-optional
+// and friends) that must be accepted but not generated.
+func (f Field) ObsoleteName() bool { return f.colon != f.nameLen }
+
+// IsZero reports whether f is the zero Field.
+func (f Field) IsZero() bool { return f.raw == nil }
+
+// is reports whether the field name equals name, ASCII case-insensitively,
+// without allocating.
+func (f Field) is(name string) bool {
+	if f.nameLen != len(name) {
+		return false
+	}
+	for i := range len(name) {
+		a, b := f.raw[i], name[i]
+		if a == b {
+			continue
+		}
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// unfold removes the line ending, every CRLF of a fold, and the white space
+// around the value.
+func unfold(b []byte) string {
+	// Trim the final line ending and surrounding WSP first.
+	end := len(b)
+	for end > 0 && (b[end-1] == '\n' || b[end-1] == '\r' || b[end-1] == ' ' || b[end-1] == '\t') {
+		end--
+	}
+	start := 0
+	for start < end && (b[start] == ' ' || b[start] == '\t' || b[start] == '\r' || b[start] == '\n') {
+		start++
+	}
+	b = b[start:end]
+	n := 0
+	for _, c := range b {
+		if c == '\r' || c == '\n' {
+			n++
+		}
+	}
+	if n == 0 {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b) - n)
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}
+
+// IsFieldName reports whether s is a valid field name: one or more printable
+// US-ASCII characters other than colon (RFC 5322, Section 3.6.8, ftext).
+func IsFieldName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		if !isFtext(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isFtext(c byte) bool { return c >= 33 && c <= 126 && c != ':' }

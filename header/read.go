@@ -1,0 +1,181 @@
+package header
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Default bounds of [Read] (RFC 5322, Section 2.1.1 for the line length).
+const (
+	// DefaultMaxSize is the default bound on the header block, separator
+	// line included: 1 MiB, as go-message's ReadOptions.
+	DefaultMaxSize = 1 << 20
+	// DefaultMaxFields is the default bound on the number of fields.
+	DefaultMaxFields = 1000
+	// DefaultMaxLineLen is the line length limit of RFC 5322,
+	// Section 2.1.1: 998 octets, excluding the CRLF.
+	DefaultMaxLineLen = 998
+)
+
+// ReadOptions bounds [Read]. A zero field means its default
+// (DefaultMaxSize, DefaultMaxFields, DefaultMaxLineLen); a negative field
+// means no bound, which only a caller that bounds its input otherwise
+// should choose. The zero value is the RFC 5322 profile.
+type ReadOptions struct {
+	// MaxSize bounds the header block in octets, separator line included.
+	MaxSize int
+	// MaxFields bounds the number of fields.
+	MaxFields int
+	// MaxLineLen bounds each line in octets, CRLF excluded (RFC 5322,
+	// Section 2.1.1).
+	MaxLineLen int
+}
+
+func bound(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return int(^uint(0)>>1) / 4 // no bound, yet room for arithmetic
+	}
+	return v
+}
+
+// Read reads the header block of a message (RFC 5322, Section 2.1) from br,
+// up to and including the empty line that separates it from the body, and
+// leaves the body unread in br. The input must use CRLF line endings, as
+// SMTP DATA delivers them after dot-unstuffing (RFC 5321, Section 4.1.4).
+//
+// Read checks the raw bytes before anything else looks at them, line by
+// line, and fails with a [*SyntaxError] wrapping:
+//   - [ErrBareLF] or [ErrBareCR] for a LF without CR or a CR without LF
+//     (RFC 5321, Section 2.3.8);
+//   - [ErrNUL] for a NUL octet;
+//   - [ErrLineTooLong] for a line over opts.MaxLineLen octets (998 by default);
+//   - [ErrTooBig] when the block exceeds opts.MaxSize or opts.MaxFields;
+//   - [ErrSyntax] for a line that is neither a field (field-name, optional
+//     obsolete white space, colon; RFC 5322, Sections 2.2, 3.6.8 and 4.5)
+//     nor a continuation line (starting with SP or HTAB) of a field, such as
+//     a body that starts without the empty separator line.
+//
+// Octets above 127 are kept as they are; whether they are acceptable
+// (RFC 6532 with SMTPUTF8) is for the caller to decide, see [Field.IsASCII]
+// and [Header.IsASCII]. An I/O error from br is returned wrapped.
+//
+// When the input ends before an empty line, the message has no body: the
+// last field may even lack its line ending. Read then succeeds, the header
+// reports HasSeparator() == false, and [Header.WriteTo] writes no separator,
+// so that the output still equals the input.
+//
+// Read runs in time linear in the header size and allocates O(header) memory.
+func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
+	maxSize := bound(opts.MaxSize, DefaultMaxSize)
+	maxFields := bound(opts.MaxFields, DefaultMaxFields)
+	maxLine := bound(opts.MaxLineLen, DefaultMaxLineLen)
+
+	block := make([]byte, 0, 4096)
+	spans := make([]span, 0, 32)
+	lineNo := 0
+	sep := false
+	for {
+		lineNo++
+		lineStart := len(block)
+		eof := false
+		for {
+			frag, err := br.ReadSlice('\n')
+			if len(frag) > maxSize-len(block) {
+				return nil, &SyntaxError{Line: lineNo, Offset: len(block), Kind: ErrTooBig,
+					Msg: "header block longer than " + strconv.Itoa(maxSize) + " octets"}
+			}
+			block = append(block, frag...)
+			if n := len(block) - lineStart; n > maxLine+2 || (n == maxLine+2 && block[len(block)-1] != '\n') {
+				return nil, &SyntaxError{Line: lineNo, Offset: lineStart, Kind: ErrLineTooLong,
+					Msg: "line longer than " + strconv.Itoa(maxLine) + " octets"}
+			}
+			if err == nil {
+				break
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err == io.EOF { //nolint:errorlint // bufio returns io.EOF unwrapped
+				eof = true
+				break
+			}
+			return nil, fmt.Errorf("header: read: %w", err)
+		}
+		line := block[lineStart:]
+		if len(line) == 0 { // end of input at the start of a line
+			break
+		}
+		content := line
+		if line[len(line)-1] == '\n' {
+			if len(line) < 2 || line[len(line)-2] != '\r' {
+				return nil, &SyntaxError{Line: lineNo, Offset: len(block) - 1, Kind: ErrBareLF,
+					Msg: "bare LF (line ending without CR)"}
+			}
+			content = line[:len(line)-2]
+		}
+		if i := bytes.IndexByte(content, '\r'); i >= 0 {
+			return nil, &SyntaxError{Line: lineNo, Offset: lineStart + i, Kind: ErrBareCR,
+				Msg: "bare CR (CR not followed by LF)"}
+		}
+		if i := bytes.IndexByte(content, 0); i >= 0 {
+			return nil, &SyntaxError{Line: lineNo, Offset: lineStart + i, Kind: ErrNUL,
+				Msg: "NUL octet"}
+		}
+		if len(content) > maxLine {
+			return nil, &SyntaxError{Line: lineNo, Offset: lineStart, Kind: ErrLineTooLong,
+				Msg: "line longer than " + strconv.Itoa(maxLine) + " octets"}
+		}
+		switch {
+		case len(content) == 0: // the empty line: end of the header block
+			sep = true
+		case content[0] == ' ' || content[0] == '\t': // RFC 5322 §2.2.3 folding
+			if len(spans) == 0 {
+				return nil, &SyntaxError{Line: lineNo, Offset: lineStart, Kind: ErrSyntax,
+					Msg: "continuation line before the first field"}
+			}
+		default:
+			n := 0
+			for n < len(content) && isFtext(content[n]) {
+				n++
+			}
+			c := n
+			for c < len(content) && (content[c] == ' ' || content[c] == '\t') {
+				c++ // obsolete WSP before the colon, RFC 5322 §4.5
+			}
+			if n == 0 || c >= len(content) || content[c] != ':' {
+				return nil, &SyntaxError{Line: lineNo, Offset: lineStart + c, Kind: ErrSyntax,
+					Msg: "line is not a header field (field name and colon expected)"}
+			}
+			if len(spans) >= maxFields {
+				return nil, &SyntaxError{Line: lineNo, Offset: lineStart, Kind: ErrTooBig,
+					Msg: "more than " + strconv.Itoa(maxFields) + " header fields"}
+			}
+			spans = append(spans, span{start: lineStart, nameLen: n, colon: c})
+		}
+		if sep || eof {
+			break
+		}
+	}
+
+	h := &Header{fields: make([]Field, len(spans)), block: block}
+	end := len(block)
+	if sep {
+		end -= 2
+		h.sep = block[end:]
+	}
+	for i := len(spans) - 1; i >= 0; i-- {
+		s := spans[i]
+		h.fields[i] = Field{raw: block[s.start:end:end], nameLen: s.nameLen, colon: s.colon}
+		end = s.start
+	}
+	return h, nil
+}
+
+type span struct{ start, nameLen, colon int }
