@@ -1,0 +1,363 @@
+package gosmtp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// sendWith sends testMessage through a go-smtp client and returns the
+// error of the first step that failed.
+func sendWith(c *smtp.Client, from string, to []string, msg string) error {
+	if err := c.Mail(from, nil); err != nil {
+		return err
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte(msg)); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func TestGoSMTPClient_Accepted(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, false)
+	c := ts.client(t, true)
+	if err := sendWith(c, testFrom, []string{"bob@example.net"}, testMessage); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	got := ts.dlv.all()
+	if len(got) != 1 {
+		t.Fatalf("delivered %d messages, want 1", len(got))
+	}
+	m := got[0]
+	body := testMessage[strings.Index(testMessage, "\r\n\r\n"):]
+	if !bytes.HasSuffix(m.data, []byte(body)) {
+		t.Errorf("queued message does not end with the body as sent:\n%s", m.data)
+	}
+	for _, line := range strings.SplitAfter(strings.TrimSuffix(testMessage[:strings.Index(testMessage, "\r\n\r\n")+2], "\r\n"), "\r\n") {
+		if !bytes.Contains(m.data, []byte(line)) {
+			t.Errorf("queued message lost header line %q", line)
+		}
+	}
+	if !bytes.HasPrefix(m.data, []byte("Received:")) {
+		t.Errorf("queued message does not start with a Received field:\n%s", m.data)
+	}
+	if id := m.msg.Conn.Identity; id.User() != testUser || id.Mechanism != "PLAIN" {
+		t.Errorf("identity = %+v, want %s by PLAIN", id, testUser)
+	}
+	if m.msg.Conn.TLS == nil {
+		t.Error("Conn.TLS = nil after STARTTLS")
+	}
+	if !m.msg.Conn.RemoteAddr.Addr().IsLoopback() {
+		t.Errorf("RemoteAddr = %v, want loopback", m.msg.Conn.RemoteAddr)
+	}
+	tx := m.msg.Transaction
+	if tx == nil || tx.From.String() != "<"+testFrom+">" || len(tx.Recipients) != 1 || tx.Recipients[0].Path.String() != "<bob@example.net>" {
+		t.Errorf("transaction = %+v", tx)
+	}
+}
+
+func TestGoSMTPClient_Refused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		login        bool
+		from         string
+		to           []string
+		msg          string
+		code         int
+		enhanced     string
+		wantNoAccept bool
+	}{
+		{name: "no AUTH", login: false, from: testFrom, to: []string{"bob@example.net"}, msg: testMessage, code: 530, enhanced: "5.7.0"},
+		{name: "foreign sender", login: true, from: "mallory@example.com", to: []string{"bob@example.net"}, msg: testMessage, code: 550, enhanced: "5.7.1"},
+		{name: "unqualified recipient", login: true, from: testFrom, to: []string{"bob@squeaky.sales"}, msg: testMessage, code: 554, enhanced: "5.1.2"},
+		{name: "header From not the user", login: true, from: testFrom, to: []string{"bob@example.net"},
+			msg: strings.Replace(testMessage, "From: Alice <alice@example.org>", "From: Mallory <mallory@example.com>", 1), code: 550, enhanced: "5.7.1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, false)
+			c := ts.client(t, tc.login)
+			err := sendWith(c, tc.from, tc.to, tc.msg)
+			if err == nil {
+				t.Fatalf("send accepted, want %d %s", tc.code, tc.enhanced)
+			}
+			code, enh := smtpCode(t, err)
+			if code != tc.code || enh != tc.enhanced {
+				t.Errorf("reply %d %s, want %d %s (%v)", code, enh, tc.code, tc.enhanced, err)
+			}
+			if n := len(ts.dlv.all()); n != 0 {
+				t.Errorf("%d messages delivered, want none", n)
+			}
+		})
+	}
+}
+
+func TestAuth(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, false)
+
+	// Before TLS: no cleartext mechanism offered; refused if tried.
+	c, err := smtp.Dial(ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.example.net"); err != nil {
+		t.Fatal(err)
+	}
+	if c.SupportsAuth("PLAIN") || c.SupportsAuth("LOGIN") {
+		t.Error("PLAIN or LOGIN offered without TLS")
+	}
+	if err := c.Auth(plainClient(testUser, testPassword)); err == nil {
+		t.Error("AUTH PLAIN without TLS accepted")
+	} else if code, enh := smtpCode(t, err); code != 538 || enh != "5.7.11" {
+		t.Errorf("AUTH PLAIN without TLS: %d %s, want 538 5.7.11", code, enh)
+	}
+
+	// Under TLS: offered; a wrong password is 535 5.7.8.
+	c2 := ts.client(t, false)
+	if !c2.SupportsAuth("PLAIN") {
+		t.Error("PLAIN not offered under TLS")
+	}
+	if err := c2.Auth(plainClient(testUser, "wrong")); err == nil {
+		t.Error("wrong password accepted")
+	} else if code, enh := smtpCode(t, err); code != 535 || enh != "5.7.8" {
+		t.Errorf("wrong password: %d %s, want 535 5.7.8", code, enh)
+	}
+	if err := c2.Auth(plainClient(testUser, testPassword)); err != nil {
+		t.Errorf("AUTH after a failed attempt: %v", err)
+	}
+}
+
+func TestRaw_QuotedLocalPart(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, true)
+	rc := ts.raw(t)
+	rc.login()
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	rc.must(`RCPT TO:<"carol smith"@example.net>`, 250)
+	rc.must(`RCPT TO:<"odd@local"@example.net>`, 250)
+	rc.must("DATA", 354)
+	rc.write(dotStuff(testMessage))
+	rc.expect(250)
+	got := ts.dlv.all()
+	if len(got) != 1 {
+		t.Fatalf("delivered %d, want 1", len(got))
+	}
+	rcpts := got[0].msg.Transaction.Recipients
+	if len(rcpts) != 2 {
+		t.Fatalf("recipients %+v, want 2", rcpts)
+	}
+	for i, want := range []string{"carol smith", "odd@local"} {
+		if lp := rcpts[i].Path.Mailbox.LocalPart; lp != want {
+			t.Errorf("recipient %d local part %q, want %q", i, lp, want)
+		}
+		if d := rcpts[i].Path.Mailbox.Domain.ASCII(); d != "example.net" {
+			t.Errorf("recipient %d domain %q, want example.net", i, d)
+		}
+	}
+}
+
+func TestRaw_Postmaster(t *testing.T) {
+	t.Parallel()
+	// go-smtp refuses the unqualified form before the session (package
+	// doc, Divergences); the qualified form reaches msakit.
+	ts := newTestServer(t, true)
+	rc := ts.raw(t)
+	rc.login()
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	if r := rc.cmd("RCPT TO:<Postmaster>"); r.code != 501 {
+		t.Errorf("RCPT TO:<Postmaster> = %v; go-smtp changed, revisit the Divergences", r)
+	}
+	rc.must("RCPT TO:<postmaster@example.org>", 250)
+}
+
+func TestRaw_DataRefused(t *testing.T) {
+	t.Parallel()
+	header := testMessage[:strings.Index(testMessage, "\r\n\r\n")+4]
+	tests := []struct {
+		name  string
+		data  []byte // as written after 354, end of data included
+		code  int
+		class byte // first digit of the enhanced code
+	}{
+		{name: "bare LF in body", data: []byte(header + "one\ntwo\r\n.\r\n"), code: 554, class: '5'},
+		{name: "bare CR in body", data: []byte(header + "one\rtwo\r\n.\r\n"), code: 554, class: '5'},
+		{name: "smuggling LF.LF", data: []byte(header + "one\r\n\n.\nMAIL FROM:<x@example.com>\r\n.\r\n"), code: 554, class: '5'},
+		{name: "bare LF in header", data: []byte("From: Alice <alice@example.org>\nTo: bob@example.net\r\n\r\nhi\r\n.\r\n"), code: 554, class: '5'},
+		{name: "line over 1000 octets", data: []byte(header + strings.Repeat("x", 1200) + "\r\n.\r\n"), code: 0, class: '5'},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, true)
+			rc := ts.raw(t)
+			rc.login()
+			rc.must("MAIL FROM:<"+testFrom+">", 250)
+			rc.must("RCPT TO:<bob@example.net>", 250)
+			rc.must("DATA", 354)
+			rc.write(tc.data)
+			r := rc.read()
+			if r.code/100 != 5 || (tc.code != 0 && r.code != tc.code) || r.enhanced == "" || r.enhanced[0] != tc.class {
+				t.Errorf("reply %v (enhanced %q), want %d %c.x.x", r, r.enhanced, tc.code, tc.class)
+			}
+			if n := len(ts.dlv.all()); n != 0 {
+				t.Errorf("%d messages delivered, want none", n)
+			}
+			// The connection is usable afterwards, and the transaction was reset.
+			rc.must("RCPT TO:<bob@example.net>", 502)
+			rc.must("NOOP", 250)
+		})
+	}
+}
+
+func TestRaw_BDAT(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, true)
+	rc := ts.raw(t)
+	rc.login()
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	rc.must("RCPT TO:<bob@example.net>", 250)
+	msg := []byte(testMessage)
+	first, rest := msg[:40], msg[40:]
+	rc.write([]byte(fmt.Sprintf("BDAT %d\r\n", len(first))))
+	rc.write(first)
+	rc.expect(250)
+	rc.write([]byte(fmt.Sprintf("BDAT %d LAST\r\n", len(rest))))
+	rc.write(rest)
+	rc.expect(250)
+	got := ts.dlv.all()
+	if len(got) != 1 {
+		t.Fatalf("delivered %d, want 1", len(got))
+	}
+	// BDAT carries the message without dot-stuffing (RFC 3030, Section 2).
+	body := testMessage[strings.Index(testMessage, "\r\n\r\n"):]
+	if !bytes.HasSuffix(got[0].data, []byte(body)) {
+		t.Errorf("BDAT message does not end with the body as sent:\n%s", got[0].data)
+	}
+
+	// The same rules hold for BDAT: bare LF is refused (RFC 6409, Section 7).
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	rc.must("RCPT TO:<bob@example.net>", 250)
+	bad := []byte(testMessage[:strings.Index(testMessage, "\r\n\r\n")+4] + "one\ntwo\r\n")
+	rc.write([]byte(fmt.Sprintf("BDAT %d LAST\r\n", len(bad))))
+	rc.write(bad)
+	if r := rc.read(); r.code/100 != 5 {
+		t.Errorf("BDAT with bare LF: %v, want 5xx", r)
+	}
+	if n := len(ts.dlv.all()); n != 1 {
+		t.Errorf("%d messages delivered, want still 1", n)
+	}
+	rc.must("NOOP", 250)
+}
+
+func TestRaw_EHLOAgain(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, true)
+	rc := ts.raw(t)
+	rc.login()
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	rc.must("RCPT TO:<bob@example.net>", 250)
+	// RFC 5321, Section 4.1.4: EHLO again resets the transaction;
+	// authentication survives.
+	rc.must("EHLO second.example.net", 250)
+	rc.must("DATA", 502)
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	rc.must("RCPT TO:<bob@example.net>", 250)
+	rc.must("DATA", 354)
+	rc.write(dotStuff(testMessage))
+	rc.expect(250)
+	got := ts.dlv.all()
+	if len(got) != 1 {
+		t.Fatalf("delivered %d, want 1", len(got))
+	}
+	if h := got[0].msg.Conn.Helo; h != "second.example.net" {
+		t.Errorf("Conn.Helo = %q, want second.example.net", h)
+	}
+	if !bytes.Contains(got[0].data, []byte("second.example.net")) {
+		t.Errorf("Received does not name the second EHLO:\n%s", got[0].data)
+	}
+}
+
+func TestDelivererErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		dlv  *memDeliverer
+	}{
+		{name: "internal error", dlv: &memDeliverer{err: errors.New("disk full at /var/secret")}},
+		{name: "returned without reading", dlv: &memDeliverer{skip: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, true)
+			ts.be.deliver = tc.dlv
+			rc := ts.raw(t)
+			rc.login()
+			rc.must("MAIL FROM:<"+testFrom+">", 250)
+			rc.must("RCPT TO:<bob@example.net>", 250)
+			rc.must("DATA", 354)
+			rc.write(dotStuff(testMessage))
+			r := rc.read()
+			if r.code != 451 || r.enhanced != "4.3.0" {
+				t.Errorf("reply %v, want 451 4.3.0", r)
+			}
+			if strings.Contains(r.String(), "secret") {
+				t.Errorf("internal error text reached the client: %v", r)
+			}
+		})
+	}
+}
+
+func TestDrain(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, true)
+	idle := ts.raw(t)
+	idle.login()
+	busy := ts.raw(t)
+	busy.login()
+	busy.must("MAIL FROM:<"+testFrom+">", 250)
+	busy.must("RCPT TO:<bob@example.net>", 250)
+
+	ts.be.Drain()
+
+	// The idle connection is closed.
+	_ = idle.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := idle.text.ReadLine(); err == nil {
+		t.Errorf("idle connection still open after Drain, read %q", line)
+	}
+	// The transaction in flight finishes, then its connection is closed.
+	busy.must("DATA", 354)
+	busy.write(dotStuff(testMessage))
+	busy.expect(250)
+	_ = busy.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := busy.text.ReadLine(); err == nil {
+		t.Errorf("connection still open after its transaction, read %q", line)
+	}
+	if n := len(ts.dlv.all()); n != 1 {
+		t.Errorf("delivered %d, want 1", n)
+	}
+	// New sessions are refused.
+	late := ts.raw(t)
+	if r := late.cmd("EHLO late.example.net"); r.code != 421 {
+		t.Errorf("EHLO while draining: %v, want 421", r)
+	}
+}

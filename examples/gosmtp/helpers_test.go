@@ -1,0 +1,396 @@
+package gosmtp
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/submission"
+)
+
+const (
+	testUser     = "alice"
+	testPassword = "correct horse battery staple"
+	testFrom     = "alice@example.org"
+	testHost     = "msa.example.org"
+)
+
+// testMessage is a conforming message as a mail client sends it.
+const testMessage = "From: Alice <alice@example.org>\r\n" +
+	"To: Bob <bob@example.net>\r\n" +
+	"Subject: hello\r\n" +
+	"Date: Mon, 23 Nov 2026 19:00:00 +0000\r\n" +
+	"Message-ID: <m1@example.org>\r\n" +
+	"\r\n" +
+	"Hello Bob.\r\n" +
+	".. a dot-stuffed line\r\n"
+
+func mustDomain(t testing.TB, s string) envelope.Domain {
+	t.Helper()
+	d, err := envelope.ParseDomain(s)
+	if err != nil {
+		t.Fatalf("ParseDomain(%q): %v", s, err)
+	}
+	return d
+}
+
+func mustMailbox(t testing.TB, s string) envelope.Mailbox {
+	t.Helper()
+	m, err := envelope.ParseMailbox(s)
+	if err != nil {
+		t.Fatalf("ParseMailbox(%q): %v", s, err)
+	}
+	return m
+}
+
+// newTestAgent returns msakit's default profile with one user.
+func newTestAgent(t testing.TB) *submission.Agent {
+	t.Helper()
+	users := auth.NewUsers()
+	if err := users.Add(testUser, testPassword, mustMailbox(t, testFrom)); err != nil {
+		t.Fatalf("Users.Add: %v", err)
+	}
+	a, err := submission.New(submission.Config{
+		Hostname:      mustDomain(t, testHost),
+		Authenticator: users,
+		Now:           func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatalf("submission.New: %v", err)
+	}
+	return a
+}
+
+// delivered is one message a memDeliverer stored.
+type delivered struct {
+	msg  Message
+	data []byte
+}
+
+// memDeliverer keeps every message it read to the end, as a queue would.
+type memDeliverer struct {
+	mu   sync.Mutex
+	msgs []delivered
+	err  error // returned instead of storing, when set
+	skip bool  // return nil without reading the body
+}
+
+var _ Deliverer = (*memDeliverer)(nil)
+
+func (d *memDeliverer) Deliver(ctx context.Context, m *Message) error {
+	if d.skip {
+		return nil
+	}
+	data, err := io.ReadAll(m.Body)
+	if err != nil {
+		return err
+	}
+	if d.err != nil {
+		return d.err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.msgs = append(d.msgs, delivered{msg: *m, data: data})
+	return nil
+}
+
+func (d *memDeliverer) all() []delivered {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]delivered(nil), d.msgs...)
+}
+
+// testCert returns a self-signed certificate for testHost and 127.0.0.1.
+func testCert(t testing.TB) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: testHost},
+		DNSNames:     []string{testHost},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// testServer is a go-smtp server with the adapter, on loopback or on pipes.
+type testServer struct {
+	srv  *smtp.Server
+	be   *Backend
+	dlv  *memDeliverer
+	addr string        // loopback address, "" for a pipe server
+	pipe *pipeListener // nil for a loopback server
+}
+
+func newTestServer(t testing.TB, pipe bool) *testServer {
+	t.Helper()
+	ts := &testServer{dlv: &memDeliverer{}}
+	ts.be = NewBackend(newTestAgent(t), ts.dlv, nil)
+	ts.srv = smtp.NewServer(ts.be)
+	ts.be.Configure(ts.srv)
+	ts.srv.Domain = testHost
+	ts.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{testCert(t)}}
+	var l net.Listener
+	if pipe {
+		ts.pipe = newPipeListener()
+		l = ts.pipe
+	} else {
+		var err error
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.addr = l.Addr().String()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ts.srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		_ = ts.srv.Close()
+		<-done
+	})
+	return ts
+}
+
+// client returns a go-smtp client that said EHLO localhost, started TLS and, when
+// login is set, authenticated with PLAIN.
+func (ts *testServer) client(t testing.TB, login bool) *smtp.Client {
+	t.Helper()
+	c, err := smtp.DialStartTLS(ts.addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("DialStartTLS: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if login {
+		if err := c.Auth(plainClient(testUser, testPassword)); err != nil {
+			t.Fatalf("Auth: %v", err)
+		}
+	}
+	return c
+}
+
+// pipeListener hands out the server ends of net.Pipe connections.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
+
+func (l *pipeListener) dial(t testing.TB) net.Conn {
+	t.Helper()
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+	case <-time.After(5 * time.Second):
+		t.Fatal("pipe server did not accept")
+	}
+	return client
+}
+
+// rawClient speaks SMTP line by line, for what go-smtp's client cannot send.
+type rawClient struct {
+	t    testing.TB
+	conn net.Conn
+	text *textproto.Conn
+}
+
+func (ts *testServer) raw(t testing.TB) *rawClient {
+	t.Helper()
+	c := ts.pipe.dial(t)
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	rc := &rawClient{t: t, conn: c, text: textproto.NewConn(c)}
+	t.Cleanup(func() { _ = c.Close() })
+	rc.expect(220)
+	return rc
+}
+
+// reply is one (possibly multi-line) server reply.
+type reply struct {
+	code     int
+	enhanced string // "5.7.0", "" when the reply has none
+	lines    []string
+}
+
+func (r reply) String() string { return strconv.Itoa(r.code) + " " + strings.Join(r.lines, " | ") }
+
+func (rc *rawClient) read() reply {
+	rc.t.Helper()
+	var r reply
+	for {
+		line, err := rc.text.ReadLine()
+		if err != nil {
+			rc.t.Fatalf("reading reply: %v", err)
+		}
+		if len(line) < 4 {
+			rc.t.Fatalf("short reply line %q", line)
+		}
+		code, err := strconv.Atoi(line[:3])
+		if err != nil {
+			rc.t.Fatalf("bad reply line %q", line)
+		}
+		r.code = code
+		r.lines = append(r.lines, line[4:])
+		if line[3] == ' ' {
+			if f := strings.Fields(line[4:]); len(f) > 0 && strings.Count(f[0], ".") == 2 && f[0][0] >= '2' && f[0][0] <= '5' {
+				r.enhanced = f[0]
+			}
+			return r
+		}
+	}
+}
+
+// cmd sends one line and returns the reply.
+func (rc *rawClient) cmd(line string) reply {
+	rc.t.Helper()
+	if err := rc.text.PrintfLine("%s", line); err != nil {
+		rc.t.Fatalf("writing %q: %v", line, err)
+	}
+	return rc.read()
+}
+
+func (rc *rawClient) expect(code int) reply {
+	rc.t.Helper()
+	r := rc.read()
+	if r.code != code {
+		rc.t.Fatalf("reply %v, want %d", r, code)
+	}
+	return r
+}
+
+// must sends line and fails unless the reply has the code.
+func (rc *rawClient) must(line string, code int) reply {
+	rc.t.Helper()
+	r := rc.cmd(line)
+	if r.code != code {
+		rc.t.Fatalf("%q: reply %v, want %d", line, r, code)
+	}
+	return r
+}
+
+// write sends bytes as they are (DATA content, BDAT chunks).
+func (rc *rawClient) write(b []byte) {
+	rc.t.Helper()
+	if _, err := rc.text.W.Write(b); err != nil {
+		rc.t.Fatal(err)
+	}
+	if err := rc.text.W.Flush(); err != nil {
+		rc.t.Fatal(err)
+	}
+}
+
+// login says EHLO, starts TLS and authenticates with AUTH PLAIN.
+func (rc *rawClient) login() {
+	rc.t.Helper()
+	rc.must("EHLO client.example.net", 250)
+	rc.must("STARTTLS", 220)
+	tc := tls.Client(rc.conn, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		rc.t.Fatalf("TLS handshake: %v", err)
+	}
+	rc.conn = tc
+	rc.text = textproto.NewConn(tc)
+	rc.must("EHLO client.example.net", 250)
+	ir := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + testPassword))
+	rc.must("AUTH PLAIN "+ir, 235)
+}
+
+// dotStuff prepares msg for DATA (RFC 5321, Section 4.5.2) and ends it.
+func dotStuff(msg string) []byte {
+	var b bytes.Buffer
+	sc := bufio.NewScanner(strings.NewReader(msg))
+	sc.Split(scanCRLFLines)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, ".") {
+			b.WriteByte('.')
+		}
+		b.WriteString(line)
+	}
+	b.WriteString(".\r\n")
+	return b.Bytes()
+}
+
+// scanCRLFLines splits after each CRLF and keeps it, so bare LF stays inside
+// a line.
+func scanCRLFLines(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.Index(data, []byte("\r\n")); i >= 0 {
+		return i + 2, data[:i+2], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
+
+// smtpCode returns the code and enhanced code of a go-smtp client error.
+func smtpCode(t testing.TB, err error) (int, string) {
+	t.Helper()
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		t.Fatalf("error %v (%T) is not an *smtp.SMTPError", err, err)
+	}
+	ec := se.EnhancedCode
+	return se.Code, strconv.Itoa(ec[0]) + "." + strconv.Itoa(ec[1]) + "." + strconv.Itoa(ec[2])
+}
+
+func plainClient(user, password string) sasl.Client { return sasl.NewPlainClient("", user, password) }

@@ -1,0 +1,252 @@
+package gosmtp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/policy"
+	"github.com/msakit/msakit/submission"
+)
+
+// Session is the go-smtp session of one connection. It implements
+// [smtp.Session] and [smtp.AuthSession]. go-smtp calls it from the
+// connection's goroutine, and Data from a second goroutine for BDAT; the
+// Session serializes the calls itself.
+type Session struct {
+	b    *Backend
+	c    *smtp.Conn
+	s    *submission.Session
+	helo string
+
+	ctx    context.Context // lives as long as the connection; cancelled by Logout
+	cancel context.CancelFunc
+
+	mu sync.Mutex // serializes every use of s (BDAT runs Data on its own goroutine)
+
+	stateMu  sync.Mutex
+	inTx     bool // between an accepted MAIL and the end of the transaction
+	draining bool
+	closed   bool
+}
+
+var (
+	_ smtp.Session     = (*Session)(nil)
+	_ smtp.AuthSession = (*Session)(nil)
+)
+
+// Submission returns the msakit session behind s, for callers that want
+// its connection state or current transaction.
+func (s *Session) Submission() *submission.Session { return s.s }
+
+// AuthMechanisms implements [smtp.AuthSession]: the mechanisms msakit
+// offers on this connection ([submission.Agent.Mechanisms]); cleartext
+// ones only under TLS (RFC 4954, Section 4).
+func (s *Session) AuthMechanisms() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.agent.Mechanisms(s.s.Conn())
+}
+
+// Auth implements [smtp.AuthSession]: it starts msakit's SASL exchange for
+// mech (RFC 4954). msakit records the identity inside the mechanism's
+// callback, before go-smtp writes 235, since go-smtp has no hook after a
+// successful AUTH. Errors of the exchange become the replies msakit chose
+// (535 5.7.8, 534 5.7.9, 538 5.7.11, 454 4.7.0, ...).
+func (s *Session) Auth(mech string) (sasl.Server, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	srv, err := s.s.NewSASLServer(s.ctx, mech)
+	if err != nil {
+		return nil, s.reply(s.ctx, "auth", err)
+	}
+	return &saslServer{s: s, srv: srv, mech: mech}, nil
+}
+
+// saslServer turns the errors of msakit's SASL server into go-smtp replies;
+// go-smtp would otherwise answer 454 with the error's text.
+type saslServer struct {
+	s    *Session
+	srv  sasl.Server
+	mech string
+}
+
+func (a *saslServer) Next(response []byte) (challenge []byte, done bool, err error) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	challenge, done, err = a.srv.Next(response)
+	if err != nil {
+		return nil, false, a.s.reply(a.s.ctx, "auth", err)
+	}
+	if done {
+		id := a.s.s.Conn().Identity
+		a.s.b.logger.LogAttrs(a.s.ctx, slog.LevelDebug, "authenticated",
+			slog.String("mechanism", a.mech), slog.String("identity", id.User()))
+	}
+	return challenge, done, nil
+}
+
+// Mail implements [smtp.Session]: MAIL FROM (RFC 5321, Section 4.1.1.2),
+// checked by msakit. go-smtp hands the path without angle brackets and with
+// a quoted local part unquoted; the adapter rebuilds the canonical form.
+func (s *Session) Mail(from string, opts *smtp.MailOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := "<>"
+	if from != "" {
+		path = rebuildPath(from)
+	}
+	if err := s.s.Mail(s.ctx, path, mailOptions(opts)); err != nil {
+		return s.reply(s.ctx, "mail", err)
+	}
+	s.stateMu.Lock()
+	s.inTx = true
+	s.stateMu.Unlock()
+	return nil
+}
+
+// Rcpt implements [smtp.Session]: RCPT TO (RFC 5321, Section 4.1.1.3),
+// checked by msakit.
+func (s *Session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.s.Rcpt(s.ctx, rebuildPath(to), rcptOptions(opts)); err != nil {
+		return s.reply(s.ctx, "rcpt", err)
+	}
+	return nil
+}
+
+// Data implements [smtp.Session] for DATA and BDAT (RFC 5321,
+// Section 4.1.1.4; RFC 3030): msakit reads the header, runs the DATA
+// stage, and the [Deliverer] gets the message to queue. The client gets
+// 250 only when Deliver returned nil after reading the whole message.
+func (s *Session) Data(r io.Reader) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx := s.ctx
+	msg, err := s.s.Data(ctx, r)
+	if err != nil {
+		return s.reply(ctx, "data", err)
+	}
+	m := &Message{Conn: s.s.Conn(), Transaction: s.s.Transaction(), Body: msg}
+	if err := s.b.deliver.Deliver(ctx, m); err != nil {
+		return s.reply(ctx, "deliver", err)
+	}
+	// A Deliverer that stopped early has not seen, and msakit has not
+	// checked, the rest of the message: refuse rather than lose bytes.
+	if n, err := io.Copy(io.Discard, msg); n != 0 || err != nil {
+		if err == nil {
+			err = errors.New("gosmtp: Deliverer returned before reading the whole message")
+		}
+		return s.reply(ctx, "deliver", err)
+	}
+	return nil
+}
+
+// Reset implements [smtp.Session]. go-smtp calls it for RSET, after every
+// DATA or BDAT LAST, and when the client sends EHLO again (RFC 5321,
+// Section 4.1.4), in which case the new EHLO argument is recorded.
+// Authentication survives (RFC 4954, Section 4).
+func (s *Session) Reset() {
+	s.mu.Lock()
+	if h := s.c.Hostname(); h != "" && h != s.helo {
+		s.helo = h
+		s.s.SetHelo(h, true)
+	}
+	s.s.Reset()
+	s.mu.Unlock()
+
+	s.stateMu.Lock()
+	s.inTx = false
+	closeNow := s.draining && !s.closed
+	if closeNow {
+		s.closed = true
+	}
+	s.stateMu.Unlock()
+	if closeNow {
+		// go-smtp holds its connection lock while it calls Reset, and
+		// Conn.Close takes it: close from another goroutine. The reply to
+		// DATA has already been written.
+		go s.c.Close()
+	}
+}
+
+// Logout implements [smtp.Session]: the connection ended (QUIT, error,
+// STARTTLS). It cancels the session's context.
+func (s *Session) Logout() error {
+	s.cancel()
+	s.b.remove(s)
+	s.mu.Lock()
+	s.s.Reset()
+	s.mu.Unlock()
+	return nil
+}
+
+// drain closes the connection now when it is idle, else marks it to be
+// closed when its transaction ends.
+func (s *Session) drain() {
+	s.stateMu.Lock()
+	s.draining = true
+	closeNow := !s.inTx && !s.closed
+	if closeNow {
+		s.closed = true
+	}
+	s.stateMu.Unlock()
+	if closeNow {
+		go s.c.Close()
+	}
+}
+
+// reply turns err into what go-smtp writes to the client and logs the
+// errors msakit did not produce.
+func (s *Session) reply(ctx context.Context, stage string, err error) error {
+	e, known := toSMTPError(err)
+	if !known {
+		s.b.logger.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("stage", stage), slog.Any("err", err))
+	}
+	return e
+}
+
+// mailOptions converts go-smtp's MAIL parameters to msakit's.
+func mailOptions(o *smtp.MailOptions) *policy.MailOptions {
+	if o == nil {
+		return &policy.MailOptions{}
+	}
+	m := &policy.MailOptions{
+		Size:       o.Size,
+		Body:       policy.BodyType(o.Body),
+		SMTPUTF8:   o.UTF8,
+		Return:     string(o.Return),
+		EnvelopeID: o.EnvelopeID,
+		RequireTLS: o.RequireTLS,
+	}
+	if o.Auth != nil {
+		// RFC 4954, Section 5: AUTH=<> is kept apart from an absent AUTH.
+		m.Auth = "<>"
+		if *o.Auth != "" {
+			m.Auth = rebuildPath(*o.Auth)
+		}
+	}
+	return m
+}
+
+// rcptOptions converts go-smtp's RCPT parameters to msakit's.
+func rcptOptions(o *smtp.RcptOptions) *policy.RcptOptions {
+	if o == nil {
+		return &policy.RcptOptions{}
+	}
+	r := &policy.RcptOptions{}
+	for _, n := range o.Notify {
+		r.Notify = append(r.Notify, string(n))
+	}
+	if o.OriginalRecipient != "" {
+		// RFC 3461, Section 4.2: ORCPT=addr-type;xtext, decoded by go-smtp.
+		r.OriginalRecipient = string(o.OriginalRecipientType) + ";" + o.OriginalRecipient
+	}
+	return r
+}
