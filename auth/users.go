@@ -1,0 +1,149 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/msakit/msakit/envelope"
+)
+
+// Users is an in-memory [Authenticator] for PLAIN and LOGIN: a map from
+// user name to password digest and address. It suits tests, examples and
+// small deployments; a server with a real directory implements
+// [Authenticator] itself.
+//
+// User names are compared after RFC 8265 UsernameCaseMapped preparation
+// ([NormalizeUsername]), so "Alice" and "alice" are one user; passwords
+// after the RFC 8265 OpaqueString profile (RFC 4616, Section 2 recommends
+// preparing both). Passwords are kept only as SHA-256 digests salted with
+// the prepared user name, and compared with [crypto/subtle] over the
+// digests, so the comparison takes the same time whatever the lengths. An
+// unknown user costs the same digest and comparison as a known one with a
+// wrong password, and both give [ErrInvalidCredentials].
+//
+// The digests are for constant-time comparison, not for storage at rest:
+// SHA-256 is fast, so keep a real password hash (bcrypt, argon2) in a
+// directory that outlives the process.
+//
+// Use [NewUsers]; the zero value is not usable. A Users is safe for
+// concurrent use.
+type Users struct {
+	mu    sync.RWMutex
+	users map[string]userEntry
+	// dummy is compared against when the user is unknown, so that path
+	// does the same work as a wrong password.
+	dummy [sha256.Size]byte
+}
+
+type userEntry struct {
+	digest  [sha256.Size]byte
+	address envelope.Mailbox
+}
+
+// ErrUserExists is returned by [Users.Add] for a name that, after RFC 8265
+// preparation, is already in the store.
+var ErrUserExists = errors.New("auth: user already exists")
+
+// NewUsers returns an empty user store.
+func NewUsers() *Users {
+	return &Users{
+		users: make(map[string]userEntry),
+		dummy: passwordDigest("", ""),
+	}
+}
+
+// Add adds a user with a password and primary address (the zero Mailbox if
+// none). The address is reported in [Identity].Address, and [Senders]
+// lets the identity use it (RFC 6409, Section 6.1).
+//
+// It returns an error, and adds nothing, when the name fails
+// [NormalizeUsername], when the password is empty or fails the RFC 8265
+// OpaqueString profile (RFC 8265, Section 4.2), and [ErrUserExists] when
+// the prepared name is taken. The error never contains the password.
+func (u *Users) Add(name, password string, address envelope.Mailbox) error {
+	key, err := NormalizeUsername(name)
+	if err != nil {
+		return err
+	}
+	if password == "" {
+		return errors.New("auth: empty password")
+	}
+	if len(password) > MaxResponseLen {
+		return fmt.Errorf("auth: password longer than %d octets", MaxResponseLen)
+	}
+	p, err := preparePassword(password)
+	if err != nil {
+		return err
+	}
+	e := userEntry{digest: passwordDigest(key, p), address: address}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.users[key]; ok {
+		return fmt.Errorf("%w: %q", ErrUserExists, key)
+	}
+	u.users[key] = e
+	return nil
+}
+
+// AuthenticatePassword implements [Authenticator] (RFC 4616, Section 2).
+// On success it returns an Identity with the prepared user name as
+// AuthenticationID, the user's address, and AuthorizationID set to the
+// prepared authzid when the client sent one.
+//
+// A user may act only as itself: a non-empty authzid must name the same
+// user after [NormalizeUsername], else the result is
+// [ErrInvalidCredentials], as for an unknown user, a wrong password, or a
+// name or password that fails RFC 8265 preparation. If ctx is already done
+// it returns [ErrTemporary] wrapping ctx.Err().
+func (u *Users) AuthenticatePassword(ctx context.Context, authzid, username, password string) (Identity, error) {
+	if err := ctx.Err(); err != nil {
+		return Identity{}, fmt.Errorf("%w: %w", ErrTemporary, err)
+	}
+	key, nameErr := NormalizeUsername(username)
+	p, passErr := preparePassword(password)
+	if len(password) > MaxResponseLen {
+		passErr = errors.New("password too long")
+	}
+	got := passwordDigest(key, p)
+
+	u.mu.RLock()
+	e, known := u.users[key]
+	u.mu.RUnlock()
+	want := &u.dummy
+	if known {
+		want = &e.digest
+	}
+	match := subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	if !known || !match || nameErr != nil || passErr != nil {
+		return Identity{}, ErrInvalidCredentials
+	}
+	id := Identity{AuthenticationID: key, Address: e.address}
+	if authzid != "" {
+		az, err := NormalizeUsername(authzid)
+		if err != nil || az != key {
+			return Identity{}, ErrInvalidCredentials
+		}
+		id.AuthorizationID = az
+	}
+	return id, nil
+}
+
+// passwordDigest is SHA-256 over the length-prefixed prepared user name
+// and the prepared password; the name salts the digest so two users with
+// one password have different digests.
+func passwordDigest(name, password string) [sha256.Size]byte {
+	h := sha256.New()
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(name)))
+	h.Write(n[:])
+	h.Write([]byte(name))
+	h.Write([]byte(password))
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
