@@ -22,12 +22,6 @@ type Address struct {
 // obsolete forms, RFC 6532 UTF-8, RFC 2047 in display names).
 func ParseAddressList(value string) ([]Address, error) { return nil, nil }
 
-// ParseDate parses an RFC 5322 date-time, obsolete forms included.
-func ParseDate(value string) (time.Time, error) { return time.Time{}, nil }
-
-// FormatDate formats t as an RFC 5322 date-time with a numeric zone.
-func FormatDate(t time.Time) string { return "" }
-
 // ParseMessageID validates an msg-id and returns it without angle brackets.
 func ParseMessageID(value string) (string, error) { return "", nil }
 
