@@ -1,0 +1,60 @@
+// Command msa is a complete RFC 6409 Message Submission Agent: msakit's
+// default profile inside a go-smtp server, with a spool on disk.
+//
+// With no flags it listens on 127.0.0.1:1587 (STARTTLS, RFC 3207) with a
+// self-signed certificate generated at start, creates the user "demo" with a
+// random password (printed, with a ready-to-paste swaks command line), and
+// writes each accepted message atomically to ./spool as <id>.eml (the bytes
+// that would be relayed) and <id>.json (envelope, identity, client, time).
+//
+// Usage:
+//
+//	go run ./examples/msa [flags]
+//
+// Flags:
+//
+//	-listen ADDR          STARTTLS submission listener (default 127.0.0.1:1587; "" = off)
+//	-listen-tls ADDR      implicit TLS submission listener, RFC 8314 (default off)
+//	-hostname NAME        this server's name: greeting, Received, Message-ID (default localhost)
+//	-domain DOMAIN        local domain: default user addresses, -expand-single-level (default example.org)
+//	-user NAME:PASSWORD[:ADDR,ADDR...]
+//	                      a user and the addresses it may send as (repeatable);
+//	                      ADDR "@domain" allows a whole domain; default NAME@DOMAIN
+//	-trusted CIDR         network that may submit without AUTH (repeatable)
+//	-spool DIR            spool directory (default ./spool)
+//	-relay HOST:PORT      forward accepted messages to this MTA instead of the spool
+//	-tls-cert FILE        PEM certificate chain (with -tls-key)
+//	-tls-key FILE         PEM private key (with -tls-cert)
+//	-max-size BYTES       message size limit, RFC 1870 (default: msakit's)
+//	-max-recipients N     recipients per message (default 100, RFC 5321, Section 4.5.3.1.8)
+//	-expand-single-level  expand single-label domains with -domain (RFC 6409, Section 4.2)
+//	-log-json             JSON logs instead of text
+//
+// Logs go to standard error, the start banner to standard output. SIGINT or
+// SIGTERM stops accepting connections, closes idle ones, lets transactions in
+// flight finish, and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "msa:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/examples/gosmtp"
+	"github.com/msakit/msakit/policy"
+)
+
+func TestParseUser(t *testing.T) {
+	t.Parallel()
+	valid := []struct {
+		name string
+		in   string
+		want userSpec
+	}{
+		{name: "name and password", in: "alice:pw", want: userSpec{name: "alice", password: "pw"}},
+		{name: "one address", in: "alice:pw:alice@example.org", want: userSpec{name: "alice", password: "pw", addresses: []string{"alice@example.org"}}},
+		{name: "addresses and a domain", in: "bob:pw:bob@example.org,@example.net",
+			want: userSpec{name: "bob", password: "pw", addresses: []string{"bob@example.org", "@example.net"}}},
+		{name: "colon in password", in: "carol:a:b:c", want: userSpec{name: "carol", password: "a:b:c"}},
+		{name: "colon in password and addresses", in: "carol:a:b:carol@example.org", want: userSpec{name: "carol", password: "a:b", addresses: []string{"carol@example.org"}}},
+	}
+	for _, tc := range valid {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseUser(tc.in)
+			if err != nil || got.name != tc.want.name || got.password != tc.want.password || !slices.Equal(got.addresses, tc.want.addresses) {
+				t.Errorf("parseUser(%q) = %+v, %v, want %+v", tc.in, got, err, tc.want)
+			}
+		})
+	}
+	invalid := []struct{ name, in string }{
+		{name: "no colon", in: "alice"},
+		{name: "empty name", in: ":pw"},
+		{name: "empty password", in: "alice:"},
+		{name: "empty password before addresses", in: "alice::alice@example.org"},
+	}
+	for _, tc := range invalid {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got, err := parseUser(tc.in); err == nil {
+				t.Errorf("parseUser(%q) = %+v, want an error", tc.in, got)
+			}
+		})
+	}
+}
+
+func TestParseTrusted(t *testing.T) {
+	t.Parallel()
+	valid := []struct{ in, want string }{
+		{"10.0.0.0/8", "10.0.0.0/8"},
+		{"192.0.2.7/24", "192.0.2.0/24"},
+		{"192.0.2.7", "192.0.2.7/32"},
+		{"2001:db8::/32", "2001:db8::/32"},
+		{"::1", "::1/128"},
+	}
+	for _, tc := range valid {
+		got, err := parseTrusted(tc.in)
+		if err != nil || got != netip.MustParsePrefix(tc.want) {
+			t.Errorf("parseTrusted(%q) = %v, %v, want %s", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"", "example.org", "10.0.0.0/33", "1.2.3"} {
+		if got, err := parseTrusted(in); err == nil {
+			t.Errorf("parseTrusted(%q) = %v, want an error", in, got)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatalf("parseFlags(nil): %v", err)
+	}
+	if o.listen != "127.0.0.1:1587" || o.listenTLS != "" || o.spool != "./spool" || o.relay != "" || o.logJSON || o.expandSingleLevel {
+		t.Errorf("defaults = %+v", o)
+	}
+	o, err = parseFlags([]string{"-user", "a:b", "-user", "c:d:c@example.org", "-trusted", "10.0.0.0/8", "-trusted", "::1",
+		"-max-size", "1000", "-max-recipients", "5", "-expand-single-level", "-log-json", "-listen-tls", "127.0.0.1:0"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.users) != 2 || len(o.trusted) != 2 || o.maxSize != 1000 || o.maxRecipients != 5 || !o.expandSingleLevel || !o.logJSON || o.listenTLS == "" {
+		t.Errorf("parsed = %+v", o)
+	}
+	usage := []struct {
+		name string
+		args []string
+	}{
+		{name: "unknown flag", args: []string{"-nope"}},
+		{name: "bad user", args: []string{"-user", "alice"}},
+		{name: "bad trusted", args: []string{"-trusted", "nowhere"}},
+		{name: "cert without key", args: []string{"-tls-cert", "c.pem"}},
+		{name: "no listener", args: []string{"-listen", ""}},
+		{name: "negative size", args: []string{"-max-size", "-1"}},
+		{name: "argument", args: []string{"extra"}},
+	}
+	for _, tc := range usage {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			if _, err := parseFlags(tc.args, &stderr); !errors.Is(err, errUsage) {
+				t.Errorf("parseFlags(%q) = %v, want errUsage", tc.args, err)
+			}
+			if stderr.Len() == 0 {
+				t.Errorf("parseFlags(%q) printed nothing to stderr", tc.args)
+			}
+		})
+	}
+	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseFlags(-h) = %v, want flag.ErrHelp", err)
+	}
+}
+
+// fakeMessage is a gosmtp.Message as the adapter builds it.
+func fakeMessage(t *testing.T, body io.Reader) *gosmtp.Message {
+	t.Helper()
+	from, err := envelope.ParseReversePath("<alice@example.org>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := envelope.ParseForwardPath("<bob@example.net>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &gosmtp.Message{
+		Conn:        policy.Conn{RemoteAddr: netip.MustParseAddrPort("192.0.2.1:4000"), Helo: "client.example", TLS: &tls.ConnectionState{Version: tls.VersionTLS13}},
+		Transaction: &policy.Transaction{ID: "abc123", From: from, Recipients: []policy.Recipient{{Path: to}}},
+		Body:        body,
+	}
+}
+
+// failingReader yields some bytes, then the reply msakit gives for a bad
+// body.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func TestSpool(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// Leftovers of a crash: removed at start.
+	for name, data := range map[string]string{".tmp-123.eml": "x", "orphan.eml": "y", "kept.eml": "z", "kept.json": "{}"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC)
+	sp, err := newSpool(dir, func() time.Time { return at }, rand.Reader, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{".tmp-123.eml", "orphan.eml"} {
+		if _, err := os.Stat(filepath.Join(dir, gone)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stale %s not removed: %v", gone, err)
+		}
+	}
+	for _, name := range []string{"kept.eml", "kept.json"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Errorf("committed %s: %v", name, err)
+		}
+	}
+
+	// A body msakit refuses half-way leaves nothing behind.
+	refused := &policy.Reply{Code: 554, Enhanced: "6.0", Text: "bare LF"}
+	err = sp.Deliver(t.Context(), fakeMessage(t, &failingReader{data: bytes.Repeat([]byte("x"), 100000), err: refused}))
+	if !errors.Is(err, refused) {
+		t.Errorf("Deliver with a refused body = %v, want the reply", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("spool holds %d files after a refused message, want 0", len(entries))
+	}
+
+	// Two messages with the same transaction id get two names.
+	for range 2 {
+		if err := sp.Deliver(t.Context(), fakeMessage(t, strings.NewReader(testMessage))); err != nil {
+			t.Fatalf("Deliver: %v", err)
+		}
+	}
+	msgs := readSpool(t, dir)
+	if len(msgs) != 2 {
+		t.Fatalf("spool holds %d messages, want 2", len(msgs))
+	}
+	for _, m := range msgs {
+		if string(m.eml) != testMessage {
+			t.Errorf("%s.eml differs from the message", m.id)
+		}
+		r := m.rec
+		if r.From != "alice@example.org" || len(r.Recipients) != 1 || r.Recipients[0] != "bob@example.net" ||
+			r.Client.Address != "192.0.2.1:4000" || r.Client.Helo != "client.example" || r.Client.TLS != "TLS 1.3" ||
+			!r.Received.Equal(at) || r.Size != int64(len(testMessage)) || r.Identity != nil {
+			t.Errorf("record %+v", r)
+		}
+	}
+	if !strings.HasPrefix(msgs[0].id, "abc123") || !strings.HasPrefix(msgs[1].id, "abc123") {
+		t.Errorf("ids %q, %q; want both from the transaction id", msgs[0].id, msgs[1].id)
+	}
+}
+
+func TestSafeID(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"1a2B3c.d-e_f":           "1a2B3c.d-e_f",
+		"":                       "",
+		"../etc":                 "",
+		".hidden":                "",
+		"a/b":                    "",
+		"a b":                    "",
+		strings.Repeat("a", 129): "",
+	} {
+		if got := safeID(in); got != want {
+			t.Errorf("safeID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMSA_GoClient(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t, "-listen-tls", "127.0.0.1:0")
+	c := goClient(t, m.addr, true)
+	if err := send(c, testFrom, []string{testRcpt, "carol@example.com"}, testMessage); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	checkSpooled(t, spool, testMessage, testFrom, []string{testRcpt, "carol@example.com"}, testUser)
+
+	// Implicit TLS (RFC 8314) on the second listener, same backend.
+	c2, err := smtp.DialTLS(m.tlsAddr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := c2.Auth(sasl.NewPlainClient("", testUser, testPassword)); err != nil {
+		t.Fatalf("AUTH over implicit TLS: %v", err)
+	}
+	if err := send(c2, testFrom, []string{testRcpt}, testMessage); err != nil {
+		t.Fatalf("send over implicit TLS: %v", err)
+	}
+	if n := len(readSpool(t, spool)); n != 2 {
+		t.Errorf("spool holds %d messages, want 2", n)
+	}
+}
+
+func TestMSA_Trusted(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t, "-trusted", "127.0.0.0/8")
+	c := goClient(t, m.addr, false)
+	if err := send(c, testFrom, []string{testRcpt}, testMessage); err != nil {
+		t.Fatalf("send from a trusted network without AUTH: %v", err)
+	}
+	msgs := readSpool(t, spool)
+	if len(msgs) != 1 || msgs[0].rec.Identity != nil || !msgs[0].rec.Client.Trusted {
+		t.Errorf("spool = %+v, want one message, no identity, trusted client", msgs)
+	}
+}
+
+func TestMSA_Refused(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	c := goClient(t, m.addr, true)
+	bad := strings.Replace(testMessage, "Hello Bob,\r\n", "Hello\nBob,\r\n", 1)
+	err := send(c, testFrom, []string{testRcpt}, bad)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code/100 != 5 {
+		t.Fatalf("bare LF in body: %v, want a 5xx reply", err)
+	}
+	if err := send(c, "mallory@example.com", []string{testRcpt}, testMessage); !errors.As(err, &se) || se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 7, 1}) {
+		t.Errorf("foreign sender: %v, want 550 5.7.1", err)
+	}
+	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
+		t.Errorf("spool holds %d files after refused messages, want 0", len(entries))
+	}
+}
+
+// upstream is a pass-through go-smtp server that records what it gets.
+type upstream struct {
+	mu   sync.Mutex
+	from string
+	to   []string
+	data []byte
+}
+
+type upstreamSession struct{ u *upstream }
+
+func (s upstreamSession) Reset()        {}
+func (s upstreamSession) Logout() error { return nil }
+func (s upstreamSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.u.mu.Lock()
+	defer s.u.mu.Unlock()
+	s.u.from = from
+	return nil
+}
+
+func (s upstreamSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.u.mu.Lock()
+	defer s.u.mu.Unlock()
+	s.u.to = append(s.u.to, to)
+	return nil
+}
+
+func (s upstreamSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.u.mu.Lock()
+	defer s.u.mu.Unlock()
+	s.u.data = b
+	return err
+}
+
+var _ smtp.Session = upstreamSession{}
+
+func TestMSA_Relay(t *testing.T) {
+	t.Parallel()
+	up := &upstream{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return upstreamSession{up}, nil }))
+	srv.Domain = "mta.example.org"
+	srv.ErrorLog = slogPrinter{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	m, spool := startMSA(t, "-relay", l.Addr().String())
+	c := goClient(t, m.addr, true)
+	if err := send(c, testFrom, []string{testRcpt}, testMessage); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.from != testFrom || !slices.Equal(up.to, []string{testRcpt}) {
+		t.Errorf("upstream got MAIL %q RCPT %q", up.from, up.to)
+	}
+	if !bytes.HasPrefix(up.data, []byte("Received:")) || !bytes.HasSuffix(up.data, []byte(testMessage[strings.Index(testMessage, "\r\n\r\n"):])) {
+		t.Errorf("upstream got:\n%s", up.data)
+	}
+	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
+		t.Errorf("relay left %d files in the staging directory", len(entries))
+	}
+}
+
+type slogPrinter struct{}
+
+func (slogPrinter) Printf(string, ...any) {}
+func (slogPrinter) Println(...any)        {}
+
+func TestMSA_RelayDown(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	m, _ := startMSA(t, "-relay", addr)
+	c := goClient(t, m.addr, true)
+	err = send(c, testFrom, []string{testRcpt}, testMessage)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 451 || se.EnhancedCode != (smtp.EnhancedCode{4, 4, 1}) {
+		t.Errorf("relay down: %v, want 451 4.4.1", err)
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	spool := filepath.Join(t.TempDir(), "spool")
+	banner, stop := startRun(t, "-listen", "127.0.0.1:0", "-spool", spool, "-user", testUser+":"+testPassword+":"+testFrom)
+	var addr string
+	for _, l := range banner {
+		if a, ok := strings.CutPrefix(strings.TrimSpace(l), "submission (STARTTLS): "); ok {
+			addr = a
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no listener address in the banner %q", banner)
+	}
+	c := goClient(t, addr, true)
+	if err := c.Mail(testFrom, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(testRcpt, nil); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	// The listener closes; the transaction in flight goes on.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("listener still open 10s after SIGINT")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("run returned (%v) while a transaction was in flight", err)
+	default:
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatalf("DATA during shutdown: %v", err)
+	}
+	if _, err := io.WriteString(w, testMessage); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of data during shutdown: %v", err)
+	}
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Errorf("run = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after the transaction ended")
+	}
+	if n := len(readSpool(t, spool)); n != 1 {
+		t.Errorf("spool holds %d messages, want 1", n)
+	}
+}

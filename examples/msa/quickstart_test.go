@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startRun runs the program as main does, with args, and returns the
+// banner lines it printed up to the swaks command line, plus a stop
+// function that cancels it (SIGINT) and returns run's error.
+func startRun(t *testing.T, args ...string) (banner []string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		err := run(ctx, args, pw, t.Output())
+		pw.CloseWithError(io.EOF)
+		errc <- err
+	}()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	timeout := time.After(20 * time.Second)
+	for done := false; !done; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				cancel()
+				t.Fatalf("run ended before printing a swaks command line: %v; printed %q", <-errc, banner)
+			}
+			banner = append(banner, l)
+			done = strings.HasPrefix(strings.TrimSpace(l), "swaks ")
+		case <-timeout:
+			cancel()
+			t.Fatalf("no swaks command line printed within 20s; printed %q", banner)
+		}
+	}
+	go func() { // keep draining, so a later write cannot block run
+		for range lines {
+		}
+	}()
+	var stopped bool
+	var err error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			err = <-errc
+		}
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return banner, stop
+}
+
+// TestQuickStart follows the README quick start literally: start the server
+// with no flags but a free port and a test spool, paste the printed swaks
+// command line, find the message in the spool.
+func TestQuickStart(t *testing.T) {
+	t.Parallel()
+	swaks := needProgram(t, "swaks")
+	dir := t.TempDir()
+	spool := filepath.Join(dir, "spool")
+	banner, stop := startRun(t, "-listen", "127.0.0.1:0", "-spool", spool)
+
+	cmdline := strings.Fields(banner[len(banner)-1])
+	if cmdline[0] != "swaks" {
+		t.Fatalf("last banner line %q is not a swaks command", banner[len(banner)-1])
+	}
+	joined := strings.Join(banner, "\n")
+	for _, want := range []string{"password: ", "STARTTLS", "spool: " + spool} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("banner lacks %q:\n%s", want, joined)
+		}
+	}
+	out, errOut, err := runProgram(t, nil, swaks, cmdline[1:]...)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s\n%s", strings.Join(cmdline, " "), err, out, errOut)
+	}
+	msgs := readSpool(t, spool)
+	if len(msgs) != 1 {
+		t.Fatalf("spool holds %d messages after the quick start, want 1", len(msgs))
+	}
+	if !strings.Contains(string(msgs[0].eml), "This is a test mailing") {
+		t.Errorf("spooled message lacks swaks' default body:\n%s", msgs[0].eml)
+	}
+	if id := msgs[0].rec.Identity; id == nil || id.User != "demo" {
+		t.Errorf("spooled identity %+v, want demo", id)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v after SIGINT, want nil", err)
+	}
+	if _, err := os.Stat(spool); err != nil {
+		t.Errorf("spool directory: %v", err)
+	}
+}

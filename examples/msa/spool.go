@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/examples/gosmtp"
+	"github.com/msakit/msakit/policy"
+)
+
+// tmpPrefix starts the name of every file the spool has not committed; a
+// spool reader skips them and the spool removes them at start.
+const tmpPrefix = ".tmp-"
+
+// spool writes accepted messages to a directory: DIR/<id>.eml holds exactly
+// the bytes that would be relayed, DIR/<id>.json the envelope. Each file is
+// written to a temporary name, fsynced and renamed, the .eml first; the
+// .json is the commit marker a reader should look for. The client gets 250
+// only after both renames and an fsync of the directory.
+type spool struct {
+	dir    string
+	now    func() time.Time
+	random io.Reader
+	logger *slog.Logger
+
+	mu sync.Mutex // serializes the choice of final names
+}
+
+var _ gosmtp.Deliverer = (*spool)(nil)
+
+// newSpool creates dir when missing and removes what a crash left behind:
+// temporary files, and .eml files whose .json was never written (their
+// client never got 250, so it will send again).
+func newSpool(dir string, now func() time.Time, random io.Reader, logger *slog.Logger) (*spool, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		stale := strings.HasPrefix(name, tmpPrefix)
+		if base, ok := strings.CutSuffix(name, ".eml"); ok && !stale {
+			if _, err := os.Stat(filepath.Join(dir, base+".json")); errors.Is(err, os.ErrNotExist) {
+				stale = true
+			}
+		}
+		if stale && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return nil, fmt.Errorf("spool: removing stale %s: %w", name, err)
+			}
+			logger.LogAttrs(context.Background(), slog.LevelWarn, "removed stale spool file", slog.String("file", name))
+		}
+	}
+	return &spool{dir: dir, now: now, random: random, logger: logger}, nil
+}
+
+// record is the <id>.json written beside each message.
+type record struct {
+	ID         string          `json:"id"`
+	Received   time.Time       `json:"received"`
+	From       string          `json:"from"` // reverse-path without brackets; "" for <>
+	Recipients []string        `json:"recipients"`
+	Identity   *identityRecord `json:"identity,omitempty"` // absent when not authenticated
+	Client     clientRecord    `json:"client"`
+	Size       int64           `json:"size"` // octets in <id>.eml
+	SMTPUTF8   bool            `json:"smtputf8,omitempty"`
+	Body       string          `json:"body,omitempty"` // BODY= parameter
+}
+
+type identityRecord struct {
+	User             string    `json:"user"`
+	AuthenticationID string    `json:"authentication_id"`
+	AuthorizationID  string    `json:"authorization_id,omitempty"`
+	Mechanism        string    `json:"mechanism"`
+	At               time.Time `json:"at"`
+}
+
+type clientRecord struct {
+	Address string `json:"address"`
+	Helo    string `json:"helo"`
+	TLS     string `json:"tls,omitempty"` // "TLS 1.3"; absent without TLS
+	Trusted bool   `json:"trusted,omitempty"`
+}
+
+// pathString is a path without angle brackets, "" for the null path.
+func pathString(p envelope.Path) string {
+	return strings.TrimSuffix(strings.TrimPrefix(p.String(), "<"), ">")
+}
+
+func newRecord(id string, m *gosmtp.Message, size int64, at time.Time) *record {
+	tx := m.Transaction
+	r := &record{
+		ID:         id,
+		Received:   at.UTC(),
+		From:       pathString(tx.From),
+		Recipients: make([]string, 0, len(tx.Recipients)),
+		Client: clientRecord{
+			Helo:    m.Conn.Helo,
+			Trusted: m.Conn.Trusted,
+		},
+		Size:     size,
+		SMTPUTF8: tx.MailOptions.SMTPUTF8,
+		Body:     string(tx.MailOptions.Body),
+	}
+	if m.Conn.RemoteAddr.IsValid() {
+		r.Client.Address = m.Conn.RemoteAddr.String()
+	}
+	if m.Conn.TLS != nil {
+		r.Client.TLS = tls.VersionName(m.Conn.TLS.Version)
+	}
+	for _, rc := range tx.Recipients {
+		r.Recipients = append(r.Recipients, pathString(rc.Path))
+	}
+	if id := m.Conn.Identity; !id.IsZero() {
+		r.Identity = &identityRecord{
+			User:             id.User(),
+			AuthenticationID: id.AuthenticationID,
+			AuthorizationID:  id.AuthorizationID,
+			Mechanism:        id.Mechanism,
+			At:               id.At.UTC(),
+		}
+	}
+	return r
+}
+
+// Deliver implements gosmtp.Deliverer.
+func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
+	eml, size, err := s.writeTemp(".eml", func(w io.Writer) error {
+		_, err := io.Copy(w, m.Body)
+		return err
+	})
+	if err != nil {
+		// msakit refused the body (its *policy.Reply), or the disk failed:
+		// nothing stays behind.
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = os.Remove(eml)
+		}
+	}()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, err := s.uniqueID(m.Transaction)
+	if err != nil {
+		return err
+	}
+	rec := newRecord(id, m, size, s.now())
+	js, _, err := s.writeTemp(".json", func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rec)
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if !committed {
+			_ = os.Remove(js)
+		}
+	}()
+	final := filepath.Join(s.dir, id)
+	if err := os.Rename(eml, final+".eml"); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := os.Rename(js, final+".json"); err != nil {
+		_ = os.Remove(final + ".eml")
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		_ = os.Remove(final + ".json")
+		_ = os.Remove(final + ".eml")
+		return err
+	}
+	committed = true
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "spooled",
+		slog.String("id", id), slog.String("from", rec.From), slog.Any("rcpt", rec.Recipients), slog.Int64("size", size))
+	return nil
+}
+
+// writeTemp writes a temporary file in the spool with fill, fsyncs and
+// closes it. On error the file is gone.
+func (s *spool) writeTemp(ext string, fill func(io.Writer) error) (name string, size int64, err error) {
+	f, err := os.CreateTemp(s.dir, tmpPrefix+"*"+ext)
+	if err != nil {
+		return "", 0, fmt.Errorf("spool: %w", err)
+	}
+	name = f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(name)
+		}
+	}()
+	cw := &countWriter{w: f}
+	if err := fill(cw); err != nil {
+		return "", 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return "", 0, fmt.Errorf("spool: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", 0, fmt.Errorf("spool: %w", err)
+	}
+	return name, cw.n, nil
+}
+
+// uniqueID returns a file name base for tx: msakit's transaction id (the one
+// in the Received field) when it is a safe file name, else a random one,
+// never one already in the spool. The caller holds s.mu.
+func (s *spool) uniqueID(tx *policy.Transaction) (string, error) {
+	id := safeID(tx.ID)
+	for i := 0; ; i++ {
+		if id == "" || i > 0 {
+			var b [8]byte
+			if _, err := io.ReadFull(s.random, b[:]); err != nil {
+				return "", fmt.Errorf("spool: random id: %w", err)
+			}
+			if id == "" {
+				id = hex.EncodeToString(b[:])
+			} else {
+				id = safeID(tx.ID) + "-" + hex.EncodeToString(b[:4])
+			}
+		}
+		_, errEML := os.Lstat(filepath.Join(s.dir, id+".eml"))
+		_, errJSON := os.Lstat(filepath.Join(s.dir, id+".json"))
+		if errors.Is(errEML, os.ErrNotExist) && errors.Is(errJSON, os.ErrNotExist) {
+			return id, nil
+		}
+		if i > 8 {
+			return "", errors.New("spool: no free id")
+		}
+	}
+}
+
+// safeID keeps id when it is a plain file name: letters, digits, '.', '-',
+// '_', not starting with '.', at most 128 octets.
+func safeID(id string) string {
+	if id == "" || len(id) > 128 || id[0] == '.' {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	return id
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("spool: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
