@@ -1,0 +1,81 @@
+// Package envelope parses and formats the SMTP envelope: the reverse-path of
+// MAIL FROM, the forward-paths of RCPT TO, the mailboxes inside them and their
+// domains. It is the lowest floor of msakit; it does no I/O, keeps no state
+// and knows no SMTP reply codes (the caller maps a [ParseError] to one).
+//
+// The three value types are comparable and safe for concurrent use:
+//
+//   - [Domain]: a domain name or address literal, kept in an ASCII form
+//     (A-labels, lower case) and a Unicode form (U-labels). Parsed by
+//     [ParseDomain].
+//   - [Mailbox]: a decoded local part and a Domain. Parsed by [ParseMailbox],
+//     built by [NewMailbox], written back by [Mailbox.String].
+//   - [Path]: a Mailbox, or the null path "<>", or "<Postmaster>". Parsed by
+//     [ParseReversePath] and [ParseForwardPath].
+//
+// [Parser] holds options (ASCII only, for sessions without SMTPUTF8).
+// [SplitSubaddress] splits "user+tag" local parts.
+//
+// # Standards
+//
+//   - RFC 5321 (SMTP): Section 4.1.2 (path, mailbox and domain grammar),
+//     Section 4.1.3 (address literals), Section 4.1.1.3 (<Postmaster>, source
+//     routes), Section 4.5.3.1 (size limits), Section 2.3.5 (domain names),
+//     Appendix C (source routes).
+//   - RFC 6531 (SMTPUTF8): Section 3.3, UTF-8 in local parts and domains.
+//   - RFC 5890, RFC 5891, RFC 5893 (IDNA2008) through golang.org/x/net/idna
+//     with UTS #46 lookup mapping (non-transitional), STD3 rules, the Bidi
+//     rule and DNS length checks.
+//   - RFC 1035, Section 2.3.4 (label and name lengths).
+//   - RFC 6409, Section 4.2 (fully-qualified domains, see
+//     [Domain.IsFullyQualified]).
+//   - RFC 5233 (subaddressing, see [SplitSubaddress]).
+//
+// # Errors
+//
+// Every error is a *[ParseError] with the byte offset of the problem. Its
+// Kind is one of the sentinels [ErrSyntax], [ErrTooLong], [ErrNotASCII] and
+// [ErrIDNA], matched with [errors.Is].
+//
+// # Performance
+//
+// Parsers run in time linear in their input and stop early at the length
+// limits, so hostile inputs cost little. An ASCII mailbox with an LDH domain
+// in lower case is parsed without allocating; the idna package is only
+// involved for names with non-ASCII octets or A-labels.
+//
+// # Divergences
+//
+// Where this package departs from a literal reading of the RFCs:
+//
+//   - A DNS name is limited to 253 octets in ASCII form (RFC 1035,
+//     Section 2.3.4), not the 255 of RFC 5321, Section 4.5.3.1.2; a longer
+//     name cannot be looked up. Address literals may have 255.
+//   - A dotted quad without brackets ("192.0.2.1") is refused. The RFC 5321
+//     Domain grammar would read it as a name with a numeric top-level label,
+//     but RFC 5321, Section 4.1.3 says an address must be written as a
+//     literal, and no such name can exist (RFC 3696, Section 2).
+//   - A label must not begin or end with a hyphen, in U-label form as well
+//     (RFC 5891, Section 4.2.3.1), which the UTS #46 profile alone does not
+//     check. Hyphens in the third and fourth positions are allowed in LDH
+//     labels (RFC 5321 allows them, and such names exist); "xn--" labels
+//     must be valid A-labels.
+//   - Names are mapped with UTS #46 (case folding, width mapping, NFC) before
+//     they are checked, as browsers and mail clients do for lookup; RFC 5891
+//     alone would refuse unmapped input such as upper-case U-labels.
+//   - A trailing dot ("example.org.") is refused: RFC 5321's Domain has no
+//     root label.
+//   - General address literals ("[tag:content]", RFC 5321, Section 4.1.3)
+//     are checked for syntax only; the tag is not looked up in the IANA
+//     registry (which lists only IPv6). A literal whose tag is "IPv6" must
+//     be a valid IPv6 literal.
+//   - In UTF-8 local parts (RFC 6531, Section 3.3), C1 control characters
+//     (U+0080 to U+009F) are refused (RFC 6530, Section 10.1).
+//   - [Mailbox.IsASCII] looks at the local part only: a U-label domain can
+//     always be sent as A-labels. [Parser.ASCIIOnly] refuses UTF-8 input.
+//   - Source routes are checked against the grammar and dropped (RFC 5321,
+//     Section 4.1.1.3 and Appendix C), never kept or used.
+//   - Comments, folding white space and the obsolete local-part forms of RFC
+//     5322 are refused: they are not part of the RFC 5321 envelope grammar.
+//     Header addresses are parsed by package header.
+package envelope

@@ -1,0 +1,278 @@
+package envelope
+
+import (
+	"log/slog"
+	"strings"
+
+	"golang.org/x/net/idna"
+
+	"github.com/msakit/msakit/internal/ascii"
+)
+
+// Domain is a parsed domain name or address literal, as it appears after the
+// "@" of an RFC 5321 Mailbox (RFC 5321, Section 4.1.2) or in EHLO. It keeps
+// two forms: the ASCII form (A-labels, lower case), used on the wire without
+// SMTPUTF8, for DNS, as a map key and for comparing; and the Unicode form
+// (U-labels), used with SMTPUTF8 (RFC 6531, Section 3.2) and for display.
+//
+// Domain is a comparable value: two Domains are == exactly when their ASCII
+// forms are equal, because the Unicode form is derived from the ASCII form.
+// So every spelling of the same name (upper case, U-labels, A-labels,
+// full-width dots) parses to the same value. Compare only parsed Domains,
+// never the strings a client sent.
+//
+// The zero Domain means "no domain" ([Domain.IsZero]); a non-zero Domain comes
+// only from [ParseDomain] or the functions built on it. Domain is immutable
+// and safe for concurrent use.
+type Domain struct {
+	ascii   string // A-label form, lower case; an address literal as normalized
+	unicode string // U-label form; == ascii unless the name has A-labels
+	literal bool   // an RFC 5321, Section 4.1.3 address literal
+}
+
+// profile is the one IDNA2008 profile of this package: UTS #46 mapping for
+// lookup (non-transitional), STD3 rules, the Bidi rule of RFC 5893 and DNS
+// length checks (empty labels, 63-octet labels, 253-octet names). It is built
+// once and never changed; idna.Profile is safe for concurrent use.
+var profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLength(true))
+
+// ParseDomain parses a domain as it appears in MAIL FROM, RCPT TO or EHLO
+// (RFC 5321, Section 4.1.2, Domain / address-literal), extended to U-labels by
+// RFC 6531, Section 3.3.
+//
+// It accepts:
+//   - an LDH name ("mail.Example.org"), returned in lower case;
+//   - a name with U-labels ("bücher.example") or A-labels
+//     ("xn--bcher-kva.example"), checked under IDNA2008 with the UTS #46
+//     lookup mapping, STD3 rules, the Bidi rule (RFC 5893) and DNS lengths.
+//     An A-label must decode to a valid U-label and be its canonical
+//     encoding;
+//   - an address literal: "[192.0.2.1]", "[IPv6:2001:db8::1]" or a general
+//     literal "[tag:content]" (RFC 5321, Section 4.1.3), see
+//     [Domain.IsLiteral] for its normalized form.
+//
+// It refuses, with a *[ParseError]: the empty string, a trailing dot (a
+// root-relative name is not a Domain in RFC 5321), empty labels, a label that
+// begins or ends with a hyphen (RFC 5321, Section 4.1.2, Ldh-str; RFC 5891,
+// Section 4.2.3.1), labels over 63 octets and names over 253 octets in ASCII
+// form (RFC 1035, Section 2.3.4), a dotted-quad IPv4 address without brackets
+// (RFC 5321, Section 4.1.3 requires the literal form), and inputs over 1020
+// octets. The Kind is [ErrSyntax], [ErrTooLong] or, for an IDNA failure,
+// [ErrIDNA].
+//
+// A pure LDH name is checked without the idna package and costs no
+// allocation unless it must be lower-cased.
+func ParseDomain(s string) (Domain, error) {
+	d, err := parseDomain(s)
+	if err != nil {
+		return Domain{}, err
+	}
+	return d, nil
+}
+
+// parseDomain is ParseDomain returning the concrete error type.
+func parseDomain(s string) (Domain, *ParseError) {
+	if s == "" {
+		return Domain{}, newError(s, 0, ErrSyntax, "empty domain")
+	}
+	if s[0] == '[' {
+		return parseLiteral(s)
+	}
+	if len(s) > maxDomainInput {
+		return Domain{}, newError(s, maxDomainInput, ErrTooLong, "domain longer than 1020 octets")
+	}
+	needIDNA, hasUpper, err := checkLDH(s)
+	if err != nil {
+		return Domain{}, err
+	}
+	if !needIDNA {
+		if hasUpper {
+			s = strings.ToLower(s)
+		}
+		return Domain{ascii: s, unicode: s}, nil
+	}
+	return parseIDN(s)
+}
+
+// checkLDH checks s as an RFC 5321 Domain of LDH labels. It stops with
+// needIDNA at the first octet of 0x80 or above, and also reports needIDNA
+// when a label looks like an A-label ("xn--", any case), which needs
+// decoding. hasUpper tells whether s has upper-case letters.
+func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
+	start := 0
+	allNum, numLabels := true, 0 // for the bare-IPv4 check
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			switch {
+			case c >= 'a' && c <= 'z' || c == '-':
+				allNum = false
+			case ascii.IsDigit(c):
+			case ascii.IsUpper(c):
+				hasUpper = true
+				allNum = false
+			case c >= 0x80:
+				return true, hasUpper, nil
+			default:
+				return false, false, newError(s, i, ErrSyntax, "invalid character "+quoteByte(c)+" in domain")
+			}
+			continue
+		}
+		// End of a label: s[start:i].
+		label := s[start:i]
+		switch {
+		case label == "" && i == len(s):
+			return false, false, newError(s, i-1, ErrSyntax, "domain ends with a dot")
+		case label == "":
+			return false, false, newError(s, i, ErrSyntax, "empty label in domain")
+		case len(label) > maxLabelLen:
+			return false, false, newError(s, start+maxLabelLen, ErrTooLong, "domain label longer than 63 octets")
+		case label[0] == '-':
+			return false, false, newError(s, start, ErrSyntax, "domain label begins with a hyphen")
+		case label[len(label)-1] == '-':
+			return false, false, newError(s, i-1, ErrSyntax, "domain label ends with a hyphen")
+		}
+		if len(label) > 3 {
+			allNum = false // Snum is 1*3DIGIT (RFC 5321, Section 4.1.3)
+		}
+		numLabels++
+		if len(label) >= 4 && label[2] == '-' && label[3] == '-' && ascii.HasPrefixFold(label, "xn") {
+			needIDNA = true
+		}
+		start = i + 1
+	}
+	if len(s) > maxDNSNameLen {
+		return false, false, newError(s, maxDNSNameLen, ErrTooLong, "domain longer than 253 octets")
+	}
+	if allNum && numLabels == 4 {
+		return false, false, newError(s, 0, ErrSyntax, "IP address without brackets; write an address literal such as [192.0.2.1]")
+	}
+	return needIDNA, hasUpper, nil
+}
+
+// parseIDN handles a name with non-ASCII octets or A-labels through the
+// profile, then holds the result to the same LDH rules as an ASCII name.
+func parseIDN(s string) (Domain, *ParseError) {
+	a, err := profile.ToASCII(s)
+	if err != nil {
+		// The partial result idna returns with an error is discarded.
+		return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: "+strings.TrimPrefix(err.Error(), "idna: "))
+	}
+	if _, _, perr := checkLDH(a); perr != nil {
+		perr = newError(s, 0, perr.Kind, perr.Msg+" (after IDNA mapping to "+a+")")
+		return Domain{}, perr
+	}
+	u := a
+	if hasALabel(a) {
+		u, err = profile.ToUnicode(a)
+		if err != nil {
+			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: "+strings.TrimPrefix(err.Error(), "idna: "))
+		}
+		if perr := checkULabelHyphens(u); perr != nil {
+			return Domain{}, newError(s, 0, perr.Kind, perr.Msg)
+		}
+	}
+	return Domain{ascii: a, unicode: u}, nil
+}
+
+// hasALabel reports whether the lower-case ASCII name a has a label that
+// begins with "xn--".
+func hasALabel(a string) bool {
+	for {
+		if strings.HasPrefix(a, "xn--") {
+			return true
+		}
+		i := strings.IndexByte(a, '.')
+		if i < 0 {
+			return false
+		}
+		a = a[i+1:]
+	}
+}
+
+// checkULabelHyphens refuses a U-label that begins or ends with a hyphen
+// (RFC 5891, Section 4.2.3.1); the A-label of such a U-label hides the hyphen
+// from checkLDH.
+func checkULabelHyphens(u string) *ParseError {
+	for label := range strings.SplitSeq(u, ".") {
+		if label != "" && (label[0] == '-' || label[len(label)-1] == '-') {
+			return newError(u, 0, ErrIDNA, "U-label "+label+" begins or ends with a hyphen")
+		}
+	}
+	return nil
+}
+
+// ASCII returns the ASCII form: A-labels, lower case, no trailing dot; for an
+// address literal, its normalized text with brackets (RFC 5321,
+// Section 4.1.3). Use it on the wire without SMTPUTF8, for DNS, for
+// comparing and as a map key. It is "" for the zero Domain.
+func (d Domain) ASCII() string { return d.ascii }
+
+// Unicode returns the Unicode form: U-labels in place of A-labels (RFC 5890,
+// Section 2.3.2.1), lower case as IDNA2008 maps it. For a name without
+// A-labels and for address literals it equals [Domain.ASCII]. Use it with
+// SMTPUTF8 (RFC 6531, Section 3.2) and for display. It is "" for the zero
+// Domain.
+func (d Domain) Unicode() string { return d.unicode }
+
+// String returns the ASCII form, so that printing a Domain with %v never
+// produces 8-bit octets nobody asked for (RFC 6531, Section 3.2).
+func (d Domain) String() string { return d.ascii }
+
+// IsZero reports whether d is the zero Domain, which means "no domain".
+func (d Domain) IsZero() bool { return d.ascii == "" }
+
+// IsIDN reports whether d has at least one A-label, that is, whether its
+// Unicode form differs from its ASCII form (RFC 5890, Section 2.3.2.1).
+func (d Domain) IsIDN() bool { return d.ascii != d.unicode }
+
+// IsLiteral reports whether d is an address literal (RFC 5321,
+// Section 4.1.3) such as "[192.0.2.1]" rather than a name.
+func (d Domain) IsLiteral() bool { return d.literal }
+
+// Format returns the form to write in an SMTP command or header: the Unicode
+// form when smtputf8 is true (RFC 6531, Section 3.2), the ASCII form
+// otherwise.
+func (d Domain) Format(smtputf8 bool) string {
+	if smtputf8 {
+		return d.unicode
+	}
+	return d.ascii
+}
+
+// Equal reports whether d and e are the same domain: d == e. It compares the
+// ASCII forms, which is how RFC 5321, Section 2.4 and RFC 5890,
+// Section 2.3.2.4 compare names.
+func (d Domain) Equal(e Domain) bool { return d == e }
+
+// IsFullyQualified reports whether d is a fully-qualified domain name as RFC
+// 6409, Section 4.2 requires of envelope and header addresses: an address
+// literal, or a name with at least two labels whose last label (the top-level
+// domain) is not all digits (RFC 5321, Section 2.3.5; RFC 3696,
+// Section 2). "example" and "mail.123" are not fully qualified. The zero
+// Domain is not.
+func (d Domain) IsFullyQualified() bool {
+	if d.literal {
+		return true
+	}
+	i := strings.LastIndexByte(d.ascii, '.')
+	if i < 0 {
+		return false
+	}
+	for _, c := range []byte(d.ascii[i+1:]) {
+		if !ascii.IsDigit(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// LogValue implements [slog.LogValuer]: both forms, "unicode/ascii", for an
+// IDN (as in "bücher.example/xn--bcher-kva.example"), otherwise the ASCII
+// form alone.
+func (d Domain) LogValue() slog.Value {
+	if d.IsIDN() {
+		return slog.StringValue(d.unicode + "/" + d.ascii)
+	}
+	return slog.StringValue(d.ascii)
+}

@@ -1,0 +1,375 @@
+package envelope
+
+import (
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/msakit/msakit/internal/ascii"
+)
+
+// Mailbox is an RFC 5321 Mailbox (RFC 5321, Section 4.1.2): a local part and
+// a domain or address literal, as found inside the angle brackets of MAIL
+// FROM and RCPT TO.
+//
+// LocalPart holds the local part as received, decoded: without the
+// surrounding double quotes of a Quoted-string and with each quoted-pair
+// replaced by the character it quotes, not otherwise normalized. RFC 5321,
+// Section 2.4 makes local parts case-sensitive, so [Mailbox.Equal] and == are
+// too; policies that want another comparison say so. It may contain UTF-8
+// (RFC 6531, Section 3.3); see [Mailbox.IsASCII].
+//
+// A Mailbox is a comparable value. The zero Mailbox means "no mailbox"
+// ([Mailbox.IsZero]). Values built by hand may break the grammar; build them
+// with [ParseMailbox] or [NewMailbox], which check it.
+type Mailbox struct {
+	LocalPart string
+	Domain    Domain
+}
+
+// ParseMailbox parses an RFC 5321 Mailbox without angle brackets, such as
+// `alice@example.org` or `"carol smith"@[192.0.2.1]` (RFC 5321,
+// Section 4.1.2):
+//
+//	Mailbox       = Local-part "@" ( Domain / address-literal )
+//	Local-part    = Dot-string / Quoted-string
+//	Dot-string    = Atom *("."  Atom)
+//	Quoted-string = DQUOTE *QcontentSMTP DQUOTE
+//
+// UTF-8 is accepted in atoms, in quoted strings (RFC 6531, Section 3.3) and in
+// the domain (U-labels); [Mailbox.IsASCII] tells whether the result needs
+// SMTPUTF8. Use [Parser] with ASCIIOnly to refuse it instead. Comments,
+// folding white space and the obsolete forms of RFC 5322 are not part of the
+// envelope grammar and are refused.
+//
+// Limits (RFC 5321, Section 4.5.3.1): the local part as written is at most 64
+// octets, the domain as [ParseDomain] says, and the whole mailbox at most 254
+// octets (a 256-octet path less its brackets), both as written and in the
+// form [Mailbox.String] gives back.
+//
+// The error is a *[ParseError] of kind [ErrSyntax], [ErrTooLong] or
+// [ErrIDNA]. An ASCII mailbox whose domain is already lower case is parsed
+// without allocating.
+func ParseMailbox(s string) (Mailbox, error) {
+	return Parser{}.ParseMailbox(s)
+}
+
+// parseMailbox is the RFC 5321 Mailbox parser behind ParseMailbox.
+func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
+	if s == "" {
+		return Mailbox{}, newError(s, 0, ErrSyntax, "empty mailbox")
+	}
+	local, at, err := parseLocalPart(s)
+	if err != nil {
+		return Mailbox{}, err
+	}
+	if at == len(s)-1 {
+		return Mailbox{}, newError(s, len(s), ErrSyntax, "missing domain after '@'")
+	}
+	if len(s) > maxMailboxLen {
+		return Mailbox{}, newError(s, maxMailboxLen, ErrTooLong, "mailbox longer than 254 octets")
+	}
+	if p.ASCIIOnly {
+		if i := nonASCII(s); i >= 0 {
+			return Mailbox{}, newError(s, i, ErrNotASCII, "non-ASCII octet in mailbox without SMTPUTF8")
+		}
+	}
+	d, err := parseDomain(s[at+1:])
+	if err != nil {
+		return Mailbox{}, rebase(err, s, at+1)
+	}
+	m := Mailbox{LocalPart: local, Domain: d}
+	if n := m.formatLen(!m.IsASCII()); n > maxMailboxLen {
+		return Mailbox{}, newError(s, 0, ErrTooLong, "mailbox longer than 254 octets in canonical form")
+	}
+	return m, nil
+}
+
+// parseLocalPart parses Local-part at the start of s and returns it decoded,
+// with the index of the "@" that ends it.
+func parseLocalPart(s string) (local string, at int, err *ParseError) {
+	if s[0] == '"' {
+		return parseQuotedLocal(s)
+	}
+	atomStart := 0
+	for i := 0; i < len(s); {
+		if i > MaxLocalPartLen {
+			return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+		}
+		c := s[i]
+		switch {
+		case c == '@' || c == '.':
+			if i == atomStart {
+				switch {
+				case i == 0 && c == '@':
+					return "", 0, newError(s, i, ErrSyntax, "empty local part")
+				case i == 0:
+					return "", 0, newError(s, i, ErrSyntax, "local part begins with a dot")
+				case c == '@':
+					return "", 0, newError(s, i-1, ErrSyntax, "local part ends with a dot")
+				default:
+					return "", 0, newError(s, i, ErrSyntax, "consecutive dots in local part")
+				}
+			}
+			if c == '@' {
+				return s[:i], i, nil
+			}
+			i++
+			atomStart = i
+		case ascii.IsAtext(c):
+			i++
+		case c >= 0x80:
+			n, msg := utf8Char(s[i:])
+			if n == 0 {
+				return "", 0, newError(s, i, ErrSyntax, msg+" in local part")
+			}
+			i += n
+		case c == '"':
+			return "", 0, newError(s, i, ErrSyntax, "quote inside an unquoted local part")
+		default:
+			return "", 0, newError(s, i, ErrSyntax, "invalid character "+quoteByte(c)+" in local part")
+		}
+	}
+	if len(s) > MaxLocalPartLen {
+		return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+	}
+	return "", 0, newError(s, len(s), ErrSyntax, "missing '@'")
+}
+
+// parseQuotedLocal parses a Quoted-string local part at the start of s:
+//
+//	QcontentSMTP    = qtextSMTP / quoted-pairSMTP
+//	quoted-pairSMTP = %d92 %d32-126
+//	qtextSMTP       = %d32-33 / %d35-91 / %d93-126 / UTF8-non-ascii
+func parseQuotedLocal(s string) (local string, at int, err *ParseError) {
+	escapes := 0
+	for i := 1; i < len(s); {
+		if i >= MaxLocalPartLen {
+			return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+		}
+		c := s[i]
+		switch {
+		case c == '"':
+			if i+1 == len(s) || s[i+1] != '@' {
+				return "", 0, newError(s, i+1, ErrSyntax, "expected '@' after quoted local part")
+			}
+			if escapes == 0 {
+				return s[1:i], i + 1, nil
+			}
+			return unquote(s[1:i], escapes), i + 1, nil
+		case c == '\\':
+			if i+1 == len(s) {
+				return "", 0, newError(s, i, ErrSyntax, "unterminated quoted local part")
+			}
+			if !ascii.IsQuotedPairSMTP(s[i+1]) {
+				return "", 0, newError(s, i+1, ErrSyntax, "invalid character "+quoteByte(s[i+1])+" in quoted pair")
+			}
+			escapes++
+			i += 2
+		case ascii.IsQtextSMTP(c):
+			i++
+		case c >= 0x80:
+			n, msg := utf8Char(s[i:])
+			if n == 0 {
+				return "", 0, newError(s, i, ErrSyntax, msg+" in quoted local part")
+			}
+			i += n
+		default:
+			return "", 0, newError(s, i, ErrSyntax, "invalid character "+quoteByte(c)+" in quoted local part")
+		}
+	}
+	return "", 0, newError(s, len(s), ErrSyntax, "unterminated quoted local part")
+}
+
+// unquote decodes the quoted-pairs of the content of a Quoted-string.
+func unquote(q string, escapes int) string {
+	var b strings.Builder
+	b.Grow(len(q) - escapes)
+	for i := 0; i < len(q); i++ {
+		if q[i] == '\\' {
+			i++
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// utf8Char checks the UTF8-non-ascii character (RFC 6532, Section 3.1, which
+// RFC 6531, Section 3.3 uses) at the start of s and returns its length, or 0
+// and a reason. Invalid UTF-8, surrogates and overlong forms are refused.
+func utf8Char(s string) (int, string) {
+	r, n := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError && n <= 1 {
+		return 0, "invalid UTF-8"
+	}
+	if r >= 0x80 && r <= 0x9f {
+		// C1 controls are not "characters" to put in an address (RFC 6530,
+		// Section 10.1; RFC 5198, Section 2).
+		return 0, "C1 control character"
+	}
+	return n, ""
+}
+
+// nonASCII returns the index of the first octet of s at or above 0x80, or -1.
+func nonASCII(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return i
+		}
+	}
+	return -1
+}
+
+// NewMailbox builds a Mailbox from an already-decoded local part (no
+// surrounding quotes, no backslashes added) and a parsed domain. It is meant
+// for servers that have taken the quotes off: go-smtp hands over
+// `carol smith@example.net` for `"carol smith"@example.net`, and
+// NewMailbox("carol smith", d) rebuilds it, where ParseMailbox of that string
+// would fail.
+//
+// It checks that the local part can be written in RFC 5321 (RFC 5321,
+// Section 4.1.2; RFC 6531, Section 3.3): every character printable ASCII,
+// space or valid UTF-8, the quoted form ([Mailbox.String]) at most 64 octets,
+// and the whole mailbox at most 254 octets. An empty local part is allowed
+// (it is written `""`). The domain must not be zero. The error is a
+// *[ParseError] of kind [ErrSyntax] or [ErrTooLong] whose Input is the local
+// part.
+func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
+	for i := 0; i < len(localPart); {
+		c := localPart[i]
+		switch {
+		case ascii.IsQuotedPairSMTP(c):
+			i++
+		case c >= 0x80:
+			n, msg := utf8Char(localPart[i:])
+			if n == 0 {
+				return Mailbox{}, newError(localPart, i, ErrSyntax, msg+" in local part")
+			}
+			i += n
+		default:
+			return Mailbox{}, newError(localPart, i, ErrSyntax, "invalid character "+quoteByte(c)+" in local part")
+		}
+	}
+	if domain.IsZero() {
+		return Mailbox{}, newError(localPart, len(localPart), ErrSyntax, "missing domain")
+	}
+	m := Mailbox{LocalPart: localPart, Domain: domain}
+	if n := localLen(localPart); n > MaxLocalPartLen {
+		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+	}
+	if m.formatLen(!m.IsASCII()) > maxMailboxLen {
+		return Mailbox{}, newError(localPart, 0, ErrTooLong, "mailbox longer than 254 octets")
+	}
+	return m, nil
+}
+
+// isDotString reports whether l can be written unquoted as a Dot-string
+// (RFC 5321, Section 4.1.2; RFC 6531, Section 3.3).
+func isDotString(l string) bool {
+	if l == "" || l[0] == '.' || l[len(l)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c == '.':
+			if l[i-1] == '.' {
+				return false
+			}
+		case c >= 0x80, ascii.IsAtext(c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// localLen returns the length of the local part as String writes it.
+func localLen(l string) int {
+	if isDotString(l) {
+		return len(l)
+	}
+	n := len(l) + 2
+	for i := 0; i < len(l); i++ {
+		if l[i] == '"' || l[i] == '\\' {
+			n++
+		}
+	}
+	return n
+}
+
+// appendLocal appends the local part in the form String writes: a
+// Dot-string when it is one, otherwise a Quoted-string with a backslash
+// before each '"' and '\' (RFC 5321, Section 4.1.2).
+func appendLocal(b []byte, l string) []byte {
+	if isDotString(l) {
+		return append(b, l...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(l); i++ {
+		if l[i] == '"' || l[i] == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, l[i])
+	}
+	return append(b, '"')
+}
+
+// formatLen returns len(m.Format(smtputf8)) without building it.
+func (m Mailbox) formatLen(smtputf8 bool) int {
+	return localLen(m.LocalPart) + 1 + len(m.Domain.Format(smtputf8))
+}
+
+// Format returns the mailbox as written in an SMTP command or an address
+// header field (RFC 5321, Section 4.1.2): the local part quoted only when it
+// is not a Dot-string, "@", and the domain in the form
+// [Domain.Format](smtputf8) picks. A non-ASCII local part is written as it is
+// even when smtputf8 is false; check [Mailbox.IsASCII] first. The zero
+// Mailbox formats as "".
+func (m Mailbox) Format(smtputf8 bool) string {
+	if m.IsZero() {
+		return ""
+	}
+	d := m.Domain.Format(smtputf8)
+	if isDotString(m.LocalPart) {
+		return m.LocalPart + "@" + d
+	}
+	b := make([]byte, 0, localLen(m.LocalPart)+1+len(d))
+	b = appendLocal(b, m.LocalPart)
+	b = append(b, '@')
+	b = append(b, d...)
+	return string(b)
+}
+
+// String returns the canonical text of the mailbox (RFC 5321, Section 4.1.2):
+// the local part quoted only when it must be, with the fewest backslashes,
+// and the domain in ASCII form, or in Unicode form when the local part is not
+// ASCII and SMTPUTF8 is needed anyway (RFC 6531, Section 3.2). For any m
+// returned by ParseMailbox or NewMailbox, ParseMailbox(m.String()) returns m.
+// The zero Mailbox gives "".
+func (m Mailbox) String() string { return m.Format(!m.IsASCII()) }
+
+// IsASCII reports whether the mailbox can be sent without the SMTPUTF8
+// extension, that is, whether its local part is all ASCII (RFC 6531,
+// Section 3.2). An internationalized domain does not count: it always has an
+// ASCII form of A-labels (RFC 5890, Section 2.3.2.1), which
+// [Mailbox.Format](false) writes. To refuse UTF-8 input itself, parse with
+// [Parser] and ASCIIOnly.
+func (m Mailbox) IsASCII() bool { return ascii.Is(m.LocalPart) }
+
+// IsZero reports whether m is the zero Mailbox.
+func (m Mailbox) IsZero() bool { return m.LocalPart == "" && m.Domain.IsZero() }
+
+// Equal reports whether m and n are the same mailbox: the same local part,
+// octet for octet (RFC 5321, Section 2.4 makes it case-sensitive), and the
+// same domain compared by its ASCII form. It is m == n.
+func (m Mailbox) Equal(n Mailbox) bool { return m == n }
+
+// LogValue implements [slog.LogValuer]: [Mailbox.String], followed by
+// "/" and the ASCII form when the domain is an IDN.
+func (m Mailbox) LogValue() slog.Value {
+	if m.Domain.IsIDN() {
+		return slog.StringValue(m.Format(true) + "/" + m.Format(false))
+	}
+	return slog.StringValue(m.String())
+}

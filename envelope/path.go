@@ -1,0 +1,180 @@
+package envelope
+
+import (
+	"log/slog"
+	"strings"
+
+	"github.com/msakit/msakit/internal/ascii"
+)
+
+// Path is the argument of MAIL FROM (a reverse-path) or RCPT TO (a
+// forward-path), RFC 5321, Section 4.1.2:
+//
+//	Reverse-path = Path / "<>"
+//	Forward-path = Path
+//	Path         = "<" [ A-d-l ":" ] Mailbox ">"
+//
+// plus the special forward-path "<Postmaster>" of RFC 5321, Section 4.1.1.3.
+// Exactly one of these holds for a parsed Path: Null, Postmaster, or a
+// non-zero Mailbox. A source route (A-d-l) is checked and dropped when
+// parsing; it is never kept (RFC 5321, Section 4.1.1.3 and Appendix C).
+//
+// The zero Path is none of the three; it is not returned by the parsers.
+// Path is a comparable value.
+type Path struct {
+	Mailbox    Mailbox // the mailbox; zero for the null path and for <Postmaster>
+	Null       bool    // the null reverse-path "<>" (RFC 5321, Section 4.5.5)
+	Postmaster bool    // the unqualified "<Postmaster>" forward-path (RFC 5321, Section 4.1.1.3)
+}
+
+// ParseReversePath parses the argument of MAIL FROM (RFC 5321,
+// Section 4.1.1.2), without its ESMTP parameters. The angle brackets are
+// optional, since some servers (go-smtp) strip them; both or neither must be
+// present. "<>" and "" are the null reverse-path, which the Path reports with
+// Null (RFC 5321, Section 4.5.5). A source route "<@a,@b:user@c>" is accepted,
+// its domains checked, and dropped. "<Postmaster>" is refused: it is a
+// forward-path only.
+//
+// The mailbox is parsed as by [ParseMailbox]; the whole path is at most 256
+// octets with its brackets (RFC 5321, Section 4.5.3.1.3). The error is a
+// *[ParseError] whose Offset counts in s.
+func ParseReversePath(s string) (Path, error) { return Parser{}.ParseReversePath(s) }
+
+// ParseForwardPath parses the argument of RCPT TO (RFC 5321,
+// Section 4.1.1.3), without its ESMTP parameters. The angle brackets are
+// optional, as for [ParseReversePath], and a source route is accepted and
+// dropped. "<Postmaster>" in any case, without a domain, gives a Path with
+// Postmaster set (RFC 5321, Section 4.1.1.3); "<postmaster@example.org>" is
+// an ordinary mailbox. The null path "<>" is refused.
+func ParseForwardPath(s string) (Path, error) { return Parser{}.ParseForwardPath(s) }
+
+// parsePath implements both path parsers.
+func (p Parser) parsePath(s string, reverse bool) (Path, *ParseError) {
+	inner, off := s, 0
+	switch {
+	case strings.HasPrefix(s, "<"):
+		if len(s) < 2 || s[len(s)-1] != '>' {
+			return Path{}, newError(s, len(s), ErrSyntax, "missing '>' at end of path")
+		}
+		inner, off = s[1:len(s)-1], 1
+	case strings.HasSuffix(s, ">"):
+		return Path{}, newError(s, len(s)-1, ErrSyntax, "'>' without '<'")
+	}
+	if len(inner)+2 > MaxPathLen {
+		return Path{}, newError(s, off+MaxPathLen-2, ErrTooLong, "path longer than 256 octets")
+	}
+	if inner == "" {
+		if reverse {
+			return Path{Null: true}, nil
+		}
+		return Path{}, newError(s, off, ErrSyntax, "null path <> is not a forward-path")
+	}
+	if !reverse && ascii.EqualFold(inner, "Postmaster") {
+		return Path{Postmaster: true}, nil
+	}
+	if inner[0] == '@' {
+		n, err := p.skipSourceRoute(inner)
+		if err != nil {
+			return Path{}, rebase(err, s, off)
+		}
+		inner, off = inner[n:], off+n
+	}
+	m, err := p.parseMailbox(inner)
+	if err != nil {
+		return Path{}, rebase(err, s, off)
+	}
+	return Path{Mailbox: m}, nil
+}
+
+// skipSourceRoute checks the source route at the start of s,
+//
+//	A-d-l     = At-domain *( "," At-domain )
+//	At-domain = "@" Domain
+//
+// followed by ":", and returns the length up to and including the ":".
+func (p Parser) skipSourceRoute(s string) (int, *ParseError) {
+	i := 0
+	for {
+		if i >= len(s) || s[i] != '@' {
+			return 0, newError(s, i, ErrSyntax, "expected '@' in source route")
+		}
+		i++
+		end := strings.IndexAny(s[i:], ",:")
+		if end < 0 {
+			return 0, newError(s, len(s), ErrSyntax, "source route without ':'")
+		}
+		dom := s[i : i+end]
+		if strings.HasPrefix(dom, "[") {
+			return 0, newError(s, i, ErrSyntax, "address literal in source route")
+		}
+		if p.ASCIIOnly {
+			if j := nonASCII(dom); j >= 0 {
+				return 0, newError(s, i+j, ErrNotASCII, "non-ASCII octet in source route without SMTPUTF8")
+			}
+		}
+		if _, err := parseDomain(dom); err != nil {
+			return 0, rebase(err, s, i)
+		}
+		i += end
+		if s[i] == ':' {
+			return i + 1, nil
+		}
+		i++ // ","
+	}
+}
+
+// IsNull reports whether p is the null reverse-path "<>" (RFC 5321,
+// Section 4.5.5).
+func (p Path) IsNull() bool { return p.Null }
+
+// IsPostmaster reports whether p is the unqualified "<Postmaster>"
+// forward-path (RFC 5321, Section 4.1.1.3). A path to
+// postmaster@some.domain is an ordinary mailbox and reports false.
+func (p Path) IsPostmaster() bool { return p.Postmaster }
+
+// IsZero reports whether p is the zero Path: not null, not Postmaster and
+// without a mailbox.
+func (p Path) IsZero() bool { return !p.Null && !p.Postmaster && p.Mailbox.IsZero() }
+
+// Format returns the path with angle brackets as written in MAIL FROM or
+// RCPT TO (RFC 5321, Section 4.1.2): "<>", "<Postmaster>", or the mailbox
+// formatted by [Mailbox.Format](smtputf8) in brackets. The zero Path gives
+// "".
+func (p Path) Format(smtputf8 bool) string {
+	switch {
+	case p.Null:
+		return "<>"
+	case p.Postmaster:
+		return "<Postmaster>"
+	case p.Mailbox.IsZero():
+		return ""
+	}
+	return "<" + p.Mailbox.Format(smtputf8) + ">"
+}
+
+// String returns the canonical path in angle brackets: "<>",
+// "<Postmaster>", or "<" + [Mailbox.String] + ">" (RFC 5321, Section 4.1.2).
+// Parsing it again gives back p (the source route, if any, is gone).
+func (p Path) String() string {
+	if p.Null || p.Postmaster || p.Mailbox.IsZero() {
+		return p.Format(false)
+	}
+	return "<" + p.Mailbox.String() + ">"
+}
+
+// IsASCII reports whether the path can be sent without SMTPUTF8 (RFC 6531,
+// Section 3.2): true for "<>" and "<Postmaster>", otherwise
+// [Mailbox.IsASCII].
+func (p Path) IsASCII() bool { return p.Mailbox.IsASCII() }
+
+// Equal reports whether p and q are the same path: p == q.
+func (p Path) Equal(q Path) bool { return p == q }
+
+// LogValue implements [slog.LogValuer]: the path as [Path.String] writes it,
+// with the ASCII form added after "/" when the domain is an IDN.
+func (p Path) LogValue() slog.Value {
+	if p.Mailbox.Domain.IsIDN() {
+		return slog.StringValue(p.Format(true) + "/" + p.Format(false))
+	}
+	return slog.StringValue(p.String())
+}

@@ -1,0 +1,112 @@
+// Package ascii holds the US-ASCII character classes that the envelope and
+// header grammars share (RFC 5234, Appendix B.1; RFC 5321, Section 4.1.2;
+// RFC 5322, Section 3.2.3). Every function works on single octets, so it never
+// allocates and never looks at more than one byte; an octet of 0x80 or above
+// belongs to none of these classes.
+package ascii
+
+// IsAlpha reports whether c is ALPHA (RFC 5234, Appendix B.1).
+func IsAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// IsDigit reports whether c is DIGIT (RFC 5234, Appendix B.1).
+func IsDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// IsHexDigit reports whether c is a hexadecimal digit of either case, as the
+// IPv6-hex rule of RFC 5321, Section 4.1.3 reads HEXDIG (RFC 5234 rules are
+// case-insensitive).
+func IsHexDigit(c byte) bool { return IsDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+
+// IsLetDig reports whether c is Let-dig (RFC 5321, Section 4.1.2).
+func IsLetDig(c byte) bool { return IsAlpha(c) || IsDigit(c) }
+
+// IsLDH reports whether c may appear inside an Ldh-str: a letter, a digit or
+// a hyphen (RFC 5321, Section 4.1.2).
+func IsLDH(c byte) bool { return IsLetDig(c) || c == '-' }
+
+// IsUpper reports whether c is an upper-case ASCII letter.
+func IsUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// IsAtext reports whether c is ASCII atext (RFC 5322, Section 3.2.3, used by
+// RFC 5321, Section 4.1.2): letters, digits and !#$%&'*+-/=?^_`{|}~.
+func IsAtext(c byte) bool { return c < 0x80 && atext[c] }
+
+// IsQtextSMTP reports whether c is qtextSMTP (RFC 5321, Section 4.1.2):
+// printable ASCII and space, except the double quote and the backslash.
+func IsQtextSMTP(c byte) bool { return c >= 32 && c <= 126 && c != '"' && c != '\\' }
+
+// IsQuotedPairSMTP reports whether c may follow a backslash in a
+// quoted-pairSMTP (RFC 5321, Section 4.1.2): %d32-126.
+func IsQuotedPairSMTP(c byte) bool { return c >= 32 && c <= 126 }
+
+// IsDcontent reports whether c is dcontent, the content of a general address
+// literal (RFC 5321, Section 4.1.3): printable ASCII except "[", "\" and "]".
+func IsDcontent(c byte) bool { return c >= 33 && c <= 126 && c != '[' && c != '\\' && c != ']' }
+
+// IsVchar reports whether c is VCHAR, a visible character (RFC 5234,
+// Appendix B.1).
+func IsVchar(c byte) bool { return c >= 0x21 && c <= 0x7e }
+
+// IsCtl reports whether c is CTL, a control character (RFC 5234,
+// Appendix B.1): %x00-1F and DEL.
+func IsCtl(c byte) bool { return c < 0x20 || c == 0x7f }
+
+// Lower returns c in lower case if it is an upper-case ASCII letter.
+func Lower(c byte) byte {
+	if IsUpper(c) {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// Is reports whether every octet of s is below 0x80.
+func Is(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// HasUpper reports whether s contains an upper-case ASCII letter.
+func HasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if IsUpper(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasPrefixFold reports whether s begins with prefix, comparing ASCII letters
+// without regard to case. prefix must be ASCII.
+func HasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if Lower(s[i]) != Lower(prefix[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// EqualFold reports whether s and t are equal when ASCII letters are compared
+// without regard to case. Octets of 0x80 and above must match exactly, unlike
+// strings.EqualFold, which also folds non-ASCII letters.
+func EqualFold(s, t string) bool { return len(s) == len(t) && HasPrefixFold(s, t) }
+
+// atext is the RFC 5322 atext class for octets below 0x80.
+var atext = [128]bool{
+	'!': true, '#': true, '$': true, '%': true, '&': true, '\'': true,
+	'*': true, '+': true, '-': true, '/': true, '=': true, '?': true,
+	'^': true, '_': true, '`': true, '{': true, '|': true, '}': true, '~': true,
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true, 'G': true, 'H': true, 'I': true,
+	'J': true, 'K': true, 'L': true, 'M': true, 'N': true, 'O': true, 'P': true, 'Q': true, 'R': true,
+	'S': true, 'T': true, 'U': true, 'V': true, 'W': true, 'X': true, 'Y': true, 'Z': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true, 'g': true, 'h': true, 'i': true,
+	'j': true, 'k': true, 'l': true, 'm': true, 'n': true, 'o': true, 'p': true, 'q': true, 'r': true,
+	's': true, 't': true, 'u': true, 'v': true, 'w': true, 'x': true, 'y': true, 'z': true,
+}

@@ -1,0 +1,79 @@
+package ascii
+
+import "testing"
+
+func TestClasses(t *testing.T) {
+	t.Parallel()
+	// Each class is checked against its definition over all 256 octets.
+	tests := []struct {
+		name string
+		f    func(byte) bool
+		def  func(c int) bool
+	}{
+		{"IsAlpha", IsAlpha, func(c int) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }},
+		{"IsDigit", IsDigit, func(c int) bool { return c >= '0' && c <= '9' }},
+		{"IsHexDigit", IsHexDigit, func(c int) bool {
+			return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+		}},
+		{"IsLetDig", IsLetDig, func(c int) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }},
+		{"IsLDH", IsLDH, func(c int) bool {
+			return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+		}},
+		{"IsUpper", IsUpper, func(c int) bool { return c >= 'A' && c <= 'Z' }},
+		{"IsAtext", IsAtext, func(c int) bool {
+			// RFC 5322, Section 3.2.3: ALPHA / DIGIT / "!" / "#" / ... / "~"
+			const specials = "!#$%&'*+-/=?^_`{|}~"
+			for i := 0; i < len(specials); i++ {
+				if int(specials[i]) == c {
+					return true
+				}
+			}
+			return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		}},
+		{"IsQtextSMTP", IsQtextSMTP, func(c int) bool { return c == 32 || c == 33 || c >= 35 && c <= 91 || c >= 93 && c <= 126 }},
+		{"IsQuotedPairSMTP", IsQuotedPairSMTP, func(c int) bool { return c >= 32 && c <= 126 }},
+		{"IsDcontent", IsDcontent, func(c int) bool { return c >= 33 && c <= 90 || c >= 94 && c <= 126 }},
+		{"IsVchar", IsVchar, func(c int) bool { return c >= 0x21 && c <= 0x7e }},
+		{"IsCtl", IsCtl, func(c int) bool { return c <= 0x1f || c == 0x7f }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for c := 0; c < 256; c++ {
+				if got, want := tc.f(byte(c)), tc.def(c); got != want {
+					t.Errorf("%s(%#x) = %v, want %v", tc.name, c, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestStrings(t *testing.T) {
+	t.Parallel()
+	if Lower('Q') != 'q' || Lower('q') != 'q' || Lower('@') != '@' || Lower(0xC4) != 0xC4 {
+		t.Errorf("Lower wrong")
+	}
+	tests := []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"Is ascii", Is("hello, world"), true},
+		{"Is utf8", Is("héllo"), false},
+		{"Is empty", Is(""), true},
+		{"HasUpper yes", HasUpper("abC"), true},
+		{"HasUpper no", HasUpper("abc-É"), false},
+		{"HasPrefixFold", HasPrefixFold("XN--abc", "xn--"), true},
+		{"HasPrefixFold short", HasPrefixFold("xn", "xn--"), false},
+		{"HasPrefixFold differ", HasPrefixFold("xm--", "xn--"), false},
+		{"EqualFold", EqualFold("PostMaster", "postmaster"), true},
+		{"EqualFold length", EqualFold("postmasters", "postmaster"), false},
+		{"EqualFold non-ascii", EqualFold("\u212a", "k"), false},
+		{"EqualFold non-ascii exact", EqualFold("é", "é"), true},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
