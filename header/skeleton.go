@@ -10,18 +10,6 @@ import (
 	"github.com/msakit/msakit/envelope"
 )
 
-// Address is one mailbox from an address-list header field.
-type Address struct {
-	DisplayName string           // RFC 2047 decoded
-	Mailbox     envelope.Mailbox // the addr-spec
-	Group       string           // name of the group it appeared in, "" if none
-	Obsolete    bool             // obsolete syntax was used (RFC 5322, Section 4.4)
-}
-
-// ParseAddressList parses an RFC 5322 address-list (groups, comments,
-// obsolete forms, RFC 6532 UTF-8, RFC 2047 in display names).
-func ParseAddressList(value string) ([]Address, error) { return nil, nil }
-
 // ParseMessageID validates an msg-id and returns it without angle brackets.
 func ParseMessageID(value string) (string, error) { return "", nil }
 

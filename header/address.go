@@ -1,0 +1,644 @@
+package header
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/msakit/msakit/envelope"
+)
+
+// MaxAddresses bounds the number of mailboxes [ParseAddressList] returns
+// (RFC 5322 sets no limit; RFC 5321, Section 4.5.3.1.8 asks a server to
+// take at least 100 recipients per transaction). A longer list fails with
+// [ErrTooBig] before it is decoded further.
+const MaxAddresses = 2000
+
+// maxTokens bounds the lexical tokens of an address list: far more than
+// MaxAddresses mailboxes of ordinary size need, and a fast failure for a
+// value made of a million commas or dots.
+const maxTokens = 25 * MaxAddresses
+
+// MaxAddressListLen bounds the length of a value given to the address
+// parsers, the same as the default header size bound.
+const MaxAddressListLen = DefaultMaxSize
+
+// Address is one mailbox of an address header field (RFC 5322, Section 3.4):
+// From, Sender, Reply-To, To, Cc, Bcc and their Resent- forms.
+type Address struct {
+	// DisplayName is the phrase before the angle-addr, with quoted-strings
+	// unquoted, white space between words reduced to one space and RFC 2047
+	// encoded-words decoded (RFC 2047, Section 6). Empty when the mailbox is
+	// a bare addr-spec; comments are never taken as a name (RFC 5322,
+	// Section 3.2.2: comments carry no meaning). It is text, never an
+	// address: a DisplayName that holds "@" or "<" is not the mailbox (see
+	// [Address.NameLooksLikeAddress]).
+	DisplayName string
+	// Mailbox is the addr-spec: the local part decoded from its quoted or
+	// obsolete form, the domain parsed by [envelope.ParseDomain].
+	Mailbox envelope.Mailbox
+	// Group is the display name of the group the mailbox was listed in
+	// (RFC 5322, Section 3.4), decoded as DisplayName; "" outside a group.
+	Group string
+	// Obsolete reports that the mailbox (or its group, or the list around
+	// it) used the obsolete syntax of RFC 5322, Section 4.4: a route, white
+	// space or comments inside the addr-spec, a quoted word in a dotted
+	// local part, a "." in a display name, empty list elements, or obsolete
+	// control characters. Such fields must be accepted but not generated.
+	Obsolete bool
+}
+
+// NameLooksLikeAddress reports whether the decoded display name contains
+// "@", "<" or ">", the usual way to make a mail reader show another address
+// than the real one. It is a hint for policies (RFC 6409, Section 6.3
+// checks the addr-spec, never the name).
+func (a Address) NameLooksLikeAddress() bool {
+	return strings.ContainsAny(a.DisplayName, "@<>") || strings.ContainsAny(a.Group, "@<>")
+}
+
+// ParseAddressList parses the value of an address-list field (To, Cc, Bcc,
+// Reply-To and Resent-To/Cc/Bcc; RFC 5322, Sections 3.4 and 3.6.3) and
+// returns its mailboxes in order; the members of a group carry the group's
+// name in Group, and an empty group ("undisclosed-recipients:;") adds no
+// entry. It accepts:
+//
+//   - name-addr, addr-spec and groups, with comments and folding white space
+//     anywhere CFWS is allowed (comments nested at most [MaxCommentDepth]);
+//   - the obsolete forms of RFC 5322, Section 4.4 (routes, empty list
+//     elements, CFWS around the dots of an addr-spec, "." in a display name),
+//     marking those mailboxes Obsolete;
+//   - UTF-8 in atoms, quoted-strings, domain literals and comments
+//     (RFC 6532, Section 3.2);
+//   - RFC 2047 encoded-words in display names and group names, which are
+//     decoded (charsets from the IANA registry) after the structure has been
+//     parsed, so a decoded "," "<" or "@" can never change it. An
+//     encoded-word that cannot be decoded is kept as written (RFC 2047,
+//     Section 6.3); one that decodes to a control character is an error.
+//
+// The value must hold at least one address or group: an empty value is an
+// error, although Bcc may be empty (RFC 5322, Section 3.6.3), which the
+// caller checks first. Every error is a [*SyntaxError] wrapping [ErrSyntax]
+// (ErrTooBig for more than [MaxAddresses] mailboxes or a value over
+// [MaxAddressListLen] octets; ErrNUL, ErrBareCR, ErrBareLF), or wraps the
+// [*envelope.ParseError] of an addr-spec whose local part or domain
+// envelope refuses (for example a domain literal that is no address
+// literal, RFC 5321, Section 4.1.3). The parser never panics and runs in
+// time linear in the length of value.
+func ParseAddressList(value string) ([]Address, error) {
+	return parseAddresses(value, true)
+}
+
+// ParseMailboxList parses the value of a mailbox-list field (From and
+// Resent-From; RFC 5322, Sections 3.4 and 3.6.2) like [ParseAddressList],
+// but refuses groups. (RFC 6854 allows a group in From; RFC 6409 submission
+// has no use for one, so it is refused here.)
+func ParseMailboxList(value string) ([]Address, error) {
+	return parseAddresses(value, false)
+}
+
+// ParseMailbox parses the value of a field that holds exactly one mailbox
+// (Sender and Resent-Sender; RFC 5322, Section 3.6.2) like
+// [ParseMailboxList].
+func ParseMailbox(value string) (Address, error) {
+	as, err := parseAddresses(value, false)
+	if err != nil {
+		return Address{}, err
+	}
+	if len(as) != 1 {
+		return Address{}, errAt(ErrSyntax, 0, "one mailbox expected, found "+strconv.Itoa(len(as)))
+	}
+	return as[0], nil
+}
+
+func parseAddresses(value string, groups bool) ([]Address, error) {
+	if len(value) > MaxAddressListLen {
+		return nil, errAt(ErrTooBig, MaxAddressListLen, "address list too long")
+	}
+	toks, err := tokenize(value)
+	if err != nil {
+		return nil, err
+	}
+	p := &addrParser{toks: toks, groups: groups}
+	return p.list()
+}
+
+// tokKind is the kind of a lexical token of a structured field (RFC 5322,
+// Section 3.2).
+type tokKind uint8
+
+const (
+	tAtom    tokKind = iota // 1*atext
+	tQuoted                 // quoted-string; text is the unquoted content
+	tLiteral                // domain-literal; text is "[...]" without FWS
+	tSpecial                // one of < > @ , ; : .
+	tEOF
+)
+
+type token struct {
+	kind tokKind
+	c    byte   // the special character
+	text string // atom, unquoted string, literal
+	ws   bool   // CFWS precedes the token
+	cmt  bool   // a comment precedes the token
+	obs  bool   // obsolete characters inside (obs-qtext, obs-qp, obs-dtext)
+	pos  int
+}
+
+// tokenize splits a structured value into tokens, skipping CFWS. It runs in
+// one pass over value.
+func tokenize(value string) ([]token, error) {
+	p := &scanner{s: value}
+	toks := make([]token, 0, min(len(value)/4+1, 64))
+	for {
+		if len(toks) > maxTokens {
+			return nil, errAt(ErrTooBig, p.i, "address list has too many tokens")
+		}
+		ws, cmt, err := p.cfws()
+		if err != nil {
+			return nil, err
+		}
+		t := token{ws: ws, cmt: cmt, pos: p.i}
+		if p.eof() {
+			t.kind = tEOF
+			return append(toks, t), nil
+		}
+		c := p.peek()
+		switch {
+		case c == '<' || c == '>' || c == '@' || c == ',' || c == ';' || c == ':' || c == '.':
+			t.kind, t.c = tSpecial, c
+			p.i++
+		case c == '"':
+			t.kind = tQuoted
+			t.text, t.obs, err = p.quotedString()
+		case c == '[':
+			t.kind = tLiteral
+			t.text, t.obs, err = p.domainLiteral()
+		case isAtext(c) || c >= 0x80:
+			t.kind = tAtom
+			start := p.i
+			for !p.eof() && (isAtext(p.peek()) || p.peek() >= 0x80) {
+				if p.peek() >= 0x80 {
+					if err = p.textChar(); err != nil {
+						break
+					}
+					continue
+				}
+				p.i++
+			}
+			t.text = value[start:p.i]
+		case c == 0:
+			return nil, errAt(ErrNUL, p.i, "NUL")
+		default:
+			return nil, errAt(ErrSyntax, p.i, "unexpected character "+strconv.QuoteRune(rune(c)))
+		}
+		if err != nil {
+			return nil, err
+		}
+		toks = append(toks, t)
+	}
+}
+
+// quotedString reads a quoted-string (RFC 5322, Section 3.2.4) at p.i and
+// returns its content with quoted-pairs resolved and folds unfolded.
+func (p *scanner) quotedString() (string, bool, error) {
+	start := p.i
+	p.i++
+	var b strings.Builder
+	obsBefore := p.obs
+	p.obs = false
+	for !p.eof() {
+		c := p.peek()
+		switch {
+		case c == '"':
+			p.i++
+			obs := p.obs
+			p.obs = obsBefore || obs
+			return b.String(), obs, nil
+		case c == '\\':
+			s := p.i
+			if err := p.quotedPair(); err != nil {
+				return "", false, err
+			}
+			b.WriteString(p.s[s+1 : p.i])
+		case c == '\r' || c == '\n':
+			s := p.i
+			if _, _, err := p.fws(); err != nil {
+				return "", false, err
+			}
+			for _, w := range []byte(p.s[s:p.i]) {
+				if w == ' ' || w == '\t' {
+					b.WriteByte(w)
+				}
+			}
+		default:
+			s := p.i
+			if err := p.textChar(); err != nil {
+				return "", false, err
+			}
+			b.WriteString(p.s[s:p.i])
+		}
+	}
+	return "", false, errAt(ErrSyntax, start, "unterminated quoted string")
+}
+
+// domainLiteral reads a domain-literal (RFC 5322, Section 3.4.1) at p.i and
+// returns it with its brackets and without white space.
+func (p *scanner) domainLiteral() (string, bool, error) {
+	start := p.i
+	p.i++
+	var b strings.Builder
+	b.WriteByte('[')
+	obs := false
+	for !p.eof() {
+		c := p.peek()
+		switch {
+		case c == ']':
+			p.i++
+			b.WriteByte(']')
+			return b.String(), obs, nil
+		case c == '[':
+			return "", false, errAt(ErrSyntax, p.i, `"[" inside a domain literal`)
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			if _, _, err := p.fws(); err != nil {
+				return "", false, err
+			}
+		case c == '\\': // obs-dtext quoted-pair
+			obs = true
+			s := p.i
+			if err := p.quotedPair(); err != nil {
+				return "", false, err
+			}
+			b.WriteString(p.s[s+1 : p.i])
+		default:
+			s := p.i
+			if err := p.textChar(); err != nil {
+				return "", false, err
+			}
+			if c < 0x20 || c == 0x7f {
+				obs = true
+			}
+			b.WriteString(p.s[s:p.i])
+		}
+	}
+	return "", false, errAt(ErrSyntax, start, "unterminated domain literal")
+}
+
+// isAtext reports whether c is an ASCII atext character (RFC 5322,
+// Section 3.2.3).
+func isAtext(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+}
+
+// addrParser parses the token stream of an address list. Every method
+// consumes tokens and never backs up, so parsing is linear.
+type addrParser struct {
+	toks   []token
+	i      int
+	groups bool // groups allowed
+	out    []Address
+}
+
+func (p *addrParser) tok() token { return p.toks[p.i] }
+
+func (p *addrParser) isSpecial(c byte) bool {
+	t := p.toks[p.i]
+	return t.kind == tSpecial && t.c == c
+}
+
+func (p *addrParser) fail(msg string) error {
+	return errAt(ErrSyntax, p.tok().pos, msg)
+}
+
+// list parses address-list or mailbox-list, obsolete empty elements
+// included (obs-addr-list, obs-mbox-list).
+func (p *addrParser) list() ([]Address, error) {
+	obsList := false
+	items := 0
+	for {
+		for p.isSpecial(',') { // empty element
+			obsList = true
+			p.i++
+		}
+		if p.tok().kind == tEOF {
+			break
+		}
+		first := len(p.out)
+		if err := p.address(p.groups, ""); err != nil {
+			return nil, err
+		}
+		items++
+		if obsList {
+			for k := first; k < len(p.out); k++ {
+				p.out[k].Obsolete = true
+			}
+		}
+		if p.tok().kind == tEOF {
+			break
+		}
+		if !p.isSpecial(',') {
+			return nil, p.fail(`"," expected between addresses`)
+		}
+		p.i++
+		if p.isSpecial(',') || p.tok().kind == tEOF {
+			obsList = true // empty element or trailing comma
+			for k := first; k < len(p.out); k++ {
+				p.out[k].Obsolete = true
+			}
+		}
+	}
+	if items == 0 {
+		return nil, errAt(ErrSyntax, 0, "empty address list")
+	}
+	return p.out, nil
+}
+
+// address parses one mailbox, or a group when allowed.
+func (p *addrParser) address(allowGroup bool, group string) error {
+	start := p.i
+	// Collect words and dots: a display name, a group name or a local part.
+	for {
+		t := p.tok()
+		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
+			p.i++
+			continue
+		}
+		break
+	}
+	words := p.toks[start:p.i]
+	t := p.tok()
+	switch {
+	case t.kind == tSpecial && t.c == '<':
+		name, obs, err := phrase(words, false)
+		if err != nil {
+			return err
+		}
+		a, err := p.angleAddr()
+		if err != nil {
+			return err
+		}
+		a.DisplayName, a.Group = name, group
+		a.Obsolete = a.Obsolete || obs
+		return p.add(a)
+	case t.kind == tSpecial && t.c == '@':
+		a, err := p.addrSpec(words)
+		if err != nil {
+			return err
+		}
+		a.Group = group
+		return p.add(a)
+	case t.kind == tSpecial && t.c == ':':
+		if !allowGroup {
+			if group != "" {
+				return p.fail("group inside a group")
+			}
+			return p.fail("group not allowed in this field")
+		}
+		name, obs, err := phrase(words, true)
+		if err != nil {
+			return err
+		}
+		if name == "" {
+			return p.fail("group without a name")
+		}
+		p.i++
+		return p.groupList(name, obs)
+	case len(words) == 0:
+		return p.fail("address expected")
+	}
+	return p.fail(`"<", "@" or ":" expected after a name`)
+}
+
+// groupList parses the members of a group up to and including ";"
+// (RFC 5322, Section 3.4 group-list, obs-group-list, obs-mbox-list).
+func (p *addrParser) groupList(name string, obs bool) error {
+	first := len(p.out)
+	for {
+		for p.isSpecial(',') {
+			obs = true
+			p.i++
+		}
+		if p.isSpecial(';') {
+			p.i++
+			break
+		}
+		if p.tok().kind == tEOF {
+			return p.fail(`group not closed with ";"`)
+		}
+		if err := p.address(false, name); err != nil {
+			return err
+		}
+		if p.isSpecial(',') {
+			p.i++
+			if p.isSpecial(',') || p.isSpecial(';') {
+				obs = true
+			}
+			continue
+		}
+		if !p.isSpecial(';') {
+			return p.fail(`"," or ";" expected in a group`)
+		}
+	}
+	if obs {
+		for k := first; k < len(p.out); k++ {
+			p.out[k].Obsolete = true
+		}
+	}
+	return nil
+}
+
+func (p *addrParser) add(a Address) error {
+	if len(p.out) >= MaxAddresses {
+		return p.fail("more than " + strconv.Itoa(MaxAddresses) + " addresses")
+	}
+	p.out = append(p.out, a)
+	return nil
+}
+
+// angleAddr parses "<" [obs-route] addr-spec ">" with p.i on "<".
+func (p *addrParser) angleAddr() (Address, error) {
+	p.i++
+	obs := false
+	if p.isSpecial('@') || p.isSpecial(',') { // obs-route, RFC 5322 §4.4
+		obs = true
+		for p.isSpecial(',') || p.isSpecial('@') {
+			if p.isSpecial(',') {
+				p.i++
+				continue
+			}
+			p.i++
+			if _, _, err := p.domainTokens(); err != nil {
+				return Address{}, err
+			}
+		}
+		if !p.isSpecial(':') {
+			return Address{}, p.fail(`":" expected after a route`)
+		}
+		p.i++
+	}
+	start := p.i
+	for {
+		t := p.tok()
+		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
+			p.i++
+			continue
+		}
+		break
+	}
+	if !p.isSpecial('@') {
+		if p.isSpecial('>') && start == p.i {
+			return Address{}, p.fail("empty angle address")
+		}
+		return Address{}, p.fail(`"@" expected in an address`)
+	}
+	a, err := p.addrSpec(p.toks[start:p.i])
+	if err != nil {
+		return Address{}, err
+	}
+	if !p.isSpecial('>') {
+		return Address{}, p.fail(`">" expected`)
+	}
+	p.i++
+	a.Obsolete = a.Obsolete || obs
+	return a, nil
+}
+
+// addrSpec builds an addr-spec from the local-part tokens already read and
+// the domain that follows the "@" at p.i.
+func (p *addrParser) addrSpec(local []token) (Address, error) {
+	lp, obs, err := localPart(local)
+	if err != nil {
+		return Address{}, err
+	}
+	if !p.isSpecial('@') {
+		return Address{}, p.fail(`"@" expected`)
+	}
+	p.i++ // CFWS around "@" is part of dot-atom, not obsolete
+	domain, dobs, err := p.domainTokens()
+	if err != nil {
+		return Address{}, err
+	}
+	d, err := envelope.ParseDomain(domain)
+	if err != nil {
+		return Address{}, &SyntaxError{Offset: p.tok().pos, Kind: ErrSyntax, Msg: "invalid domain " + strconv.Quote(domain) + ": " + err.Error()}
+	}
+	m, err := envelope.NewMailbox(lp, d)
+	if err != nil {
+		return Address{}, &SyntaxError{Offset: p.tok().pos, Kind: ErrSyntax, Msg: "invalid local part " + strconv.Quote(lp) + ": " + err.Error()}
+	}
+	return Address{Mailbox: m, Obsolete: obs || dobs}, nil
+}
+
+// domainTokens reads a domain (dot-atom, domain-literal or obs-domain) at
+// p.i and returns its text.
+func (p *addrParser) domainTokens() (string, bool, error) {
+	t := p.tok()
+	obs := false
+	if t.kind == tLiteral {
+		p.i++
+		return t.text, t.obs, nil
+	}
+	if t.kind != tAtom {
+		return "", false, p.fail("domain expected")
+	}
+	var b strings.Builder
+	for {
+		t := p.tok()
+		if t.kind != tAtom {
+			return "", false, p.fail("domain label expected")
+		}
+		if b.Len() > 0 && t.ws {
+			obs = true
+		}
+		b.WriteString(t.text)
+		p.i++
+		if !p.isSpecial('.') {
+			break
+		}
+		if p.tok().ws {
+			obs = true
+		}
+		b.WriteByte('.')
+		p.i++
+	}
+	return b.String(), obs, nil
+}
+
+// localPart decodes word *("." word) (RFC 5322, Section 3.4.1 and the
+// obs-local-part of Section 4.4).
+func localPart(toks []token) (string, bool, error) {
+	if len(toks) == 0 {
+		return "", false, errAt(ErrSyntax, 0, "empty local part")
+	}
+	var b strings.Builder
+	obs := false
+	for k, t := range toks {
+		wantWord := k%2 == 0
+		isWord := t.kind == tAtom || t.kind == tQuoted
+		if wantWord != isWord {
+			return "", false, errAt(ErrSyntax, t.pos, "invalid local part (a dot must separate words)")
+		}
+		if k > 0 && t.ws {
+			obs = true // CFWS inside the local part
+		}
+		if t.kind == tQuoted && len(toks) > 1 {
+			obs = true // a quoted word in a dotted local part
+		}
+		obs = obs || t.obs
+		if isWord {
+			b.WriteString(t.text)
+		} else {
+			b.WriteByte('.')
+		}
+	}
+	if len(toks)%2 == 0 {
+		return "", false, errAt(ErrSyntax, toks[len(toks)-1].pos, "local part ends with a dot")
+	}
+	return b.String(), obs, nil
+}
+
+// phrase builds a display name from words and dots (RFC 5322,
+// Section 3.2.5 phrase and obs-phrase), decoding encoded-words.
+func phrase(toks []token, required bool) (string, bool, error) {
+	if len(toks) == 0 {
+		if required {
+			return "", false, errAt(ErrSyntax, 0, "name expected")
+		}
+		return "", false, nil
+	}
+	if toks[0].kind == tSpecial {
+		return "", false, errAt(ErrSyntax, toks[0].pos, "a name cannot start with a dot")
+	}
+	var b strings.Builder
+	obs := false
+	prevEncoded := false
+	for k, t := range toks {
+		obs = obs || t.obs
+		if t.kind == tSpecial { // "." in obs-phrase
+			obs = true
+			if t.ws && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteByte('.')
+			prevEncoded = false
+			continue
+		}
+		text, encoded := t.text, false
+		if t.kind == tAtom {
+			var err error
+			text, encoded, err = decodeWord(t.text)
+			if err != nil {
+				return "", false, &SyntaxError{Offset: t.pos, Kind: ErrSyntax, Msg: err.Error()}
+			}
+		}
+		// RFC 2047 §6.2: white space between two encoded-words is dropped.
+		if k > 0 && t.ws && !(encoded && prevEncoded) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(text)
+		prevEncoded = encoded
+	}
+	return b.String(), obs, nil
+}
