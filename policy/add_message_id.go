@@ -1,0 +1,94 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+)
+
+// ErrNoMessageIDDomain is returned by [AddMessageID] when it must create a
+// Message-ID but has neither NewID nor Domain (RFC 5322, Section 3.6.4 needs
+// a right-hand side).
+var ErrNoMessageIDDomain = errors.New("policy: AddMessageID needs a Domain or NewID")
+
+// AddMessageID adds a Message-ID field to a message that lacks one, and
+// replaces one that is not valid msg-id syntax (RFC 6409, Section 8.3, a
+// SHOULD; RFC 5322, Section 3.6.4).
+//
+// Stages: DATA rewrite. It never rejects; failing to create an identifier is
+// an internal error (451 4.3.0).
+//
+//   - no Message-ID: one is prepended;
+//   - an invalid Message-ID: the first (topmost) one is replaced in place.
+//
+// When the message carries Resent- fields (RFC 5322, Section 3.6.6) the
+// fix-up targets Resent-Message-ID instead.
+//
+// The identifier comes from NewID when set; it must return a complete msg-id
+// with angle brackets, which is checked. Otherwise it is
+// header.NewMessageID(Random, Domain, smtputf8): at least 128 random bits
+// from Random (nil: crypto/rand) "@" Domain, in A-label form unless the
+// transaction uses SMTPUTF8. It is on in the RFC 6409 profile ([Defaults]).
+// AddMessageID is safe for concurrent use when NewID and Random are.
+type AddMessageID struct {
+	// Domain is the right-hand side of new identifiers, usually the MSA's
+	// hostname.
+	Domain envelope.Domain
+	// NewID, when set, returns a new msg-id such as "<id@example.net>".
+	NewID func() (string, error)
+	// Random is the source of randomness; nil means crypto/rand.
+	Random io.Reader
+}
+
+// Name returns "add-message-id".
+func (AddMessageID) Name() string { return "add-message-id" }
+
+// RewriteData adds or replaces Message-ID (or Resent-Message-ID) (RFC 6409,
+// Section 8.3).
+func (p AddMessageID) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
+	name := "Message-ID"
+	if h.IsResent() {
+		name = "Resent-Message-ID"
+	}
+	v, ok := h.Get(name)
+	if ok {
+		if _, err := header.ParseMessageID(v); err == nil {
+			return nil
+		}
+	}
+	id, err := p.newID(tx.SMTPUTF8())
+	if err != nil {
+		return err
+	}
+	f, err := header.NewField(name, id, tx.SMTPUTF8())
+	if err != nil {
+		return err
+	}
+	if ok {
+		return h.ReplaceAt(h.Index(name), f)
+	}
+	return h.PrependField(f)
+}
+
+func (p AddMessageID) newID(smtputf8 bool) (string, error) {
+	if p.NewID != nil {
+		id, err := p.NewID()
+		if err != nil {
+			return "", err
+		}
+		if _, err := header.ParseMessageID(id); err != nil {
+			return "", fmt.Errorf("policy: NewID returned an invalid msg-id %q: %w", id, err)
+		}
+		return id, nil
+	}
+	if p.Domain.IsZero() {
+		return "", ErrNoMessageIDDomain
+	}
+	return header.NewMessageID(p.Random, p.Domain, smtputf8)
+}
+
+var _ DataRewriter = AddMessageID{}

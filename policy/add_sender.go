@@ -1,0 +1,75 @@
+package policy
+
+import (
+	"context"
+
+	"github.com/msakit/msakit/header"
+)
+
+// AddSender adds or replaces the Sender field with the authenticated
+// identity's address when the From field does not already name that identity
+// (RFC 6409, Section 8.1: "if the identity of the sender is known and this
+// is not given in the 'From' field"; RFC 5322, Section 3.6.2).
+//
+// Stages: DATA rewrite. It never rejects.
+//
+//   - no identity, or an identity without an Address: nothing is done (the
+//     sender is not known);
+//   - From is exactly one mailbox and it is the identity's address: nothing
+//     is done (RFC 5322, Section 3.6.2: Sender "SHOULD NOT be used" then);
+//   - Sender already names the identity's address: nothing is done;
+//   - otherwise Sender is replaced in place, or prepended when missing.
+//
+// RFC 6409, Section 8.1 requires that "any address it places in a 'Sender'
+// field is, in fact, a valid mail address": the identity's address must pass
+// [EnforceAddressSyntax] with a fully qualified domain, and be ASCII unless
+// the transaction uses SMTPUTF8; otherwise nothing is placed. When the
+// message carries Resent- fields (RFC 5322, Section 3.6.6) the fix-up
+// compares with Resent-From and targets Resent-Sender.
+//
+// It is off by default (a MAY). AddSender is safe for concurrent use.
+type AddSender struct{}
+
+// Name returns "add-sender".
+func (AddSender) Name() string { return "add-sender" }
+
+// RewriteData adds or replaces Sender (or Resent-Sender) (RFC 6409, Section
+// 8.1).
+func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+	m := c.Identity.Address
+	if c.Identity.IsZero() || m.IsZero() {
+		return nil
+	}
+	if !(EnforceAddressSyntax{}).ValidMailbox(m) || !(m.Domain.IsFullyQualified() || m.Domain.IsLiteral()) {
+		return nil
+	}
+	utf8OK := tx.SMTPUTF8()
+	if !m.IsASCII() && !utf8OK {
+		return nil
+	}
+	from, sender := "From", "Sender"
+	if h.IsResent() {
+		from, sender = "Resent-From", "Resent-Sender"
+	}
+	if v, ok := h.Get(from); ok {
+		if addrs, err := header.ParseAddressList(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
+			return nil
+		}
+	}
+	v, ok := h.Get(sender)
+	if ok {
+		if addrs, err := header.ParseAddressList(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
+			return nil
+		}
+	}
+	f, err := header.NewField(sender, m.Format(utf8OK), utf8OK)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return h.ReplaceAt(h.Index(sender), f)
+	}
+	return h.PrependField(f)
+}
+
+var _ DataRewriter = AddSender{}

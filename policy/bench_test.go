@@ -1,0 +1,150 @@
+package policy_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/msakit/msakit/policy"
+)
+
+// benchPolicies returns n accepting MAIL+RCPT policies for an authenticated
+// ASCII transaction: the built-in MAIL/RCPT policies, then MailFunc/RcptFunc
+// fillers, none of which rejects.
+func benchPolicies(b testing.TB, n int) []policy.Policy {
+	base := []policy.Policy{
+		policy.TrustedNetworks{Prefixes: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}},
+		policy.RequireAuth{},
+		policy.EnforceAddressSyntax{},
+		policy.QualifyDomains{},
+		policy.RequireSMTPUTF8{},
+		policy.MaxSize{Max: 1 << 20},
+		policy.EnforceSender{},
+		policy.MaxRecipients{},
+		policy.Postmaster{Domain: mustDomain(b, "mx.example.org")},
+		policy.RecipientPermissions{},
+	}
+	ps := make([]policy.Policy, 0, n)
+	for i := 0; len(ps) < n; i++ {
+		if i < len(base) {
+			ps = append(ps, base[i])
+			continue
+		}
+		ps = append(ps, policy.MailFunc{PolicyName: fmt.Sprintf("mail-%d", i), Func: func(context.Context, *policy.Conn, *policy.Transaction) error { return nil }})
+		if len(ps) < n {
+			ps = append(ps, policy.RcptFunc{PolicyName: fmt.Sprintf("rcpt-%d", i), Func: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error { return nil }})
+		}
+	}
+	return ps
+}
+
+var benchSizes = []int{1, 5, 15}
+
+// BenchmarkChainMail measures the MAIL stage accept path through a Chain;
+// /direct is the baseline: the same policies called in a plain loop.
+func BenchmarkChainMail(b *testing.B) {
+	ctx := context.Background()
+	conn := authedConn(b)
+	txn := tx(b, "<alice@example.org>")
+	for _, n := range benchSizes {
+		ps := benchPolicies(b, n)
+		c := mustChain(b, "bench", ps...)
+		b.Run(fmt.Sprintf("chain/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Mail(ctx, conn, txn); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		var direct []policy.MailPolicy
+		var rewrites []policy.MailRewriter
+		for _, p := range ps {
+			if m, ok := p.(policy.MailPolicy); ok {
+				direct = append(direct, m)
+			}
+			if m, ok := p.(policy.MailRewriter); ok {
+				rewrites = append(rewrites, m)
+			}
+		}
+		b.Run(fmt.Sprintf("direct/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, p := range direct {
+					if err := p.CheckMail(ctx, conn, txn); err != nil {
+						b.Fatal(err)
+					}
+				}
+				for _, p := range rewrites {
+					if err := p.RewriteMail(ctx, conn, txn); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkChainRcpt measures the RCPT stage accept path; /direct is the
+// baseline.
+func BenchmarkChainRcpt(b *testing.B) {
+	ctx := context.Background()
+	conn := authedConn(b)
+	txn := tx(b, "<alice@example.org>")
+	to := mustFwd(b, "<bob@example.net>")
+	for _, n := range benchSizes {
+		ps := benchPolicies(b, n)
+		c := mustChain(b, "bench", ps...)
+		r := &policy.Recipient{Path: to}
+		b.Run(fmt.Sprintf("chain/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Rcpt(ctx, conn, txn, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		var direct []policy.RcptPolicy
+		var rewrites []policy.RcptRewriter
+		for _, p := range ps {
+			if m, ok := p.(policy.RcptPolicy); ok {
+				direct = append(direct, m)
+			}
+			if m, ok := p.(policy.RcptRewriter); ok {
+				rewrites = append(rewrites, m)
+			}
+		}
+		b.Run(fmt.Sprintf("direct/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, p := range direct {
+					if err := p.CheckRcpt(ctx, conn, txn, r); err != nil {
+						b.Fatal(err)
+					}
+				}
+				for _, p := range rewrites {
+					if err := p.RewriteRcpt(ctx, conn, txn, r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestChainAcceptPathAllocs pins the zero-allocation accept path that the
+// benchmarks measure (STYLE.md, 2.13).
+func TestChainAcceptPathAllocs(t *testing.T) {
+	ctx := context.Background()
+	conn := authedConn(t)
+	txn := tx(t, "<alice@example.org>")
+	r := &policy.Recipient{Path: mustFwd(t, "<bob@example.net>")}
+	c := mustChain(t, "bench", benchPolicies(t, 15)...)
+	if n := testing.AllocsPerRun(100, func() { _ = c.Mail(ctx, conn, txn) }); n != 0 {
+		t.Errorf("Chain.Mail accept path: %v allocations, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = c.Rcpt(ctx, conn, txn, r) }); n != 0 {
+		t.Errorf("Chain.Rcpt accept path: %v allocations, want 0", n)
+	}
+}

@@ -1,0 +1,328 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
+)
+
+// recorder joins every stage as check and rewrite (when the flags say so),
+// appending "name:stage" to log, and returns err from checks and rewrites.
+type recorder struct {
+	name     string
+	log      *[]string
+	checkErr error
+	cancel   context.CancelFunc // called during the check, when set
+}
+
+func (r *recorder) Name() string { return r.name }
+func (r *recorder) note(s string) {
+	*r.log = append(*r.log, r.name+":"+s)
+	if r.cancel != nil {
+		r.cancel()
+	}
+}
+func (r *recorder) CheckMail(context.Context, *policy.Conn, *policy.Transaction) error {
+	r.note("check-mail")
+	return r.checkErr
+}
+func (r *recorder) CheckRcpt(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+	r.note("check-rcpt")
+	return r.checkErr
+}
+func (r *recorder) CheckData(context.Context, *policy.Conn, *policy.Transaction, *header.Header) error {
+	r.note("check-data")
+	return r.checkErr
+}
+
+// rewriter only rewrites.
+type rewriter struct {
+	name string
+	log  *[]string
+	err  error
+}
+
+func (r *rewriter) Name() string { return r.name }
+func (r *rewriter) RewriteMail(context.Context, *policy.Conn, *policy.Transaction) error {
+	*r.log = append(*r.log, r.name+":rewrite-mail")
+	return r.err
+}
+func (r *rewriter) RewriteRcpt(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+	*r.log = append(*r.log, r.name+":rewrite-rcpt")
+	return r.err
+}
+func (r *rewriter) RewriteData(context.Context, *policy.Conn, *policy.Transaction, *header.Header) error {
+	*r.log = append(*r.log, r.name+":rewrite-data")
+	return r.err
+}
+
+var (
+	_ policy.MailPolicy   = (*recorder)(nil)
+	_ policy.RcptPolicy   = (*recorder)(nil)
+	_ policy.DataPolicy   = (*recorder)(nil)
+	_ policy.MailRewriter = (*rewriter)(nil)
+	_ policy.RcptRewriter = (*rewriter)(nil)
+	_ policy.DataRewriter = (*rewriter)(nil)
+)
+
+// nameOnly joins no stage.
+type nameOnly struct{}
+
+func (nameOnly) Name() string { return "name-only" }
+
+func mustChain(t testing.TB, name string, ps ...policy.Policy) *policy.Chain {
+	t.Helper()
+	c, err := policy.NewChain(name, ps...)
+	if err != nil {
+		t.Fatalf("NewChain(%q): %v", name, err)
+	}
+	return c
+}
+
+func TestChain_ChecksBeforeRewrites(t *testing.T) {
+	t.Parallel()
+	var log []string
+	// Declared interleaved: rewriter first, then checks.
+	c := mustChain(t, "c",
+		&rewriter{name: "rw1", log: &log},
+		&recorder{name: "a", log: &log},
+		&rewriter{name: "rw2", log: &log},
+		&recorder{name: "b", log: &log},
+	)
+	ctx := t.Context()
+	conn, txn := authedConn(t), tx(t, "<alice@example.org>")
+	if err := c.Mail(ctx, conn, txn); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(ctx, conn, txn, rcpt(t, "<bob@example.net>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Data(ctx, conn, txn, &header.Header{}); err != nil {
+		t.Fatal(err)
+	}
+	wantLog := []string{
+		"a:check-mail", "b:check-mail", "rw1:rewrite-mail", "rw2:rewrite-mail",
+		"a:check-rcpt", "b:check-rcpt", "rw1:rewrite-rcpt", "rw2:rewrite-rcpt",
+		"a:check-data", "b:check-data", "rw1:rewrite-data", "rw2:rewrite-data",
+	}
+	if !slices.Equal(log, wantLog) {
+		t.Errorf("order:\n got %v\nwant %v", log, wantLog)
+	}
+}
+
+func TestChain_FirstRejectionStops(t *testing.T) {
+	t.Parallel()
+	var log []string
+	c := mustChain(t, "c",
+		&recorder{name: "a", log: &log},
+		&recorder{name: "deny", log: &log, checkErr: policy.SenderNotAuthorized()},
+		&recorder{name: "never", log: &log},
+		&rewriter{name: "rw", log: &log},
+	)
+	err := c.Mail(t.Context(), authedConn(t), tx(t, "<alice@example.org>"))
+	checkReply(t, "Mail", err, want{550, "7.1"})
+	var r *policy.Reply
+	if errors.As(err, &r) && r.Policy != "deny" {
+		t.Errorf("Reply.Policy = %q, want %q", r.Policy, "deny")
+	}
+	if !slices.Equal(log, []string{"a:check-mail", "deny:check-mail"}) {
+		t.Errorf("log = %v: later checks or rewrites ran after a rejection", log)
+	}
+}
+
+func TestChain_ReplyPolicyNameCopied(t *testing.T) {
+	t.Parallel()
+	shared := policy.AuthRequired() // a value a policy might return every time
+	var log []string
+	c := mustChain(t, "c", &recorder{name: "p1", log: &log, checkErr: shared})
+	err := c.Mail(t.Context(), &policy.Conn{}, tx(t, "<a@example.org>"))
+	var r *policy.Reply
+	if !errors.As(err, &r) || r.Policy != "p1" {
+		t.Fatalf("err = %v, want reply from p1", err)
+	}
+	if shared.Policy != "" {
+		t.Error("the chain mutated the member's *Reply")
+	}
+	// A name the member set itself is kept.
+	named := &policy.Reply{Code: 550, Enhanced: "7.1", Text: "no", Policy: "inner"}
+	c2 := mustChain(t, "c2", &recorder{name: "p2", log: &log, checkErr: named})
+	err = c2.Mail(t.Context(), &policy.Conn{}, tx(t, "<a@example.org>"))
+	if !errors.As(err, &r) || r.Policy != "inner" {
+		t.Errorf("Policy = %q, want the member's own %q", r.Policy, "inner")
+	}
+}
+
+func TestChain_InternalErrorWrapped(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("directory unreachable")
+	var log []string
+	c := mustChain(t, "c", &recorder{name: "dir", log: &log, checkErr: boom})
+	err := c.Mail(t.Context(), authedConn(t), tx(t, "<alice@example.org>"))
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want wrapping %v", err, boom)
+	}
+	var pe *policy.Error
+	if !errors.As(err, &pe) || pe.Policy != "dir" {
+		t.Errorf("err = %#v, want *policy.Error from dir", err)
+	}
+	var r *policy.Reply
+	if errors.As(err, &r) {
+		t.Error("an internal error became a reply")
+	}
+}
+
+func TestChain_ContextCanceled(t *testing.T) {
+	t.Parallel()
+	var log []string
+	ctx, cancel := context.WithCancel(t.Context())
+	c := mustChain(t, "c",
+		&recorder{name: "a", log: &log, cancel: cancel},
+		&recorder{name: "b", log: &log},
+	)
+	err := c.Mail(ctx, authedConn(t), tx(t, "<alice@example.org>"))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if !slices.Equal(log, []string{"a:check-mail"}) {
+		t.Errorf("log = %v: a policy ran after cancellation", log)
+	}
+	var r *policy.Reply
+	if errors.As(err, &r) {
+		t.Error("a context error became a reply; submission maps it to 451 4.3.0")
+	}
+	// Already canceled: nothing runs at any stage.
+	log = nil
+	for _, run := range []func() error{
+		func() error { return c.Rcpt(ctx, authedConn(t), tx(t, "<>"), rcpt(t, "<b@example.net>")) },
+		func() error { return c.Data(ctx, authedConn(t), tx(t, "<>"), &header.Header{}) },
+	} {
+		if err := run(); !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	}
+	if len(log) != 0 {
+		t.Errorf("log = %v, want nothing run", log)
+	}
+}
+
+func TestChain_Nested(t *testing.T) {
+	t.Parallel()
+	var log []string
+	inner := mustChain(t, "inner",
+		&recorder{name: "i1", log: &log},
+		&rewriter{name: "irw", log: &log},
+	)
+	outer := mustChain(t, "outer",
+		&recorder{name: "o1", log: &log},
+		inner,
+		&rewriter{name: "orw", log: &log},
+		&recorder{name: "o2", log: &log},
+	)
+	if err := outer.Mail(t.Context(), authedConn(t), tx(t, "<alice@example.org>")); err != nil {
+		t.Fatal(err)
+	}
+	wantLog := []string{"o1:check-mail", "i1:check-mail", "o2:check-mail", "irw:rewrite-mail", "orw:rewrite-mail"}
+	if !slices.Equal(log, wantLog) {
+		t.Errorf("nested order:\n got %v\nwant %v", log, wantLog)
+	}
+
+	// A rejection inside the nested chain names the inner member.
+	log = nil
+	deny := mustChain(t, "deny-chain", &recorder{name: "deep", log: &log, checkErr: policy.RecipientNotPermitted()})
+	outer2 := mustChain(t, "outer2", deny, &recorder{name: "after", log: &log})
+	err := outer2.Rcpt(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), rcpt(t, "<x@example.net>"))
+	checkReply(t, "Rcpt", err, want{550, "7.1"})
+	var r *policy.Reply
+	if errors.As(err, &r) && r.Policy != "deep" {
+		t.Errorf("Policy = %q, want %q", r.Policy, "deep")
+	}
+	if slices.Contains(log, "after:check-rcpt") {
+		t.Error("outer check ran after the nested rejection")
+	}
+
+	// A nested chain joins only the stages where it has members.
+	onlyData := mustChain(t, "only-data", policy.AddDate{})
+	outer3 := mustChain(t, "outer3", onlyData)
+	if got := len(outer3.Policies()); got != 1 {
+		t.Errorf("Policies() = %d members", got)
+	}
+}
+
+func TestNewChain_Errors(t *testing.T) {
+	t.Parallel()
+	var log []string
+	var typedNil *recorder
+	empty := mustChain(t, "empty")
+	cases := []struct {
+		name string
+		ps   []policy.Policy
+		want error
+	}{
+		{"nil policy", []policy.Policy{policy.RequireAuth{}, nil}, policy.ErrNilPolicy},
+		{"typed nil", []policy.Policy{typedNil}, policy.ErrNilPolicy},
+		{"no stage", []policy.Policy{nameOnly{}}, policy.ErrNoStage},
+		{"empty nested chain", []policy.Policy{empty}, policy.ErrNoStage},
+		{"duplicate", []policy.Policy{policy.RequireAuth{}, policy.MaxSize{Max: 1}, policy.RequireAuth{AllowPostmaster: true}}, policy.ErrDuplicateName},
+		{"duplicate func names", []policy.Policy{
+			policy.MailFunc{PolicyName: "x"}, policy.RcptFunc{PolicyName: "x"},
+		}, policy.ErrDuplicateName},
+		{"empty name", []policy.Policy{&recorder{name: "", log: &log}}, policy.ErrEmptyPolicyName},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := policy.NewChain("c", tc.ps...)
+			if !errors.Is(err, tc.want) || c != nil {
+				t.Errorf("NewChain = %v, %v; want nil, %v", c, err, tc.want)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "policy: ") {
+				t.Errorf("error %q does not start with the package name", err)
+			}
+		})
+	}
+}
+
+func TestChain_Defaults(t *testing.T) {
+	t.Parallel()
+	ps := policy.Defaults(policy.DefaultOptions{Hostname: mustDomain(t, "mx.example.org")})
+	c := mustChain(t, "rfc6409", ps...)
+	if c.Name() != "rfc6409" {
+		t.Errorf("Name() = %q", c.Name())
+	}
+	got := c.Policies()
+	if len(got) != len(ps) {
+		t.Fatalf("Policies() = %d, want %d", len(got), len(ps))
+	}
+	names := make([]string, len(got))
+	for i, p := range got {
+		names[i] = p.Name()
+	}
+	for _, must := range []string{"require-auth", "qualify-domains", "enforce-address-syntax", "require-smtputf8",
+		"enforce-sender", "max-recipients", "postmaster", "check-header", "add-date", "add-message-id"} {
+		if !slices.Contains(names, must) {
+			t.Errorf("Defaults() lacks %s: %v", must, names)
+		}
+	}
+	for _, off := range []string{"add-sender", "remove-bcc", "trusted-networks", "max-size", "rewrite-addresses", "recipient-permissions"} {
+		if slices.Contains(names, off) {
+			t.Errorf("Defaults() includes %s, which is off by default", off)
+		}
+	}
+	all := policy.Defaults(policy.DefaultOptions{
+		Hostname: mustDomain(t, "mx.example.org"), AddSender: true, RemoveBcc: true, MaxSize: 10,
+		Rewrite: &policy.RewriteAddresses{}, AllowRecipient: func(context.Context, auth.Identity, envelope.Path) (bool, error) { return true, nil },
+	})
+	if _, err := policy.NewChain("all", all...); err != nil {
+		t.Errorf("NewChain(all defaults): %v", err)
+	}
+	if idx := slices.IndexFunc(names, func(s string) bool { return s == "require-auth" }); idx != 0 {
+		t.Errorf("require-auth at %d, want first without trusted networks", idx)
+	}
+}

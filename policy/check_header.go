@@ -1,0 +1,146 @@
+package policy
+
+import (
+	"context"
+	"errors"
+
+	"github.com/msakit/msakit/header"
+)
+
+// CheckHeader refuses a message header that breaks the rules of RFC 5322,
+// Section 3.6 an MSA can check without guessing (RFC 6409, Sections 5.1 and
+// 6.3): 554 5.6.0 (X.6.0, RFC 3463, Section 3.7), with a text that says
+// precisely what is wrong.
+//
+// Stages: DATA check; DATA rewrite when AddMissingFrom is set.
+//
+// The checks, in this order:
+//
+//   - exactly one From field (RFC 5322, Section 3.6). With AddMissingFrom,
+//     a missing From is accepted when the session has an identity with an
+//     Address, and the rewrite prepends "From: <that address>" (in UTF-8
+//     only when the transaction uses SMTPUTF8, RFC 6532);
+//   - at most one of each field RFC 5322, Section 3.6 limits to one: Date,
+//     From, Sender, Reply-To, To, Cc, Bcc, Message-ID, In-Reply-To,
+//     References, Subject;
+//   - From is a mailbox-list: at least one mailbox and no group syntax (RFC
+//     5322, Section 3.6.2);
+//   - Sender is exactly one mailbox, and is present when From has more
+//     than one mailbox (RFC 5322, Section 3.6.2);
+//   - Reply-To, To, Cc, Bcc and the Resent- address fields parse as address
+//     lists (Bcc may be empty, RFC 5322, Section 3.6.3); an invalid address
+//     in the header is refused after end-of-data as RFC 6409, Section 5.1
+//     describes.
+//
+// It does not require Date or Message-ID: [AddDate] and [AddMessageID] add
+// them (RFC 6409, Sections 8.2 and 8.3). Obsolete address syntax (RFC 5322,
+// Section 4.4) is accepted, as receivers must accept it. The zero value is
+// the default. CheckHeader is safe for concurrent use.
+type CheckHeader struct {
+	// AddMissingFrom adds a From with the identity's address instead of
+	// refusing a message without From.
+	AddMissingFrom bool
+}
+
+// Name returns "check-header".
+func (CheckHeader) Name() string { return "check-header" }
+
+// uniqueFields are the fields RFC 5322, Section 3.6 allows at most once.
+var uniqueFields = [...]string{
+	"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc",
+	"Message-ID", "In-Reply-To", "References", "Subject",
+}
+
+// listFields are the address-list fields checked for syntax only.
+var listFields = [...]string{
+	"Reply-To", "To", "Cc", "Bcc",
+	"Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc",
+}
+
+// CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
+func (p CheckHeader) CheckData(_ context.Context, c *Conn, _ *Transaction, h *header.Header) error {
+	switch n := h.Count("From"); {
+	case n == 0:
+		if !p.AddMissingFrom || c.Identity.Address.IsZero() {
+			return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
+		}
+	case n > 1:
+		return HeaderInvalid("Message has more than one From header field (RFC 5322, Section 3.6)")
+	}
+	for _, name := range uniqueFields {
+		if h.Count(name) > 1 {
+			return HeaderInvalid("Message has more than one " + name + " header field (RFC 5322, Section 3.6)")
+		}
+	}
+	fromMailboxes := 0
+	if v, ok := h.Get("From"); ok {
+		addrs, err := header.ParseAddressList(v)
+		if err != nil {
+			return HeaderInvalid("Invalid address in the From header field").WithErr(err)
+		}
+		for _, a := range addrs {
+			if a.Group != "" {
+				return HeaderInvalid("The From header field must not use group syntax (RFC 5322, Section 3.6.2)")
+			}
+		}
+		if len(addrs) == 0 {
+			return HeaderInvalid("The From header field has no mailbox (RFC 5322, Section 3.6.2)")
+		}
+		fromMailboxes = len(addrs)
+	}
+	if v, ok := h.Get("Sender"); ok {
+		addrs, err := header.ParseAddressList(v)
+		if err != nil {
+			return HeaderInvalid("Invalid address in the Sender header field").WithErr(err)
+		}
+		if len(addrs) != 1 || addrs[0].Group != "" {
+			return HeaderInvalid("The Sender header field must hold exactly one mailbox (RFC 5322, Section 3.6.2)")
+		}
+	} else if fromMailboxes > 1 {
+		return HeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
+	}
+	for _, name := range listFields {
+		for _, v := range h.Values(name) {
+			if isBlank(v) {
+				if name == "Bcc" || name == "Resent-Bcc" {
+					continue // RFC 5322, Section 3.6.3 and 3.6.6
+				}
+				return HeaderInvalid("The " + name + " header field is empty")
+			}
+			if _, err := header.ParseAddressList(v); err != nil {
+				return HeaderInvalid("Invalid address in the " + name + " header field").WithErr(err)
+			}
+		}
+	}
+	return nil
+}
+
+// RewriteData prepends From with the identity's address when From is missing
+// and AddMissingFrom is set (RFC 6409, Section 8; RFC 5322, Section 3.6.2).
+func (p CheckHeader) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+	if !p.AddMissingFrom || h.Has("From") {
+		return nil
+	}
+	m := c.Identity.Address
+	if m.IsZero() {
+		return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
+	}
+	if !m.IsASCII() && !tx.SMTPUTF8() {
+		return HeaderInvalid("Message has no From header field, and the account address needs SMTPUTF8")
+	}
+	return prependAddress(h, "From", m.Format(tx.SMTPUTF8()), tx.SMTPUTF8())
+}
+
+// prependAddress prepends name: value, a formatted address.
+func prependAddress(h *header.Header, name, value string, utf8OK bool) error {
+	f, err := header.NewField(name, value, utf8OK)
+	if err != nil {
+		return errors.Join(ErrHeaderSyntax, err)
+	}
+	return h.PrependField(f)
+}
+
+var (
+	_ DataPolicy   = CheckHeader{}
+	_ DataRewriter = CheckHeader{}
+)

@@ -1,0 +1,153 @@
+package policy
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/msakit/msakit/envelope"
+)
+
+// EnforceAddressSyntax refuses envelope addresses with illegal syntax (RFC
+// 6409, Section 5.1, a SHOULD): 501 5.1.7 at MAIL (X.1.7 "Bad sender's
+// mailbox address syntax") and 501 5.1.3 at RCPT (X.1.3 "Bad destination
+// mailbox address syntax").
+//
+// Stages: MAIL check and RCPT check.
+//
+// submission parses every path with the envelope grammar (RFC 5321, Section
+// 4.1.2) before any policy runs, and refuses what does not parse with the
+// same replies. What this policy adds is a check of the values themselves,
+// so that paths built by other means (a server adapter that calls
+// envelope.NewMailbox with a decoded local part, a rewrite, a test) are held
+// to the same rules:
+//
+//   - the local part is non-empty, valid UTF-8, and has no control
+//     characters (no octet below 0x20, no DEL; RFC 5321, Section 4.1.2
+//     allows none even in a quoted string);
+//   - the domain is set, and at most 255 octets (RFC 5321, Section
+//     4.5.3.1.2);
+//   - the local part, in the form it takes on the wire (quoted when it is
+//     not a dot-string), is at most 64 octets (RFC 5321, Section
+//     4.5.3.1.1);
+//   - the whole path, angle brackets included, is at most 256 octets (RFC
+//     5321, Section 4.5.3.1.3);
+//   - with NoAddressLiterals, a domain that is an address literal
+//     ([192.0.2.1], RFC 5321, Section 4.1.3) is refused: legal, but a
+//     submission client has no reason to use one and many sites forbid it.
+//
+// The null reverse-path <> (RFC 6409, Section 3.2) and <Postmaster> pass.
+// The zero value is the RFC 6409 default. It is safe for concurrent use.
+type EnforceAddressSyntax struct {
+	// NoAddressLiterals refuses address literals in MAIL FROM and RCPT TO.
+	NoAddressLiterals bool
+}
+
+// Name returns "enforce-address-syntax".
+func (EnforceAddressSyntax) Name() string { return "enforce-address-syntax" }
+
+// CheckMail refuses an improper reverse-path with 501 5.1.7 (RFC 6409,
+// Section 5.1).
+func (p EnforceAddressSyntax) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
+	if tx.From.IsNull() || p.ValidMailbox(tx.From.Mailbox) {
+		return nil
+	}
+	return BadSenderSyntax()
+}
+
+// CheckRcpt refuses an improper forward-path with 501 5.1.3 (RFC 6409,
+// Section 5.1).
+func (p EnforceAddressSyntax) CheckRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
+	if rcpt.Path.IsPostmaster() || (!rcpt.Path.IsNull() && p.ValidMailbox(rcpt.Path.Mailbox)) {
+		return nil
+	}
+	return BadRecipientSyntax()
+}
+
+// ValidMailbox reports whether m passes the checks listed on
+// [EnforceAddressSyntax] (RFC 5321, Sections 4.1.2 and 4.5.3.1). It does
+// not allocate.
+func (p EnforceAddressSyntax) ValidMailbox(m envelope.Mailbox) bool {
+	lp := m.LocalPart
+	if lp == "" || !utf8.ValidString(lp) || m.Domain.IsZero() {
+		return false
+	}
+	if p.NoAddressLiterals && m.Domain.IsLiteral() {
+		return false
+	}
+	for i := 0; i < len(lp); i++ {
+		if c := lp[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	wire := wireLocalPartLen(lp)
+	dom := len(m.Domain.ASCII())
+	return wire <= envelope.MaxLocalPartLen && dom <= envelope.MaxDomainLen &&
+		wire+1+dom+2 <= envelope.MaxPathLen
+}
+
+// wireLocalPartLen returns the length of lp as written in a path: as is when
+// it is a Dot-string, else as a Quoted-string with '"' and '\' escaped (RFC
+// 5321, Section 4.1.2). Non-ASCII octets count as atext (RFC 6531, Section
+// 3.3).
+func wireLocalPartLen(lp string) int {
+	if isDotString(lp) {
+		return len(lp)
+	}
+	n := len(lp) + 2
+	for i := 0; i < len(lp); i++ {
+		if lp[i] == '"' || lp[i] == '\\' {
+			n++
+		}
+	}
+	return n
+}
+
+// isDotString reports whether s is an RFC 5321 Dot-string: atoms of atext
+// (or UTF-8, RFC 6531, Section 3.3) separated by single dots.
+func isDotString(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if s[i-1] == '.' {
+				return false
+			}
+		case c >= 0x80, isAtext(c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext reports whether c is RFC 5322 atext (RFC 5322, Section 3.2.3).
+func isAtext(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '/', '=', '?', '^', '_', '`', '{', '|', '}', '~':
+		return true
+	}
+	return false
+}
+
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	_ MailPolicy = EnforceAddressSyntax{}
+	_ RcptPolicy = EnforceAddressSyntax{}
+)

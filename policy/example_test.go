@@ -1,0 +1,125 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
+)
+
+// ExampleChain runs the RFC 6409 profile plus a site policy over MAIL and RCPT.
+func ExampleChain() {
+	host, _ := envelope.ParseDomain("mx.example.org")
+	ps := policy.Defaults(policy.DefaultOptions{
+		Hostname: host,
+		Trusted:  []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
+	})
+	chain, err := policy.NewChain("submission", ps...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	me, _ := envelope.ParseMailbox("alice@example.org")
+	conn := &policy.Conn{Identity: auth.Identity{AuthenticationID: "alice", Address: me}}
+
+	for _, from := range []string{"alice@example.org", "ceo@example.org", "alice@sales"} {
+		path, _ := envelope.ParseReversePath(from)
+		tx := &policy.Transaction{From: path, OriginalFrom: from}
+		if err := chain.Mail(ctx, conn, tx); err != nil {
+			var r *policy.Reply
+			errors.As(err, &r)
+			fmt.Printf("MAIL FROM:<%s> -> %d %s (%s)\n", from, r.Code, r.EnhancedCode(), r.Policy)
+			continue
+		}
+		fmt.Printf("MAIL FROM:<%s> -> 250\n", from)
+		to, _ := envelope.ParseForwardPath("<Postmaster>")
+		rcpt := &policy.Recipient{Path: to}
+		if err := chain.Rcpt(ctx, conn, tx, rcpt); err == nil {
+			fmt.Printf("RCPT TO:<Postmaster> -> 250, queued for %s\n", rcpt.Path)
+		}
+	}
+	// Output:
+	// MAIL FROM:<alice@example.org> -> 250
+	// RCPT TO:<Postmaster> -> 250, queued for <postmaster@mx.example.org>
+	// MAIL FROM:<ceo@example.org> -> 550 5.7.1 (enforce-sender)
+	// MAIL FROM:<alice@sales> -> 554 5.1.8 (qualify-domains)
+}
+
+// ExampleRequireAuth_rejected shows the reply an unauthenticated client gets.
+func ExampleRequireAuth_rejected() {
+	from, _ := envelope.ParseReversePath("<alice@example.org>")
+	err := policy.RequireAuth{}.CheckMail(context.Background(), &policy.Conn{}, &policy.Transaction{From: from})
+
+	var r *policy.Reply
+	if errors.As(err, &r) {
+		fmt.Println(r.Line())
+		fmt.Println("temporary:", r.Temporary())
+		fmt.Println("auth required:", errors.Is(err, policy.ErrAuthRequired))
+	}
+	// Output:
+	// 530 5.7.0 Authentication required
+	// temporary: false
+	// auth required: true
+}
+
+// ExampleMailFunc writes a one-off policy in a few lines and adds it to the
+// profile.
+func ExampleMailFunc() {
+	noBounces := policy.MailFunc{
+		PolicyName: "no-null-sender",
+		Func: func(ctx context.Context, c *policy.Conn, tx *policy.Transaction) error {
+			if tx.From.IsNull() {
+				return policy.SenderNotAuthorized().WithText("This service does not send bounces")
+			}
+			return nil
+		},
+	}
+	host, _ := envelope.ParseDomain("mx.example.org")
+	chain, err := policy.NewChain("site", append(policy.Defaults(policy.DefaultOptions{Hostname: host}), noBounces)...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	me, _ := envelope.ParseMailbox("alice@example.org")
+	conn := &policy.Conn{Identity: auth.Identity{AuthenticationID: "alice", Address: me}}
+	null, _ := envelope.ParseReversePath("<>")
+	err = chain.Mail(context.Background(), conn, &policy.Transaction{From: null})
+
+	var r *policy.Reply
+	if errors.As(err, &r) {
+		fmt.Println(r.Line(), "by", r.Policy)
+	}
+	// Output:
+	// 550 5.7.1 This service does not send bounces by no-null-sender
+}
+
+// Example_testSuite shows a test suite calling a validator directly: is this
+// envelope acceptable to an RFC 6409 MSA?
+func Example_testSuite() {
+	ctx := context.Background()
+	q := policy.QualifyDomains{}
+	for _, to := range []string{"<bob@example.net>", "<bob@localhost>", "<Postmaster>"} {
+		path, err := envelope.ParseForwardPath(to)
+		if err != nil {
+			fmt.Println(to, "syntax:", err)
+			continue
+		}
+		err = q.CheckRcpt(ctx, &policy.Conn{}, &policy.Transaction{}, &policy.Recipient{Path: path})
+		var r *policy.Reply
+		switch {
+		case err == nil:
+			fmt.Println(to, "ok")
+		case errors.As(err, &r):
+			fmt.Println(to, r.Code, r.EnhancedCode())
+		}
+	}
+	// Output:
+	// <bob@example.net> ok
+	// <bob@localhost> 554 5.1.2
+	// <Postmaster> ok
+}

@@ -1,0 +1,48 @@
+package policy
+
+import (
+	"context"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+)
+
+// RecipientPermissions refuses recipients that are inconsistent with the
+// permissions given to the authenticated user (RFC 6409, Section 6.2): 550
+// 5.7.1 (X.7.1 "Delivery not authorized, message refused").
+//
+// Stages: RCPT check.
+//
+// Allow is the site's rule: it gets the identity and the forward-path
+// (<Postmaster> included) and reports whether the user may send to it. An
+// error from Allow is returned as is (an internal error, 451 4.3.0). A nil
+// Allow permits every recipient. As RFC 6409, Section 6.2 says, the rule
+// applies "if the session has been authenticated": sessions without an
+// identity are not judged here ([RequireAuth] handles them).
+//
+// RecipientPermissions is safe for concurrent use when Allow is.
+type RecipientPermissions struct {
+	// Allow reports whether id may send to rcpt.
+	Allow func(ctx context.Context, id auth.Identity, rcpt envelope.Path) (bool, error)
+}
+
+// Name returns "recipient-permissions".
+func (RecipientPermissions) Name() string { return "recipient-permissions" }
+
+// CheckRcpt refuses a recipient Allow does not permit: 550 5.7.1 (RFC 6409,
+// Section 6.2).
+func (p RecipientPermissions) CheckRcpt(ctx context.Context, c *Conn, _ *Transaction, rcpt *Recipient) error {
+	if p.Allow == nil || c.Identity.IsZero() {
+		return nil
+	}
+	ok, err := p.Allow(ctx, c.Identity, rcpt.Path)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return RecipientNotPermitted()
+	}
+	return nil
+}
+
+var _ RcptPolicy = RecipientPermissions{}

@@ -1,0 +1,30 @@
+package policy
+
+import (
+	"context"
+
+	"github.com/msakit/msakit/header"
+)
+
+// RemoveBcc deletes every Bcc and Resent-Bcc field, so that blind carbon
+// copy recipients are not disclosed to the other recipients (RFC 5322,
+// Section 3.6.3, the first of the ways it describes to handle Bcc).
+//
+// Stages: DATA rewrite. It never rejects. It is off by default: most MUAs
+// already leave Bcc out of the message they submit, and the envelope, not
+// the header, decides who receives a copy. Turn it on for clients that
+// submit the Bcc field. RemoveBcc is safe for concurrent use.
+type RemoveBcc struct{}
+
+// Name returns "remove-bcc".
+func (RemoveBcc) Name() string { return "remove-bcc" }
+
+// RewriteData deletes Bcc and Resent-Bcc (RFC 5322, Sections 3.6.3 and
+// 3.6.6).
+func (RemoveBcc) RewriteData(_ context.Context, _ *Conn, _ *Transaction, h *header.Header) error {
+	h.Delete("Bcc")
+	h.Delete("Resent-Bcc")
+	return nil
+}
+
+var _ DataRewriter = RemoveBcc{}

@@ -1,0 +1,159 @@
+package policy
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Reply is an SMTP reply that rejects a command: a basic reply code (RFC
+// 5321, Section 4.2), an enhanced status code (RFC 3463, Section 2) and one
+// line of text for the client. It is the only error type that carries SMTP
+// codes in msakit; match it with errors.As.
+//
+// Enhanced holds the subject and detail only ("7.1"): the class digit is
+// always Code/100, so a reply such as "554 4.7.1" cannot be built (RFC 3463,
+// Section 2). An empty Enhanced means "0.0", the "other or undefined" status
+// (RFC 3463, Section 3.1).
+//
+// Text is shown to the client; Err is the internal cause, for logs and
+// errors.Is, and is never sent. Policy names the policy that decided; a
+// [Chain] fills it in when a member leaves it empty.
+//
+// Build a fresh Reply for each use (the constructors in codes.go do): a Reply
+// is a plain value, and sharing one *Reply between goroutines that change it
+// is a data race.
+type Reply struct {
+	Code     int    // 4xx or 5xx, RFC 5321, Section 4.2
+	Enhanced string // subject.detail only, e.g. "7.1"; class is Code/100
+	Text     string // one line for the client; no CR/LF
+	Err      error  // internal cause, for logs and errors.Is; never sent
+	Policy   string // name of the policy that decided, "" if none
+}
+
+// MaxTextLen bounds Reply.Text so that the whole reply line, "550 5.7.1 "
+// plus text plus CRLF, stays within the 512 octets of RFC 5321, Section
+// 4.5.3.1.5. 20 octets are kept for the codes, the separators and CRLF.
+const MaxTextLen = 512 - 20
+
+// Error returns the reply for logs: code, enhanced code, text, the deciding
+// policy and the internal cause. It is not the wire form; use [Reply.Line].
+func (r *Reply) Error() string {
+	var b strings.Builder
+	b.WriteString(r.Line())
+	if r.Policy != "" {
+		b.WriteString(" [policy ")
+		b.WriteString(r.Policy)
+		b.WriteString("]")
+	}
+	if r.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(r.Err.Error())
+	}
+	return b.String()
+}
+
+// Line returns the reply line as sent to the client, without CRLF:
+// "530 5.7.0 Authentication required" (RFC 5321, Section 4.2; RFC 2034,
+// Section 4). It never includes Err.
+func (r *Reply) Line() string {
+	return strconv.Itoa(r.Code) + " " + r.EnhancedCode() + " " + r.Text
+}
+
+// Unwrap returns the internal cause, so errors.Is(reply, ErrAuthRequired)
+// works for the replies built by codes.go.
+func (r *Reply) Unwrap() error { return r.Err }
+
+// Temporary reports whether the reply is a transient negative completion
+// (4xx, RFC 5321, Section 4.2.1): the client may retry later.
+func (r *Reply) Temporary() bool { return r.Code/100 == 4 }
+
+// EnhancedCode returns the full enhanced status code, class included:
+// "5.7.1" for Code 550 and Enhanced "7.1" (RFC 3463, Section 2). An empty
+// Enhanced gives "X.0.0".
+func (r *Reply) EnhancedCode() string {
+	e := r.Enhanced
+	if e == "" {
+		e = Enh0_0Other
+	}
+	return strconv.Itoa(r.Code/100) + "." + e
+}
+
+// WithText returns a copy of r with Text replaced. The receiver is not
+// changed.
+func (r *Reply) WithText(text string) *Reply {
+	c := *r
+	c.Text = text
+	return &c
+}
+
+// WithErr returns a copy of r whose Err is err. When r.Err was set, the new
+// Err wraps both, so errors.Is still finds the original sentinel.
+func (r *Reply) WithErr(err error) *Reply {
+	c := *r
+	if c.Err != nil && err != nil {
+		c.Err = errors.Join(c.Err, err)
+	} else if err != nil {
+		c.Err = err
+	}
+	return &c
+}
+
+// Errors returned by [Reply.Valid].
+var (
+	ErrReplyCode     = errors.New("policy: reply code is not 4xx or 5xx")
+	ErrReplyEnhanced = errors.New("policy: malformed enhanced status code")
+	ErrReplyText     = errors.New("policy: reply text is empty, too long or has control characters")
+)
+
+// Valid reports whether r may be sent to a client: Code is 4xx or 5xx (RFC
+// 5321, Section 4.2), Enhanced is empty or "subject.detail" with a subject
+// 0 to 7 and a detail of 1 to 3 digits without leading zeros (RFC 3463,
+// Section 2), and Text is non-empty valid UTF-8 of at most [MaxTextLen]
+// octets without control characters (no CR or LF: one line, RFC 5321,
+// Section 4.2). It returns nil, or an error wrapping ErrReplyCode,
+// ErrReplyEnhanced or ErrReplyText.
+//
+// Valid checks the form only; whether a detail code is registered is a
+// matter for the table test of codes.go. submission calls Valid on every
+// *Reply before sending it and replaces an invalid one with 451 4.3.0.
+func (r *Reply) Valid() error {
+	if r == nil {
+		return ErrReplyCode
+	}
+	if r.Code < 400 || r.Code > 599 {
+		return ErrReplyCode
+	}
+	if r.Enhanced != "" && !validEnhanced(r.Enhanced) {
+		return ErrReplyEnhanced
+	}
+	if r.Text == "" || len(r.Text) > MaxTextLen || !utf8.ValidString(r.Text) {
+		return ErrReplyText
+	}
+	for i := 0; i < len(r.Text); i++ {
+		if c := r.Text[i]; c < 0x20 || c == 0x7f {
+			return ErrReplyText
+		}
+	}
+	return nil
+}
+
+// validEnhanced checks "subject.detail": subject one digit 0-7 (RFC 3463,
+// Sections 3.1-3.8), detail 1-3 digits without a leading zero (RFC 3463,
+// Section 2: "1*3digit").
+func validEnhanced(s string) bool {
+	if len(s) < 3 || s[0] < '0' || s[0] > '7' || s[1] != '.' {
+		return false
+	}
+	d := s[2:]
+	if len(d) > 3 || (len(d) > 1 && d[0] == '0') {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,203 @@
+package policy
+
+import (
+	"context"
+	"strings"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+)
+
+// RewriteAddresses rewrites sender local parts and domains by configured
+// rules only (RFC 6409, Section 8.8: "only addresses, local-parts, or
+// domains that match specific local MSA configuration settings should be
+// altered"). The zero value rewrites nothing.
+//
+// Stages: MAIL rewrite; DATA rewrite when Header is set. It never rejects;
+// a rule whose result is not a valid address is an internal error.
+//
+// Rules, applied to one mailbox in this order:
+//
+//  1. Domains: an exact domain map, keyed and valued by domain name
+//     ("squeaky.sales.example.net" → "zyx.example.net"). Keys are compared
+//     by their A-label form without regard to case.
+//  2. StripSuffixes: patterns "*.foo.example.net"; a domain that is exactly
+//     one label followed by ".foo.example.net" loses that leftmost label,
+//     the rule RFC 6409, Section 8.8 gives as acceptable. Only when rule 1
+//     did not match.
+//  3. LocalParts: an exact local-part map ("JRU" → "J.Random.User"). A key
+//     "jru@example.net" applies to that address only (the domain after
+//     rules 1 and 2); a key without "@" applies in every domain. Keys are
+//     compared exactly (RFC 5321, Section 2.4: local parts are
+//     case-sensitive).
+//
+// What is rewritten: the reverse-path (MAIL FROM) and, with Header set, the
+// mailboxes of the From and Sender fields (and Resent-From, Resent-Sender).
+// A header field that changes is replaced in place with the mailboxes
+// re-formatted; its comments are not kept. Forward-paths (RCPT TO) are never
+// rewritten: RFC 6409, Section 8.8 forbids rewriting a destination address
+// in a way that violates RFC 5321's constraints on changing local parts,
+// and a rewrite of recipients is mail routing, which belongs to the MTA.
+//
+// The checks of a chain see the addresses as the client sent them (the
+// rewrite runs after every check passed), so [EnforceSender] judges the
+// original address. The maps must not be changed after the policy is in
+// use; RewriteAddresses is then safe for concurrent use.
+type RewriteAddresses struct {
+	// LocalParts maps local parts ("jru") or addresses
+	// ("jru@example.net") to new local parts.
+	LocalParts map[string]string
+	// Domains maps domains to new domains.
+	Domains map[string]string
+	// StripSuffixes are patterns "*.suffix": strip the one label before
+	// suffix.
+	StripSuffixes []string
+	// Header also rewrites the From and Sender header fields.
+	Header bool
+}
+
+// Name returns "rewrite-addresses".
+func (RewriteAddresses) Name() string { return "rewrite-addresses" }
+
+// Rewrite applies the rules to m and reports whether it changed (RFC 6409,
+// Section 8.8). An error means a rule produced an invalid domain or local
+// part.
+func (p RewriteAddresses) Rewrite(m envelope.Mailbox) (envelope.Mailbox, bool, error) {
+	changed := false
+	if m.Domain.IsZero() || m.Domain.IsLiteral() {
+		return m, false, nil
+	}
+	dom := m.Domain.ASCII()
+	newDom := ""
+	for k, v := range p.Domains {
+		if strings.EqualFold(normDomain(k), dom) {
+			newDom = v
+			break
+		}
+	}
+	if newDom == "" {
+		for _, pat := range p.StripSuffixes {
+			suffix, ok := strings.CutPrefix(normDomain(pat), "*")
+			if !ok || !strings.HasPrefix(suffix, ".") || len(suffix) < 2 {
+				continue
+			}
+			if len(dom) > len(suffix) && strings.EqualFold(dom[len(dom)-len(suffix):], suffix) {
+				label := dom[:len(dom)-len(suffix)]
+				if label != "" && !strings.Contains(label, ".") {
+					newDom = suffix[1:]
+					break
+				}
+			}
+		}
+	}
+	if newDom != "" {
+		d, err := envelope.ParseDomain(newDom)
+		if err != nil {
+			return m, false, err
+		}
+		if d != m.Domain {
+			m.Domain = d
+			changed = true
+		}
+	}
+	if len(p.LocalParts) > 0 {
+		lp, ok := p.LocalParts[m.LocalPart+"@"+m.Domain.ASCII()]
+		if !ok {
+			lp, ok = p.LocalParts[m.LocalPart]
+		}
+		if ok && lp != m.LocalPart {
+			nm, err := envelope.NewMailbox(lp, m.Domain)
+			if err != nil {
+				return m, false, err
+			}
+			if !(EnforceAddressSyntax{}).ValidMailbox(nm) {
+				return m, false, &Error{Policy: p.Name(), Err: ErrAddressSyntax}
+			}
+			m = nm
+			changed = true
+		}
+	}
+	return m, changed, nil
+}
+
+// normDomain lowers ASCII letters and drops a trailing dot of a configured
+// domain or pattern.
+func normDomain(s string) string {
+	return strings.ToLower(strings.TrimSuffix(s, "."))
+}
+
+// RewriteMail rewrites the reverse-path (RFC 6409, Section 8.8). <> is left
+// alone.
+func (p RewriteAddresses) RewriteMail(_ context.Context, _ *Conn, tx *Transaction) error {
+	if tx.From.IsNull() {
+		return nil
+	}
+	m, changed, err := p.Rewrite(tx.From.Mailbox)
+	if err != nil {
+		return err
+	}
+	if changed {
+		tx.From.Mailbox = m
+	}
+	return nil
+}
+
+// rewriteFields are the header fields RewriteAddresses may change.
+var rewriteFields = [...]string{"From", "Sender", "Resent-From", "Resent-Sender"}
+
+// RewriteData rewrites the From and Sender fields when Header is set (RFC
+// 6409, Section 8.8). Every field with these names is rewritten; a field
+// that does not parse is left alone ([CheckHeader] refuses it).
+func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
+	if !p.Header {
+		return nil
+	}
+	utf8OK := tx.SMTPUTF8()
+	for i := 0; i < h.Len(); i++ {
+		f := h.Field(i)
+		name := f.Name()
+		if !isOneOf(name, rewriteFields[:]) {
+			continue
+		}
+		addrs, err := header.ParseAddressList(f.Value())
+		if err != nil {
+			continue
+		}
+		any := false
+		for j := range addrs {
+			m, changed, err := p.Rewrite(addrs[j].Mailbox)
+			if err != nil {
+				return err
+			}
+			if changed {
+				addrs[j].Mailbox = m
+				any = true
+			}
+		}
+		if !any {
+			continue
+		}
+		nf, err := header.NewField(name, formatAddressList(addrs, utf8OK), utf8OK)
+		if err != nil {
+			return err
+		}
+		if err := h.ReplaceAt(i, nf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isOneOf(name string, list []string) bool {
+	for _, n := range list {
+		if strings.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	_ MailRewriter = RewriteAddresses{}
+	_ DataRewriter = RewriteAddresses{}
+)
