@@ -35,7 +35,9 @@ type Identity struct {
 	// [NewServer]; it replaces whatever the Authenticator put here.
 	At time.Time
 
-	// Address is the user's own address, zero if unknown. [Senders]
+	// Address is the own address of the user the identity acts as
+	// ([Identity.User]), zero if unknown; an Authenticator that grants an
+	// authorization identity reports that identity's address. [Senders]
 	// always lets an identity use its own Address (RFC 6409, Section 6.1).
 	Address envelope.Mailbox
 }
@@ -75,7 +77,7 @@ func (id Identity) LogValue() slog.Value {
 		attrs = append(attrs, slog.Time("at", id.At))
 	}
 	if !id.Address.IsZero() {
-		attrs = append(attrs, slog.String("address", id.Address.String()))
+		attrs = append(attrs, slog.Any("address", id.Address))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -135,15 +135,14 @@ func (u *Users) AuthenticatePassword(ctx context.Context, authzid, username, pas
 
 // passwordDigest is SHA-256 over the length-prefixed prepared user name
 // and the prepared password; the name salts the digest so two users with
-// one password have different digests.
+// one password have different digests. The input is assembled in a stack
+// buffer (heap only for very long input) that is wiped afterwards.
 func passwordDigest(name, password string) [sha256.Size]byte {
-	h := sha256.New()
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(name)))
-	h.Write(n[:])
-	h.Write([]byte(name))
-	h.Write([]byte(password))
-	var d [sha256.Size]byte
-	h.Sum(d[:0])
+	var stack [256]byte
+	b := binary.BigEndian.AppendUint32(stack[:0], uint32(len(name))) //nolint:gosec // len(name) <= maxNameLen
+	b = append(b, name...)
+	b = append(b, password...)
+	d := sha256.Sum256(b)
+	clear(b)
 	return d
 }
