@@ -57,9 +57,10 @@
 //     literal, and no such name can exist (RFC 3696, Section 2).
 //   - A label must not begin or end with a hyphen, in U-label form as well
 //     (RFC 5891, Section 4.2.3.1), which the UTS #46 profile alone does not
-//     check. Hyphens in the third and fourth positions are allowed in LDH
-//     labels (RFC 5321 allows them, and such names exist); "xn--" labels
-//     must be valid A-labels.
+//     check. A label with "--" in the third and fourth positions must be an
+//     A-label ("xn--"): other R-LDH labels are refused, as RFC 5890,
+//     Section 2.3.1 says IDNA-aware programs must, although the plain RFC
+//     5321 grammar allows them.
 //   - Names are mapped with UTS #46 (case folding, width mapping, NFC) before
 //     they are checked, as browsers and mail clients do for lookup; RFC 5891
 //     alone would refuse unmapped input such as upper-case U-labels.
@@ -69,8 +70,22 @@
 //     are checked for syntax only; the tag is not looked up in the IANA
 //     registry (which lists only IPv6). A literal whose tag is "IPv6" must
 //     be a valid IPv6 literal.
-//   - In UTF-8 local parts (RFC 6531, Section 3.3), C1 control characters
-//     (U+0080 to U+009F) are refused (RFC 6530, Section 10.1).
+//   - In UTF-8 local parts (RFC 6531, Section 3.3) only letters, marks,
+//     numbers, punctuation and symbols are accepted, and no combining mark
+//     first. Controls (C1 is prohibited by RFC 6530, Section 10.1 after RFC
+//     5198), non-ASCII spaces and separators, format characters (bidi
+//     overrides, zero-width spaces), private use, noncharacters and code
+//     points unassigned in the Go toolchain's Unicode version are refused:
+//     RFC 6530, Section 10.1 calls them risky, and a submission server is
+//     where they should be stopped. So are U+FFFD (the mark of damaged
+//     text) and the three characters whose NFC form is ASCII (U+037E,
+//     U+1FEF, U+212A), since a later normalization would turn the address
+//     into another. Local parts are not otherwise normalized: unnormalized
+//     strings are valid (RFC 6530, Section 10.1), and lengths count the
+//     octets as received.
+//   - A mailbox must fit in 254 octets with its domain in A-label form and
+//     in U-label form, because a relay may convert either way (RFC 6531,
+//     Section 3.2).
 //   - [Mailbox.IsASCII] looks at the local part only: a U-label domain can
 //     always be sent as A-labels. [Parser.ASCIIOnly] refuses UTF-8 input.
 //   - Source routes are checked against the grammar and dropped (RFC 5321,

@@ -54,7 +54,8 @@ var profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLengt
 // It refuses, with a *[ParseError]: the empty string, a trailing dot (a
 // root-relative name is not a Domain in RFC 5321), empty labels, a label that
 // begins or ends with a hyphen (RFC 5321, Section 4.1.2, Ldh-str; RFC 5891,
-// Section 4.2.3.1), labels over 63 octets and names over 253 octets in ASCII
+// Section 4.2.3.1), a label with "--" in positions 3 and 4 that is not an
+// A-label (an R-LDH label, RFC 5890, Section 2.3.1), labels over 63 octets and names over 253 octets in ASCII
 // form (RFC 1035, Section 2.3.4), a dotted-quad IPv4 address without brackets
 // (RFC 5321, Section 4.1.3 requires the literal form), and inputs over 1020
 // octets. The Kind is [ErrSyntax], [ErrTooLong] or, for an IDNA failure,
@@ -136,7 +137,12 @@ func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
 			allNum = false // Snum is 1*3DIGIT (RFC 5321, Section 4.1.3)
 		}
 		numLabels++
-		if len(label) >= 4 && label[2] == '-' && label[3] == '-' && ascii.HasPrefixFold(label, "xn") {
+		if len(label) >= 4 && label[2] == '-' && label[3] == '-' {
+			// An R-LDH label: only "xn--" ones (A-labels) are valid for an
+			// IDNA-aware program (RFC 5890, Section 2.3.1).
+			if !ascii.HasPrefixFold(label, "xn") {
+				return false, false, newError(s, start+2, ErrIDNA, "reserved label with \"--\" in positions 3 and 4 that is not an A-label")
+			}
 			needIDNA = true
 		}
 		start = i + 1

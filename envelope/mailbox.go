@@ -3,6 +3,7 @@ package envelope
 import (
 	"log/slog"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/msakit/msakit/internal/ascii"
@@ -44,8 +45,9 @@ type Mailbox struct {
 //
 // Limits (RFC 5321, Section 4.5.3.1): the local part as written is at most 64
 // octets, the domain as [ParseDomain] says, and the whole mailbox at most 254
-// octets (a 256-octet path less its brackets), both as written and in the
-// form [Mailbox.String] gives back.
+// octets (a 256-octet path less its brackets): as written, and also as
+// [Mailbox.Format] writes it with the domain in either form, since any relay
+// may convert between A-labels and U-labels (RFC 6531, Section 3.2).
 //
 // The error is a *[ParseError] of kind [ErrSyntax], [ErrTooLong] or
 // [ErrIDNA]. An ASCII mailbox whose domain is already lower case is parsed
@@ -79,8 +81,8 @@ func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
 		return Mailbox{}, rebase(err, s, at+1)
 	}
 	m := Mailbox{LocalPart: local, Domain: d}
-	if n := m.formatLen(!m.IsASCII()); n > maxMailboxLen {
-		return Mailbox{}, newError(s, 0, ErrTooLong, "mailbox longer than 254 octets in canonical form")
+	if m.formatLen(false) > maxMailboxLen || m.formatLen(true) > maxMailboxLen {
+		return Mailbox{}, newError(s, 0, ErrTooLong, "mailbox longer than 254 octets with its domain in A-label or U-label form")
 	}
 	return m, nil
 }
@@ -119,7 +121,7 @@ func parseLocalPart(s string) (local string, at int, err *ParseError) {
 		case ascii.IsAtext(c):
 			i++
 		case c >= 0x80:
-			n, msg := utf8Char(s[i:])
+			n, msg := utf8Char(s[i:], i == 0)
 			if n == 0 {
 				return "", 0, newError(s, i, ErrSyntax, msg+" in local part")
 			}
@@ -169,7 +171,7 @@ func parseQuotedLocal(s string) (local string, at int, err *ParseError) {
 		case ascii.IsQtextSMTP(c):
 			i++
 		case c >= 0x80:
-			n, msg := utf8Char(s[i:])
+			n, msg := utf8Char(s[i:], i == 1)
 			if n == 0 {
 				return "", 0, newError(s, i, ErrSyntax, msg+" in quoted local part")
 			}
@@ -196,18 +198,56 @@ func unquote(q string, escapes int) string {
 
 // utf8Char checks the UTF8-non-ascii character (RFC 6532, Section 3.1, which
 // RFC 6531, Section 3.3 uses) at the start of s and returns its length, or 0
-// and a reason. Invalid UTF-8, surrogates and overlong forms are refused.
-func utf8Char(s string) (int, string) {
+// and a reason. Invalid UTF-8, surrogates and overlong forms are refused, and
+// so are characters that RFC 6530, Section 10.1 calls prohibited (C1
+// controls, after RFC 5198, Section 2) or risky: separators other than the
+// ASCII space, format characters (bidi overrides, zero-width spaces), private
+// use, noncharacters and code points unassigned in the Unicode version of the
+// Go toolchain. first tells whether the character starts the local part,
+// where a combining mark is refused too (it would combine with the quote or
+// with whatever precedes the address).
+func utf8Char(s string, first bool) (int, string) {
 	r, n := utf8.DecodeRuneInString(s)
 	if r == utf8.RuneError && n <= 1 {
 		return 0, "invalid UTF-8"
 	}
-	if r >= 0x80 && r <= 0x9f {
-		// C1 controls are not "characters" to put in an address (RFC 6530,
-		// Section 10.1; RFC 5198, Section 2).
-		return 0, "C1 control character"
+	switch {
+	case r == '\uFFFD':
+		return 0, "replacement character U+FFFD (damaged text)"
+	case r == '\u037E' || r == '\u1FEF' || r == '\u212A':
+		// Canonical singletons of ASCII characters: NFC, which any later
+		// process may apply (RFC 6530, Section 10.1), turns the address
+		// into a different, ASCII one (U+037E becomes ';').
+		return 0, "character " + runeName(r) + " that normalizes to ASCII"
+	case unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S):
+		return n, ""
+	case unicode.Is(unicode.M, r):
+		if first {
+			return 0, "combining mark " + runeName(r) + " at start"
+		}
+		return n, ""
+	case unicode.Is(unicode.Cc, r):
+		return 0, "control character " + runeName(r)
+	case unicode.Is(unicode.Z, r):
+		return 0, "separator " + runeName(r)
 	}
-	return n, ""
+	// Cf, Co, Cs and unassigned code points.
+	return 0, "unsafe character " + runeName(r)
+}
+
+// runeName renders a code point as U+XXXX for error messages.
+func runeName(r rune) string {
+	const hex = "0123456789ABCDEF"
+	b := []byte("U+")
+	started := false
+	for shift := 20; shift >= 0; shift -= 4 {
+		d := (r >> uint(shift)) & 0xF
+		if d != 0 || started || shift <= 12 {
+			b = append(b, hex[d])
+			started = true
+		}
+	}
+	return string(b)
 }
 
 // nonASCII returns the index of the first octet of s at or above 0x80, or -1.
@@ -229,8 +269,9 @@ func nonASCII(s string) int {
 //
 // It checks that the local part can be written in RFC 5321 (RFC 5321,
 // Section 4.1.2; RFC 6531, Section 3.3): every character printable ASCII,
-// space or valid UTF-8, the quoted form ([Mailbox.String]) at most 64 octets,
-// and the whole mailbox at most 254 octets. An empty local part is allowed
+// space or a UTF-8 character ParseMailbox accepts, the quoted form
+// ([Mailbox.String]) at most 64 octets, and the whole mailbox at most 254
+// octets with its domain in either form. An empty local part is allowed
 // (it is written `""`). The domain must not be zero. The error is a
 // *[ParseError] of kind [ErrSyntax] or [ErrTooLong] whose Input is the local
 // part.
@@ -241,7 +282,7 @@ func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
 		case ascii.IsQuotedPairSMTP(c):
 			i++
 		case c >= 0x80:
-			n, msg := utf8Char(localPart[i:])
+			n, msg := utf8Char(localPart[i:], i == 0)
 			if n == 0 {
 				return Mailbox{}, newError(localPart, i, ErrSyntax, msg+" in local part")
 			}
@@ -257,7 +298,7 @@ func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
 	if n := localLen(localPart); n > MaxLocalPartLen {
 		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 	}
-	if m.formatLen(!m.IsASCII()) > maxMailboxLen {
+	if m.formatLen(false) > maxMailboxLen || m.formatLen(true) > maxMailboxLen {
 		return Mailbox{}, newError(localPart, 0, ErrTooLong, "mailbox longer than 254 octets")
 	}
 	return m, nil

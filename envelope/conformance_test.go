@@ -1,0 +1,302 @@
+package envelope
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/msakit/msakit/internal/testcorpus"
+)
+
+// isemailDisagreements lists every tests.xml case where ParseMailbox's
+// verdict differs from the category mapping of testdata/isemail/SOURCE.md,
+// with the reason and the RFC section behind it.
+var isemailDisagreements = map[int]string{
+	// ISEMAIL_RFC5321_TLDNUMERIC, mapped to "accept, not fully qualified".
+	24: "refused: a dotted quad is an IP address, which RFC 5321, Section 4.1.3 requires in a bracketed address literal; ParseDomain refuses bare IP addresses",
+	// ISEMAIL_RFC5322_DOMAINLITERAL, mapped to "reject".
+	66: "accepted: [1111:2222:...] matches General-address-literal (RFC 5321, Section 4.1.3) with Standardized-tag \"1111\"; the tag registry is not checked",
+}
+
+// controlPictures maps the Unicode control pictures U+2400..U+241F that
+// tests.xml uses for C0 controls back to the controls.
+func controlPictures(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0x2400 && r <= 0x241f {
+			return r - 0x2400
+		}
+		return r
+	}, s)
+}
+
+// TestIsemail runs ParseMailbox over Dominic Sayers' isemail tests.xml.
+// Categories VALID, DNSWARN and RFC5321 must parse; RFC5321_TLD,
+// RFC5321_TLDNUMERIC and test@io must parse to a domain that is not fully
+// qualified (RFC 6409, Section 4.2); CFWS, DEPREC, RFC5322 and ERR must be
+// refused. isemailDisagreements lists the exceptions.
+func TestIsemail(t *testing.T) {
+	t.Parallel()
+	var suite struct {
+		Tests []struct {
+			ID        int    `xml:"id,attr"`
+			Address   string `xml:"address"`
+			Category  string `xml:"category"`
+			Diagnosis string `xml:"diagnosis"`
+		} `xml:"test"`
+	}
+	if err := xml.Unmarshal(testcorpus.Read(t, "isemail", "tests.xml"), &suite); err != nil {
+		t.Fatal(err)
+	}
+	if len(suite.Tests) != 164 {
+		t.Fatalf("tests.xml: %d tests, want 164", len(suite.Tests))
+	}
+	seen := map[int]bool{}
+	counts := map[string]int{}
+	for _, tc := range suite.Tests {
+		in := controlPictures(tc.Address)
+		var accept, policy bool
+		switch tc.Category {
+		case "ISEMAIL_VALID_CATEGORY", "ISEMAIL_DNSWARN":
+			accept = true
+		case "ISEMAIL_RFC5321":
+			accept = true
+			policy = tc.Diagnosis == "ISEMAIL_RFC5321_TLD" || tc.Diagnosis == "ISEMAIL_RFC5321_TLDNUMERIC"
+		case "ISEMAIL_CFWS", "ISEMAIL_DEPREC", "ISEMAIL_RFC5322", "ISEMAIL_ERR":
+		default:
+			t.Fatalf("test %d: unknown category %q", tc.ID, tc.Category)
+		}
+		if in == "test@io" {
+			policy = true
+		}
+		if _, ok := isemailDisagreements[tc.ID]; ok {
+			seen[tc.ID] = true
+			accept = !accept
+			policy = false
+			counts["disagree"]++
+		} else if accept {
+			counts["accept"]++
+		} else {
+			counts["reject"]++
+		}
+		m, err := ParseMailbox(in)
+		switch {
+		case accept && err != nil:
+			t.Errorf("isemail %d (%s): ParseMailbox(%+q) error %v, want accept", tc.ID, tc.Diagnosis, in, err)
+		case !accept && err == nil:
+			t.Errorf("isemail %d (%s): ParseMailbox(%+q) = %v, want error", tc.ID, tc.Diagnosis, in, m)
+		case accept && m.Domain.IsFullyQualified() == policy:
+			t.Errorf("isemail %d (%s): ParseMailbox(%+q).Domain.IsFullyQualified() = %v, want %v", tc.ID, tc.Diagnosis, in, !policy, policy)
+		case err != nil:
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Offset < 0 || pe.Offset > len(in) {
+				t.Errorf("isemail %d: ParseMailbox(%+q) error %#v, want a *ParseError with an offset in the input", tc.ID, in, err)
+			}
+		}
+	}
+	for id := range isemailDisagreements {
+		if !seen[id] {
+			t.Errorf("isemailDisagreements lists test %d, which tests.xml does not have", id)
+		}
+	}
+	t.Logf("isemail tests.xml: %v", counts)
+}
+
+// pevGroup is one group of python-email-validator's test vectors.
+type pevGroup struct {
+	Name  string            `json:"name"`
+	Cases []json.RawMessage `json:"cases"`
+}
+
+// pevOutput is the normalized result the library gives for a valid address.
+type pevOutput struct {
+	Original     string `json:"original"`
+	LocalPart    string `json:"local_part"`
+	ASCIIDomain  string `json:"ascii_domain"`
+	Domain       string `json:"domain"`
+	Normalized   string `json:"normalized"`
+	ASCIIEmail   string `json:"ascii_email"`
+	SMTPUTF8     bool   `json:"smtputf8"`
+	DisplayName  string `json:"display_name"`
+	ASCIILocal   string `json:"ascii_local_part"`
+	NormLocal    string `json:"normalized_local_part"`
+	ExpectedErr  string `json:"expected_error"`
+	EmailInput   string `json:"email_input"`
+	UnsafeString string `json:"s"`
+}
+
+// pevInvalidAccepted lists the inputs of group test_email_invalid_syntax
+// that ParseMailbox accepts, with the reason: each is the library's policy
+// rather than RFC 5321 syntax.
+var pevInvalidAccepted = map[string]string{
+	"my@localhost":   "single-label domain: valid RFC 5321 syntax; Domain.IsFullyQualified reports false (RFC 6409, Section 4.2 policy)",
+	"me@bad-tld-1":   "single-label domain: valid syntax, not fully qualified (RFC 6409, Section 4.2 policy)",
+	"me@bad.tld-2":   "the top-level label \"tld-2\" is a valid Ldh-str (RFC 5321, Section 4.1.2); which TLDs exist is not syntax",
+	"me@[127.0.0.1]": "IPv4 address literal, RFC 5321, Section 4.1.3 (the library refuses literals by default)",
+	"me@[IPv6:::1]":  "IPv6 address literal, RFC 5321, Section 4.1.3 (the library refuses literals by default)",
+	"me@[tag:text]":  "General-address-literal, RFC 5321, Section 4.1.3; the tag registry is not checked",
+	// 252 octets as sent; the library counts 255 after NFC expands U+FB2C.
+	"my.\ufb2c.address@1111111111222222222233333333334444444444555555555.6666666666777777777788888888889999999999000000000.1111111111222222222233333333334444444444555555555.6666666666777777777788888888889999999999000000000.11111111112222222222333333333344.info": "lengths are octets as transmitted (RFC 5321, Section 4.5.3.1); local parts are not normalized (RFC 6530, Section 10.1: unnormalized strings are valid)",
+}
+
+// TestPythonEmailValidator runs ParseMailbox over python-email-validator's
+// syntax vectors. How each group is read:
+//   - test_email_valid: accepted, with the library's normalized fields
+//     (ASCII and Unicode domain, ASCII form, whether SMTPUTF8 is needed). A
+//     display-name input is tested through its "original" address.
+//   - test_email_valid_intl_local_part: accepted, IsASCII false, and refused
+//     with ErrNotASCII by Parser{ASCIIOnly: true}. The library NFC-normalizes
+//     the local part; we keep it as received (RFC 6530, Section 10.1:
+//     unnormalized strings are valid), so its local part must equal the NFC
+//     form of ours.
+//   - test_email_valid_only_if_quoted_local_part: accepted (quoted local
+//     parts are RFC 5321 syntax), and our canonical local part is the
+//     library's normalized one.
+//   - test_email_invalid_syntax: refused, except pevInvalidAccepted.
+//   - test_email_invalid_syntax_strict: refused (we enforce the 64-octet
+//     limit of RFC 5321, Section 4.5.3.1.1).
+//   - test_email_invalid_reserved_domain: accepted. Special-use names (RFC
+//     6761) are valid syntax; refusing them is a policy of the library.
+//   - test_email_unsafe_character: refused both as s+"@test" and
+//     "test@"+s.
+//   - test_email_invalid_character_smtputf8_off: accepted by ParseMailbox,
+//     refused with ErrNotASCII by Parser{ASCIIOnly: true}.
+//   - test_pyisemail_tests: the same cases as TestIsemail with real control
+//     characters; mapped by diagnosis as there. The library refuses quoted
+//     local parts and literals by default; we accept them (RFC 5321,
+//     Sections 4.1.2 and 4.1.3).
+func TestPythonEmailValidator(t *testing.T) {
+	t.Parallel()
+	var file struct {
+		Groups []pevGroup `json:"groups"`
+	}
+	testcorpus.JSON(t, "python-email-validator", "test_syntax_vectors.json", &file)
+	if len(file.Groups) != 9 {
+		t.Fatalf("test_syntax_vectors.json: %d groups, want 9", len(file.Groups))
+	}
+	ascii := Parser{ASCIIOnly: true}
+	seenAccepted := map[string]bool{}
+	total := 0
+	for _, g := range file.Groups {
+		for i, raw := range g.Cases {
+			total++
+			var c pevOutput
+			var wrap struct {
+				EmailInput string    `json:"email_input"`
+				Output     pevOutput `json:"output"`
+				NormLocal  string    `json:"normalized_local_part"`
+				S          string    `json:"s"`
+				Status     string    `json:"status"`
+			}
+			if err := json.Unmarshal(raw, &wrap); err != nil {
+				t.Fatalf("%s[%d]: %v", g.Name, i, err)
+			}
+			c = wrap.Output
+			in := wrap.EmailInput
+			name := g.Name + "/" + in
+			switch g.Name {
+			case "test_email_valid", "test_email_valid_intl_local_part":
+				if c.Original != "" {
+					in = c.Original
+				}
+				m, err := ParseMailbox(in)
+				if err != nil {
+					t.Errorf("%s: ParseMailbox(%q) error %v", name, in, err)
+					continue
+				}
+				wantLocal := c.LocalPart
+				if strings.HasPrefix(wantLocal, `"`) {
+					// The library keeps the quotes; compare canonical forms.
+					if got := m.String()[:strings.LastIndexByte(m.String(), '@')]; got != wantLocal {
+						t.Errorf("%s: quoted local part %q, want %q", name, got, wantLocal)
+					}
+				} else if got := norm.NFC.String(m.LocalPart); got != wantLocal {
+					t.Errorf("%s: local part %q (NFC %q), want %q", name, m.LocalPart, got, wantLocal)
+				}
+				if m.Domain.ASCII() != c.ASCIIDomain || m.Domain.Unicode() != c.Domain {
+					t.Errorf("%s: domain %q / %q, want %q / %q", name, m.Domain.ASCII(), m.Domain.Unicode(), c.ASCIIDomain, c.Domain)
+				}
+				if m.IsASCII() == c.SMTPUTF8 {
+					t.Errorf("%s: IsASCII() = %v, want %v", name, m.IsASCII(), !c.SMTPUTF8)
+				}
+				if c.ASCIIEmail != "" && m.Format(false) != c.ASCIIEmail {
+					t.Errorf("%s: Format(false) = %q, want %q", name, m.Format(false), c.ASCIIEmail)
+				}
+				if got := norm.NFC.String(m.Format(true)); got != c.Normalized {
+					t.Errorf("%s: Format(true) = %q, want %q", name, got, c.Normalized)
+				}
+				// ASCIIOnly refuses UTF-8 input; the ASCII form of a mailbox
+				// that needs no SMTPUTF8 passes.
+				if _, err := ascii.ParseMailbox(in); (nonASCII(in) >= 0) != errors.Is(err, ErrNotASCII) {
+					t.Errorf("%s: Parser{ASCIIOnly}.ParseMailbox(%q) error %v", name, in, err)
+				}
+				if !c.SMTPUTF8 {
+					if m2, err := ascii.ParseMailbox(m.Format(false)); err != nil || m2 != m {
+						t.Errorf("%s: Parser{ASCIIOnly}.ParseMailbox(%q) = %v, %v; want %v", name, m.Format(false), m2, err, m)
+					}
+				}
+			case "test_email_valid_only_if_quoted_local_part":
+				m, err := ParseMailbox(in)
+				if err != nil {
+					t.Errorf("%s: ParseMailbox error %v", name, err)
+					continue
+				}
+				if got := m.String()[:strings.LastIndexByte(m.String(), '@')]; got != wrap.NormLocal {
+					t.Errorf("%s: canonical local part %q, want %q", name, got, wrap.NormLocal)
+				}
+			case "test_email_invalid_syntax", "test_email_invalid_syntax_strict":
+				m, err := ParseMailbox(in)
+				if reason, ok := pevInvalidAccepted[in]; ok {
+					seenAccepted[in] = true
+					if err != nil {
+						t.Errorf("%s: ParseMailbox error %v, want accept (%s)", name, err, reason)
+					}
+					continue
+				}
+				if err == nil {
+					t.Errorf("%s: ParseMailbox = %v, want error", name, m)
+				}
+			case "test_email_invalid_reserved_domain":
+				if _, err := ParseMailbox(in); err != nil {
+					t.Errorf("%s: ParseMailbox error %v, want accept (special-use names are policy)", name, err)
+				}
+			case "test_email_unsafe_character":
+				for _, addr := range []string{wrap.S + "@test", "test@" + wrap.S} {
+					if m, err := ParseMailbox(addr); err == nil {
+						t.Errorf("%s: ParseMailbox(%+q) = %v, want error", g.Name, addr, m)
+					}
+				}
+			case "test_email_invalid_character_smtputf8_off":
+				if _, err := ParseMailbox(in); err != nil {
+					t.Errorf("%s: ParseMailbox error %v, want accept", name, err)
+				}
+				if _, err := ascii.ParseMailbox(in); !errors.Is(err, ErrNotASCII) {
+					t.Errorf("%s: Parser{ASCIIOnly}.ParseMailbox error %v, want ErrNotASCII", name, err)
+				}
+			case "test_pyisemail_tests":
+				accept := wrap.Status == "ISEMAIL_VALID" || strings.HasPrefix(wrap.Status, "ISEMAIL_RFC5321_") && wrap.Status != "ISEMAIL_RFC5321_IPV6DEPRECATED"
+				switch in {
+				case "test@[1111:2222:3333:4444:5555:6666:7777:8888]":
+					accept = true // isemail 66, see isemailDisagreements
+				}
+				m, err := ParseMailbox(in)
+				if accept != (err == nil) {
+					t.Errorf("%s (%s): ParseMailbox = %v, %v; want accept %v", name, wrap.Status, m, err, accept)
+				}
+			default:
+				t.Fatalf("unknown group %q", g.Name)
+			}
+		}
+	}
+	for in := range pevInvalidAccepted {
+		if !seenAccepted[in] {
+			t.Errorf("pevInvalidAccepted lists %q, which the vectors do not have", in)
+		}
+	}
+	if total != 286 {
+		t.Errorf("%d cases, want 286", total)
+	}
+}
