@@ -1,0 +1,161 @@
+package header
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/msakit/msakit/envelope"
+)
+
+// ParseMessageID checks the value of a Message-ID or Resent-Message-ID
+// field (RFC 5322, Section 3.6.4): one msg-id, "<" id-left "@" id-right ">",
+// with optional CFWS around it, and returns it without the angle brackets
+// and without comments or white space. The obsolete forms of RFC 5322,
+// Section 4.5.4 (a quoted or CFWS-separated id-left, comments or white
+// space in id-right) are accepted; see [IsObsoleteMessageID]. UTF-8 is
+// accepted (RFC 6532, Section 3.2). A quoted id-left comes back quoted
+// unless its content is a dot-atom-text, so two ids that mean the same
+// compare equal.
+//
+// id-right need not be a DNS name: only its syntax is checked. Values longer
+// than [MaxValueLen] octets are refused. Every error is a [*SyntaxError]
+// wrapping [ErrSyntax] (or ErrTooBig, ErrNUL, ErrBareCR, ErrBareLF).
+func ParseMessageID(value string) (string, error) {
+	id, _, err := parseMessageID(value)
+	return id, err
+}
+
+// IsObsoleteMessageID reports whether value is a valid msg-id written in
+// the obsolete syntax of RFC 5322, Section 4.5.4. It is false for invalid
+// values.
+func IsObsoleteMessageID(value string) bool {
+	_, obs, err := parseMessageID(value)
+	return err == nil && obs
+}
+
+func parseMessageID(value string) (string, bool, error) {
+	if len(value) > MaxValueLen {
+		return "", false, errAt(ErrTooBig, MaxValueLen, "message identifier too long")
+	}
+	toks, err := tokenize(value)
+	if err != nil {
+		return "", false, err
+	}
+	p := &addrParser{toks: toks}
+	if !p.isSpecial('<') {
+		return "", false, p.fail(`"<" expected`)
+	}
+	p.i++
+	start := p.i
+	for {
+		t := p.tok()
+		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
+			p.i++
+			continue
+		}
+		break
+	}
+	left := p.toks[start:p.i]
+	if len(left) == 0 {
+		return "", false, p.fail("empty id-left")
+	}
+	lp, obs, err := localPart(left)
+	if err != nil {
+		return "", false, err
+	}
+	if left[0].ws || left[0].kind == tQuoted {
+		obs = true // obs-id-left: CFWS after "<", or a quoted-string
+	}
+	if !p.isSpecial('@') {
+		return "", false, p.fail(`"@" expected in message identifier`)
+	}
+	if p.tok().ws {
+		obs = true
+	}
+	p.i++
+	if p.tok().ws {
+		obs = true
+	}
+	right, robs, err := p.domainTokens()
+	if err != nil {
+		return "", false, err
+	}
+	if !p.isSpecial('>') {
+		return "", false, p.fail(`">" expected`)
+	}
+	if p.tok().ws {
+		obs = true
+	}
+	if strings.ContainsAny(value[toks[start].pos:p.tok().pos], "\r\n") {
+		obs = true // folded inside the brackets
+	}
+	p.i++
+	if p.tok().kind != tEOF {
+		return "", false, p.fail("text after the message identifier")
+	}
+	if !isDotAtomText(lp) {
+		lp = quote(lp)
+	}
+	return lp + "@" + right, obs || robs, nil
+}
+
+// isDotAtomText reports whether s is 1*atext *("." 1*atext) (RFC 5322,
+// Section 3.2.3; UTF-8 allowed by RFC 6532).
+func isDotAtomText(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '.' && c < 0x80 && !isAtext(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// idEncoding writes random octets as lower-case letters and digits, all
+// atext (RFC 5322, Section 3.2.3).
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// MessageIDBits is the number of random bits in an identifier made by
+// [NewMessageID].
+const MessageIDBits = 160
+
+// NewMessageID returns a new msg-id, "<random@domain>" with angle brackets,
+// for a Message-ID or Resent-Message-ID field (RFC 5322, Section 3.6.4;
+// RFC 6409, Section 8.3). id-left is [MessageIDBits] (160) bits read from
+// random, written as 32 lower-case base32 characters; random nil means
+// [crypto/rand.Reader]. The domain, which must not be zero, is written as
+// an A-label unless smtputf8 (RFC 6532, Section 3.2; [envelope.Domain.Format]);
+// an address literal is written as a no-fold-literal.
+//
+// It fails when random fails or domain is zero.
+func NewMessageID(random io.Reader, domain envelope.Domain, smtputf8 bool) (string, error) {
+	if domain.IsZero() {
+		return "", errAt(ErrSyntax, 0, "message identifier needs a domain")
+	}
+	if random == nil {
+		random = rand.Reader
+	}
+	var buf [MessageIDBits / 8]byte
+	if _, err := io.ReadFull(random, buf[:]); err != nil {
+		return "", fmt.Errorf("header: reading random bits for a message identifier: %w", err)
+	}
+	return "<" + idEncoding.EncodeToString(buf[:]) + "@" + domain.Format(smtputf8) + ">", nil
+}
