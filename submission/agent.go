@@ -1,0 +1,159 @@
+package submission
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
+)
+
+// Agent is a Message Submission Agent (RFC 6409): the configured policy
+// chain plus everything shared by the sessions it creates (logger, clock,
+// random source, rate limits, trace sink). It has no network code: a server
+// creates one [Session] per connection with [Agent.NewSession] and calls it
+// from its command handlers.
+//
+// An Agent is immutable after [New] and safe for concurrent use by many
+// sessions.
+type Agent struct {
+	cfg        Config
+	chain      *policy.Chain
+	log        logger
+	now        func() time.Time
+	random     *lockedReader
+	randMu     sync.Mutex // serialises newID's reads
+	maxSize    int64      // < 0: no limit
+	headerOpts header.ReadOptions
+	trace      TraceSink
+	omit       map[string]bool
+}
+
+// lockedReader serialises reads from a source that may not be safe for
+// concurrent use.
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+// New builds an Agent from cfg. cfg.Hostname is required. The policy chain
+// is the RFC 6409 profile (see [Profile]) followed by cfg.Policies, all in
+// one [policy.Chain]. New fails when Hostname is zero, when OmitExtensions
+// names AUTH, or when the chain cannot be built (a policy that joins no
+// stage, a duplicate policy name).
+func New(cfg Config) (*Agent, error) {
+	if cfg.Hostname.IsZero() {
+		return nil, errors.New("submission: Config.Hostname is required")
+	}
+	a := &Agent{cfg: cfg, omit: make(map[string]bool)}
+	for _, k := range cfg.OmitExtensions {
+		k = strings.ToUpper(strings.TrimSpace(k))
+		if k == "AUTH" {
+			return nil, errors.New("submission: AUTH cannot be omitted: RFC 6409, Section 7 requires it")
+		}
+		a.omit[k] = true
+	}
+	a.now = cfg.Now
+	if a.now == nil {
+		a.now = time.Now
+	}
+	r := cfg.Random
+	if r == nil {
+		r = rand.Reader
+	}
+	a.random = &lockedReader{r: r}
+	l := cfg.Logger
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	rate, burst := cfg.ClientLogRate, cfg.ClientLogBurst
+	if rate == 0 {
+		rate = DefaultClientLogRate
+	}
+	if burst == 0 {
+		burst = DefaultClientLogBurst
+	}
+	a.log = logger{l: l, client: newTokenBucket(rate, burst, a.now)}
+	a.maxSize = cfg.MaxSize
+	if a.maxSize == 0 {
+		a.maxSize = DefaultMaxSize
+	}
+	a.headerOpts = cfg.Header
+	if a.maxSize > 0 {
+		hmax := a.headerOpts.MaxSize
+		if hmax == 0 {
+			hmax = header.DefaultMaxSize
+		}
+		if hmax < 0 || int64(hmax) > a.maxSize {
+			hmax = int(min(a.maxSize, int64(^uint(0)>>1)))
+		}
+		a.headerOpts.MaxSize = hmax
+	}
+	a.trace = cfg.Trace
+	if a.trace == nil {
+		a.trace = LogTraceSink(l)
+	}
+	ps := append(a.Profile(), cfg.Policies...)
+	chain, err := policy.NewChain("submission", ps...)
+	if err != nil {
+		return nil, fmt.Errorf("submission: building the policy chain: %w", err)
+	}
+	a.chain = chain
+	return a, nil
+}
+
+// MaxSize returns the message size limit in octets, or -1 for none (RFC
+// 1870; the SIZE keyword of [Agent.Extensions]).
+func (a *Agent) MaxSize() int64 {
+	if a.maxSize < 0 {
+		return -1
+	}
+	return a.maxSize
+}
+
+// Chain returns the agent's policy chain: the RFC 6409 profile followed by
+// Config.Policies. It is immutable and safe for concurrent use; tests and
+// conformance suites can call its stages directly.
+func (a *Agent) Chain() *policy.Chain { return a.chain }
+
+// Mechanisms lists the SASL mechanisms to advertise on c after "AUTH" (RFC
+// 4954, Section 3): none without a Config.Authenticator, and no cleartext
+// password mechanism (PLAIN, LOGIN) before TLS (RFC 8314, Section 3; RFC
+// 5068, Section 5). The slice is new on each call.
+func (a *Agent) Mechanisms(c policy.Conn) []string {
+	if a.cfg.Authenticator == nil {
+		return nil
+	}
+	return auth.Mechanisms(connState(c), a.cfg.Authenticator)
+}
+
+// connState is what the auth mechanisms need of c.
+func connState(c policy.Conn) auth.ConnState {
+	cs := auth.ConnState{TLS: c.TLS != nil}
+	if c.TLS != nil {
+		cs.VerifiedChains = c.TLS.VerifiedChains
+	}
+	return cs
+}
+
+// NewSession starts the session of one client connection. c carries what
+// the server knows when the connection opens: at least RemoteAddr, and TLS
+// for implicit TLS on port 465 (RFC 8314, Section 3.3). c.Identity and
+// c.Trusted are normally zero here: AUTH sets the identity through
+// [Session.Authenticated], and the TrustedNetworks policy decides trust.
+func (a *Agent) NewSession(c policy.Conn) *Session {
+	return &Session{a: a, conn: c, saslAuth: !c.Identity.IsZero()}
+}

@@ -1,0 +1,112 @@
+package submission
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/msakit/msakit/auth"
+)
+
+// AuthWindow answers whether a client address authenticated recently by
+// another protocol, the "POP before SMTP" scheme of RFC 6409, Section 3.3:
+// a POP (or IMAP) login from an address authorizes submissions from the
+// same address for some time. It is state that several MSA replicas and the
+// POP server must share, so it sits behind this interface; a shared-store
+// implementation can replace the in-process [MemoryAuthWindow] (DESIGN.md,
+// "Later").
+//
+// Lookup returns the identity that logged in from addr within the window,
+// and whether there is one. It must be safe for concurrent use. An error
+// is an internal failure: MAIL gets 451 4.3.0 and the error is logged.
+//
+// RFC 6409, Section 3.3 warns that the scheme is as weak as address-based
+// authorization; it is off unless [Config.AuthWindow] is set.
+type AuthWindow interface {
+	Lookup(ctx context.Context, addr netip.Addr) (auth.Identity, bool, error)
+}
+
+// DefaultAuthWindow is the window of a [MemoryAuthWindow] created with a
+// zero duration: 20 minutes, the example of RFC 6409, Section 3.3.
+const DefaultAuthWindow = 20 * time.Minute
+
+// MaxAuthWindowEntries bounds the addresses a [MemoryAuthWindow] keeps;
+// when it is full, expired entries are dropped first, then the oldest.
+const MaxAuthWindowEntries = 1 << 16
+
+// MemoryAuthWindow is the in-process [AuthWindow]. A POP or IMAP server in
+// the same process calls Record after each successful login. It is safe for
+// concurrent use.
+type MemoryAuthWindow struct {
+	mu     sync.Mutex
+	window time.Duration
+	now    func() time.Time
+	m      map[netip.Addr]windowEntry
+}
+
+type windowEntry struct {
+	id auth.Identity
+	at time.Time
+}
+
+// NewMemoryAuthWindow returns an empty window of the given length (0 means
+// [DefaultAuthWindow]); now is the clock, nil meaning time.Now.
+func NewMemoryAuthWindow(window time.Duration, now func() time.Time) *MemoryAuthWindow {
+	if window <= 0 {
+		window = DefaultAuthWindow
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryAuthWindow{window: window, now: now, m: make(map[netip.Addr]windowEntry)}
+}
+
+// Record notes that id logged in from addr now. IPv4-mapped IPv6 addresses
+// are stored in their IPv4 form.
+func (w *MemoryAuthWindow) Record(addr netip.Addr, id auth.Identity) {
+	now := w.now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.m[addr.Unmap()]; !ok && len(w.m) >= MaxAuthWindowEntries {
+		w.evict(now)
+	}
+	w.m[addr.Unmap()] = windowEntry{id: id, at: now}
+}
+
+// Lookup returns the identity recorded for addr if it is younger than the
+// window. It never returns an error.
+func (w *MemoryAuthWindow) Lookup(_ context.Context, addr netip.Addr) (auth.Identity, bool, error) {
+	now := w.now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, ok := w.m[addr.Unmap()]
+	if !ok {
+		return auth.Identity{}, false, nil
+	}
+	if now.Sub(e.at) > w.window || now.Before(e.at) {
+		delete(w.m, addr.Unmap())
+		return auth.Identity{}, false, nil
+	}
+	return e.id, true, nil
+}
+
+// evict drops expired entries, or the oldest one if none has expired.
+// Called with w.mu held.
+func (w *MemoryAuthWindow) evict(now time.Time) {
+	var oldest netip.Addr
+	var oldestAt time.Time
+	n := len(w.m)
+	for a, e := range w.m {
+		if now.Sub(e.at) > w.window {
+			delete(w.m, a)
+			continue
+		}
+		if oldestAt.IsZero() || e.at.Before(oldestAt) {
+			oldest, oldestAt = a, e.at
+		}
+	}
+	if len(w.m) == n {
+		delete(w.m, oldest)
+	}
+}

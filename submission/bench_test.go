@@ -1,0 +1,188 @@
+package submission_test
+
+import (
+	"bufio"
+	"bytes"
+
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/msakit/msakit/submission"
+)
+
+// BenchmarkSessionMailRcpt: MAIL plus one RCPT of an authenticated ASCII
+// transaction under the default profile, then RSET.
+func BenchmarkSessionMailRcpt(b *testing.B) {
+	f := newFixture(b, func(c *submission.Config) { c.Logger = nil })
+	s := f.session()
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+			b.Fatal(err)
+		}
+		s.Reset()
+	}
+}
+
+// typicalHeader is a 2.6 KB header such as a mail client submits after a
+// reply in a thread: folded recipients, references, MIME fields.
+var typicalHeader = crlf(`From: Alice Example <alice@example.org>
+To: Bob Example <bob@example.com>, Carol Example <carol@example.com>,
+ Dave Example <dave@example.com>, "Eve, the Auditor" <eve@example.com>
+Cc: team@example.org, Frank Example <frank@example.net>
+Subject: Re: Quarterly planning: agenda for Thursday's meeting and the
+ documents to read beforehand
+Date: Mon, 23 Nov 2026 19:58:00 +0000
+Message-ID: <20261123195800.ab12cd34@laptop.example.org>
+In-Reply-To: <20261122101500.98765@mail.example.com>
+References: <20261120083000.11111@mail.example.com>
+ <20261121091500.22222@mail.example.com>
+ <20261121120000.33333@laptop.example.org>
+ <20261122101500.98765@mail.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="------------b0undary0123456789"
+Content-Language: en-US
+User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101
+ Thunderbird/128.4.0
+Autocrypt: addr=alice@example.org; keydata=
+ xjMEZxyz1hYJKwYBBAHaRw8BAQdAabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ
+ KLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUV
+ WXYZabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh
+ ijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
+ uvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
+ 6789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH
+ IJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRST
+ UVWXYZabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef
+Thread-Topic: Quarterly planning
+Thread-Index: AQHbPXYZabcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH==
+X-Mailer-Info: composed offline, sent on reconnect
+Disposition-Notification-To: Alice Example <alice@example.org>
+Organization: Example Organisation, Planning Department
+Keywords: planning, quarterly, agenda
+Comments: This message was written on a train with bad connectivity, and
+ the client retried the submission twice.
+X-Priority: 3
+Importance: normal
+List-Unsubscribe: <mailto:unsubscribe@example.org?subject=unsubscribe>
+X-Forwarded-Info: none
+X-Client-Tracking: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789
+ abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123
+ 456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd
+ ef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234567
+
+`)
+
+// BenchmarkSessionData: the whole default DATA pipeline (MAIL, RCPT, Data,
+// reading the message out) on a typical header with a one-line body,
+// against go-message textproto.ReadHeader plus WriteHeader alone on the
+// same bytes: what any header-preserving pipeline must at least do.
+func BenchmarkSessionData(b *testing.B) {
+	msg := typicalHeader + "Thanks, see you Thursday.\r\n"
+	b.Run("msakit", func(b *testing.B) {
+		f := newFixture(b, func(c *submission.Config) { c.Logger = nil; c.Trace = submission.TraceSinkFunc(nopTrace) })
+		s := f.session()
+		ctx := b.Context()
+		var in strings.Reader
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+				b.Fatal(err)
+			}
+			in.Reset(msg)
+			r, err := s.Data(ctx, &in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("go-message", func(b *testing.B) {
+		var in strings.Reader
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			in.Reset(msg)
+			br := bufio.NewReader(&in)
+			h, err := textproto.ReadHeader(br)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := textproto.WriteHeader(io.Discard, h); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, br); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkBodyStream: streaming a 10 MB body through the reader Data
+// returns (every body check on), against bufio.Scanner splitting the same
+// bytes into lines.
+func BenchmarkBodyStream(b *testing.B) {
+	hdr := crlf(message[:strings.Index(message, "\n\n")+2])
+	const size = 10 << 20
+	body, _ := io.ReadAll(&bodyGen{left: size})
+	b.Run("msakit", func(b *testing.B) {
+		f := newFixture(b, func(c *submission.Config) {
+			c.Logger = nil
+			c.MaxSize = -1
+			c.Trace = submission.TraceSinkFunc(nopTrace)
+		})
+		s := f.session()
+		ctx := b.Context()
+		var hr strings.Reader
+		var br bytes.Reader
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+				b.Fatal(err)
+			}
+			hr.Reset(hdr)
+			br.Reset(body)
+			r, err := s.Data(ctx, io.MultiReader(&hr, &br))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bufio-lines", func(b *testing.B) {
+		var hr strings.Reader
+		var br bytes.Reader
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			hr.Reset(hdr)
+			br.Reset(body)
+			sc := bufio.NewScanner(io.MultiReader(&hr, &br))
+			n := 0
+			for sc.Scan() {
+				n += len(sc.Bytes())
+			}
+			if err := sc.Err(); err != nil || n == 0 {
+				b.Fatal(err, n)
+			}
+		}
+	})
+}

@@ -1,0 +1,226 @@
+package submission
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/msakit/msakit/policy"
+)
+
+// MaxLineLen is the longest body line accepted, in octets including the
+// CRLF: the text line limit of RFC 5321, Section 4.5.3.1.6. RFC 6152,
+// Section 3 keeps it for 8BITMIME; only BINARYMIME (RFC 3030) lifts it.
+const MaxLineLen = 1000
+
+// bodyMode is what the transaction declared about its content (RFC 6152,
+// RFC 3030).
+type bodyMode uint8
+
+const (
+	body7Bit   bodyMode = iota // no BODY= (or 7BIT): octets 0-127 only
+	body8Bit                   // BODY=8BITMIME, or SMTPUTF8: any octet
+	bodyBinary                 // BODY=BINARYMIME: no line structure
+)
+
+// bodyModeOf returns the content rules for a transaction's MAIL options.
+// SMTPUTF8 alone allows 8-bit octets too (see Divergences in doc.go).
+func bodyModeOf(o policy.MailOptions) bodyMode {
+	switch {
+	case o.Body == policy.BodyBinaryMIME:
+		return bodyBinary
+	case o.Body == policy.Body8BitMIME, o.SMTPUTF8:
+		return body8Bit
+	}
+	return body7Bit
+}
+
+// bodyReader streams the message body from the client and enforces, while
+// it streams, the rules of the message data that the header reader does
+// not see: no bare CR or LF (RFC 5321, Section 2.3.8), lines of at most
+// MaxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
+// BODY=8BITMIME (RFC 6152, Section 3), and the size limit (RFC 1870). It
+// holds only a few counters: memory use does not depend on the body size.
+//
+// At the first violation Read returns a *policy.Reply, and returns it again
+// on every later call. At the clean end of the body it writes the trace
+// record, then returns io.EOF.
+type bodyReader struct {
+	br      *bufio.Reader
+	s       *Session // for the agent; the session's state is not read
+	ctx     context.Context
+	mode    bodyMode
+	limit   int64 // octets the body may have; < 0: no limit
+	n       int64 // body octets read so far
+	lineLen int   // octets of the current line read so far
+	prevCR  bool  // the last octet read was CR
+	rec     TraceRecord
+	hdrSize int64
+	err     error // sticky: the reply, or io.EOF
+}
+
+// Read reads body octets into p after checking them; see bodyReader.
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if err := b.ctx.Err(); err != nil {
+		return 0, b.stop(err)
+	}
+	n, rerr := b.br.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		if b.limit >= 0 && b.n > b.limit {
+			return 0, b.stop(policy.MessageTooBig())
+		}
+		if err := b.check(p[:n]); err != nil {
+			return 0, b.stop(err)
+		}
+	}
+	switch {
+	case rerr == nil:
+		return n, nil
+	case errors.Is(rerr, io.EOF):
+		if err := b.finish(); err != nil {
+			return 0, b.stop(err)
+		}
+		b.err = io.EOF
+		return n, io.EOF
+	default:
+		return 0, b.stop(rerr)
+	}
+}
+
+// stop maps err to the reply the client gets, logs it once, and makes it
+// sticky.
+func (b *bodyReader) stop(err error) error {
+	r, internal := ReplyFor(StageData, err)
+	lg := &b.s.a.log
+	attrs := []slog.Attr{
+		slog.String(LogKeyStage, StageData.String()),
+		slog.Int(LogKeyCode, r.Code),
+		slog.String(LogKeyEnhanced, r.EnhancedCode()),
+		slog.String(LogKeyID, b.rec.ID),
+		clientString(LogKeyIdentity, b.rec.Identity.User()),
+		slog.String(LogKeyRemote, b.rec.RemoteAddr.String()),
+		slog.Int64(LogKeySize, b.hdrSize+b.n),
+	}
+	switch {
+	case internal:
+		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, slog.String(LogKeyErr, err.Error()))...)
+	case errors.Is(err, ErrBareCR), errors.Is(err, ErrBareLF):
+		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
+		lg.clientLog(b.ctx, slog.LevelWarn, "rejected: bare CR or LF in body", attrs...)
+	default:
+		lg.clientLog(b.ctx, slog.LevelInfo, "rejected", attrs...)
+	}
+	b.err = r
+	return r
+}
+
+// finish runs at the end of the body: a CR left pending is bare, then the
+// trace record is written.
+func (b *bodyReader) finish() error {
+	if b.prevCR && b.mode != bodyBinary {
+		return replyBareCR()
+	}
+	b.rec.Time = b.s.a.now()
+	b.rec.Size = b.hdrSize + b.n
+	if err := b.s.a.trace.Record(b.ctx, b.rec); err != nil {
+		return policy.LocalError().WithErr(errors.Join(ErrTraceFailed, err))
+	}
+	lg := &b.s.a.log
+	if lg.enabled(b.ctx, slog.LevelDebug) {
+		lg.log(b.ctx, slog.LevelDebug, "accepted",
+			slog.String(LogKeyStage, StageData.String()),
+			slog.String(LogKeyID, b.rec.ID),
+			slog.Int64(LogKeySize, b.rec.Size))
+	}
+	return nil
+}
+
+// check checks the octets p, which follow those already checked.
+func (b *bodyReader) check(p []byte) error {
+	if b.mode == bodyBinary {
+		return nil
+	}
+	if b.mode == body7Bit && has8Bit(p) {
+		return reply8Bit()
+	}
+	if b.prevCR && p[0] != '\n' {
+		return replyBareCR()
+	}
+	// Every LF must follow a CR; each ends a line whose length is checked.
+	rest, off, pairs := p, 0, 0
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		pos := off + i
+		switch {
+		case pos == 0:
+			if !b.prevCR {
+				return replyBareLF()
+			}
+		case p[pos-1] != '\r':
+			return replyBareLF()
+		default:
+			pairs++
+		}
+		if b.lineLen+i+1 > MaxLineLen {
+			if i >= 2 && bytes.IndexByte(rest[:i-1], '\r') >= 0 {
+				return replyBareCR()
+			}
+			return replyLineTooLong()
+		}
+		b.lineLen = 0
+		rest, off = rest[i+1:], pos+1
+	}
+	// Every CR must be followed by LF: all CRs are in the pairs counted
+	// above, except one that ends p and waits for the next read.
+	trailing := p[len(p)-1] == '\r'
+	want := pairs
+	if trailing {
+		want++
+	}
+	if bytes.Count(p, []byte{'\r'}) != want {
+		return replyBareCR()
+	}
+	b.prevCR = trailing
+	b.lineLen += len(rest)
+	// The line so far plus at least its LF must fit.
+	if b.lineLen+1 > MaxLineLen {
+		return replyLineTooLong()
+	}
+	return nil
+}
+
+// has8Bit reports whether p has an octet above 127, 32 octets at a time.
+func has8Bit(p []byte) bool {
+	const hi = 0x8080808080808080
+	for len(p) >= 32 {
+		w := binary.LittleEndian.Uint64(p) | binary.LittleEndian.Uint64(p[8:]) |
+			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:])
+		if w&hi != 0 {
+			return true
+		}
+		p = p[32:]
+	}
+	for len(p) >= 8 {
+		if binary.LittleEndian.Uint64(p)&hi != 0 {
+			return true
+		}
+		p = p[8:]
+	}
+	for _, c := range p {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,137 @@
+package submission
+
+import (
+	"io"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
+)
+
+// DefaultMaxSize is the message size limit of a zero [Config]: 32 MiB,
+// counted over the message as the client sent it (header and body, RFC
+// 1870, Section 4). RFC 5321, Section 4.5.3.1.7 requires at least 64K; the
+// SIZE keyword announces the limit.
+const DefaultMaxSize = 32 << 20
+
+// DefaultMaxRecipients is the recipient limit of a zero [Config]: 100, the
+// least RFC 5321, Section 4.5.3.1.8 allows a server to impose.
+const DefaultMaxRecipients = 100
+
+// Config configures an [Agent]. The zero value with a Hostname is the RFC
+// 6409 profile: every MUST and SHOULD of RFC 6409 and RFC 5068 is on (see
+// the package documentation for the list), every MAY is off. A Config is
+// copied by [New]; changing it afterwards has no effect.
+type Config struct {
+	// Hostname is this MSA's name, used in the Received "by" clause (RFC
+	// 5321, Section 4.4) and in generated Message-IDs (RFC 5322, Section
+	// 3.6.4). Required.
+	Hostname envelope.Domain
+
+	// Authenticator checks SASL credentials (RFC 4954). nil means no AUTH
+	// mechanism is offered, so only sessions from Trusted networks (or an
+	// AuthWindow) can submit. An Authenticator that also implements
+	// [auth.TokenAuthenticator] or [auth.CertificateAuthenticator]
+	// enables OAUTHBEARER or EXTERNAL.
+	Authenticator auth.Authenticator
+
+	// Senders decides which addresses an identity may use in MAIL FROM,
+	// From and Sender (RFC 6409, Sections 6.1 and 6.3). nil means a user
+	// may send only as its own Identity.Address.
+	Senders auth.SenderAuthorizer
+
+	// Trusted lists networks whose clients may submit without AUTH, the
+	// "protected subnetwork" of RFC 6409, Sections 3.3 and 4.3. nil means
+	// none.
+	Trusted []netip.Prefix
+
+	// Expand, when not zero, is appended to single-label domains in the
+	// envelope and in address header fields ("sales" becomes
+	// "sales.example.net"); multi-label partial domains are refused either
+	// way (RFC 6409, Section 4.2). Zero means every unqualified domain is
+	// refused.
+	Expand envelope.Domain
+
+	// Partial, when set, reports multi-level domains the site knows to be
+	// incomplete, such as "squeaky.sales" where "sales" is an internal
+	// subdomain; they are refused, never expanded (RFC 6409, Section 4.2).
+	// nil means every multi-level domain counts as fully qualified: its
+	// syntax cannot tell, and msakit does no DNS.
+	Partial func(envelope.Domain) bool
+
+	// MaxSize bounds the message in octets, header and body as received
+	// (RFC 1870; 552 5.3.4). 0 means DefaultMaxSize; a negative value
+	// means no limit.
+	MaxSize int64
+
+	// MaxRecipients bounds the recipients of one transaction (452 4.5.3,
+	// RFC 5321, Section 4.5.3.1.10). 0 means DefaultMaxRecipients. A value
+	// below 100 violates RFC 5321, Section 4.5.3.1.8 and is accepted only
+	// because it is explicit.
+	MaxRecipients int
+
+	// Header bounds the header block of each message; zero fields mean
+	// the defaults of [header.ReadOptions]. The header size is further
+	// capped by MaxSize.
+	Header header.ReadOptions
+
+	// Policies are appended to the RFC 6409 profile, in order, in the
+	// same [policy.Chain]; each takes part in the stages it implements.
+	Policies []policy.Policy
+
+	// Logger receives the log records (RFC 6409, Section 5.2). nil
+	// discards them.
+	Logger *slog.Logger
+
+	// ClientLogRate and ClientLogBurst limit log records caused by
+	// clients (rejections, suspicious input) to a token bucket of
+	// ClientLogBurst records refilled at ClientLogRate per second (RFC
+	// 6409, Section 5.2). 0 means DefaultClientLogRate and
+	// DefaultClientLogBurst; a negative ClientLogRate means no limit.
+	// Internal errors and trace records are never limited.
+	ClientLogRate  float64
+	ClientLogBurst int
+
+	// Now is the clock for Received dates, Date fields, trace records and
+	// rate limits. nil means time.Now.
+	Now func() time.Time
+
+	// Random is the source of submission ids and Message-IDs. nil means
+	// crypto/rand. Reads are serialised, so a source that is not safe for
+	// concurrent use is fine.
+	Random io.Reader
+
+	// Trace receives the traceability record of every accepted message
+	// (RFC 5068, Section 3.1). nil means the records are logged at Info
+	// level through Logger.
+	Trace TraceSink
+
+	// RateLimit, when set, limits submissions per identity (per client
+	// address for sessions without one); a refused MAIL gets 451 4.7.1.
+	// nil means no limit.
+	RateLimit RateLimiter
+
+	// AuthWindow, when set, authorizes a session whose client address
+	// logged in to POP or IMAP recently ("POP before SMTP", RFC 6409,
+	// Section 3.3). nil means off.
+	AuthWindow AuthWindow
+
+	// HideClientAddr leaves the client's IP address out of the Received
+	// field, for privacy; the HELO name and the id remain.
+	HideClientAddr bool
+
+	// Chunking offers CHUNKING and BINARYMIME (RFC 3030), both MAY in RFC
+	// 6409, Section 7. Set it only when the server implements BDAT.
+	Chunking bool
+
+	// OmitExtensions names EHLO keywords (case-insensitive) that
+	// [Agent.Extensions] must not offer, for a server that does not
+	// implement them, such as "DSN" when the queue cannot send
+	// notifications or "STARTTLS" without a certificate. AUTH cannot be
+	// omitted: RFC 6409, Section 7 makes it a MUST; [New] fails.
+	OmitExtensions []string
+}

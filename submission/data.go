@@ -1,0 +1,174 @@
+package submission
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+)
+
+// readBufSize is the buffer between the client's reader and the header
+// parser; the body streams through it (or around it, for large reads).
+const readBufSize = 4096
+
+// Data handles the message of DATA or BDAT (RFC 5321, Section 4.1.1.4; RFC
+// 3030; RFC 6409, Section 7 makes the rules of DATA apply to BDAT). r is the
+// message content as the server received it, after dot-unstuffing for DATA
+// or the concatenated chunks for BDAT, with CRLF line endings.
+//
+// Data reads only the header block from r (bounded by Config.Header and
+// Config.MaxSize), runs the DATA stage of the policy chain (all checks on
+// the header as sent, then the rewrites: Date, Message-ID, ...), prepends
+// the Received field (RFC 5321, Section 4.4; "with" per RFC 3848 and RFC
+// 6531, Section 4.3; the TLS version per RFC 8314, Section 4.3; "for" only
+// with exactly one recipient, so Bcc recipients do not leak) and returns a
+// reader of the message to queue: the new header followed by the body,
+// streamed from r without buffering. Memory use is O(header size).
+//
+// The returned reader checks the body while it streams and fails with a
+// *policy.Reply at the first problem:
+//
+//   - 554 5.6.0 for a bare CR or bare LF (RFC 5321, Section 2.3.8; the SMTP
+//     smuggling attacks; errors.Is(err, ErrBareCR / ErrBareLF)), logged at
+//     Warn;
+//   - 554 5.6.0 for a line over 1000 octets including CRLF (RFC 5321,
+//     Section 4.5.3.1.6; [ErrLineTooLong]). 554 rather than the "500 Line
+//     too long" of Section 4.5.3.1.9: 500 is not a reply to the end of
+//     data (Section 4.3.2), while 554 is the general submission rejection
+//     (RFC 6409, Section 4.1);
+//   - 554 5.6.1 for an octet above 127 without BODY=8BITMIME, BINARYMIME
+//     or SMTPUTF8 (RFC 6152, Section 3; X.6.1 "media not supported", RFC
+//     3463, Section 3.7; [Err8Bit]);
+//   - 552 5.3.4 when header and body exceed Config.MaxSize (RFC 1870);
+//   - 451 4.3.0 for an I/O error of r, a done ctx or a failing TraceSink.
+//
+// With BODY=BINARYMIME only the size is checked: binary content has no
+// line structure (RFC 3030, Section 3).
+//
+// When the reader reaches the end of r with no problem, it writes the
+// [TraceRecord] to Config.Trace and only then returns io.EOF: the record is
+// written before the server queues the message, so the server must treat
+// an error from the reader as a rejection and discard what it read. ctx is
+// kept by the reader for the trace sink and for logging.
+//
+// Data itself replies 503 5.5.1 without an open transaction or without an
+// accepted recipient (RFC 5321, Section 3.3), 552 5.3.4 for a header that is
+// too big, 554 5.6.0 for a malformed header (bare CR or LF, a line over 998
+// octets, not a header), 554 5.6.1 for 8-bit octets in the header without
+// BODY=8BITMIME or SMTPUTF8, a policy's reply (550 5.7.1 for a From the
+// identity may not use, 554 5.6.0, ...) or 451 4.3.0. Every error, from
+// Data and from the reader, is a *policy.Reply.
+//
+// Once Data has started reading, the transaction is over (RFC 5321, Section
+// 4.1.1.4): a new MAIL may follow without Reset, and
+// [Session.Transaction] still returns the finished transaction until then.
+// The reader is valid until read to its end or abandoned; it does not use
+// the Session, so it may be read after the next command. When it fails, the
+// server must still consume the rest of the client's data itself.
+func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
+	if s.state != txOpen {
+		return nil, s.fail(ctx, StageData, replyNeedMail(), idAttr(""))
+	}
+	if len(s.tx.Recipients) == 0 {
+		return nil, s.fail(ctx, StageData, replyNeedRcpt(), idAttr(s.tx.ID))
+	}
+	s.state = txDone
+	cr := &countingReader{r: r}
+	br := bufio.NewReaderSize(cr, readBufSize)
+	h, err := header.Read(br, s.a.headerOpts)
+	if err != nil {
+		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
+	}
+	hdrSize := cr.n - int64(br.Buffered())
+	mode := bodyModeOf(s.tx.MailOptions)
+	if mode == body7Bit && !h.IsASCII() {
+		return nil, s.fail(ctx, StageData, reply8Bit(), idAttr(s.tx.ID))
+	}
+	if err := s.a.chain.Data(ctx, &s.conn, s.tx, h); err != nil {
+		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
+	}
+	if err := h.Prepend("Received", s.received().Value(s.tx.MailOptions.SMTPUTF8)); err != nil {
+		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
+	}
+	var out bytes.Buffer
+	out.Grow(h.Size())
+	if _, err := h.WriteTo(&out); err != nil {
+		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
+	}
+	limit := int64(-1)
+	if s.a.maxSize > 0 {
+		limit = s.a.maxSize - hdrSize
+	}
+	body := &bodyReader{
+		br:      br,
+		s:       s,
+		ctx:     ctx,
+		mode:    mode,
+		limit:   limit,
+		hdrSize: hdrSize,
+		rec:     s.traceRecord(h),
+	}
+	return io.MultiReader(&out, body), nil
+}
+
+// received builds the Received field of this submission (RFC 5321, Section
+// 4.4).
+func (s *Session) received() header.Received {
+	rcv := header.Received{
+		Helo: s.conn.Helo,
+		By:   s.a.cfg.Hostname,
+		With: header.Protocol(s.conn.ESMTP, s.conn.TLS != nil, s.authenticated(), s.tx.MailOptions.SMTPUTF8),
+		ID:   s.tx.ID,
+		Date: s.a.now(),
+	}
+	if !s.a.cfg.HideClientAddr {
+		rcv.ClientAddr = s.conn.RemoteAddr.Addr()
+	}
+	if s.conn.TLS != nil {
+		rcv.TLSVersion = s.conn.TLS.Version
+	}
+	if len(s.tx.Recipients) == 1 {
+		rcv.For = s.tx.Recipients[0].Path
+	}
+	return rcv
+}
+
+// traceRecord collects what the trace record needs, copied so that the
+// reader does not depend on the session after Data returns.
+func (s *Session) traceRecord(h *header.Header) TraceRecord {
+	rcpts := make([]envelope.Path, len(s.tx.Recipients))
+	for i, r := range s.tx.Recipients {
+		rcpts[i] = r.Path
+	}
+	mid, _ := h.Get("Message-ID")
+	return TraceRecord{
+		ID:         s.tx.ID,
+		Identity:   s.conn.Identity,
+		RemoteAddr: s.conn.RemoteAddr,
+		From:       s.tx.From,
+		Recipients: rcpts,
+		MessageID:  mid,
+	}
+}
+
+// countingReader counts the octets read from the client, so that the size
+// of the header as received is known.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+var _ io.Reader = (*countingReader)(nil)
+
+// idAttr is the log attribute of a submission id.
+func idAttr(id string) slog.Attr { return slog.String(LogKeyID, id) }

@@ -1,0 +1,179 @@
+package submission_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
+	"github.com/msakit/msakit/submission"
+)
+
+// Example is the quick start: an MSA with one user, one session that
+// authenticates, and a transaction with one accepted and one refused
+// recipient. A real server calls the same methods from its MAIL, RCPT and
+// DATA handlers and writes every error to the client as it is.
+func Example() {
+	ctx := context.Background()
+	show := func(cmd string, err error) { // what the server would send
+		var reply *policy.Reply
+		if errors.As(err, &reply) {
+			fmt.Println(cmd, reply.Code, reply.EnhancedCode(), reply.Text)
+		} else {
+			fmt.Println(cmd, "250 OK")
+		}
+	}
+
+	users := auth.NewUsers()
+	alice, _ := envelope.ParseMailbox("alice@example.org")
+	_ = users.Add("alice", "correct horse", alice)
+	host, _ := envelope.ParseDomain("msa.example.org")
+
+	agent, err := submission.New(submission.Config{
+		Hostname:      host, // the rest of the zero Config is the RFC 6409 profile
+		Authenticator: users,
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	// One Session per connection; this client came in on port 465 (TLS).
+	sess := agent.NewSession(policy.Conn{
+		RemoteAddr: netip.MustParseAddrPort("192.0.2.10:50000"),
+		TLS:        &tls.ConnectionState{Version: tls.VersionTLS13},
+	})
+	sess.SetHelo("client.example.org", true)
+	fmt.Println("EHLO", agent.Extensions(sess.Conn()))
+
+	// Without AUTH, MAIL is refused (RFC 6409, Section 4.3).
+	show("MAIL", sess.Mail(ctx, "<alice@example.org>", nil))
+
+	// AUTH PLAIN (RFC 4954); the server does the base64 and the 334s.
+	srv, _ := sess.NewSASLServer(ctx, "PLAIN")
+	if _, _, err := srv.Next([]byte("\x00alice\x00correct horse")); err != nil {
+		panic(err)
+	}
+
+	show("MAIL", sess.Mail(ctx, "<alice@example.org>", nil))
+	show("RCPT", sess.Rcpt(ctx, "<bob@example.com>", nil))
+	show("RCPT", sess.Rcpt(ctx, "<carol@sales>", nil)) // not fully qualified
+	// Output:
+	// EHLO [PIPELINING ENHANCEDSTATUSCODES 8BITMIME SMTPUTF8 DSN SIZE 33554432 AUTH PLAIN LOGIN]
+	// MAIL 530 5.7.0 Authentication required
+	// MAIL 250 OK
+	// RCPT 250 OK
+	// RCPT 554 5.1.2 Recipient domain must be fully qualified
+}
+
+// ExampleSession_Data shows the whole flow with a fixed clock and random
+// source: the message gets a Received field, and the missing Date and
+// Message-ID fields are added (RFC 6409, Sections 8.2 and 8.3); the body
+// streams through unchanged.
+func ExampleSession_Data() {
+	ctx := context.Background()
+	host, _ := envelope.ParseDomain("msa.example.org")
+	agent, _ := submission.New(submission.Config{
+		Hostname: host,
+		Trusted:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		// Fixed for the example; leave them nil in production.
+		Now:    func() time.Time { return time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC) },
+		Random: rand.NewChaCha8([32]byte{}),
+	})
+	sess := agent.NewSession(policy.Conn{RemoteAddr: netip.MustParseAddrPort("10.1.2.3:40000")})
+	sess.SetHelo("printer.example.org", true)
+
+	_ = sess.Mail(ctx, "<printer@example.org>", nil)
+	_ = sess.Rcpt(ctx, "<bob@example.com>", nil)
+	msg := "From: printer@example.org\r\n" +
+		"To: bob@example.com\r\n" +
+		"Subject: Scan\r\n" +
+		"\r\n" +
+		"Your scan is attached.\r\n"
+	r, err := sess.Data(ctx, strings.NewReader(msg))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := io.ReadAll(r) // the server queues what it reads; err would be a *policy.Reply
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(strings.ReplaceAll(string(out), "\r\n", "\n"))
+	// Output:
+}
+
+// Example_customPolicy adds a policy of one's own to the RFC 6409 profile:
+// here, no message may go to a domain under embargo. It runs after the
+// built-in RCPT checks.
+func Example_customPolicy() {
+	ctx := context.Background()
+	host, _ := envelope.ParseDomain("msa.example.org")
+	embargo := policy.RcptFunc{PolicyName: "embargo", Func: func(_ context.Context, _ *policy.Conn, _ *policy.Transaction, r *policy.Recipient) error {
+		if r.Path.Mailbox.Domain.ASCII() == "embargoed.example" {
+			return &policy.Reply{Code: 550, Enhanced: "7.1", Text: "Recipient domain under embargo"}
+		}
+		return nil
+	}}
+	agent, err := submission.New(submission.Config{
+		Hostname: host,
+		Trusted:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		Policies: []policy.Policy{embargo},
+	})
+	if err != nil {
+		panic(err)
+	}
+	sess := agent.NewSession(policy.Conn{RemoteAddr: netip.MustParseAddrPort("10.1.2.3:40000")})
+	_ = sess.Mail(ctx, "<printer@example.org>", nil)
+	fmt.Println(sess.Rcpt(ctx, "<bob@example.com>", nil))
+	var reply *policy.Reply
+	if errors.As(sess.Rcpt(ctx, "<eve@embargoed.example>", nil), &reply) {
+		fmt.Println(reply.Code, reply.EnhancedCode(), reply.Policy)
+	}
+	// Output:
+	// <nil>
+	// 550 5.7.1 embargo
+}
+
+// Example_defaultProfile lists the policies of the zero Config, in the
+// order they run.
+func Example_defaultProfile() {
+	host, _ := envelope.ParseDomain("msa.example.org")
+	agent, _ := submission.New(submission.Config{Hostname: host})
+	for _, p := range agent.Profile() {
+		fmt.Println(p.Name())
+	}
+	// Output:
+	// require-auth
+	// enforce-address-syntax
+	// qualify-domains
+	// require-smtputf8
+	// max-size
+	// enforce-sender
+	// max-recipients
+	// postmaster
+	// check-header
+	// add-date
+	// add-message-id
+}
+
+// ExampleAuditExtensions checks a server's EHLO keywords against RFC 6409,
+// Section 7.
+func ExampleAuditExtensions() {
+	ehlo := []string{"PIPELINING", "8BITMIME", "ETRN", "SIZE 10240000", "AUTH PLAIN LOGIN"}
+	for _, f := range submission.AuditExtensions(ehlo, true) {
+		fmt.Println(f)
+	}
+	// Output:
+	// ENHANCEDSTATUSCODES: not offered (SHOULD, RFC 6409, Section 7)
+	// ETRN: offered on the submission port (MUST NOT, RFC 6409, Section 7)
+	// DSN: not offered (SHOULD, RFC 6409, Section 7)
+}

@@ -1,0 +1,195 @@
+package submission_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/policy"
+	"github.com/msakit/msakit/submission"
+)
+
+// TestClientLogRateLimit: a client that sends a thousand bad commands gets
+// them all answered but writes only ClientLogBurst records, then one
+// summary with the count of dropped records when the bucket refills (RFC
+// 6409, Section 5.2).
+func TestClientLogRateLimit(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := testNow
+	var buf bytes.Buffer
+	f := newFixture(t, func(c *submission.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf}, nil))
+		c.ClientLogRate = 1
+		c.ClientLogBurst = 5
+		c.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	s := f.session()
+	ctx := t.Context()
+	for i := range 1000 {
+		wantReply(t, "MAIL", s.Mail(ctx, fmt.Sprintf("<mallory%d@example.org>", i), nil), 550, "5.7.1")
+	}
+	if n := strings.Count(buf.String(), "msg=rejected"); n != 5 {
+		t.Fatalf("%d rejection records, want 5 (the burst):\n%s", n, buf.String())
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
+	wantReply(t, "MAIL", s.Mail(ctx, "<mallory@example.org>", nil), 550, "5.7.1")
+	logs := buf.String()
+	if !strings.Contains(logs, "suppressed=995") {
+		t.Fatalf("no summary of the 995 dropped records:\n%s", logs)
+	}
+	if n := strings.Count(logs, "msg=rejected"); n != 6 {
+		t.Fatalf("%d rejection records after refill, want 6", n)
+	}
+}
+
+// TestLogSanitisesClientStrings: control characters from the client are
+// escaped, so a client cannot forge log lines.
+func TestLogSanitisesClientStrings(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	f := newFixture(t, func(c *submission.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf}, nil))
+	})
+	s := f.session()
+	evil := "<x@@y>\nlevel=ERROR msg=forged\x1b[2J"
+	wantReply(t, "MAIL", s.Mail(t.Context(), evil, nil), 501, "5.1.7")
+	logs := buf.String()
+	if strings.Count(logs, "\n") != 1 || strings.Contains(logs, "\x1b") {
+		t.Fatalf("client string not sanitised:\n%q", logs)
+	}
+	if !strings.Contains(logs, `"smtp_code":501`) || !strings.Contains(logs, `"smtp_enhanced":"5.1.7"`) ||
+		!strings.Contains(logs, `"stage":"MAIL"`) || !strings.Contains(logs, `"from":"<x@@y>\\nlevel=ERROR`) {
+		t.Fatalf("record lacks the fixed keys:\n%s", logs)
+	}
+}
+
+// TestInternalErrorsLoggedNotSent: an internal error of a policy becomes
+// 451 4.3.0; its text is logged at Error and is not in the reply.
+func TestInternalErrorsLoggedNotSent(t *testing.T) {
+	t.Parallel()
+	secret := "dial tcp 10.9.8.7:5432: connection refused"
+	failing := policy.MailFunc{PolicyName: "db-check", Func: func(context.Context, *policy.Conn, *policy.Transaction) error {
+		return errors.New(secret)
+	}}
+	badReply := policy.RcptFunc{PolicyName: "bad-reply", Func: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+		return &policy.Reply{Code: 250, Text: "fake success\r\n250 OK"}
+	}}
+	for _, p := range []policy.Policy{failing, badReply} {
+		f := newFixture(t, func(c *submission.Config) { c.Policies = []policy.Policy{p} })
+		s := f.session()
+		err := s.Mail(t.Context(), "<alice@example.org>", nil)
+		if err == nil {
+			err = s.Rcpt(t.Context(), "<bob@example.com>", nil)
+		}
+		wantReply(t, p.Name(), err, 451, "4.3.0")
+		if r := err.(*policy.Reply); strings.Contains(r.Text, "10.9.8.7") || strings.Contains(r.Text, "fake") {
+			t.Errorf("%s: cause leaked into reply text %q", p.Name(), r.Text)
+		}
+		if !strings.Contains(f.logs.String(), "level=ERROR") {
+			t.Errorf("%s: not logged at Error:\n%s", p.Name(), f.logs)
+		}
+	}
+}
+
+// TestAgentConcurrentSessions runs many sessions of one Agent at once
+// (run with -race).
+func TestAgentConcurrentSessions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var wg sync.WaitGroup
+	ids := make(chan string, 64)
+	for range 16 {
+		wg.Go(func() {
+			for range 4 {
+				s := f.session()
+				ctx := context.Background()
+				if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+					t.Error(err)
+					return
+				}
+				ids <- s.Transaction().ID
+				r, err := s.Data(ctx, strings.NewReader(crlf(message)))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := r.Read(make([]byte, 1<<16)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Fatalf("submission id %s used twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestMemoryRateLimiter(t *testing.T) {
+	t.Parallel()
+	now := testNow
+	rl := submission.NewMemoryRateLimiter(1, 2, func() time.Time { return now })
+	ctx := t.Context()
+	allow := func(key string) bool {
+		ok, err := rl.Allow(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !allow("a") || !allow("a") || allow("a") {
+		t.Fatal("burst of 2 not enforced")
+	}
+	if !allow("b") {
+		t.Fatal("keys are not independent")
+	}
+	now = now.Add(time.Second)
+	if !allow("a") || allow("a") {
+		t.Fatal("refill of 1/s not enforced")
+	}
+	for i := range submission.MaxRateLimiterKeys + 10 {
+		allow(fmt.Sprint("k", i))
+	}
+}
+
+func TestMemoryAuthWindow(t *testing.T) {
+	t.Parallel()
+	now := testNow
+	w := submission.NewMemoryAuthWindow(10*time.Minute, func() time.Time { return now })
+	ctx := t.Context()
+	addr := netip.MustParseAddr("192.0.2.7")
+	w.Record(netip.MustParseAddr("::ffff:192.0.2.7"), auth.Identity{AuthenticationID: "alice"})
+	if id, ok, err := w.Lookup(ctx, addr); err != nil || !ok || id.User() != "alice" {
+		t.Fatalf("Lookup = %v, %v, %v", id, ok, err)
+	}
+	if _, ok, _ := w.Lookup(ctx, netip.MustParseAddr("192.0.2.8")); ok {
+		t.Fatal("other address authorized")
+	}
+	now = now.Add(11 * time.Minute)
+	if _, ok, _ := w.Lookup(ctx, addr); ok {
+		t.Fatal("window did not expire")
+	}
+	for i := range submission.MaxAuthWindowEntries + 5 {
+		w.Record(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), auth.Identity{AuthenticationID: "x"})
+	}
+}

@@ -1,0 +1,117 @@
+package submission
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
+)
+
+// Mail handles MAIL FROM (RFC 5321, Section 4.1.1.2). from is the
+// reverse-path as the server received it, with or without angle brackets;
+// "<>" (or "") is the null reverse-path, which is never by itself a reason
+// to refuse (RFC 6409, Section 3.2). opts holds the MAIL parameters; nil
+// means none.
+//
+// Mail starts a transaction: it gives it a new submission id (from
+// Config.Random), consults the AuthWindow when configured, runs the MAIL
+// stage of the policy chain and, when configured, the RateLimiter. Replies:
+//
+//   - 503 5.5.1 when a transaction is already open (RFC 5321, Section
+//     4.1.4);
+//   - 501 5.1.7 when from is not a reverse-path (RFC 5321, Section 4.1.2;
+//     RFC 6409, Section 5.1);
+//   - whatever a policy decides (530 5.7.0 without authentication, 554
+//     5.1.8 for an unqualified domain, 550 5.7.1 for a sender the identity
+//     may not use, 550 5.6.7 for a non-ASCII address without SMTPUTF8, 552
+//     5.3.4 for a declared size over the limit, ...);
+//   - 451 4.7.1 when the rate limit refuses;
+//   - 451 4.3.0 for an internal failure or a done ctx (logged, not sent).
+//
+// After an error no transaction is open. Every error is a *policy.Reply.
+func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOptions) error {
+	if s.state == txOpen {
+		return s.fail(ctx, StageMail, replyNestedMail(), clientString(LogKeyFrom, from))
+	}
+	s.Reset()
+	p, err := envelope.ParseReversePath(from)
+	if err != nil {
+		return s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
+	}
+	id, err := s.a.newID(&s.idBuf)
+	if err != nil {
+		return s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
+	}
+	tx := &policy.Transaction{ID: id, From: p, OriginalFrom: from, Start: s.a.now()}
+	if opts != nil {
+		tx.MailOptions = *opts
+	}
+	s.tx = tx
+	if err := s.checkWindow(ctx); err != nil {
+		return s.abortMail(ctx, err, from)
+	}
+	if err := s.a.chain.Mail(ctx, &s.conn, tx); err != nil {
+		return s.abortMail(ctx, err, from)
+	}
+	if err := s.checkRate(ctx); err != nil {
+		return s.abortMail(ctx, err, from)
+	}
+	s.state = txOpen
+	if s.a.log.enabled(ctx, slog.LevelDebug) {
+		s.a.log.log(ctx, slog.LevelDebug, "accepted",
+			slog.String(LogKeyStage, StageMail.String()),
+			slog.Any(LogKeyFrom, s.tx.From),
+			slog.String(LogKeyID, s.tx.ID),
+			clientString(LogKeyIdentity, s.conn.Identity.User()),
+			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+	}
+	return nil
+}
+
+// abortMail logs and returns the reply for err and leaves no transaction
+// open.
+func (s *Session) abortMail(ctx context.Context, err error, from string) error {
+	r := s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
+	s.Reset()
+	return r
+}
+
+// checkWindow authorizes an unauthenticated session whose address logged
+// in to POP or IMAP within the AuthWindow (RFC 6409, Section 3.3).
+func (s *Session) checkWindow(ctx context.Context) error {
+	w := s.a.cfg.AuthWindow
+	if w == nil || !s.conn.Identity.IsZero() || !s.conn.RemoteAddr.IsValid() {
+		return nil
+	}
+	id, ok, err := w.Lookup(ctx, s.conn.RemoteAddr.Addr())
+	if err != nil || !ok {
+		return err
+	}
+	s.conn.Identity = id
+	s.windowAuth = true
+	return nil
+}
+
+// checkRate asks the RateLimiter whether the identity (or, without one, the
+// client address) may submit another message.
+func (s *Session) checkRate(ctx context.Context) error {
+	rl := s.a.cfg.RateLimit
+	if rl == nil {
+		return nil
+	}
+	key := s.conn.Identity.User()
+	if key == "" {
+		key = "addr:" + s.conn.RemoteAddr.Addr().String()
+	} else {
+		key = "user:" + key
+	}
+	ok, err := rl.Allow(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return replyRateLimited()
+	}
+	return nil
+}

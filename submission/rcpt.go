@@ -1,0 +1,59 @@
+package submission
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
+)
+
+// Rcpt handles RCPT TO (RFC 5321, Section 4.1.1.3). to is the forward-path
+// as the server received it, with or without angle brackets; "Postmaster"
+// (any case) is the unqualified postmaster address. opts holds the RCPT
+// parameters; nil means none.
+//
+// Rcpt runs the RCPT stage of the policy chain for this recipient. When it
+// passes, the recipient is added to the transaction; when it fails, only
+// this recipient is refused and the transaction goes on (RFC 5321, Section
+// 3.3). Replies:
+//
+//   - 503 5.5.1 without a MAIL first (RFC 5321, Section 4.1.4);
+//   - 501 5.1.3 when to is not a forward-path (RFC 5321, Section 4.1.2;
+//     RFC 6409, Section 5.1);
+//   - whatever a policy decides (554 5.1.2 for an unqualified domain, 553
+//     5.6.7 for a non-ASCII address without SMTPUTF8, 452 4.5.3 over the
+//     recipient limit, 550 5.7.1 for a recipient the identity may not
+//     reach, ...);
+//   - 451 4.3.0 for an internal failure or a done ctx.
+//
+// Every error is a *policy.Reply.
+func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions) error {
+	if s.state != txOpen {
+		return s.fail(ctx, StageRcpt, replyNeedMail(), clientString(LogKeyRcpt, to))
+	}
+	p, err := envelope.ParseForwardPath(to)
+	if err != nil {
+		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
+	}
+	s.rcpt = policy.Recipient{Path: p, Original: to}
+	if opts != nil {
+		s.rcpt.Options = *opts
+	}
+	if err := s.a.chain.Rcpt(ctx, &s.conn, s.tx, &s.rcpt); err != nil {
+		s.rcpt = policy.Recipient{}
+		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
+	}
+	s.tx.Recipients = append(s.tx.Recipients, s.rcpt)
+	s.rcpt = policy.Recipient{}
+	if s.a.log.enabled(ctx, slog.LevelDebug) {
+		last := s.tx.Recipients[len(s.tx.Recipients)-1]
+		s.a.log.log(ctx, slog.LevelDebug, "accepted",
+			slog.String(LogKeyStage, StageRcpt.String()),
+			slog.Any(LogKeyRcpt, last.Path),
+			slog.String(LogKeyID, s.tx.ID),
+			clientString(LogKeyIdentity, s.conn.Identity.User()),
+			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+	}
+	return nil
+}

@@ -1,0 +1,261 @@
+package submission
+
+import (
+	"context"
+	"errors"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
+)
+
+// Stage names the SMTP command an error belongs to. The same lower-level
+// error maps to different replies at different stages: a bad address is
+// 501 5.1.7 at MAIL but 501 5.1.3 at RCPT (RFC 3463, Section 3.2).
+type Stage uint8
+
+// The stages of a submission (RFC 5321, Section 3.3; RFC 4954 for AUTH).
+const (
+	StageMail Stage = iota + 1 // MAIL FROM
+	StageRcpt                  // RCPT TO
+	StageData                  // DATA or BDAT, including the streamed body
+	StageAuth                  // AUTH
+)
+
+// String returns the command name: "MAIL", "RCPT", "DATA" or "AUTH".
+func (s Stage) String() string {
+	switch s {
+	case StageMail:
+		return "MAIL"
+	case StageRcpt:
+		return "RCPT"
+	case StageData:
+		return "DATA"
+	case StageAuth:
+		return "AUTH"
+	}
+	return "UNKNOWN"
+}
+
+// Errors wrapped (as Reply.Err) by the replies that submission itself
+// builds, so that callers can tell them apart with [errors.Is] without
+// matching text.
+var (
+	// ErrBareCR: a CR not followed by LF in the message (RFC 5321,
+	// Section 2.3.8); 554 5.6.0.
+	ErrBareCR = errors.New("submission: bare CR in message data")
+	// ErrBareLF: a LF not preceded by CR in the message (RFC 5321,
+	// Section 2.3.8); 554 5.6.0.
+	ErrBareLF = errors.New("submission: bare LF in message data")
+	// ErrLineTooLong: a body line longer than 1000 octets including CRLF
+	// (RFC 5321, Section 4.5.3.1.6); 554 5.6.0.
+	ErrLineTooLong = errors.New("submission: line longer than 1000 octets")
+	// Err8Bit: an octet above 127 in a message sent without BODY=8BITMIME
+	// or BINARYMIME (RFC 6152, Section 3); 554 5.6.1.
+	Err8Bit = errors.New("submission: 8-bit data without BODY=8BITMIME")
+	// ErrTraceFailed: the [TraceSink] failed, so the message cannot be
+	// traced to its submitter (RFC 5068, Section 3.1); 451 4.3.0.
+	ErrTraceFailed = errors.New("submission: trace record not written")
+	// ErrRateLimited: the [RateLimiter] refused the submission; 451 4.7.1.
+	ErrRateLimited = errors.New("submission: submission rate limit exceeded")
+)
+
+// enh6_1MediaNotSupported is X.6.1 "Media not supported" (RFC 3463, Section
+// 3.7): 8-bit content over a transaction declared 7-bit.
+const enh6_1MediaNotSupported = "6.1"
+
+// Replies built by this package. Each returns a new value.
+func replyNestedMail() *policy.Reply {
+	// RFC 5321, Section 4.1.1.2 and 4.1.4: MAIL during a transaction is
+	// out of sequence; 503 with X.5.1 (RFC 3463, Section 3.6).
+	return policy.BadSequence().WithText("Nested MAIL command")
+}
+
+func replyNeedMail() *policy.Reply {
+	return policy.BadSequence().WithText("Need MAIL command first")
+}
+
+func replyNeedRcpt() *policy.Reply {
+	// RFC 5321, Section 3.3: DATA without an accepted RCPT may get 503.
+	return policy.BadSequence().WithText("Need RCPT command first")
+}
+
+func replyAlreadyAuthenticated() *policy.Reply {
+	// RFC 4954, Section 4: a second AUTH MUST be rejected with 503.
+	return policy.BadSequence().WithText("Already authenticated")
+}
+
+func replyAuthInTransaction() *policy.Reply {
+	// RFC 4954, Section 4: AUTH during a mail transaction MUST be
+	// rejected with 503.
+	return policy.BadSequence().WithText("AUTH not permitted during a mail transaction")
+}
+
+func replyBareCR() *policy.Reply {
+	return policy.MessageInvalid("Message contains a bare CR; lines must end with CRLF (RFC 5321, Section 2.3.8)").WithErr(ErrBareCR)
+}
+
+func replyBareLF() *policy.Reply {
+	return policy.MessageInvalid("Message contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)").WithErr(ErrBareLF)
+}
+
+func replyLineTooLong() *policy.Reply {
+	return policy.MessageInvalid("Message line longer than 1000 octets (RFC 5321, Section 4.5.3.1.6)").WithErr(ErrLineTooLong)
+}
+
+func reply8Bit() *policy.Reply {
+	return &policy.Reply{
+		Code:     policy.Code554TransactionFailed,
+		Enhanced: enh6_1MediaNotSupported,
+		Text:     "8-bit data requires BODY=8BITMIME (RFC 6152)",
+		Err:      Err8Bit,
+	}
+}
+
+func replyRateLimited() *policy.Reply {
+	// 451 is a permitted reply to MAIL (RFC 5321, Section 4.3.2); X.7.1
+	// "delivery not authorized" (RFC 3463, Section 3.8) with a transient
+	// class, since the limit refills.
+	return &policy.Reply{
+		Code:     policy.Code451LocalError,
+		Enhanced: policy.Enh7_1NotAuthorized,
+		Text:     "Submission rate limit exceeded, try again later",
+		Err:      ErrRateLimited,
+	}
+}
+
+// headerSyntaxErrors are the errors of [header.Read] that mean the client
+// sent a malformed header (554 5.6.0).
+var headerSyntaxErrors = [...]error{
+	header.ErrBareLF, header.ErrBareCR, header.ErrLineTooLong,
+	header.ErrSyntax, header.ErrNUL, header.ErrNotASCII,
+}
+
+// ReplyFor maps any error to the reply a client is sent for it at stage.
+// It is the one place where msakit picks a reply for an error that did not
+// arrive as a reply (DESIGN.md, "Decisions"; STYLE.md 2.3). Rules, first
+// match wins:
+//
+//   - nil gives nil.
+//   - A [*policy.Reply] anywhere in the chain of err (found with
+//     errors.As) passes through unchanged when [policy.Reply.Valid]
+//     accepts it. An invalid one (code not 4xx/5xx, malformed enhanced
+//     code, CR, LF or other control characters in the text) becomes
+//     451 4.3.0, and internal reports true.
+//   - Context errors (cancelled, deadline) become 451 4.3.0 at MAIL, RCPT
+//     and DATA and 454 4.7.0 at AUTH; internal is true.
+//   - At AUTH, [auth] errors become the replies of RFC 4954, Sections 4
+//     and 6: 535 5.7.8, 534 5.7.9, 538 5.7.11, 454 4.7.0 (internal),
+//     501 5.5.2, 500 5.5.6, 504 5.5.4; any other error 454 4.7.0
+//     (internal). At other stages an auth error (say, a sender directory
+//     that is down) is internal like any other.
+//   - [envelope] parse errors become 501 5.1.7 at MAIL and 501 5.1.3 at
+//     RCPT (RFC 6409, Section 5.1; RFC 3463, Section 3.2), except a
+//     non-ASCII address without SMTPUTF8: 550 5.6.7 at MAIL and 553 5.6.7
+//     at RCPT (RFC 6531, Section 3.5). At DATA they become 554 5.6.0.
+//   - [header] errors: ErrTooBig becomes 552 5.3.4 (RFC 1870, RFC 3463
+//     Section 3.4); every other header error 554 5.6.0 (RFC 6409,
+//     Sections 5.1 and 6.3).
+//   - Anything else becomes 451 4.3.0 "local error in processing" at
+//     MAIL, RCPT and DATA (RFC 5321, Section 4.2.3) and 454 4.7.0 at AUTH
+//     (RFC 4954, Section 6), with internal true.
+//
+// When internal is true the caller must log err at Error level; its text is
+// never part of the reply. The returned reply is always valid.
+func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
+	if err == nil {
+		return nil, false
+	}
+	if rp, ok := errors.AsType[*policy.Reply](err); ok {
+		if rp.Valid() == nil {
+			return rp, false
+		}
+		return localError(stage, err), true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return localError(stage, err), true
+	}
+	if stage == StageAuth {
+		switch {
+		case errors.Is(err, auth.ErrInvalidCredentials):
+			return policy.AuthInvalid().WithErr(err), false
+		case errors.Is(err, auth.ErrMechanismTooWeak):
+			return policy.AuthMechanismTooWeak().WithErr(err), false
+		case errors.Is(err, auth.ErrEncryptionRequired):
+			return policy.AuthEncryptionRequired().WithErr(err), false
+		case errors.Is(err, auth.ErrTemporary):
+			// A temporary failure is logged: its cause is on our side.
+			return policy.AuthTemporaryFailure().WithErr(err), true
+		case errors.Is(err, auth.ErrMalformed):
+			return policy.AuthMalformed().WithErr(err), false
+		case errors.Is(err, auth.ErrLineTooLong):
+			return policy.AuthLineTooLong().WithErr(err), false
+		case errors.Is(err, auth.ErrUnsupported):
+			return policy.AuthUnsupported().WithErr(err), false
+		}
+		return localError(stage, err), true
+	}
+	if isEnvelopeError(err) {
+		notASCII := errors.Is(err, envelope.ErrNotASCII)
+		switch {
+		case stage == StageMail && notASCII:
+			return policy.NonASCIISender().WithErr(err), false
+		case stage == StageMail:
+			return policy.BadSenderSyntax().WithErr(err), false
+		case stage == StageRcpt && notASCII:
+			return policy.NonASCIIRecipient().WithErr(err), false
+		case stage == StageRcpt:
+			return policy.BadRecipientSyntax().WithErr(err), false
+		case stage == StageData:
+			return policy.HeaderInvalid("Invalid address in message header").WithErr(err), false
+		}
+	}
+	if errors.Is(err, header.ErrTooBig) {
+		return policy.MessageTooBig().WithText("Message header too big").WithErr(err), false
+	}
+	for _, h := range headerSyntaxErrors {
+		if errors.Is(err, h) {
+			return policy.HeaderInvalid(headerText(err)).WithErr(err), false
+		}
+	}
+	return localError(stage, err), true
+}
+
+// headerText is the client text for a malformed header; it names the kind
+// of problem but not the client's bytes.
+func headerText(err error) string {
+	switch {
+	case errors.Is(err, header.ErrBareLF):
+		return "Message header contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)"
+	case errors.Is(err, header.ErrBareCR):
+		return "Message header contains a bare CR; lines must end with CRLF (RFC 5321, Section 2.3.8)"
+	case errors.Is(err, header.ErrLineTooLong):
+		return "Message header line longer than 998 octets (RFC 5322, Section 2.1.1)"
+	case errors.Is(err, header.ErrNUL):
+		return "Message header contains a NUL octet"
+	case errors.Is(err, header.ErrNotASCII):
+		return "Non-ASCII message header requires SMTPUTF8 (RFC 6532)"
+	}
+	var se *header.SyntaxError
+	if errors.As(err, &se) && se.Line > 0 {
+		return "Message header syntax error (RFC 5322, Section 2.2)"
+	}
+	return "Message header syntax error"
+}
+
+func isEnvelopeError(err error) bool {
+	if _, ok := errors.AsType[*envelope.ParseError](err); ok {
+		return true
+	}
+	return errors.Is(err, envelope.ErrSyntax) || errors.Is(err, envelope.ErrTooLong) ||
+		errors.Is(err, envelope.ErrNotASCII) || errors.Is(err, envelope.ErrIDNA)
+}
+
+// localError is the generic reply for an internal failure at stage.
+func localError(stage Stage, err error) *policy.Reply {
+	if stage == StageAuth {
+		return policy.AuthTemporaryFailure().WithErr(err)
+	}
+	return policy.LocalError().WithErr(err)
+}

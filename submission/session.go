@@ -1,0 +1,164 @@
+package submission
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/policy"
+)
+
+// txState is where a session is in the mail transaction of RFC 5321,
+// Section 3.3.
+type txState uint8
+
+const (
+	txNone txState = iota // no transaction: MAIL may come
+	txOpen                // MAIL accepted: RCPT and DATA may come
+	txDone                // DATA started: the transaction is over, MAIL may come
+)
+
+// Session is the state of one client connection: what is known of the
+// client ([policy.Conn]) and the current mail transaction. A server creates
+// it with [Agent.NewSession] and calls its methods from the matching SMTP
+// command handlers.
+//
+// Every error returned by [Session.Mail], [Session.Rcpt], [Session.Data],
+// the reader Data returns, [Session.NewSASLServer] and the SASL server it
+// returns is a [*policy.Reply], to be written to the client as it is
+// (match with errors.As). Internal failures are logged and become a generic
+// 451 4.3.0 (454 4.7.0 for AUTH); their text never reaches the client.
+//
+// A Session is not safe for concurrent use: one connection issues one
+// command at a time (RFC 5321, Section 2.3.7; with PIPELINING, RFC 2920,
+// Section 3.1, the server still processes commands in order).
+type Session struct {
+	a          *Agent
+	conn       policy.Conn
+	saslAuth   bool // Identity came from SASL (Received "with" ESMTPA)
+	windowAuth bool // Identity came from the AuthWindow
+	state      txState
+	tx         *policy.Transaction // nil in txNone
+	rcpt       policy.Recipient    // scratch for the RCPT being checked
+	idBuf      [idBytes]byte
+}
+
+// Conn returns what is known of the connection: remote address, TLS state,
+// HELO name, identity and whether it is trusted. The value is a copy.
+func (s *Session) Conn() policy.Conn { return s.conn }
+
+// SetHelo records the EHLO or HELO argument; esmtp reports that EHLO was
+// used (Received "with" ESMTP rather than SMTP, RFC 3848). Like RSET, EHLO
+// and HELO end any mail transaction in progress (RFC 5321, Section 4.1.4);
+// the identity is kept. name is stored as given; [header.Received] encodes
+// it safely.
+func (s *Session) SetHelo(name string, esmtp bool) {
+	s.conn.Helo = name
+	s.conn.ESMTP = esmtp
+	s.Reset()
+}
+
+// SetTLS records that TLS was started on the connection, with its state.
+// Everything learnt from the client before is discarded: the EHLO
+// argument, any authentication and the transaction (RFC 3207, Section
+// 4.2). Trust is decided again by the next MAIL.
+func (s *Session) SetTLS(cs *tls.ConnectionState) {
+	s.conn.TLS = cs
+	s.conn.Helo = ""
+	s.conn.ESMTP = false
+	s.conn.Identity = auth.Identity{}
+	s.conn.Trusted = false
+	s.saslAuth = false
+	s.windowAuth = false
+	s.Reset()
+}
+
+// Authenticated records a successful AUTH exchange (RFC 4954, Section 4)
+// for a server that runs SASL itself; [Session.NewSASLServer] calls it on
+// its own. A zero id.At is set to the current time. From now on the
+// session's MAIL, RCPT and DATA are checked against id, and the Received
+// field says ESMTPA or ESMTPSA (RFC 3848).
+func (s *Session) Authenticated(id auth.Identity) {
+	if id.At.IsZero() {
+		id.At = s.a.now()
+	}
+	s.conn.Identity = id
+	s.saslAuth = true
+	s.windowAuth = false
+	if s.a.log.enabled(context.Background(), slog.LevelDebug) {
+		s.a.log.log(context.Background(), slog.LevelDebug, "authenticated",
+			clientString(LogKeyIdentity, id.User()),
+			slog.String(LogKeyMechanism, id.Mechanism),
+			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+	}
+}
+
+// Transaction returns the current mail transaction, or nil when no MAIL
+// has been accepted since the last Reset. After Data it still returns the
+// finished transaction (recipients included) until the next Mail or Reset,
+// so that a server can queue the message. Each transaction is a new value
+// that the session stops changing once it ends, so a server may keep the
+// pointer after Reset.
+func (s *Session) Transaction() *policy.Transaction {
+	if s.state == txNone {
+		return nil
+	}
+	return s.tx
+}
+
+// Reset aborts the mail transaction, as RSET does (RFC 5321, Section
+// 4.1.1.5): the reverse-path and recipients are cleared. The identity, TLS
+// state and HELO name are kept.
+func (s *Session) Reset() {
+	s.state = txNone
+	s.tx = nil
+	s.rcpt = policy.Recipient{}
+}
+
+// txID is the id of the current transaction, "" without one.
+func (s *Session) txID() string {
+	if s.tx == nil {
+		return ""
+	}
+	return s.tx.ID
+}
+
+// authenticated reports whether the identity came from SMTP AUTH (RFC
+// 3848: the "A" of ESMTPA).
+func (s *Session) authenticated() bool { return s.saslAuth && !s.conn.Identity.IsZero() }
+
+// fail maps err to the reply for stage, logs it and returns it. Internal
+// errors are logged at Error with their cause; client-caused rejections at
+// Info (through the client rate limit), with subject naming what was
+// refused.
+func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog.Attr) error {
+	r, internal := ReplyFor(stage, err)
+	lg := &s.a.log
+	if internal {
+		if lg.enabled(ctx, slog.LevelError) {
+			lg.log(ctx, slog.LevelError, "internal error",
+				slog.String(LogKeyStage, stage.String()),
+				slog.Int(LogKeyCode, r.Code),
+				slog.String(LogKeyEnhanced, r.EnhancedCode()),
+				slog.String(LogKeyErr, err.Error()),
+				subject,
+				slog.String(LogKeyID, s.txID()),
+				clientString(LogKeyIdentity, s.conn.Identity.User()),
+				slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+		}
+		return r
+	}
+	if lg.enabled(ctx, slog.LevelInfo) {
+		lg.clientLog(ctx, slog.LevelInfo, "rejected",
+			slog.String(LogKeyStage, stage.String()),
+			slog.String(LogKeyPolicy, r.Policy),
+			slog.Int(LogKeyCode, r.Code),
+			slog.String(LogKeyEnhanced, r.EnhancedCode()),
+			subject,
+			slog.String(LogKeyID, s.txID()),
+			clientString(LogKeyIdentity, s.conn.Identity.User()),
+			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+	}
+	return r
+}
