@@ -85,7 +85,7 @@ func TestGoSMTPClient_Refused(t *testing.T) {
 	}{
 		{name: "no AUTH", login: false, from: testFrom, to: []string{"bob@example.net"}, msg: testMessage, code: 530, enhanced: "5.7.0"},
 		{name: "foreign sender", login: true, from: "mallory@example.com", to: []string{"bob@example.net"}, msg: testMessage, code: 550, enhanced: "5.7.1"},
-		{name: "unqualified recipient", login: true, from: testFrom, to: []string{"bob@squeaky.sales"}, msg: testMessage, code: 554, enhanced: "5.1.2"},
+		{name: "unqualified recipient", login: true, from: testFrom, to: []string{"bob@sales"}, msg: testMessage, code: 554, enhanced: "5.1.2"},
 		{name: "header From not the user", login: true, from: testFrom, to: []string{"bob@example.net"},
 			msg: strings.Replace(testMessage, "From: Alice <alice@example.org>", "From: Mallory <mallory@example.com>", 1), code: 550, enhanced: "5.7.1"},
 	}

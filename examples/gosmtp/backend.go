@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -25,7 +24,8 @@ type Message struct {
 	Conn policy.Conn
 	// Transaction is the envelope as msakit accepted it, after its
 	// rewrites: reverse-path, MAIL parameters and recipients. Its ID is the
-	// id msakit wrote into the Received field (RFC 5321, Section 4.4).
+	// id msakit wrote into the Received field (RFC 5321, Section 4.4). It is
+	// a copy the Deliverer may keep.
 	Transaction *policy.Transaction
 	// Body is the message to queue: msakit's header followed by the body,
 	// streamed from the client. It is valid only during Deliver. Its Read
@@ -93,17 +93,22 @@ func NewBackend(agent *submission.Agent, d Deliverer, logger *slog.Logger) *Back
 //   - EnableSMTPUTF8, EnableBINARYMIME, EnableDSN and EnableREQUIRETLS from
 //     the keywords [submission.Agent.Extensions] offers under TLS
 //     (RFC 6409, Section 7).
-//   - MaxMessageBytes from the SIZE keyword (RFC 1870), when it has a
-//     number.
+//   - MaxMessageBytes to [submission.Agent.MaxSize] (RFC 1870), so that
+//     go-smtp announces the same SIZE and stops reading past it.
 //   - ErrorLog, to the Backend's logger.
 //
-// Call it after [smtp.NewServer] and before serving.
+// go-smtp always offers CHUNKING (RFC 3030): give the Agent
+// Config.Chunking so that msakit's view of the EHLO keywords matches.
+// Call Configure after [smtp.NewServer] and before serving.
 func (b *Backend) Configure(s *smtp.Server) {
 	s.AllowInsecureAuth = true
 	s.ErrorLog = errorLog{b.logger}
+	if n := b.agent.MaxSize(); n > 0 {
+		s.MaxMessageBytes = n
+	}
 	conn := policy.Conn{TLS: &tls.ConnectionState{}, ESMTP: true}
 	for _, ext := range b.agent.Extensions(conn) {
-		keyword, param, _ := strings.Cut(ext, " ")
+		keyword, _, _ := strings.Cut(ext, " ")
 		switch strings.ToUpper(keyword) {
 		case "SMTPUTF8":
 			s.EnableSMTPUTF8 = true
@@ -113,10 +118,6 @@ func (b *Backend) Configure(s *smtp.Server) {
 			s.EnableDSN = true
 		case "REQUIRETLS":
 			s.EnableREQUIRETLS = true
-		case "SIZE":
-			if n, err := strconv.ParseInt(strings.TrimSpace(param), 10, 64); err == nil && n > 0 {
-				s.MaxMessageBytes = n
-			}
 		}
 	}
 }

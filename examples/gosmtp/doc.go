@@ -11,7 +11,11 @@
 //
 // # Wiring
 //
-//	agent, _ := submission.New(submission.Config{Hostname: host, Authenticator: users})
+//	agent, _ := submission.New(submission.Config{
+//		Hostname:      host,
+//		Authenticator: users,
+//		Chunking:      true, // go-smtp always offers CHUNKING
+//	})
 //	be := gosmtp.NewBackend(agent, deliverer, logger)
 //	srv := smtp.NewServer(be)
 //	be.Configure(srv) // lets msakit decide AUTH, SIZE, SMTPUTF8...

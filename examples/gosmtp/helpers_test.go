@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/textproto"
@@ -75,6 +76,7 @@ func newTestAgent(t testing.TB) *submission.Agent {
 	a, err := submission.New(submission.Config{
 		Hostname:      mustDomain(t, testHost),
 		Authenticator: users,
+		Chunking:      true,
 		Now:           func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
 	})
 	if err != nil {
@@ -394,3 +396,5 @@ func smtpCode(t testing.TB, err error) (int, string) {
 }
 
 func plainClient(user, password string) sasl.Client { return sasl.NewPlainClient("", user, password) }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -27,6 +27,12 @@ func ToSMTPError(err error) *smtp.SMTPError {
 // toSMTPError is ToSMTPError that also says whether err was a reply
 // (known) rather than an internal error worth logging.
 func toSMTPError(err error) (*smtp.SMTPError, bool) {
+	// go-smtp's DATA reader stops at Server.MaxMessageBytes with
+	// ErrDataTooLarge; msakit reports that read error as 451 4.3.0, but
+	// the client must hear 552 5.3.4 (RFC 1870, Section 6.3).
+	if errors.Is(err, smtp.ErrDataTooLarge) {
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message size exceeds fixed maximum message size"}, true
+	}
 	if r, ok := errors.AsType[*policy.Reply](err); ok {
 		if e, ok := fromReply(r); ok {
 			return e, true
@@ -40,14 +46,16 @@ func toSMTPError(err error) (*smtp.SMTPError, bool) {
 }
 
 func localError() *smtp.SMTPError {
-	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Local error in processing"}
+	r := policy.LocalError()
+	e, _ := fromReply(r)
+	return e
 }
 
-// fromReply converts a reply, refusing what RFC 5321, Section 4.2 and RFC
-// 3463, Section 2 do not allow: a code outside 4xx/5xx, a malformed or
-// class-mismatched enhanced code, a CR or LF in the text.
+// fromReply converts a reply that [policy.Reply.Valid] accepts: a 4xx or
+// 5xx code (RFC 5321, Section 4.2), an enhanced code of the code's class
+// (RFC 3463, Section 2), one line of text.
 func fromReply(r *policy.Reply) (*smtp.SMTPError, bool) {
-	if r.Code < 400 || r.Code > 599 || strings.ContainsAny(r.Text, "\r\n") {
+	if r.Valid() != nil {
 		return nil, false
 	}
 	parts := strings.Split(r.EnhancedCode(), ".")
@@ -56,24 +64,11 @@ func fromReply(r *policy.Reply) (*smtp.SMTPError, bool) {
 	}
 	var ec smtp.EnhancedCode
 	for i, p := range parts {
-		if p == "" || len(p) > 3 {
-			return nil, false
-		}
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n > 999 {
 			return nil, false
 		}
 		ec[i] = n
 	}
-	if ec[0] != r.Code/100 {
-		return nil, false
-	}
-	text := r.Text
-	if text == "" {
-		text = "Requested action not taken"
-		if r.Code/100 == 4 {
-			text = "Requested action aborted"
-		}
-	}
-	return &smtp.SMTPError{Code: r.Code, EnhancedCode: ec, Message: text}, true
+	return &smtp.SMTPError{Code: r.Code, EnhancedCode: ec, Message: r.Text}, true
 }

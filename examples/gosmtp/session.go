@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/emersion/go-sasl"
@@ -133,7 +134,11 @@ func (s *Session) Data(r io.Reader) error {
 	if err != nil {
 		return s.reply(ctx, "data", err)
 	}
-	m := &Message{Conn: s.s.Conn(), Transaction: s.s.Transaction(), Body: msg}
+	// msakit reuses its Transaction value after the next command; the
+	// Deliverer gets a copy it may keep.
+	tx := *s.s.Transaction()
+	tx.Recipients = slices.Clone(tx.Recipients)
+	m := &Message{Conn: s.s.Conn(), Transaction: &tx, Body: msg}
 	if err := s.b.deliver.Deliver(ctx, m); err != nil {
 		return s.reply(ctx, "deliver", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -80,11 +81,20 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, body io.Reader
 	if ok, _ := c.Extension("8BITMIME"); !ok {
 		opts.Body = ""
 	}
+	dsn, _ := c.Extension("DSN")
+	if dsn {
+		opts.Return = smtp.DSNReturn(tx.MailOptions.Return)
+		opts.EnvelopeID = tx.MailOptions.EnvelopeID
+	}
 	if err := c.Mail(envelopeString(tx.From, opts.UTF8), opts); err != nil {
 		return upstreamError(err)
 	}
 	for _, rc := range tx.Recipients {
-		if err := c.Rcpt(envelopeString(rc.Path, opts.UTF8), nil); err != nil {
+		var ro *smtp.RcptOptions
+		if dsn {
+			ro = dsnRcptOptions(rc.Options)
+		}
+		if err := c.Rcpt(envelopeString(rc.Path, opts.UTF8), ro); err != nil {
 			return upstreamError(err)
 		}
 	}
@@ -126,4 +136,17 @@ func upstreamError(err error) error {
 		return &policy.Reply{Code: se.Code, Enhanced: enh, Text: "Refused by the upstream relay", Err: err}
 	}
 	return &policy.Reply{Code: 451, Enhanced: "4.1", Text: "Upstream relay unavailable, try again later", Err: err}
+}
+
+// dsnRcptOptions passes NOTIFY= and ORCPT= on (RFC 3461, Section 4).
+func dsnRcptOptions(o policy.RcptOptions) *smtp.RcptOptions {
+	ro := &smtp.RcptOptions{}
+	for _, n := range o.Notify {
+		ro.Notify = append(ro.Notify, smtp.DSNNotify(n))
+	}
+	if typ, addr, ok := strings.Cut(o.OriginalRecipient, ";"); ok {
+		ro.OriginalRecipientType = smtp.DSNAddressType(strings.ToUpper(typ))
+		ro.OriginalRecipient = addr
+	}
+	return ro
 }

@@ -130,6 +130,7 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 		Trusted:       o.trusted,
 		MaxSize:       o.maxSize,
 		MaxRecipients: o.maxRecipients,
+		Chunking:      true, // go-smtp implements BDAT and always offers CHUNKING
 		Logger:        logger,
 		Now:           now,
 		Random:        random,
@@ -280,6 +281,7 @@ func (m *msa) banner(w io.Writer) {
 	if m.selfSig {
 		fmt.Fprintf(w, "  self-signed certificate, SHA-256 %s\n", fingerprint(m.cert))
 	}
+	defer fmt.Fprintf(w, "ready; stop with Ctrl-C (SIGINT) or SIGTERM\n")
 	if m.demoUser == "" {
 		return
 	}

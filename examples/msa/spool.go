@@ -80,6 +80,19 @@ type record struct {
 	Size       int64           `json:"size"` // octets in <id>.eml
 	SMTPUTF8   bool            `json:"smtputf8,omitempty"`
 	Body       string          `json:"body,omitempty"` // BODY= parameter
+	DSN        *dsnRecord      `json:"dsn,omitempty"`  // RFC 3461 parameters, when any was given
+}
+
+// dsnRecord keeps the RFC 3461 parameters for whoever sends notifications.
+type dsnRecord struct {
+	Return     string    `json:"ret,omitempty"`
+	EnvelopeID string    `json:"envid,omitempty"`
+	Recipients []dsnRcpt `json:"recipients"` // in the order of record.Recipients
+}
+
+type dsnRcpt struct {
+	Notify []string `json:"notify,omitempty"`
+	ORCPT  string   `json:"orcpt,omitempty"`
 }
 
 type identityRecord struct {
@@ -123,8 +136,15 @@ func newRecord(id string, m *gosmtp.Message, size int64, at time.Time) *record {
 	if m.Conn.TLS != nil {
 		r.Client.TLS = tls.VersionName(m.Conn.TLS.Version)
 	}
+	dsn := &dsnRecord{Return: tx.MailOptions.Return, EnvelopeID: tx.MailOptions.EnvelopeID}
+	given := dsn.Return != "" || dsn.EnvelopeID != ""
 	for _, rc := range tx.Recipients {
 		r.Recipients = append(r.Recipients, pathString(rc.Path))
+		dsn.Recipients = append(dsn.Recipients, dsnRcpt{Notify: rc.Options.Notify, ORCPT: rc.Options.OriginalRecipient})
+		given = given || len(rc.Options.Notify) > 0 || rc.Options.OriginalRecipient != ""
+	}
+	if given {
+		r.DSN = dsn
 	}
 	if id := m.Conn.Identity; !id.IsZero() {
 		r.Identity = &identityRecord{
@@ -197,29 +217,29 @@ func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 
 // writeTemp writes a temporary file in the spool with fill, fsyncs and
 // closes it. On error the file is gone.
-func (s *spool) writeTemp(ext string, fill func(io.Writer) error) (name string, size int64, err error) {
+func (s *spool) writeTemp(ext string, fill func(io.Writer) error) (string, int64, error) {
 	f, err := os.CreateTemp(s.dir, tmpPrefix+"*"+ext)
 	if err != nil {
 		return "", 0, fmt.Errorf("spool: %w", err)
 	}
-	name = f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(name)
-		}
-	}()
-	cw := &countWriter{w: f}
-	if err := fill(cw); err != nil {
+	path := f.Name()
+	fail := func(err error) (string, int64, error) {
+		_ = f.Close()
+		_ = os.Remove(path)
 		return "", 0, err
 	}
+	cw := &countWriter{w: f}
+	if err := fill(cw); err != nil {
+		return fail(err)
+	}
 	if err := f.Sync(); err != nil {
-		return "", 0, fmt.Errorf("spool: %w", err)
+		return fail(fmt.Errorf("spool: %w", err))
 	}
 	if err := f.Close(); err != nil {
+		_ = os.Remove(path)
 		return "", 0, fmt.Errorf("spool: %w", err)
 	}
-	return name, cw.n, nil
+	return path, cw.n, nil
 }
 
 // uniqueID returns a file name base for tx: msakit's transaction id (the one

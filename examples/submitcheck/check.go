@@ -47,11 +47,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	from := fs.String("from", "", "envelope sender `ADDR` (default: the message's From, else <>)")
 	identity := fs.String("identity", "", "check as authenticated user `NAME` (default: no AUTH, trusted network)")
 	domain := fs.String("domain", "", "local `DOMAIN` (default: the domain of -from)")
+	expand := fs.Bool("expand-single-level", false, "complete single-label domains with -domain (RFC 6409, Section 4.2)")
 	out := fs.String("o", "", "write the message as it would be relayed to `FILE` (- for standard output)")
 	var to stringsFlag
 	fs.Var(&to, "to", "recipient `ADDR` (repeatable; default: the -from address)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: submitcheck [-from ADDR] [-identity NAME] [-domain D] [-to ADDR]... [-o FILE] FILE|-")
+		fmt.Fprintln(stderr, "usage: submitcheck [-from ADDR] [-identity NAME] [-domain D] [-expand-single-level] [-to ADDR]... [-o FILE] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -73,7 +74,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *out == "-" {
 		report = stderr
 	}
-	c := &check{from: *from, identity: *identity, domain: *domain, to: to}
+	c := &check{from: *from, identity: *identity, domain: *domain, expand: *expand, to: to}
 	msg, res, err := c.run(context.Background(), input)
 	if err != nil {
 		fmt.Fprintln(stderr, "submitcheck:", err)
@@ -125,6 +126,7 @@ type check struct {
 	from     string
 	identity string
 	domain   string
+	expand   bool // complete single-label domains with domain
 	to       []string
 	now      func() time.Time // nil: time.Now
 	random   io.Reader        // nil: crypto/rand
@@ -214,7 +216,10 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 		to = []string{fromPath.Mailbox.String()}
 	}
 
-	cfg := submission.Config{Hostname: dom, Expand: dom, Now: c.now, Random: c.random}
+	cfg := submission.Config{Hostname: dom, Now: c.now, Random: c.random}
+	if c.expand {
+		cfg.Expand = dom
+	}
 	if c.identity == "" {
 		cfg.Trusted = []netip.Prefix{netip.PrefixFrom(client.Addr(), 32)}
 	}

@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 			contains: []string{"accepted"}},
 		{name: "identity does not own the header From", args: []string{"-identity", "mallory", "-from", "mallory@example.org", "testdata/complete.eml"},
 			exit: exitRefused, stage: "DATA", code: "550 5.7.1"},
-		{name: "unqualified recipient", args: []string{"-to", "bob@squeaky.sales", "testdata/complete.eml"},
+		{name: "unqualified recipient", args: []string{"-to", "bob@sales", "testdata/complete.eml"},
 			exit: exitRefused, stage: "RCPT", code: "554 5.1.2"},
 		{name: "bare LF in the body", args: []string{"testdata/barelf.eml"}, exit: exitRefused, stage: "DATA"},
 		{name: "no file", args: nil, exit: exitUsage},
@@ -121,4 +121,15 @@ func mustRead(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestRun_Expand(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if exit := run([]string{"-expand-single-level", "-domain", "example.org", "-to", "bob@sales", "testdata/complete.eml"}, nil, &stdout, &stderr); exit != exitAccepted {
+		t.Fatalf("exit %d, want %d\n%s%s", exit, exitAccepted, &stdout, &stderr)
+	}
+	if !strings.Contains(stdout.String(), "RCPT TO:<bob@sales>") {
+		t.Errorf("envelope line lacks the recipient as given:\n%s", &stdout)
+	}
 }

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	go run ./examples/submitcheck [-from ADDR] [-identity NAME] [-domain D] [-to ADDR]... [-o FILE] FILE|-
+//	go run ./examples/submitcheck [-from ADDR] [-identity NAME] [-domain D] [-expand-single-level] [-to ADDR]... [-o FILE] FILE|-
 //
 // Flags:
 //
@@ -14,9 +14,11 @@
 //	-identity NAME  check as if NAME had authenticated (RFC 4954) with the
 //	                -from address as its own; default: no AUTH, from a
 //	                trusted network (RFC 6409, Section 3.3)
-//	-domain D       the local domain: names the MSA (Received, Message-ID)
-//	                and completes single-label domains (RFC 6409, Section 4.2);
+//	-domain D       the local domain: names the MSA (Received, Message-ID);
 //	                default: the domain of -from, else localhost
+//	-expand-single-level
+//	                complete single-label domains with -domain instead of
+//	                refusing them (RFC 6409, Section 4.2)
 //	-to ADDR        a recipient (repeatable); default: the -from address
 //	-o FILE         write the message as it would be relayed ("-" = standard
 //	                output; the findings then go to standard error)
