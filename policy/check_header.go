@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"errors"
 
 	"github.com/msakit/msakit/header"
 )
@@ -135,7 +134,7 @@ func (p CheckHeader) RewriteData(_ context.Context, c *Conn, tx *Transaction, h 
 func prependAddress(h *header.Header, name, value string, utf8OK bool) error {
 	f, err := header.NewField(name, value, utf8OK)
 	if err != nil {
-		return errors.Join(ErrHeaderSyntax, err)
+		return HeaderInvalid("Cannot add a From header field for this account").WithErr(err)
 	}
 	return h.PrependField(f)
 }

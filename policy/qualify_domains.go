@@ -217,7 +217,7 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 		if !changed {
 			continue
 		}
-		nf, err := header.NewField(name, formatAddressList(addrs, utf8OK), utf8OK)
+		nf, err := formatField(name, addrs, utf8OK)
 		if err != nil {
 			return UnqualifiedHeader().WithErr(err)
 		}

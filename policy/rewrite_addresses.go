@@ -177,7 +177,7 @@ func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transactio
 		if !any {
 			continue
 		}
-		nf, err := header.NewField(name, formatAddressList(addrs, utf8OK), utf8OK)
+		nf, err := formatField(name, addrs, utf8OK)
 		if err != nil {
 			return err
 		}
@@ -201,3 +201,13 @@ var (
 	_ MailRewriter = RewriteAddresses{}
 	_ DataRewriter = RewriteAddresses{}
 )
+
+// formatField builds a replacement address field from addrs (RFC 5322,
+// Section 3.4), with header.FormatAddressList.
+func formatField(name string, addrs []header.Address, utf8OK bool) (header.Field, error) {
+	v, err := header.FormatAddressList(addrs, utf8OK)
+	if err != nil {
+		return header.Field{}, err
+	}
+	return header.NewField(name, v, utf8OK)
+}

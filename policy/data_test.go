@@ -1,0 +1,327 @@
+package policy_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
+)
+
+// msg builds a header block from lines (CRLF, then the empty line).
+func msg(lines ...string) string {
+	return strings.Join(lines, "\r\n") + "\r\n\r\n"
+}
+
+func readHeader(t testing.TB, s string) *header.Header {
+	t.Helper()
+	h, err := header.Read(bufio.NewReader(strings.NewReader(s)), header.ReadOptions{})
+	if err != nil {
+		t.Fatalf("header.Read(%q): %v", s, err)
+	}
+	return h
+}
+
+func headerText(t testing.TB, h *header.Header) string {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := h.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+var fixedNow = time.Date(2026, 11, 23, 20, 15, 0, 0, time.UTC)
+
+// dataCase runs the DATA stage of a chain of ps over in.
+type dataCase struct {
+	name  string
+	ps    []policy.Policy
+	conn  func(testing.TB) *policy.Conn
+	utf8  bool
+	in    string
+	want  want
+	out   string // when set, the exact header after the stage
+	check func(t *testing.T, h *header.Header)
+}
+
+func runDataCases(t *testing.T, cases []dataCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := mustChain(t, "data", tc.ps...)
+			conn := authedConn(t)
+			if tc.conn != nil {
+				conn = tc.conn(t)
+			}
+			txn := &policy.Transaction{From: mustRev(t, "<alice@example.org>"), MailOptions: policy.MailOptions{SMTPUTF8: tc.utf8}}
+			h := readHeader(t, tc.in)
+			err := c.Data(t.Context(), conn, txn, h)
+			checkReply(t, "Data", err, tc.want)
+			if tc.out != "" {
+				if got := headerText(t, h); got != tc.out {
+					t.Errorf("header after Data:\n got %q\nwant %q", got, tc.out)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, h)
+			}
+		})
+	}
+}
+
+const base = "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: hi\r\nDate: Mon, 23 Nov 2026 20:00:00 +0000\r\nMessage-ID: <1@example.org>"
+
+// Row: "Header syntax; header address syntax (6409 §5.1, §6.3; 5322 §3.6
+// required and unique fields)": CheckHeader, 554 5.6.0.
+func TestRow_CheckHeader(t *testing.T) {
+	t.Parallel()
+	ch := []policy.Policy{policy.CheckHeader{}}
+	bad := want{554, "6.0"}
+	cases := []dataCase{
+		{name: "valid", ps: ch, in: msg(base), want: accept},
+		{name: "no From", ps: ch, in: msg("To: bob@example.net", "Subject: x"), want: bad},
+		{name: "two From", ps: ch, in: msg(base, "From: alice@example.org"), want: bad},
+		{name: "From with group", ps: ch, in: msg("From: Team: alice@example.org;", "To: bob@example.net"), want: bad},
+		{name: "From empty group", ps: ch, in: msg("From: undisclosed:;", "To: bob@example.net"), want: bad},
+		{name: "From invalid", ps: ch, in: msg("From: alice@", "To: bob@example.net"), want: bad},
+		{name: "From unparsable display name", ps: ch, in: msg("From: alice@example.org <ceo@example.org>"), want: bad},
+		{name: "several From mailboxes without Sender", ps: ch, in: msg("From: alice@example.org, bob@example.org"), want: bad},
+		{name: "several From mailboxes with Sender", ps: ch, in: msg("From: alice@example.org, bob@example.org", "Sender: alice@example.org"), want: accept},
+		{name: "Sender with two mailboxes", ps: ch, in: msg("From: alice@example.org", "Sender: alice@example.org, bob@example.org"), want: bad},
+		{name: "Sender group", ps: ch, in: msg("From: alice@example.org", "Sender: g: alice@example.org;"), want: bad},
+		{name: "To invalid", ps: ch, in: msg("From: alice@example.org", "To: bob@@example.net"), want: bad},
+		{name: "To empty", ps: ch, in: msg("From: alice@example.org", "To: "), want: bad},
+		{name: "Cc invalid", ps: ch, in: msg("From: alice@example.org", "Cc: <bob"), want: bad},
+		{name: "Reply-To invalid", ps: ch, in: msg("From: alice@example.org", "Reply-To: x y z"), want: bad},
+		{name: "Bcc empty allowed", ps: ch, in: msg("From: alice@example.org", "Bcc: "), want: accept},
+		{name: "To group allowed", ps: ch, in: msg("From: alice@example.org", "To: undisclosed-recipients:;"), want: accept},
+		{name: "Resent-To invalid", ps: ch, in: msg("Resent-From: alice@example.org", "Resent-To: ,,,@", "From: carol@example.net"), want: bad},
+		{name: "many Received and Comments allowed", ps: ch, in: msg("Received: a", "Received: b", "Comments: x", "Comments: y", "From: alice@example.org"), want: accept},
+		{name: "missing Date and Message-ID allowed", ps: ch, in: msg("From: alice@example.org"), want: accept},
+		{name: "AddMissingFrom", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}}, in: msg("To: bob@example.net"), want: accept,
+			out: msg("From: alice@example.org", "To: bob@example.net")},
+		{name: "AddMissingFrom without address", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
+			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
+			in:   msg("To: bob@example.net"), want: bad},
+		{name: "AddMissingFrom keeps a present From", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}}, in: msg(base), want: accept, out: msg(base)},
+	}
+	for _, f := range []string{"Date: Mon, 23 Nov 2026 20:00:00 +0000", "Sender: alice@example.org", "Reply-To: a@example.org",
+		"To: a@example.org", "Cc: a@example.org", "Bcc: a@example.org", "Message-ID: <2@example.org>", "In-Reply-To: <3@example.org>",
+		"References: <3@example.org>", "Subject: again"} {
+		name, _, _ := strings.Cut(f, ":")
+		cases = append(cases, dataCase{name: "two " + name, ps: ch, in: msg(base, f, f), want: bad})
+	}
+	runDataCases(t, cases)
+}
+
+// Row: "Domains in address header fields fully qualified when the MSA edits
+// the header (6409 §4.2)": QualifyDomains, 554 5.6.0.
+func TestRow_QualifyDomainsAtData(t *testing.T) {
+	t.Parallel()
+	q := []policy.Policy{policy.QualifyDomains{}}
+	qe := []policy.Policy{policy.QualifyDomains{Expand: mustDomain(t, "example.org")}}
+	bad := want{554, "6.0"}
+	cases := []dataCase{
+		{name: "all qualified", ps: q, in: msg(base, "Cc: Carol <carol@[192.0.2.1]>"), want: accept, out: msg(base, "Cc: Carol <carol@[192.0.2.1]>")},
+		{name: "single-level To", ps: q, in: msg(base, "Cc: bob@localhost"), want: bad},
+		{name: "single-level From", ps: q, in: msg("From: alice@sales", "To: bob@example.net"), want: bad},
+		{name: "single-level Resent-To", ps: q, in: msg("Resent-To: bob@eng", base), want: bad},
+		{name: "single-level in a group", ps: q, in: msg(base, "Cc: team: a@example.net, b@eng;"), want: bad},
+		{name: "unparsable address field", ps: q, in: msg(base, "Cc: <<<"), want: bad},
+		{name: "empty Bcc", ps: q, in: msg(base, "Bcc:"), want: accept},
+		{name: "multi-level kept", ps: qe, in: msg(base, "Cc: x@squeaky.sales"), want: accept, out: msg(base, "Cc: x@squeaky.sales")},
+		{name: "expanded in place", ps: qe, in: msg("Received: x", "From: Alice <alice@sales>", "To: bob@example.net, Eng <eng@eng>", "Subject: s"), want: accept,
+			out: msg("Received: x", "From: Alice <alice@sales.example.org>", "To: bob@example.net, Eng <eng@eng.example.org>", "Subject: s")},
+	}
+	runDataCases(t, cases)
+}
+
+// Row: "Add or correct Date (6409 §8.2)": AddDate.
+func TestRow_AddDate(t *testing.T) {
+	t.Parallel()
+	est := time.FixedZone("EST", -5*3600)
+	ad := []policy.Policy{policy.AddDate{Now: func() time.Time { return fixedNow }, Location: est}}
+	const added = "Date: Mon, 23 Nov 2026 15:15:00 -0500"
+	cases := []dataCase{
+		{name: "missing: prepended", ps: ad, in: msg("From: alice@example.org", "Subject: s"), want: accept,
+			out: msg(added, "From: alice@example.org", "Subject: s")},
+		{name: "invalid: replaced in place", ps: ad, in: msg("From: alice@example.org", "Date: yesterday", "Subject: s"), want: accept,
+			out: msg("From: alice@example.org", added, "Subject: s")},
+		{name: "valid: unchanged", ps: ad, in: msg(base), want: accept, out: msg(base),
+			check: func(t *testing.T, h *header.Header) {
+				if h.Changed() {
+					t.Error("a valid Date was touched")
+				}
+			}},
+		{name: "obsolete syntax kept", ps: ad, in: msg("From: a@example.org", "Date: 23 Nov 26 20:00 EST"), want: accept,
+			out: msg("From: a@example.org", "Date: 23 Nov 26 20:00 EST")},
+		{name: "resent: Resent-Date added, Date kept", ps: ad,
+			in: msg("Resent-From: alice@example.org", "From: carol@example.net", "Date: Sun, 1 Nov 2026 10:00:00 +0100"), want: accept,
+			out: msg("Resent-Date: Mon, 23 Nov 2026 15:15:00 -0500", "Resent-From: alice@example.org", "From: carol@example.net", "Date: Sun, 1 Nov 2026 10:00:00 +0100")},
+		{name: "resent: invalid Resent-Date replaced", ps: ad,
+			in: msg("Resent-Date: soon", "Resent-From: alice@example.org", "From: carol@example.net"), want: accept,
+			out: msg("Resent-Date: Mon, 23 Nov 2026 15:15:00 -0500", "Resent-From: alice@example.org", "From: carol@example.net")},
+		{name: "nil Location keeps Now's zone", ps: []policy.Policy{policy.AddDate{Now: func() time.Time { return fixedNow }}},
+			in: msg("From: a@example.org"), want: accept, out: msg("Date: Mon, 23 Nov 2026 20:15:00 +0000", "From: a@example.org")},
+	}
+	runDataCases(t, cases)
+}
+
+// Row: "Add or replace Message-ID (6409 §8.3, SHOULD)": AddMessageID.
+func TestRow_AddMessageID(t *testing.T) {
+	t.Parallel()
+	fixed := []policy.Policy{policy.AddMessageID{NewID: func() (string, error) { return "<new.1@mx.example.org>", nil }}}
+	cases := []dataCase{
+		{name: "missing: prepended", ps: fixed, in: msg("From: a@example.org", "Subject: s"), want: accept,
+			out: msg("Message-ID: <new.1@mx.example.org>", "From: a@example.org", "Subject: s")},
+		{name: "invalid: replaced in place", ps: fixed, in: msg("From: a@example.org", "Message-ID: not an id", "Subject: s"), want: accept,
+			out: msg("From: a@example.org", "Message-ID: <new.1@mx.example.org>", "Subject: s")},
+		{name: "valid: unchanged", ps: fixed, in: msg(base), want: accept, out: msg(base)},
+		{name: "resent: Resent-Message-ID", ps: fixed, in: msg("Resent-From: alice@example.org", "From: c@example.net", "Message-ID: <o@example.net>"), want: accept,
+			out: msg("Resent-Message-ID: <new.1@mx.example.org>", "Resent-From: alice@example.org", "From: c@example.net", "Message-ID: <o@example.net>")},
+		{name: "random at Domain", ps: []policy.Policy{policy.AddMessageID{Domain: mustDomain(t, "mx.example.org"), Random: bytes.NewReader(bytes.Repeat([]byte{7}, 64))}},
+			in: msg("From: a@example.org"), want: accept,
+			check: func(t *testing.T, h *header.Header) {
+				v, ok := h.Get("Message-ID")
+				if !ok || !strings.HasSuffix(v, "@mx.example.org>") {
+					t.Errorf("Message-ID = %q", v)
+				}
+				if _, err := header.ParseMessageID(v); err != nil {
+					t.Errorf("generated Message-ID %q does not parse: %v", v, err)
+				}
+			}},
+	}
+	runDataCases(t, cases)
+
+	h := readHeader(t, msg("From: a@example.org"))
+	txn := tx(t, "<a@example.org>")
+	bad := policy.AddMessageID{NewID: func() (string, error) { return "no brackets", nil }}
+	if err := bad.RewriteData(t.Context(), authedConn(t), txn, h); err == nil {
+		t.Error("an invalid NewID result was accepted")
+	}
+	h = readHeader(t, msg("From: a@example.org"))
+	if err := (policy.AddMessageID{}).RewriteData(t.Context(), authedConn(t), txn, h); !errors.Is(err, policy.ErrNoMessageIDDomain) {
+		t.Errorf("no Domain: err = %v", err)
+	}
+}
+
+// Row: "Add or replace Sender when the known sender is not the From (6409
+// §8.1)": AddSender.
+func TestRow_AddSender(t *testing.T) {
+	t.Parallel()
+	as := []policy.Policy{policy.AddSender{}}
+	cases := []dataCase{
+		{name: "From is the identity", ps: as, in: msg("From: Alice <ALICE@example.org>", "To: b@example.net"), want: accept,
+			out: msg("From: Alice <ALICE@example.org>", "To: b@example.net")},
+		{name: "From is an alias", ps: as, in: msg("From: Team <team@example.org>", "To: b@example.net"), want: accept,
+			out: msg("Sender: alice@example.org", "From: Team <team@example.org>", "To: b@example.net")},
+		{name: "several From mailboxes", ps: as, in: msg("From: alice@example.org, bob@example.org"), want: accept,
+			out: msg("Sender: alice@example.org", "From: alice@example.org, bob@example.org")},
+		{name: "other Sender replaced in place", ps: as, in: msg("From: team@example.org", "Sender: bob@example.org", "To: x@example.net"), want: accept,
+			out: msg("From: team@example.org", "Sender: alice@example.org", "To: x@example.net")},
+		{name: "Sender already the identity", ps: as, in: msg("From: team@example.org", "Sender: Alice <alice@example.org>"), want: accept,
+			out: msg("From: team@example.org", "Sender: Alice <alice@example.org>")},
+		{name: "no identity address", ps: as, conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
+			in: msg("From: team@example.org"), want: accept, out: msg("From: team@example.org")},
+		{name: "unauthenticated", ps: as, conn: func(testing.TB) *policy.Conn { return &policy.Conn{Trusted: true} },
+			in: msg("From: team@example.org"), want: accept, out: msg("From: team@example.org")},
+		{name: "resent", ps: as, in: msg("Resent-From: team@example.org", "From: carol@example.net"), want: accept,
+			out: msg("Resent-Sender: alice@example.org", "Resent-From: team@example.org", "From: carol@example.net")},
+	}
+	runDataCases(t, cases)
+}
+
+// Row: "Rewrite local parts/domains only by configured rules (6409 §8.8)":
+// RewriteAddresses.
+func TestRow_RewriteAddresses(t *testing.T) {
+	t.Parallel()
+	rw := policy.RewriteAddresses{
+		LocalParts:    map[string]string{"JRU": "J.Random.User", "ops@example.org": "operations"},
+		Domains:       map[string]string{"squeaky.sales.example.net": "zyx.example.net"},
+		StripSuffixes: []string{"*.foo.example.net"},
+		Header:        true,
+	}
+	mailCases := []struct{ in, want string }{
+		{"<JRU@example.net>", "JRU@example.net"}, // no: the map key is exact... see below
+		{"<jru@example.net>", "jru@example.net"},
+		{"<ops@example.org>", "operations@example.org"},
+		{"<ops@example.net>", "ops@example.net"},
+		{"<x@squeaky.sales.example.net>", "x@zyx.example.net"},
+		{"<x@host.foo.example.net>", "x@foo.example.net"},
+		{"<x@a.b.foo.example.net>", "x@a.b.foo.example.net"},
+		{"<x@foo.example.net>", "x@foo.example.net"},
+		{"<x@[192.0.2.1]>", "x@[192.0.2.1]"},
+	}
+	mailCases[0].want = "J.Random.User@example.net"
+	for _, tc := range mailCases {
+		txn := tx(t, tc.in)
+		if err := rw.RewriteMail(t.Context(), authedConn(t), txn); err != nil {
+			t.Errorf("RewriteMail(%s): %v", tc.in, err)
+			continue
+		}
+		if got := txn.From.Mailbox.String(); got != tc.want {
+			t.Errorf("RewriteMail(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	null := tx(t, "<>")
+	if err := rw.RewriteMail(t.Context(), authedConn(t), null); err != nil || !null.From.IsNull() {
+		t.Errorf("RewriteMail(<>) = %v, %v", null.From, err)
+	}
+	if _, ok := any(rw).(policy.RcptRewriter); ok {
+		t.Error("RewriteAddresses rewrites forward-paths; RFC 6409 §8.8 forbids it in general")
+	}
+	cases := []dataCase{
+		{name: "From and Sender rewritten, others kept", ps: []policy.Policy{rw},
+			in: msg("Received: x", "From: Jay <JRU@example.net>", "Sender: ops@example.org", "To: JRU@example.net", "Subject: s"), want: accept,
+			out: msg("Received: x", "From: Jay <J.Random.User@example.net>", "Sender: operations@example.org", "To: JRU@example.net", "Subject: s")},
+		{name: "nothing to rewrite", ps: []policy.Policy{rw}, in: msg(base), want: accept, out: msg(base)},
+		{name: "Header off", ps: []policy.Policy{policy.RewriteAddresses{LocalParts: rw.LocalParts}},
+			in: msg("From: JRU@example.net"), want: accept, out: msg("From: JRU@example.net")},
+	}
+	runDataCases(t, cases)
+
+	broken := policy.RewriteAddresses{Domains: map[string]string{"example.org": "bad..domain"}}
+	if err := broken.RewriteMail(t.Context(), authedConn(t), tx(t, "<a@example.org>")); err == nil {
+		t.Error("a rule producing an invalid domain was applied")
+	}
+}
+
+func TestRemoveBcc(t *testing.T) {
+	t.Parallel()
+	runDataCases(t, []dataCase{
+		{name: "removed", ps: []policy.Policy{policy.RemoveBcc{}}, in: msg("From: a@example.org", "Bcc: secret@example.net", "To: b@example.net", "Resent-Bcc: s2@example.net"), want: accept,
+			out: msg("From: a@example.org", "To: b@example.net")},
+		{name: "none", ps: []policy.Policy{policy.RemoveBcc{}}, in: msg(base), want: accept, out: msg(base)},
+	})
+}
+
+// TestData_ChecksBeforeChanges: a rejected message is never half-edited
+// (DESIGN.md, "Checks before changes").
+func TestData_ChecksBeforeChanges(t *testing.T) {
+	t.Parallel()
+	ps := policy.Defaults(policy.DefaultOptions{Hostname: mustDomain(t, "mx.example.org"), Now: func() time.Time { return fixedNow }})
+	c := mustChain(t, "rfc6409", ps...)
+	in := msg("From: ceo@example.org", "To: b@example.net")
+	h := readHeader(t, in)
+	err := c.Data(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), h)
+	checkReply(t, "Data", err, want{550, "7.1"})
+	if h.Changed() || headerText(t, h) != in {
+		t.Errorf("a refused header was edited: %q", headerText(t, h))
+	}
+	// The same message from alice passes and gets Date and Message-ID.
+	h = readHeader(t, msg("From: alice@example.org", "To: b@example.net"))
+	if err := c.Data(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), h); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"Date", "Message-ID"} {
+		if !h.Has(f) {
+			t.Errorf("the profile did not add %s", f)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package policy_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
+)
+
+// FuzzCheckData runs the DATA checks (CheckHeader, EnforceSender,
+// QualifyDomains) and then the whole RFC 6409 profile over arbitrary header
+// bytes. Whatever header.Read accepts must give nil or a valid *policy.Reply,
+// never a panic or another error; a refused header must be left unedited.
+func FuzzCheckData(f *testing.F) {
+	seeds := []string{
+		msg(base),
+		msg("From: alice@example.org, bob@example.org", "Sender: alice@example.org"),
+		msg("From: \"alice@example.org\" <ceo@example.org>"),
+		msg("From: =?utf-8?q?ceo=40example=2Eorg?= <alice@example.org>"),
+		msg("From: Team: alice@example.org, ceo@example.org;"),
+		msg("From: <@example.org:ceo@evil.example>", "To: bob@sales"),
+		msg("Resent-From: alice@example.org", "Resent-Date: x", "From: c@example.net"),
+		msg("From: alice@sales", "Cc: undisclosed:;", "Bcc:"),
+		msg("From: \"ceo\uFF20example.org\" <alice@example.org>", "Date: 23 Nov 26 20:00 EST"),
+		msg("To: (((((((((((a)))))))))) b@example.net", "From: (x) alice@example.org (y)"),
+		"From: alice@example.org\r\n",
+		"\r\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	senders := spoofSenders()
+	checks := []policy.DataPolicy{
+		policy.CheckHeader{},
+		policy.EnforceSender{Senders: senders},
+		policy.QualifyDomains{Expand: mustDomain(f, "example.org")},
+	}
+	profile := mustChain(f, "rfc6409", policy.Defaults(policy.DefaultOptions{
+		Hostname: mustDomain(f, "mx.example.org"), Senders: senders, Expand: mustDomain(f, "example.org"),
+		AddMissingFrom: true, AddSender: true, RemoveBcc: true,
+		Rewrite: &policy.RewriteAddresses{LocalParts: map[string]string{"alice": "Alice.Example"}, StripSuffixes: []string{"*.example.org"}, Header: true},
+		Now:     func() time.Time { return fixedNow },
+		NewID:   func() (string, error) { return "<id@mx.example.org>", nil },
+	})...)
+	conn := authedConn(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := header.Read(bufio.NewReader(bytes.NewReader(data)), header.ReadOptions{})
+		if err != nil {
+			return
+		}
+		txn := tx(t, "<alice@example.org>")
+		for _, p := range checks {
+			mustBeReply(t, p.Name(), p.CheckData(t.Context(), conn, txn, h))
+		}
+		if h.Changed() {
+			t.Fatal("a DATA check edited the header")
+		}
+		err = profile.CheckData(t.Context(), conn, txn, h)
+		mustBeReply(t, "profile checks", err)
+		if err != nil {
+			if h.Changed() {
+				t.Fatal("a refused header was edited")
+			}
+			return
+		}
+		err = profile.RewriteData(t.Context(), conn, txn, h)
+		mustBeReply(t, "profile rewrites", err)
+		if err == nil {
+			// The accepted header must read back.
+			if _, err := header.Read(bufio.NewReader(bytes.NewReader(h.Bytes())), header.ReadOptions{}); err != nil {
+				t.Fatalf("accepted header does not read back: %v\n%q", err, h.Bytes())
+			}
+		}
+	})
+}
+
+func mustBeReply(t *testing.T, who string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var r *policy.Reply
+	if !errors.As(err, &r) {
+		t.Fatalf("%s returned a non-reply error: %v", who, err)
+	}
+	if verr := r.Valid(); verr != nil {
+		t.Fatalf("%s returned an invalid reply %q: %v", who, r.Line(), verr)
+	}
+}
