@@ -24,8 +24,8 @@ import (
 // Authenticator that ignores authzid is safe.
 //
 // Errors: [ErrInvalidCredentials] for an unknown user, a wrong password or
-// an authzid not granted (use the same error for all three, RFC 4954,
-// Section 6), [ErrMechanismTooWeak] when policy wants a stronger mechanism
+// an authzid not granted (use the same error for all three,
+// RFC 4954, Section 6), [ErrMechanismTooWeak] when policy wants a stronger mechanism
 // for this user. Any other error (a directory outage, ctx ending) becomes
 // [ErrTemporary] with the cause kept in the chain. Implementations must be
 // safe for concurrent use: a server runs many exchanges at once.
@@ -39,8 +39,8 @@ type Authenticator interface {
 // to [Mechanisms] and [NewServer] also implements it, OAUTHBEARER is offered
 // under TLS.
 //
-// AuthenticateToken validates an OAuth 2.0 bearer token (RFC 6750,
-// Section 2.1; token is the b64token after "Bearer ", already checked for
+// AuthenticateToken validates an OAuth 2.0 bearer token
+// (RFC 6750, Section 2.1; token is the b64token after "Bearer ", already checked for
 // syntax) and returns the identity it belongs to. authzid is the GS2
 // authorization identity ("a=" in the GS2 header, RFC 7628, Section 3.1,
 // decoded), "" when absent; the rules for authzid and the errors are those
@@ -57,8 +57,8 @@ type TokenAuthenticator interface {
 // AuthenticateCertificate maps the verified chains (as in
 // [crypto/tls.ConnectionState].VerifiedChains, leaf first; never empty when
 // called) to an identity. authzid is the identity the client asked to act
-// as, "" to let the server derive it from the certificate (RFC 4422,
-// Appendix A.1); the rules for authzid and the errors are those of
+// as, "" to let the server derive it from the certificate
+// (RFC 4422, Appendix A.1); the rules for authzid and the errors are those of
 // [Authenticator]. The chains must not be modified.
 type CertificateAuthenticator interface {
 	AuthenticateCertificate(ctx context.Context, authzid string, chains [][]*x509.Certificate) (Identity, error)

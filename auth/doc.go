@@ -1,7 +1,7 @@
 // Package auth says who an SMTP submission client is: the SMTP AUTH
 // exchange (RFC 4954) over SASL (RFC 4422) that yields an [Identity], and
-// the [Senders] rules on which addresses that identity may use (RFC 6409,
-// Section 6.1).
+// the [Senders] rules on which addresses that identity may use
+// (RFC 6409, Section 6.1).
 //
 // A server offers [Mechanisms] in its EHLO AUTH keyword, runs the one the
 // client picks with [NewServer], and gets the [Identity] through the done
@@ -24,18 +24,18 @@
 //   - OAUTHBEARER, RFC 7628 (our parser: see Divergences).
 //
 // Cleartext mechanisms need TLS: PLAIN and LOGIN are neither advertised nor
-// run without it (RFC 4954, Section 4; RFC 5068, Section 5; RFC 8314,
-// Section 3), and neither is OAUTHBEARER, whose bearer token is as good as
+// run without it (RFC 4954, Section 4; RFC 5068, Section 5;
+// RFC 8314, Section 3), and neither is OAUTHBEARER, whose bearer token is as good as
 // a password (RFC 7628, Section 3; RFC 6750, Section 5.3). Every response is
 // bounded by [MaxResponseLen] (RFC 4954, Section 4) and parsed in linear
 // time; no input makes a server panic.
 //
 // User names are prepared with the RFC 8265 UsernameCaseMapped profile
-// ([NormalizeUsername]) and passwords with OpaqueString (RFC 8265, Section
-// 4), the successors of the SASLprep that RFC 4616, Section 2 recommends.
+// ([NormalizeUsername]) and passwords with OpaqueString
+// (RFC 8265, Section 4), the successors of the SASLprep that RFC 4616, Section 2 recommends.
 //
-// RFCs: RFC 4422 (SASL), RFC 4616 (PLAIN), RFC 4954 (SMTP AUTH), RFC 5068,
-// Section 3.1 and Section 5 (operational requirements), RFC 5801, Section 4
+// RFCs: RFC 4422 (SASL), RFC 4616 (PLAIN), RFC 4954 (SMTP AUTH),
+// RFC 5068, Section 3.1 and Section 5 (operational requirements), RFC 5801, Section 4
 // (GS2 header), RFC 6409, Section 6.1 (sender authorization), RFC 6750
 // (bearer tokens), RFC 7628 (OAUTHBEARER), RFC 8265 (PRECIS user names and
 // passwords), RFC 8314 (cleartext considered obsolete);
@@ -43,8 +43,8 @@
 //
 // # Authorization identity
 //
-// A client may ask to act as another identity (the authzid of RFC 4422,
-// Section 2). This package lets the [Authenticator] decide and then checks
+// A client may ask to act as another identity (the authzid of
+// RFC 4422, Section 2). This package lets the [Authenticator] decide and then checks
 // the outcome: the exchange succeeds only if the returned [Identity.User]
 // equals the requested authzid after [NormalizeUsername]. An Authenticator
 // that ignores authzid therefore refuses it, with [ErrInvalidCredentials],
@@ -53,14 +53,14 @@
 // # Divergences
 //
 //   - PLAIN and LOGIN refuse authentication and authorization identities
-//     that contain control characters (C0 or DEL), with [ErrMalformed]. RFC
-//     4616 allows every character but NUL; a CR or LF in a name would only
+//     that contain control characters (C0 or DEL), with [ErrMalformed].
+//     RFC 4616 allows every character but NUL; a CR or LF in a name would only
 //     serve to forge log lines and trace fields.
 //   - OAUTHBEARER does not use go-sasl's server (version
 //     v0.0.0-20241020182733): it panics on an empty response after an error
 //     result, refuses unknown key/value pairs that RFC 7628, Section 3.1 says
-//     MUST be ignored, and sends an empty scope. Ours follows RFC 7628,
-//     Section 3.1 and RFC 6750, Section 2.1; channel binding ("p=") is
+//     MUST be ignored, and sends an empty scope. Ours follows
+//     RFC 7628, Section 3.1 and RFC 6750, Section 2.1; channel binding ("p=") is
 //     refused. The "host" value is compared with [ConnState].Host when that
 //     is set and otherwise only checked for syntax; "port" is checked for
 //     syntax only. A temporary failure ends the exchange at once without the
@@ -69,8 +69,8 @@
 //   - LOGIN sends the challenges "Username:" and "Password:", as deployed
 //     servers and go-sasl's client expect, rather than the draft's "User
 //     Name" and "Password".
-//   - [Senders] compares local parts with ASCII case folded, although RFC
-//     5321, Section 2.4 makes them case-sensitive (see [Senders]).
+//   - [Senders] compares local parts with ASCII case folded, although
+//     RFC 5321, Section 2.4 makes them case-sensitive (see [Senders]).
 //   - [MaxResponseLen] bounds the decoded response at 12288 octets, the line
 //     length RFC 4954, Section 4 sets for the encoded line; a server that
 //     bounds its lines first never reaches it.

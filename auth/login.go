@@ -31,6 +31,8 @@ func newLoginServer(x *exchange, a Authenticator) sasl.Server {
 	return &guard{mech: x.mech, inner: &loginServer{x: x, a: a}}
 }
 
+// Next runs one step of the exchange (draft-murchison-sasl-login-00,
+// Section 2; the responses as in RFC 4954, Section 4).
 func (s *loginServer) Next(response []byte) ([]byte, bool, error) {
 	switch s.step {
 	case 0:
@@ -64,8 +66,8 @@ func (s *loginServer) Next(response []byte) ([]byte, bool, error) {
 	return nil, false, fmt.Errorf("%w: %s: response after the end of the exchange", ErrMalformed, s.x.mech)
 }
 
-// validUTF8 reports whether s is valid UTF-8 without NUL (RFC 4616,
-// Section 2: SAFE).
+// validUTF8 reports whether s is valid UTF-8 without NUL
+// (RFC 4616, Section 2: SAFE).
 func validUTF8(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] == 0 {

@@ -14,8 +14,9 @@ import (
 const (
 	// Plain is the PLAIN mechanism (RFC 4616); cleartext, TLS required.
 	Plain = sasl.Plain
-	// Login is the LOGIN mechanism (draft-murchison-sasl-login); cleartext,
-	// TLS required.
+	// Login is the LOGIN mechanism (draft-murchison-sasl-login; it has no
+	// RFC, and is offered because deployed clients use it); cleartext, TLS
+	// required (RFC 4954, Section 4).
 	Login = sasl.Login
 	// External is the EXTERNAL mechanism (RFC 4422, Appendix A) over a
 	// verified TLS client certificate.
@@ -25,13 +26,14 @@ const (
 	OAuthBearer = sasl.OAuthBearer
 )
 
-// ConnState is what the mechanisms need to know of the connection. The zero
-// value is a connection without TLS.
+// ConnState is what the mechanisms need to know of the connection
+// (RFC 4954, Section 4 ties the choice of mechanism to the connection's protection).
+// The zero value is a connection without TLS.
 type ConnState struct {
-	// TLS reports whether the connection is under TLS (implicit TLS, RFC
-	// 8314, Section 3, or after STARTTLS, RFC 3207). Without it no
-	// cleartext mechanism is offered or run (RFC 4954, Section 4; RFC 5068,
-	// Section 5).
+	// TLS reports whether the connection is under TLS (implicit TLS,
+	// RFC 8314, Section 3, or after STARTTLS, RFC 3207). Without it no
+	// cleartext mechanism is offered or run (RFC 4954, Section 4;
+	// RFC 5068, Section 5).
 	TLS bool
 
 	// VerifiedChains are the client certificate chains the TLS stack
@@ -52,10 +54,10 @@ func (c ConnState) hasCertificate() bool { return c.TLS && len(c.VerifiedChains)
 //
 //   - EXTERNAL, when c has verified client certificate chains and a
 //     implements [CertificateAuthenticator] (RFC 4422, Appendix A);
-//   - OAUTHBEARER, under TLS when a implements [TokenAuthenticator] (RFC
-//     7628, Section 3: TLS MUST be used to protect the bearer token);
-//   - PLAIN and LOGIN, under TLS only (RFC 4954, Section 4; RFC 5068,
-//     Section 5; RFC 8314).
+//   - OAUTHBEARER, under TLS when a implements [TokenAuthenticator]
+//     (RFC 7628, Section 3: TLS MUST be used to protect the bearer token);
+//   - PLAIN and LOGIN, under TLS only (RFC 4954, Section 4;
+//     RFC 5068, Section 5; RFC 8314).
 //
 // A nil Authenticator offers nothing. The result is a new slice the caller
 // may keep or change; an empty result means AUTH must not be advertised.
@@ -95,8 +97,8 @@ const maxMechanismLen = 20
 // NewServer fails with [ErrUnsupported] for an unknown mechanism, a nil
 // Authenticator, OAUTHBEARER without [TokenAuthenticator] and EXTERNAL
 // without [CertificateAuthenticator]; with [ErrEncryptionRequired] for
-// PLAIN, LOGIN and OAUTHBEARER without TLS (RFC 4954, Section 4; RFC 7628,
-// Section 3); and with [ErrInvalidCredentials] for EXTERNAL without a
+// PLAIN, LOGIN and OAUTHBEARER without TLS (RFC 4954, Section 4;
+// RFC 7628, Section 3); and with [ErrInvalidCredentials] for EXTERNAL without a
 // verified client certificate (RFC 4422, Appendix A.1).
 //
 // The server's Next follows go-sasl: a nil response means the client sent
@@ -210,6 +212,8 @@ type guard struct {
 	over  bool
 }
 
+// Next bounds the response (RFC 4954, Section 4), runs the mechanism, and
+// ends the exchange on its first error or success.
 func (g *guard) Next(response []byte) (challenge []byte, done bool, err error) {
 	if g.over {
 		return nil, false, malformed(g.mech, "response after the end of the exchange")

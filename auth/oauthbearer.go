@@ -22,8 +22,8 @@ var (
 //
 // It is ours rather than go-sasl's NewOAuthBearerServer (version
 // v0.0.0-20241020182733) because that server indexes an empty dummy
-// response and panics, rejects the unknown key/value pairs that RFC 7628,
-// Section 3.1 says MUST be ignored, and sends "scope":"" in its error
+// response and panics, rejects the unknown key/value pairs that
+// RFC 7628, Section 3.1 says MUST be ignored, and sends "scope":"" in its error
 // result. It implements go-sasl's Server and sits behind the same guard.
 type oauthBearerServer struct {
 	x      *exchange
@@ -37,6 +37,7 @@ func newOAuthBearerServer(x *exchange, a TokenAuthenticator, host string) sasl.S
 	return &guard{mech: x.mech, inner: &oauthBearerServer{x: x, a: a, host: host}}
 }
 
+// Next runs one step of the exchange (RFC 7628, Section 3).
 func (s *oauthBearerServer) Next(response []byte) ([]byte, bool, error) {
 	switch {
 	case s.failed != nil:
@@ -88,8 +89,8 @@ func (s *oauthBearerServer) fail(result []byte, err error) ([]byte, bool, error)
 	return result, false, nil
 }
 
-// parseOAuthBearer parses an initial client response (RFC 7628, Section
-// 3.1):
+// parseOAuthBearer parses an initial client response
+// (RFC 7628, Section 3.1):
 //
 //	client-resp = (gs2-header kvsep *kvpair kvsep) / kvsep
 //	kvpair      = key "=" value kvsep

@@ -11,8 +11,8 @@ import (
 )
 
 // SenderAuthorizer decides which addresses an identity may use as the
-// envelope sender (MAIL FROM) and in the From and Sender header fields: RFC
-// 6409, Section 6.1 lets an MSA check that the submitter is authorized to
+// envelope sender (MAIL FROM) and in the From and Sender header fields:
+// RFC 6409, Section 6.1 lets an MSA check that the submitter is authorized to
 // use the address, and RFC 5068, Section 3.1 asks that submissions be
 // traceable to an accountable identity. policy.EnforceSender calls it; a
 // server implements it over its directory, or uses [Senders].
@@ -34,8 +34,8 @@ func (f SenderAuthorizerFunc) AuthorizeSender(ctx context.Context, id Identity, 
 	return f(ctx, id, m)
 }
 
-// Senders is the in-memory [SenderAuthorizer] (RFC 6409, Section 6.1; RFC
-// 5068, Section 3.1). An identity may use:
+// Senders is the in-memory [SenderAuthorizer] (RFC 6409, Section 6.1;
+// RFC 5068, Section 3.1). An identity may use:
 //
 //   - its own [Identity].Address, always (the Authenticator vouched for it);
 //   - every address given to [Senders.Allow] for its user name, the
@@ -83,7 +83,7 @@ type mailboxKey struct {
 }
 
 // NewSenders returns an empty Senders. subaddressSep is the subaddress
-// separator, typically "+"; "" disables subaddressing, so
+// separator (RFC 5233, Section 1), typically "+"; "" disables subaddressing, so
 // "alice+tag@example.org" is then only allowed when given in full.
 func NewSenders(subaddressSep string) *Senders {
 	return &Senders{sep: subaddressSep, users: make(map[string]*senderRules)}
@@ -142,8 +142,8 @@ func (s *Senders) Allow(user string, patterns ...string) error {
 	return nil
 }
 
-// AuthorizeSender implements [SenderAuthorizer] with the rules on
-// [Senders]. The zero Identity and the zero Mailbox are never authorized; a
+// AuthorizeSender implements [SenderAuthorizer] (RFC 6409, Section 6.1)
+// with the rules on [Senders]. The zero Identity and the zero Mailbox are never authorized; a
 // user with no rules may use only its own Address. It never returns an
 // error and does not block; ctx is not used.
 func (s *Senders) AuthorizeSender(_ context.Context, id Identity, m envelope.Mailbox) (bool, error) {

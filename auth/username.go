@@ -9,8 +9,8 @@ import (
 )
 
 // maxNameLen bounds user names and authorization identities, in octets, so
-// that preparing them stays cheap whatever the client sends. RFC 4616,
-// Section 2 asks servers to accept at least 255 octets.
+// that preparing them stays cheap whatever the client sends.
+// RFC 4616, Section 2 asks servers to accept at least 255 octets.
 const maxNameLen = 1024
 
 var errEmptyName = errors.New("auth: empty user name")

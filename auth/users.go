@@ -49,7 +49,8 @@ type userEntry struct {
 // preparation, is already in the store.
 var ErrUserExists = errors.New("auth: user already exists")
 
-// NewUsers returns an empty user store.
+// NewUsers returns an empty user store, whose names are prepared per
+// RFC 8265, Section 3.3.
 func NewUsers() *Users {
 	return &Users{
 		users: make(map[string]userEntry),
