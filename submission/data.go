@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -24,7 +25,8 @@ const readBufSize = 4096
 // Config.MaxSize), runs the DATA stage of the policy chain (all checks on
 // the header as sent, then the rewrites: Date, Message-ID, ...), prepends
 // the Received field (RFC 5321, Section 4.4; "with" per RFC 3848 and RFC
-// 6531, Section 4.3; the TLS version per RFC 8314, Section 4.3; "for" only
+// 6531, Section 4.3; the TLS version and cipher suite per RFC 8314,
+// Section 4.3; "for" only
 // with exactly one recipient, so Bcc recipients do not leak) and returns a
 // reader of the message to queue: the new header followed by the body,
 // streamed from r without buffering. Memory use is O(header size).
@@ -91,8 +93,15 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 	if err := s.a.chain.Data(ctx, &s.conn, s.tx, h); err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
-	if err := h.Prepend("Received", s.received().Value(s.tx.MailOptions.SMTPUTF8)); err != nil {
-		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
+	utf8 := s.tx.MailOptions.SMTPUTF8
+	rcv, err := header.NewField("Received", s.received().Value(utf8), utf8)
+	if err == nil {
+		err = h.PrependField(rcv)
+	}
+	if err != nil {
+		// Our own field failed: internal, never the client's fault, so
+		// the header error is not wrapped (it would map to 554).
+		return nil, s.fail(ctx, StageData, fmt.Errorf("submission: adding Received: %v", err), idAttr(s.tx.ID))
 	}
 	var out bytes.Buffer
 	out.Grow(h.Size())
@@ -130,6 +139,7 @@ func (s *Session) received() header.Received {
 	}
 	if s.conn.TLS != nil {
 		rcv.TLSVersion = s.conn.TLS.Version
+		rcv.TLSCipherSuite = s.conn.TLS.CipherSuite
 	}
 	if len(s.tx.Recipients) == 1 {
 		rcv.For = s.tx.Recipients[0].Path

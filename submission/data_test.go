@@ -116,7 +116,7 @@ func TestDataKeepsHeaderAsSuffix(t *testing.T) {
 		t.Fatalf("output is not Received + input:\n%s", out)
 	}
 	rcv := string(out[:len(out)-len(in)])
-	for _, want := range []string{"from client.example.org", "192.0.2.10", "by msa.example.org", "with ESMTPSA", "TLS1.3", "for <bob@example.com>"} {
+	for _, want := range []string{"from client.example.org", "192.0.2.10", "by msa.example.org", "with ESMTPSA", "(TLS 1.3)", "for <bob@example.com>"} {
 		if !strings.Contains(rcv, want) {
 			t.Errorf("Received lacks %q:\n%s", want, rcv)
 		}

@@ -109,6 +109,16 @@ func ExampleSession_Data() {
 	}
 	fmt.Print(strings.ReplaceAll(string(out), "\r\n", "\n"))
 	// Output:
+	// Received: from printer.example.org ([10.1.2.3]) by msa.example.org with ESMTP
+	//  id 3gdx5ttng2fkygtpigpa for <bob@example.com>;
+	//  Mon, 23 Nov 2026 20:00:00 +0000
+	// Message-ID: <yyt4o2y37mp2g7cbuepki2w5njenrfdu@msa.example.org>
+	// Date: Mon, 23 Nov 2026 20:00:00 +0000
+	// From: printer@example.org
+	// To: bob@example.com
+	// Subject: Scan
+	//
+	// Your scan is attached.
 }
 
 // Example_customPolicy adds a policy of one's own to the RFC 6409 profile:

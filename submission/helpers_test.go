@@ -141,7 +141,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func conn() policy.Conn {
 	return policy.Conn{
 		RemoteAddr: netip.MustParseAddrPort("192.0.2.10:50000"),
-		TLS:        &tls.ConnectionState{Version: tls.VersionTLS13, HandshakeComplete: true},
+		TLS:        &tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256, HandshakeComplete: true},
 		Helo:       "client.example.org",
 		ESMTP:      true,
 	}
