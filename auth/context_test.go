@@ -85,3 +85,20 @@ func TestDefaultClock(t *testing.T) {
 		t.Errorf("identity = %+v, want a time, PLAIN and u", got)
 	}
 }
+
+// TestNilContext checks that a nil context, a caller bug, does not panic.
+func TestNilContext(t *testing.T) {
+	t.Parallel()
+	u := auth.NewUsers()
+	if err := u.Add("alice", "pw", mustMailbox(t, "alice@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	//nolint:staticcheck // SA1012: the nil context is the point of the test
+	srv, err := auth.NewServer(nil, "PLAIN", withTLS, u, clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, done, err := srv.Next(b("\x00alice\x00pw")); !done || err != nil {
+		t.Fatalf("Next = %v, %v; want success", done, err)
+	}
+}

@@ -112,3 +112,45 @@ func ExampleNormalizeUsername() {
 	// "alice" false
 	// "" true
 }
+
+// tokens is a TokenAuthenticator over a fixed table, standing in for a
+// server's OAuth token introspection.
+type tokens struct {
+	*auth.Users
+	byToken map[string]string
+}
+
+func (t tokens) AuthenticateToken(_ context.Context, _, token string) (auth.Identity, error) {
+	user, ok := t.byToken[token]
+	if !ok {
+		return auth.Identity{}, auth.ErrInvalidCredentials
+	}
+	return auth.Identity{AuthenticationID: user}, nil
+}
+
+// ExampleTokenAuthenticator runs OAUTHBEARER (RFC 7628, Section 3): a good
+// token, then a bad one, which gets the JSON error result and ends after
+// the client's %x01.
+func ExampleTokenAuthenticator() {
+	a := tokens{Users: auth.NewUsers(), byToken: map[string]string{"vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==": "alice"}}
+	conn := auth.ConnState{TLS: true, Host: "mail.example.org"}
+	fmt.Println(auth.Mechanisms(conn, a))
+
+	good := "n,a=alice,\x01host=mail.example.org\x01port=587\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"
+	srv, _ := auth.NewServer(context.Background(), "OAUTHBEARER", conn, a, nil, func(id auth.Identity) { fmt.Println("authenticated", id.User()) })
+	_, done, err := srv.Next([]byte(good))
+	fmt.Println(done, err)
+
+	bad := "n,,\x01auth=Bearer expired\x01\x01"
+	srv, _ = auth.NewServer(context.Background(), "OAUTHBEARER", conn, a, nil, nil)
+	challenge, done, err := srv.Next([]byte(bad))
+	fmt.Println(string(challenge), done, err)
+	_, _, err = srv.Next([]byte{0x01})
+	fmt.Println(errors.Is(err, auth.ErrInvalidCredentials))
+	// Output:
+	// [OAUTHBEARER PLAIN LOGIN]
+	// authenticated alice
+	// true <nil>
+	// {"status":"invalid_token","schemes":"bearer"} false <nil>
+	// true
+}

@@ -87,7 +87,8 @@ const maxMechanismLen = 20
 //
 // ctx is the context of this AUTH exchange; it is handed to every
 // Authenticator call the server makes (go-sasl callbacks take none) and
-// must stay valid until the exchange ends. now gives the time stored in
+// must stay valid until the exchange ends (nil is taken as
+// [context.Background]). now gives the time stored in
 // [Identity].At; nil means [time.Now]. done, if not nil, is called exactly
 // once, with the complete Identity (Mechanism and At set), when the
 // exchange succeeds, before Next returns done == true; it is never called
@@ -119,6 +120,11 @@ func NewServer(ctx context.Context, mech string, c ConnState, a Authenticator, n
 	}
 	if now == nil {
 		now = time.Now
+	}
+	if ctx == nil {
+		// A nil context is a caller bug; run rather than panic later in
+		// the Authenticator (ctx.Err on nil).
+		ctx = context.Background()
 	}
 	x := &exchange{ctx: ctx, mech: name, now: now, done: done}
 	switch name {
