@@ -34,7 +34,7 @@ type AddDate struct {
 	Location *time.Location
 }
 
-// Name returns "add-date".
+// Name returns "add-date", the policy of RFC 6409, Section 8.2.
 func (AddDate) Name() string { return "add-date" }
 
 // RewriteData adds or corrects Date (or Resent-Date) (RFC 6409, Section 8.2).

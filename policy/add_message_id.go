@@ -44,7 +44,7 @@ type AddMessageID struct {
 	Random io.Reader
 }
 
-// Name returns "add-message-id".
+// Name returns "add-message-id", the policy of RFC 6409, Section 8.3.
 func (AddMessageID) Name() string { return "add-message-id" }
 
 // RewriteData adds or replaces Message-ID (or Resent-Message-ID) (RFC 6409,

@@ -30,7 +30,7 @@ import (
 // It is off by default (a MAY). AddSender is safe for concurrent use.
 type AddSender struct{}
 
-// Name returns "add-sender".
+// Name returns "add-sender", the policy of RFC 6409, Section 8.1.
 func (AddSender) Name() string { return "add-sender" }
 
 // RewriteData adds or replaces Sender (or Resent-Sender) (RFC 6409, Section

@@ -9,7 +9,8 @@ import (
 	"github.com/msakit/msakit/header"
 )
 
-// Chain runs a list of policies at each stage of a submission. It is built
+// Chain runs a list of policies at each stage of a submission: MAIL, RCPT
+// and DATA (RFC 5321, Section 3.3; RFC 6409, Section 3). It is built
 // once by [NewChain], is immutable afterwards and is safe for concurrent use
 // (as long as its members are).
 //
@@ -45,11 +46,20 @@ type Chain struct {
 	members      []Policy
 }
 
-// Errors returned by [NewChain].
+// Errors returned by [NewChain]; a chain that cannot be built would run the
+// RFC 6409 profile incompletely, so these are reported, never ignored.
 var (
-	ErrNilPolicy       = errors.New("policy: nil policy in chain")
-	ErrNoStage         = errors.New("policy: policy joins no stage")
-	ErrDuplicateName   = errors.New("policy: duplicate policy name in chain")
+	// ErrNilPolicy: a member is nil, which would leave a stage of RFC 5321,
+	// Section 3.3 unchecked.
+	ErrNilPolicy = errors.New("policy: nil policy in chain")
+	// ErrNoStage: a member implements none of the stage interfaces (MAIL,
+	// RCPT or DATA, RFC 5321, Section 3.3).
+	ErrNoStage = errors.New("policy: policy joins no stage")
+	// ErrDuplicateName: two members share a name, so replies and logs
+	// could not say which decided (RFC 6409, Section 5.2).
+	ErrDuplicateName = errors.New("policy: duplicate policy name in chain")
+	// ErrEmptyPolicyName: a member's Name is empty, so logs could not name
+	// it (RFC 6409, Section 5.2).
 	ErrEmptyPolicyName = errors.New("policy: policy has an empty name")
 )
 
@@ -59,7 +69,8 @@ var (
 // nil policy (also a typed nil pointer), a policy with an empty name, a
 // policy that joins no stage (a nested chain with no member for any stage
 // counts as one), or two policies with the same name. Names inside nested
-// chains are not compared with the outer chain's names.
+// chains are not compared with the outer chain's names. The stages are those
+// of RFC 5321, Section 3.3.
 func NewChain(name string, ps ...Policy) (*Chain, error) {
 	c := &Chain{name: name, members: make([]Policy, 0, len(ps))}
 	seen := make(map[string]int, len(ps))
@@ -153,10 +164,12 @@ func isNil(p Policy) bool {
 	return false
 }
 
-// Name returns the chain's name.
+// Name returns the chain's name, used when it is nested and in logs (RFC
+// 6409, Section 5.2).
 func (c *Chain) Name() string { return c.name }
 
-// Policies returns the members in declared order. The slice is a copy.
+// Policies returns the members in declared order, for example to log the
+// profile in force (RFC 6409, Section 5.2). The slice is a copy.
 func (c *Chain) Policies() []Policy { return append([]Policy(nil), c.members...) }
 
 // Mail runs the MAIL stage: every MAIL check, then every MAIL rewrite (RFC
@@ -178,8 +191,8 @@ func (c *Chain) Rcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Rec
 	return c.RewriteRcpt(ctx, conn, tx, rcpt)
 }
 
-// Data runs the DATA stage: every DATA check on the header as sent, then
-// every DATA rewrite. When it returns an error the caller must discard h:
+// Data runs the DATA stage (RFC 6409, Sections 6.3 and 8): every DATA check
+// on the header as sent, then every DATA rewrite. When it returns an error the caller must discard h:
 // a rewrite may have edited it before a later one failed.
 func (c *Chain) Data(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
 	if err := c.CheckData(ctx, conn, tx, h); err != nil {
@@ -188,8 +201,8 @@ func (c *Chain) Data(ctx context.Context, conn *Conn, tx *Transaction, h *header
 	return c.RewriteData(ctx, conn, tx, h)
 }
 
-// CheckMail runs the MAIL checks only, in declared order; it makes *Chain a
-// [MailPolicy].
+// CheckMail runs the MAIL checks only, in declared order (RFC 5321, Section
+// 4.1.1.2); it makes *Chain a [MailPolicy].
 func (c *Chain) CheckMail(ctx context.Context, conn *Conn, tx *Transaction) error {
 	for _, p := range c.mailChecks {
 		if err := ctx.Err(); err != nil {
@@ -202,7 +215,8 @@ func (c *Chain) CheckMail(ctx context.Context, conn *Conn, tx *Transaction) erro
 	return nil
 }
 
-// CheckRcpt runs the RCPT checks only; it makes *Chain an [RcptPolicy].
+// CheckRcpt runs the RCPT checks only (RFC 5321, Section 4.1.1.3); it makes
+// *Chain an [RcptPolicy].
 func (c *Chain) CheckRcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Recipient) error {
 	for _, p := range c.rcptChecks {
 		if err := ctx.Err(); err != nil {
@@ -215,7 +229,8 @@ func (c *Chain) CheckRcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt
 	return nil
 }
 
-// CheckData runs the DATA checks only; it makes *Chain a [DataPolicy].
+// CheckData runs the DATA checks only (RFC 6409, Section 6.3); it makes
+// *Chain a [DataPolicy].
 func (c *Chain) CheckData(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
 	for _, p := range c.dataChecks {
 		if err := ctx.Err(); err != nil {
@@ -228,7 +243,8 @@ func (c *Chain) CheckData(ctx context.Context, conn *Conn, tx *Transaction, h *h
 	return nil
 }
 
-// RewriteMail runs the MAIL rewrites only; it makes *Chain a [MailRewriter].
+// RewriteMail runs the MAIL rewrites only (RFC 6409, Section 8.8); it makes
+// *Chain a [MailRewriter].
 func (c *Chain) RewriteMail(ctx context.Context, conn *Conn, tx *Transaction) error {
 	for _, p := range c.mailRewrites {
 		if err := ctx.Err(); err != nil {
@@ -241,8 +257,8 @@ func (c *Chain) RewriteMail(ctx context.Context, conn *Conn, tx *Transaction) er
 	return nil
 }
 
-// RewriteRcpt runs the RCPT rewrites only; it makes *Chain an
-// [RcptRewriter].
+// RewriteRcpt runs the RCPT rewrites only (RFC 6409, Section 8.8); it makes
+// *Chain an [RcptRewriter].
 func (c *Chain) RewriteRcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Recipient) error {
 	for _, p := range c.rcptRewrites {
 		if err := ctx.Err(); err != nil {
@@ -255,7 +271,8 @@ func (c *Chain) RewriteRcpt(ctx context.Context, conn *Conn, tx *Transaction, rc
 	return nil
 }
 
-// RewriteData runs the DATA rewrites only; it makes *Chain a [DataRewriter].
+// RewriteData runs the DATA rewrites only (RFC 6409, Section 8); it makes
+// *Chain a [DataRewriter].
 func (c *Chain) RewriteData(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
 	for _, p := range c.dataRewrites {
 		if err := ctx.Err(); err != nil {
@@ -290,15 +307,19 @@ func decided(p Policy, err error) error {
 }
 
 // Error is an internal error of a policy, as returned by a [Chain]: not a
-// reply, so submission answers 451 4.3.0 and logs it with the policy's name.
+// reply, so submission answers 451 4.3.0 (RFC 5321, Section 4.2.3) and logs
+// it with the policy's name.
 type Error struct {
 	Policy string // the member that failed
 	Err    error  // its error
 }
 
+// Error returns "policy <name>: <cause>" for logs; it is never sent to the
+// client (RFC 5321, Section 4.2.3 replies carry only generic text).
 func (e *Error) Error() string { return "policy " + e.Policy + ": " + e.Err.Error() }
 
-// Unwrap returns the policy's error.
+// Unwrap returns the policy's error, so errors.Is sees, for example, a
+// directory failure behind a 451 (RFC 5321, Section 4.2.3).
 func (e *Error) Unwrap() error { return e.Err }
 
 // compile-time checks: a *Chain joins every stage.

@@ -41,7 +41,7 @@ type CheckHeader struct {
 	AddMissingFrom bool
 }
 
-// Name returns "check-header".
+// Name returns "check-header", the policy of RFC 6409, Section 6.3.
 func (CheckHeader) Name() string { return "check-header" }
 
 // uniqueFields are the fields RFC 5322, Section 3.6 allows at most once.

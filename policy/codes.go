@@ -131,19 +131,41 @@ const (
 // with errors.Is instead of matching codes or text. They are never sent to
 // the client.
 var (
-	ErrLocal                 = errors.New("policy: local error in processing")
-	ErrBadSequence           = errors.New("policy: bad sequence of commands")
-	ErrAuthRequired          = errors.New("policy: authentication required")
-	ErrNoReturnPath          = errors.New("policy: no return path can be determined")
-	ErrSenderNotAuthorized   = errors.New("policy: sender address not authorized for this identity")
+	// ErrLocal is the cause of 451 4.3.0 (RFC 5321, Section 4.2.3).
+	ErrLocal = errors.New("policy: local error in processing")
+	// ErrBadSequence is the cause of 503 5.5.1 (RFC 5321, Section 4.2.3).
+	ErrBadSequence = errors.New("policy: bad sequence of commands")
+	// ErrAuthRequired is the cause of 530 5.7.0 (RFC 4954, Section 6; RFC
+	// 6409, Section 4.3).
+	ErrAuthRequired = errors.New("policy: authentication required")
+	// ErrNoReturnPath is the cause of the 550 of RFC 6409, Section 3.2.
+	ErrNoReturnPath = errors.New("policy: no return path can be determined")
+	// ErrSenderNotAuthorized is the cause of 550 5.7.1 for a sender address
+	// (RFC 6409, Sections 6.1 and 6.3).
+	ErrSenderNotAuthorized = errors.New("policy: sender address not authorized for this identity")
+	// ErrRecipientNotPermitted is the cause of 550 5.7.1 for a recipient
+	// (RFC 6409, Section 6.2).
 	ErrRecipientNotPermitted = errors.New("policy: recipient not permitted for this identity")
-	ErrUnqualifiedDomain     = errors.New("policy: domain not fully qualified")
-	ErrAddressSyntax         = errors.New("policy: invalid address syntax")
-	ErrTooManyRecipients     = errors.New("policy: too many recipients")
-	ErrMessageTooBig         = errors.New("policy: message too big")
-	ErrSMTPUTF8Required      = errors.New("policy: non-ASCII address without SMTPUTF8")
-	ErrHeaderSyntax          = errors.New("policy: invalid message header")
-	ErrMessageSyntax         = errors.New("policy: invalid message data")
+	// ErrUnqualifiedDomain is the cause of the 554 replies of RFC 6409,
+	// Section 4.2.
+	ErrUnqualifiedDomain = errors.New("policy: domain not fully qualified")
+	// ErrAddressSyntax is the cause of the 501 replies of RFC 6409, Section
+	// 5.1.
+	ErrAddressSyntax = errors.New("policy: invalid address syntax")
+	// ErrTooManyRecipients is the cause of 452 4.5.3 (RFC 5321, Section
+	// 4.5.3.1.10).
+	ErrTooManyRecipients = errors.New("policy: too many recipients")
+	// ErrMessageTooBig is the cause of 552 5.3.4 (RFC 1870, Section 6.1).
+	ErrMessageTooBig = errors.New("policy: message too big")
+	// ErrSMTPUTF8Required is the cause of the X.6.7 replies (RFC 6531,
+	// Section 3.5).
+	ErrSMTPUTF8Required = errors.New("policy: non-ASCII address without SMTPUTF8")
+	// ErrHeaderSyntax is the cause of 554 5.6.0 for the header (RFC 6409,
+	// Sections 5.1 and 6.3).
+	ErrHeaderSyntax = errors.New("policy: invalid message header")
+	// ErrMessageSyntax is the cause of 554 5.6.0 for the message data (RFC
+	// 5321, Section 2.3.8; RFC 6409, Section 6.3).
+	ErrMessageSyntax = errors.New("policy: invalid message data")
 )
 
 func reply(code int, enh, text string, err error) *Reply {

@@ -42,7 +42,7 @@ type EnforceAddressSyntax struct {
 	NoAddressLiterals bool
 }
 
-// Name returns "enforce-address-syntax".
+// Name returns "enforce-address-syntax", the policy of RFC 6409, Section 5.1.
 func (EnforceAddressSyntax) Name() string { return "enforce-address-syntax" }
 
 // CheckMail refuses an improper reverse-path with 501 5.1.7 (RFC 6409,

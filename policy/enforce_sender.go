@@ -61,7 +61,7 @@ type EnforceSender struct {
 	Expand envelope.Domain
 }
 
-// Name returns "enforce-sender".
+// Name returns "enforce-sender", the policy of RFC 6409, Section 6.1.
 func (EnforceSender) Name() string { return "enforce-sender" }
 
 // CheckMail refuses a reverse-path the identity may not use: 550 5.7.1 (RFC

@@ -1,13 +1,17 @@
 package policy_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
+	"time"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -122,4 +126,51 @@ func Example_testSuite() {
 	// <bob@example.net> ok
 	// <bob@localhost> 554 5.1.2
 	// <Postmaster> ok
+}
+
+// ExampleDefaults runs the DATA stage of the RFC 6409 profile: the header is
+// checked as sent, then Date and Message-ID are added (RFC 6409, Sections
+// 8.2 and 8.3) with an injected clock and identifier.
+func ExampleDefaults() {
+	host, _ := envelope.ParseDomain("mx.example.org")
+	chain, err := policy.NewChain("rfc6409", policy.Defaults(policy.DefaultOptions{
+		Hostname: host,
+		Now:      func() time.Time { return time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC) },
+		NewID:    func() (string, error) { return "<20261123.1@mx.example.org>", nil },
+	})...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	me, _ := envelope.ParseMailbox("alice@example.org")
+	conn := &policy.Conn{Identity: auth.Identity{AuthenticationID: "alice", Address: me}}
+	from, _ := envelope.ParseReversePath("<alice@example.org>")
+	tx := &policy.Transaction{From: from}
+
+	for _, in := range []string{
+		"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: lunch\r\n\r\n",
+		"From: \"alice@example.org\" <ceo@example.org>\r\nTo: bob@example.net\r\n\r\n",
+	} {
+		h, err := header.Read(bufio.NewReader(strings.NewReader(in)), header.ReadOptions{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if err := chain.Data(context.Background(), conn, tx, h); err != nil {
+			var r *policy.Reply
+			errors.As(err, &r)
+			fmt.Println(r.Line())
+			continue
+		}
+		// The header ends in CRLF; print it with LF for the example.
+		fmt.Print(strings.ReplaceAll(string(h.Bytes()), "\r\n", "\n"))
+	}
+	// Output:
+	// Message-ID: <20261123.1@mx.example.org>
+	// Date: Mon, 23 Nov 2026 20:00:00 +0000
+	// From: Alice <alice@example.org>
+	// To: bob@example.net
+	// Subject: lunch
+	//
+	// 550 5.7.1 Sender address not authorized for this account
 }

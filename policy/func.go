@@ -23,10 +23,11 @@ type MailFunc struct {
 	Func       func(ctx context.Context, c *Conn, tx *Transaction) error
 }
 
-// Name returns PolicyName.
+// Name returns PolicyName, the name used in replies and logs (RFC 6409,
+// Section 5.2).
 func (f MailFunc) Name() string { return f.PolicyName }
 
-// CheckMail calls Func.
+// CheckMail calls Func (RFC 5321, Section 4.1.1.2); a nil Func returns nil.
 func (f MailFunc) CheckMail(ctx context.Context, c *Conn, tx *Transaction) error {
 	if f.Func == nil {
 		return nil
@@ -41,10 +42,11 @@ type RcptFunc struct {
 	Func       func(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error
 }
 
-// Name returns PolicyName.
+// Name returns PolicyName, the name used in replies and logs (RFC 6409,
+// Section 5.2).
 func (f RcptFunc) Name() string { return f.PolicyName }
 
-// CheckRcpt calls Func.
+// CheckRcpt calls Func (RFC 5321, Section 4.1.1.3); a nil Func returns nil.
 func (f RcptFunc) CheckRcpt(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error {
 	if f.Func == nil {
 		return nil
@@ -60,10 +62,11 @@ type DataFunc struct {
 	Func       func(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error
 }
 
-// Name returns PolicyName.
+// Name returns PolicyName, the name used in replies and logs (RFC 6409,
+// Section 5.2).
 func (f DataFunc) Name() string { return f.PolicyName }
 
-// CheckData calls Func.
+// CheckData calls Func (RFC 6409, Section 6.3); a nil Func returns nil.
 func (f DataFunc) CheckData(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error {
 	if f.Func == nil {
 		return nil
@@ -78,10 +81,11 @@ type MailRewriteFunc struct {
 	Func       func(ctx context.Context, c *Conn, tx *Transaction) error
 }
 
-// Name returns PolicyName.
+// Name returns PolicyName, the name used in replies and logs (RFC 6409,
+// Section 5.2).
 func (f MailRewriteFunc) Name() string { return f.PolicyName }
 
-// RewriteMail calls Func.
+// RewriteMail calls Func (RFC 6409, Section 8.8); a nil Func returns nil.
 func (f MailRewriteFunc) RewriteMail(ctx context.Context, c *Conn, tx *Transaction) error {
 	if f.Func == nil {
 		return nil
@@ -96,10 +100,11 @@ type RcptRewriteFunc struct {
 	Func       func(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error
 }
 
-// Name returns PolicyName.
+// Name returns PolicyName, the name used in replies and logs (RFC 6409,
+// Section 5.2).
 func (f RcptRewriteFunc) Name() string { return f.PolicyName }
 
-// RewriteRcpt calls Func.
+// RewriteRcpt calls Func (RFC 6409, Section 8.8); a nil Func returns nil.
 func (f RcptRewriteFunc) RewriteRcpt(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error {
 	if f.Func == nil {
 		return nil
@@ -114,10 +119,11 @@ type DataRewriteFunc struct {
 	Func       func(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error
 }
 
-// Name returns PolicyName.
+// Name returns PolicyName, the name used in replies and logs (RFC 6409,
+// Section 5.2).
 func (f DataRewriteFunc) Name() string { return f.PolicyName }
 
-// RewriteData calls Func.
+// RewriteData calls Func (RFC 6409, Section 8); a nil Func returns nil.
 func (f DataRewriteFunc) RewriteData(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error {
 	if f.Func == nil {
 		return nil

@@ -27,7 +27,7 @@ type MaxRecipients struct {
 	Max int
 }
 
-// Name returns "max-recipients".
+// Name returns "max-recipients", the policy of RFC 5321, Section 4.5.3.1.8.
 func (MaxRecipients) Name() string { return "max-recipients" }
 
 // Limit returns the effective limit: Max, or 100 when Max is 0, or -1 for no

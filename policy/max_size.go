@@ -18,7 +18,7 @@ type MaxSize struct {
 	Max int64
 }
 
-// Name returns "max-size".
+// Name returns "max-size", the policy of RFC 1870.
 func (MaxSize) Name() string { return "max-size" }
 
 // CheckMail refuses a declared SIZE= over Max with 552 5.3.4 (RFC 1870,

@@ -25,7 +25,7 @@ type Postmaster struct {
 	Domain envelope.Domain
 }
 
-// Name returns "postmaster".
+// Name returns "postmaster", the policy of RFC 5321, Section 4.1.1.3.
 func (Postmaster) Name() string { return "postmaster" }
 
 // RewriteRcpt replaces <Postmaster> by postmaster@Domain (RFC 5321, Section

@@ -56,7 +56,7 @@ type QualifyDomains struct {
 	Partial func(d envelope.Domain) bool
 }
 
-// Name returns "qualify-domains".
+// Name returns "qualify-domains", the policy of RFC 6409, Section 4.2.
 func (QualifyDomains) Name() string { return "qualify-domains" }
 
 // qualification of one domain.

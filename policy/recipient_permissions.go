@@ -26,7 +26,7 @@ type RecipientPermissions struct {
 	Allow func(ctx context.Context, id auth.Identity, rcpt envelope.Path) (bool, error)
 }
 
-// Name returns "recipient-permissions".
+// Name returns "recipient-permissions", the policy of RFC 6409, Section 6.2.
 func (RecipientPermissions) Name() string { return "recipient-permissions" }
 
 // CheckRcpt refuses a recipient Allow does not permit: 550 5.7.1 (RFC 6409,

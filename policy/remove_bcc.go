@@ -16,7 +16,7 @@ import (
 // submit the Bcc field. RemoveBcc is safe for concurrent use.
 type RemoveBcc struct{}
 
-// Name returns "remove-bcc".
+// Name returns "remove-bcc", the policy of RFC 5322, Section 3.6.3.
 func (RemoveBcc) Name() string { return "remove-bcc" }
 
 // RewriteData deletes Bcc and Resent-Bcc (RFC 5322, Sections 3.6.3 and

@@ -38,7 +38,8 @@ type Reply struct {
 const MaxTextLen = 512 - 20
 
 // Error returns the reply for logs: code, enhanced code, text, the deciding
-// policy and the internal cause. It is not the wire form; use [Reply.Line].
+// policy and the internal cause. It is not the wire form of RFC 5321,
+// Section 4.2; use [Reply.Line].
 func (r *Reply) Error() string {
 	var b strings.Builder
 	b.WriteString(r.Line())
@@ -62,7 +63,8 @@ func (r *Reply) Line() string {
 }
 
 // Unwrap returns the internal cause, so errors.Is(reply, ErrAuthRequired)
-// works for the replies built by codes.go.
+// works for the replies built by codes.go. The cause is never part of the
+// reply line (RFC 5321, Section 4.2).
 func (r *Reply) Unwrap() error { return r.Err }
 
 // Temporary reports whether the reply is a transient negative completion
@@ -80,15 +82,17 @@ func (r *Reply) EnhancedCode() string {
 	return strconv.Itoa(r.Code/100) + "." + e
 }
 
-// WithText returns a copy of r with Text replaced. The receiver is not
-// changed.
+// WithText returns a copy of r with Text replaced, for a more precise reply
+// with the same codes (RFC 3463, Section 2 keeps the code the machine-readable
+// part). The receiver is not changed.
 func (r *Reply) WithText(text string) *Reply {
 	c := *r
 	c.Text = text
 	return &c
 }
 
-// WithErr returns a copy of r whose Err is err. When r.Err was set, the new
+// WithErr returns a copy of r whose Err is err (never sent, RFC 5321,
+// Section 4.2 replies carry only the text). When r.Err was set, the new
 // Err wraps both, so errors.Is still finds the original sentinel.
 func (r *Reply) WithErr(err error) *Reply {
 	c := *r
@@ -102,9 +106,15 @@ func (r *Reply) WithErr(err error) *Reply {
 
 // Errors returned by [Reply.Valid].
 var (
-	ErrReplyCode     = errors.New("policy: reply code is not 4xx or 5xx")
+	// ErrReplyCode: the code is not a negative reply (RFC 5321, Section
+	// 4.2.1: 4yz or 5yz).
+	ErrReplyCode = errors.New("policy: reply code is not 4xx or 5xx")
+	// ErrReplyEnhanced: Enhanced is not "subject.detail" (RFC 3463, Section
+	// 2).
 	ErrReplyEnhanced = errors.New("policy: malformed enhanced status code")
-	ErrReplyText     = errors.New("policy: reply text is empty, too long or has control characters")
+	// ErrReplyText: Text is empty, longer than MaxTextLen, not UTF-8 or has
+	// control characters (RFC 5321, Sections 4.2 and 4.5.3.1.5).
+	ErrReplyText = errors.New("policy: reply text is empty, too long or has control characters")
 )
 
 // Valid reports whether r may be sent to a client: Code is 4xx or 5xx (RFC

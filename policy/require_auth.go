@@ -46,7 +46,7 @@ type RequireAuth struct {
 	PostmasterDomains []envelope.Domain
 }
 
-// Name returns "require-auth".
+// Name returns "require-auth", the policy of RFC 6409, Section 4.3.
 func (RequireAuth) Name() string { return "require-auth" }
 
 // CheckMail refuses MAIL from an unauthorized session with 530 5.7.0 (RFC

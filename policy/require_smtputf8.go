@@ -31,7 +31,7 @@ import (
 // use.
 type RequireSMTPUTF8 struct{}
 
-// Name returns "require-smtputf8".
+// Name returns "require-smtputf8", the policy of RFC 6531, Section 3.5.
 func (RequireSMTPUTF8) Name() string { return "require-smtputf8" }
 
 // CheckMail refuses a non-ASCII reverse-path without SMTPUTF8: 550 5.6.7

@@ -56,7 +56,7 @@ type RewriteAddresses struct {
 	Header bool
 }
 
-// Name returns "rewrite-addresses".
+// Name returns "rewrite-addresses", the policy of RFC 6409, Section 8.8.
 func (RewriteAddresses) Name() string { return "rewrite-addresses" }
 
 // Rewrite applies the rules to m and reports whether it changed (RFC 6409,

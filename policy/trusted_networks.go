@@ -26,7 +26,7 @@ type TrustedNetworks struct {
 	Prefixes []netip.Prefix
 }
 
-// Name returns "trusted-networks".
+// Name returns "trusted-networks", the policy of RFC 6409, Section 3.3.
 func (TrustedNetworks) Name() string { return "trusted-networks" }
 
 // CheckMail sets c.Trusted when the client is in a trusted network (RFC
@@ -38,7 +38,8 @@ func (p TrustedNetworks) CheckMail(_ context.Context, c *Conn, _ *Transaction) e
 	return nil
 }
 
-// CheckRcpt is CheckMail for servers that run the RCPT stage alone.
+// CheckRcpt is CheckMail for servers that run the RCPT stage alone (RFC
+// 6409, Section 3.3).
 func (p TrustedNetworks) CheckRcpt(ctx context.Context, c *Conn, tx *Transaction, _ *Recipient) error {
 	return p.CheckMail(ctx, c, tx)
 }
