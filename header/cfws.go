@@ -157,7 +157,7 @@ func (p *scanner) textChar() error {
 		return nil
 	}
 	r, n := utf8.DecodeRuneInString(p.s[p.i:])
-	if r == utf8.RuneError {
+	if r == utf8.RuneError && n <= 1 {
 		return errAt(ErrSyntax, p.i, "invalid UTF-8")
 	}
 	p.i += n

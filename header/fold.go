@@ -165,7 +165,7 @@ func checkValue(v string, utf8OK bool) error {
 				return errAt(ErrNotASCII, i, "8-bit octet in field value")
 			}
 			r, n := utf8.DecodeRuneInString(v[i:])
-			if r == utf8.RuneError || r < 0xa0 { // RFC 6532 §3.2 UTF8-non-ascii; no C1 controls
+			if r == utf8.RuneError && n <= 1 || r < 0xa0 { // RFC 6532 §3.2 UTF8-non-ascii; no C1 controls
 				return errAt(ErrSyntax, i, "invalid UTF-8 in field value")
 			}
 			i += n
