@@ -298,12 +298,20 @@ func TestRaw_EHLOAgain(t *testing.T) {
 
 func TestDelivererErrors(t *testing.T) {
 	t.Parallel()
+	header := testMessage[:strings.Index(testMessage, "\r\n\r\n")+4]
 	tests := []struct {
-		name string
-		dlv  *memDeliverer
+		name     string
+		dlv      *memDeliverer
+		data     []byte
+		code     int
+		enhanced string
 	}{
-		{name: "internal error", dlv: &memDeliverer{err: errors.New("disk full at /var/secret")}},
-		{name: "returned without reading", dlv: &memDeliverer{skip: true}},
+		{name: "internal error", dlv: &memDeliverer{err: errors.New("disk full at /var/secret")},
+			data: dotStuff(testMessage), code: 451, enhanced: "4.3.0"},
+		{name: "returned without reading", dlv: &memDeliverer{skip: true},
+			data: dotStuff(testMessage), code: 451, enhanced: "4.3.0"},
+		{name: "ignored msakit's rejection", dlv: &memDeliverer{ignoreErr: true},
+			data: []byte(header + "one\ntwo\r\n.\r\n"), code: 554, enhanced: "5.6.0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,10 +323,10 @@ func TestDelivererErrors(t *testing.T) {
 			rc.must("MAIL FROM:<"+testFrom+">", 250)
 			rc.must("RCPT TO:<bob@example.net>", 250)
 			rc.must("DATA", 354)
-			rc.write(dotStuff(testMessage))
+			rc.write(tc.data)
 			r := rc.read()
-			if r.code != 451 || r.enhanced != "4.3.0" {
-				t.Errorf("reply %v, want 451 4.3.0", r)
+			if r.code != tc.code || r.enhanced != tc.enhanced {
+				t.Errorf("reply %v, want %d %s", r, tc.code, tc.enhanced)
 			}
 			if strings.Contains(r.String(), "secret") {
 				t.Errorf("internal error text reached the client: %v", r)

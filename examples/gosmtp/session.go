@@ -138,19 +138,63 @@ func (s *Session) Data(r io.Reader) error {
 	// Deliverer gets a copy it may keep.
 	tx := *s.s.Transaction()
 	tx.Recipients = slices.Clone(tx.Recipients)
-	m := &Message{Conn: s.s.Conn(), Transaction: &tx, Body: msg}
+	body := &bodyReader{r: msg}
+	m := &Message{Conn: s.s.Conn(), Transaction: &tx, Body: body}
 	if err := s.b.deliver.Deliver(ctx, m); err != nil {
 		return s.reply(ctx, "deliver", err)
 	}
-	// A Deliverer that stopped early has not seen, and msakit has not
-	// checked, the rest of the message: refuse rather than lose bytes.
-	if n, err := io.Copy(io.Discard, msg); n != 0 || err != nil {
-		if err == nil {
-			err = errors.New("gosmtp: Deliverer returned before reading the whole message")
-		}
+	if err := body.finished(); err != nil {
 		return s.reply(ctx, "deliver", err)
 	}
 	return nil
+}
+
+// bodyReader is the Message.Body handed to a Deliverer. It remembers the
+// first error of the message reader, so that the adapter can tell whether
+// the Deliverer read the whole message and saw no rejection. It has only
+// Read: io.MultiReader's WriteTo would allocate 32 KiB per message on the
+// io.Copy path.
+type bodyReader struct {
+	r   io.Reader
+	err error // first error from r; io.EOF once it was read to its end
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	n, err := b.r.Read(p)
+	if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// finished is called after Deliver returned nil. msakit checks the body as
+// it streams and reports a problem only from Read, so a Deliverer that
+// ignored an error, or stopped before the end, has stored a message msakit
+// did not accept: refuse it rather than lose or pass unchecked bytes.
+func (b *bodyReader) finished() error {
+	if b.err == nil {
+		var one [1]byte
+		for range 8 { // tolerate a few empty reads (io.Reader contract)
+			n, err := b.Read(one[:])
+			if n > 0 {
+				return errors.New("gosmtp: Deliverer returned before reading the whole message")
+			}
+			if err != nil {
+				break
+			}
+		}
+	}
+	switch {
+	case b.err == io.EOF:
+		return nil
+	case b.err == nil:
+		return errors.New("gosmtp: message reader made no progress")
+	default:
+		return b.err
+	}
 }
 
 // Reset implements [smtp.Session]. go-smtp calls it for RSET, after every
