@@ -284,13 +284,17 @@ func (p *scanner) domainLiteral() (string, bool, error) {
 
 // isAtext reports whether c is an ASCII atext character (RFC 5322,
 // Section 3.2.3).
-func isAtext(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+func isAtext(c byte) bool { return atextTable[c] }
+
+// atextTable is never written after initialization.
+var atextTable = func() (t [256]bool) {
+	for c := 0; c < 128; c++ {
+		b := byte(c)
+		t[c] = 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
+			strings.IndexByte("!#$%&'*+-/=?^_`{|}~", b) >= 0
 	}
-	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
-}
+	return t
+}()
 
 // addrParser parses the token stream of an address list. Every method
 // consumes tokens and never backs up, so parsing is linear.
