@@ -3,6 +3,7 @@ package envelope
 import (
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 
@@ -159,6 +160,17 @@ func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
 // parseIDN handles a name with non-ASCII octets or A-labels through the
 // profile, then holds the result to the same LDH rules as an ASCII name.
 func parseIDN(s string) (Domain, *ParseError) {
+	if !utf8.ValidString(s) {
+		// x/net/idna's ToASCII encodes an invalid octet as U+FFFD instead
+		// of failing (its ToUnicode does fail), so check first.
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				return Domain{}, newError(s, i, ErrIDNA, "invalid UTF-8 in domain")
+			}
+			i += n
+		}
+	}
 	a, err := profile.ToASCII(s)
 	if err != nil {
 		// The partial result idna returns with an error is discarded.
@@ -170,9 +182,9 @@ func parseIDN(s string) (Domain, *ParseError) {
 	}
 	u := a
 	if hasALabel(a) {
-		u, err = profile.ToUnicode(a)
-		if err != nil {
-			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: "+strings.TrimPrefix(err.Error(), "idna: "))
+		var ok bool
+		if u, ok = toUnicode(a); !ok {
+			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: bad Punycode")
 		}
 		if perr := checkULabelHyphens(u); perr != nil {
 			return Domain{}, newError(s, 0, perr.Kind, perr.Msg)

@@ -1,0 +1,128 @@
+package envelope
+
+import (
+	"net/mail"
+	"testing"
+
+	"golang.org/x/net/idna"
+)
+
+// The benchmarks put each parser beside a baseline in the same run:
+// net/mail.ParseAddress for mailboxes (the standard library's RFC 5322
+// addr-spec parser) and the bare idna profile for IDN domains. Compare with
+//
+//	go test -run='^$' -bench=. -benchmem -count=5 ./envelope
+
+func BenchmarkParseMailbox(b *testing.B) {
+	const addr = "alice.example@mail.example.org"
+	b.Run("ascii", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ParseMailbox(addr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ascii/net-mail", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := mail.ParseAddress(addr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, bc := range []struct{ name, in string }{
+		{"upper-domain", "Alice.Example@Mail.Example.ORG"},
+		{"quoted", `"alice example"@mail.example.org`},
+		{"idn", "alice@mail.bücher.example"},
+		{"utf8", "用户@例子.广告"},
+		{"literal", "alice@[IPv6:2001:db8::1]"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseMailbox(bc.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkParseDomain(b *testing.B) {
+	for _, bc := range []struct{ name, in string }{
+		{"ldh", "mail.example.org"},
+		{"ldh-upper", "Mail.Example.ORG"},
+		{"ipv4-literal", "[192.0.2.1]"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseDomain(bc.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	// An IDN: ParseDomain against the bare idna profile's ToASCII, which is
+	// the least any IDNA2008 check must do.
+	for _, bc := range []struct{ name, in string }{
+		{"idn", "mail.bücher.example"},
+		{"idn-cjk", "臺網中心.tw"},
+		{"a-label", "mail.xn--bcher-kva.example"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseDomain(bc.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bc.name+"/idna-profile", func(b *testing.B) {
+			b.ReportAllocs()
+			p := idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLength(true))
+			for b.Loop() {
+				if _, err := p.ToASCII(bc.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkParsePath(b *testing.B) {
+	for _, bc := range []struct{ name, in string }{
+		{"mailbox", "<alice.example@mail.example.org>"},
+		{"null", "<>"},
+		{"postmaster", "<Postmaster>"},
+		{"source-route", "<@relay.example,@other.example:alice@mail.example.org>"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseForwardPath(bc.in); err != nil && bc.name != "null" {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkMailboxString(b *testing.B) {
+	for _, bc := range []struct{ name, in string }{
+		{"dot-string", "alice.example@mail.example.org"},
+		{"quoted", `"alice \"x\" example"@mail.example.org`},
+	} {
+		m, err := ParseMailbox(bc.in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = m.String()
+			}
+		})
+	}
+}

@@ -1,0 +1,185 @@
+package envelope
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// fuzzSeeds are inputs for every fuzz target: RFC 5321 examples, the
+// corner cases of the tables above, and hostile shapes.
+var fuzzSeeds = []string{
+	"", "<>", "<Postmaster>", "postmaster", "<postmaster@example.org>",
+	"alice.example@mail.example.org", "<alice@example.org>", "Alice@Example.ORG",
+	`"carol smith"@example.net`, `"\"\\"@x.org`, `""@iana.org`, `"a@b"@x.org`,
+	"<@a.example,@b.example:user@d.example>", "@a:b@c",
+	"test@[192.0.2.1]", "test@[IPv6:2001:db8::1]", "test@[IPv6:::ffff:192.0.2.1]", "x@[tag:a@b]",
+	"[IPv6:1111:2222:3333:4444:5555:6666::8888]", "[1.2.3.4", "[x:]",
+	"bücher.example", "xn--bcher-kva.example", "XN--BCHER-KVA.EXAMPLE", "臺網中心.tw", "用户@例子.广告",
+	"ｅｘａｍｐｌｅ.com", "bücher。example", "a.b.c.", "a..b", "-a.b", "yy--0.tld", "xn--a.org",
+	"192.0.2.1", "１９２.０.２.１", "test@io", "josé@example.com", "te\xffst@x.org", "\xed\xa0\x80@x",
+	"s\u0323\u0307@nfc.tld", "\u037e@x.org", "a\u200db.example", "≠.example", "FA\u1e9e.de",
+	"<@[1.2.3.4]:a@b>", "<a@b", "a@b>", "a@b@c", "a\r\n@b", " a@b", "a@b ",
+	strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + ".com",
+	"é@" + strings.Repeat(emojiALabel+".", 4) + "com",
+}
+
+func FuzzParseDomain(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+		if _, d, ok := strings.Cut(s, "@"); ok {
+			f.Add(d)
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDomain(s)
+		if err != nil {
+			checkError(t, s, err)
+			return
+		}
+		a, u := d.ASCII(), d.Unicode()
+		if a == "" || u == "" || len(a) > MaxDomainLen || !utf8.ValidString(u) {
+			t.Fatalf("ParseDomain(%q) = %q / %q", s, a, u)
+		}
+		for i := 0; i < len(a); i++ {
+			if a[i] >= 0x80 || !d.IsLiteral() && a[i] >= 'A' && a[i] <= 'Z' {
+				t.Fatalf("ParseDomain(%q).ASCII() = %q is not lower-case ASCII", s, a)
+			}
+		}
+		if d.IsIDN() {
+			if want, err := profile.ToUnicode(a); err != nil || want != u {
+				t.Fatalf("ParseDomain(%q) = %q / %q; idna ToUnicode gives %q, %v", s, a, u, want, err)
+			}
+		}
+		for _, again := range []string{a, u} {
+			if d2, err := ParseDomain(again); err != nil || d2 != d {
+				t.Fatalf("ParseDomain(%q) = %#v; ParseDomain(%q) = %#v, %v", s, d, again, d2, err)
+			}
+		}
+	})
+}
+
+func FuzzParseMailbox(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMailbox(s)
+		if err != nil {
+			checkError(t, s, err)
+			return
+		}
+		if m.IsZero() || m.Domain.IsZero() || len(s) > MaxPathLen-2 {
+			t.Fatalf("ParseMailbox(%q) = %#v", s, m)
+		}
+		for _, again := range []string{m.String(), m.Format(false), m.Format(true)} {
+			if len(again) > MaxPathLen-2 {
+				t.Fatalf("ParseMailbox(%q) formats as %q, over 254 octets", s, again)
+			}
+			if m2, err := ParseMailbox(again); err != nil || m2 != m {
+				t.Fatalf("ParseMailbox(%q) = %#v; ParseMailbox(%q) = %#v, %v", s, m, again, m2, err)
+			}
+		}
+		if m2, err := NewMailbox(m.LocalPart, m.Domain); err != nil || m2 != m {
+			t.Fatalf("NewMailbox(%q, %v) = %#v, %v; want %#v", m.LocalPart, m.Domain, m2, err, m)
+		}
+		if _, err := (Parser{ASCIIOnly: true}).ParseMailbox(s); (err == nil) != (nonASCII(s) < 0) {
+			t.Fatalf("Parser{ASCIIOnly}.ParseMailbox(%q) error %v", s, err)
+		}
+	})
+}
+
+func FuzzParsePath(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+		f.Add("<" + s + ">")
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, parse := range []func(string) (Path, error){ParseReversePath, ParseForwardPath} {
+			p, err := parse(s)
+			if err != nil {
+				checkError(t, s, err)
+				continue
+			}
+			n := 0
+			for _, b := range []bool{p.Null, p.Postmaster, !p.Mailbox.IsZero()} {
+				if b {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("parse(%q) = %#v, want exactly one of null, postmaster, mailbox", s, p)
+			}
+			if len(p.String()) > MaxPathLen {
+				t.Fatalf("parse(%q).String() = %q, over 256 octets", s, p.String())
+			}
+			if p2, err := parse(p.String()); err != nil || p2 != p {
+				t.Fatalf("parse(%q) = %#v; parse(%q) = %#v, %v", s, p, p.String(), p2, err)
+			}
+		}
+	})
+}
+
+// checkError checks the error contract: a *ParseError wrapping one
+// sentinel, with an offset inside the input and a bounded Input.
+func checkError(t *testing.T, s string, err error) {
+	t.Helper()
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %T %v for %q, want *ParseError", err, err, s)
+	}
+	n := 0
+	for _, k := range []error{ErrSyntax, ErrTooLong, ErrNotASCII, ErrIDNA} {
+		if errors.Is(err, k) {
+			n++
+		}
+	}
+	if n != 1 || pe.Offset < 0 || pe.Offset > len(s) || len(pe.Input) > maxErrorInput || pe.Msg == "" {
+		t.Fatalf("bad error %#v for %q", pe, s)
+	}
+}
+
+// TestHostileInputs parses 1 MB inputs shaped to make a parser backtrack,
+// rescan or allocate: each must be refused quickly and with few
+// allocations, since the parsers stop at the RFC 5321 length limits.
+//
+// Not parallel: testing.AllocsPerRun refuses to run in a parallel test.
+func TestHostileInputs(t *testing.T) {
+	const mb = 1 << 20
+	inputs := map[string]string{
+		"atoms":        strings.Repeat("a", mb) + "@example.org",
+		"dots":         strings.Repeat("a.", mb/2) + "@example.org",
+		"quoted":       `"` + strings.Repeat(`\"`, mb/2) + `"@example.org`,
+		"quoted open":  `"` + strings.Repeat("a", mb),
+		"at signs":     strings.Repeat("@", mb),
+		"long domain":  "a@" + strings.Repeat("a.", mb/2) + "org",
+		"long label":   "a@" + strings.Repeat("b", mb),
+		"utf8 domain":  "a@" + strings.Repeat("ü", mb/2),
+		"soft hyphens": "a@" + strings.Repeat("\u00ad", mb/2) + "example.org",
+		"a-labels":     "a@" + strings.Repeat("xn--a.", mb/6),
+		"literal":      "a@[" + strings.Repeat("1:", mb/2) + "]",
+		"route":        "<" + strings.Repeat("@a,", mb/3) + "@a:b@c>",
+		"brackets":     strings.Repeat("<", mb) + strings.Repeat(">", mb),
+	}
+	for name, in := range inputs {
+		start := time.Now()
+		_, e1 := ParseMailbox(in)
+		_, e2 := ParseForwardPath(in)
+		_, e3 := ParseReversePath(in)
+		_, e4 := ParseDomain(strings.TrimPrefix(in, "a@"))
+		if d := time.Since(start); d > 200*time.Millisecond {
+			t.Errorf("%s: 4 parses of %d octets took %v", name, len(in), d)
+		}
+		for i, err := range []error{e1, e2, e3, e4} {
+			if err == nil {
+				t.Errorf("%s: parser %d accepted a %d-octet input", name, i, len(in))
+			}
+		}
+		allocs := testing.AllocsPerRun(5, func() { _, _ = ParseMailbox(in) })
+		if allocs > 3 {
+			t.Errorf("%s: ParseMailbox made %v allocations", name, allocs)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package envelope
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Punycode parameters (RFC 3492, Section 5).
+const (
+	pcBase        = 36
+	pcTMin        = 1
+	pcTMax        = 26
+	pcSkew        = 38
+	pcDamp        = 700
+	pcInitialBias = 72
+	pcInitialN    = 128
+)
+
+// toUnicode returns the U-label form of a, an ASCII name that profile.ToASCII
+// produced: each "xn--" label decoded with Punycode (RFC 3492, Section 6.2).
+// Because those A-labels are the encodings of U-labels the profile has just
+// validated, decoding gives the U-labels back without validating them again,
+// at a fraction of the cost of profile.ToUnicode. ok is false only if a label
+// does not decode, which ParseDomain treats as an IDNA error.
+func toUnicode(a string) (u string, ok bool) {
+	var b strings.Builder
+	b.Grow(len(a) * 2)
+	for i := 0; ; i++ {
+		label, rest, more := strings.Cut(a, ".")
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if strings.HasPrefix(label, "xn--") {
+			if !decodePunycode(&b, label[4:]) {
+				return "", false
+			}
+		} else {
+			b.WriteString(label)
+		}
+		if !more {
+			return b.String(), true
+		}
+		a = rest
+	}
+}
+
+// decodePunycode appends the decoding of the Punycode string s (RFC 3492,
+// Section 6.2) to b. It reports false for input that is not valid Punycode.
+func decodePunycode(b *strings.Builder, s string) bool {
+	var buf [64]rune // a label decodes to at most 59 code points
+	out := buf[:0]
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		if i >= cap(buf) {
+			return false
+		}
+		for j := 0; j < i; j++ {
+			if s[j] >= 0x80 {
+				return false
+			}
+			out = append(out, rune(s[j]))
+		}
+		s = s[i+1:]
+	}
+	n, bias, i := int32(pcInitialN), int32(pcInitialBias), int32(0)
+	for pos := 0; pos < len(s); {
+		oldi, w := i, int32(1)
+		for k := int32(pcBase); ; k += pcBase {
+			if pos == len(s) {
+				return false
+			}
+			digit, ok := pcDigit(s[pos])
+			pos++
+			if !ok || digit > (1<<30-i)/w {
+				return false
+			}
+			i += digit * w
+			t := k - bias
+			if t < pcTMin {
+				t = pcTMin
+			} else if t > pcTMax {
+				t = pcTMax
+			}
+			if digit < t {
+				break
+			}
+			if w > (1<<30)/(pcBase-t) {
+				return false
+			}
+			w *= pcBase - t
+		}
+		count := int32(len(out) + 1)
+		bias = pcAdapt(i-oldi, count, oldi == 0)
+		if i/count > 1<<30-n {
+			return false
+		}
+		n += i / count
+		i %= count
+		if n > utf8.MaxRune || len(out) == cap(buf) {
+			return false
+		}
+		out = append(out, 0)
+		copy(out[i+1:], out[i:])
+		out[i] = n
+		i++
+	}
+	for _, r := range out {
+		b.WriteRune(r)
+	}
+	return true
+}
+
+// pcDigit returns the value of a Punycode digit (RFC 3492, Section 5).
+func pcDigit(c byte) (int32, bool) {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return int32(c - 'a'), true
+	case c >= 'A' && c <= 'Z':
+		return int32(c - 'A'), true
+	case c >= '0' && c <= '9':
+		return int32(c-'0') + 26, true
+	}
+	return 0, false
+}
+
+// pcAdapt is the bias adaptation function of RFC 3492, Section 6.1.
+func pcAdapt(delta, numPoints int32, first bool) int32 {
+	if first {
+		delta /= pcDamp
+	} else {
+		delta /= 2
+	}
+	delta += delta / numPoints
+	k := int32(0)
+	for delta > ((pcBase-pcTMin)*pcTMax)/2 {
+		delta /= pcBase - pcTMin
+		k += pcBase
+	}
+	return k + (pcBase-pcTMin+1)*delta/(delta+pcSkew)
+}
