@@ -23,12 +23,12 @@ import (
 // refuses any other outcome with [ErrInvalidCredentials], so an
 // Authenticator that ignores authzid is safe.
 //
-// Errors: [ErrInvalidCredentials] for an unknown user, a wrong password or
-// an authzid not granted (use the same error for all three,
-// RFC 4954, Section 6), [ErrMechanismTooWeak] when policy wants a stronger mechanism
-// for this user. Any other error (a directory outage, ctx ending) becomes
-// [ErrTemporary] with the cause kept in the chain. Implementations must be
-// safe for concurrent use: a server runs many exchanges at once.
+// Errors: [ErrInvalidCredentials] for an unknown user, a wrong password or an
+// authzid not granted (use the same error for all three,
+// RFC 4954, Section 6), [ErrMechanismTooWeak] when policy wants a stronger
+// mechanism for this user. Any other error (a directory outage, ctx ending)
+// becomes [ErrTemporary] with the cause kept in the chain. Implementations
+// must be safe for concurrent use: a server runs many exchanges at once.
 type Authenticator interface {
 	// AuthenticatePassword checks a user name and password (PLAIN, LOGIN).
 	AuthenticatePassword(ctx context.Context, authzid, username, password string) (Identity, error)
@@ -40,11 +40,11 @@ type Authenticator interface {
 // under TLS.
 //
 // AuthenticateToken validates an OAuth 2.0 bearer token
-// (RFC 6750, Section 2.1; token is the b64token after "Bearer ", already checked for
-// syntax) and returns the identity it belongs to. authzid is the GS2
-// authorization identity ("a=" in the GS2 header, RFC 7628, Section 3.1,
-// decoded), "" when absent; the rules for authzid and the errors are those
-// of [Authenticator].
+// (RFC 6750, Section 2.1; token is the b64token after "Bearer ", already
+// checked for syntax) and returns the identity it belongs to. authzid is the
+// GS2 authorization identity ("a=" in the GS2 header, RFC 7628, Section 3.1,
+// decoded), "" when absent; the rules for authzid and the errors are those of
+// [Authenticator].
 type TokenAuthenticator interface {
 	AuthenticateToken(ctx context.Context, authzid, token string) (Identity, error)
 }

@@ -25,30 +25,32 @@
 //
 // Cleartext mechanisms need TLS: PLAIN and LOGIN are neither advertised nor
 // run without it (RFC 4954, Section 4; RFC 5068, Section 5;
-// RFC 8314, Section 3), and neither is OAUTHBEARER, whose bearer token is as good as
-// a password (RFC 7628, Section 3; RFC 6750, Section 5.3). Every response is
-// bounded by [MaxResponseLen] (RFC 4954, Section 4) and parsed in linear
-// time; no input makes a server panic.
+// RFC 8314, Section 3), and neither is OAUTHBEARER, whose bearer token is as
+// good as a password (RFC 7628, Section 3; RFC 6750, Section 5.3). Every
+// response is bounded by [MaxResponseLen] (RFC 4954, Section 4) and parsed in
+// linear time; no input makes a server panic.
 //
 // User names are prepared with the RFC 8265 UsernameCaseMapped profile
 // ([NormalizeUsername]) and passwords with OpaqueString
-// (RFC 8265, Section 4), the successors of the SASLprep that RFC 4616, Section 2 recommends.
+// (RFC 8265, Section 4), the successors of the SASLprep that
+// RFC 4616, Section 2 recommends.
 //
 // RFCs: RFC 4422 (SASL), RFC 4616 (PLAIN), RFC 4954 (SMTP AUTH),
-// RFC 5068, Section 3.1 and Section 5 (operational requirements), RFC 5801, Section 4
-// (GS2 header), RFC 6409, Section 6.1 (sender authorization), RFC 6750
-// (bearer tokens), RFC 7628 (OAUTHBEARER), RFC 8265 (PRECIS user names and
-// passwords), RFC 8314 (cleartext considered obsolete);
-// draft-murchison-sasl-login-00 (LOGIN).
+// RFC 5068, Section 3.1 and Section 5 (operational requirements),
+// RFC 5801, Section 4 (GS2 header), RFC 6409, Section 6.1 (sender
+// authorization), RFC 6750 (bearer tokens), RFC 7628 (OAUTHBEARER), RFC 8265
+// (PRECIS user names and passwords), RFC 8314 (cleartext considered
+// obsolete); draft-murchison-sasl-login-00 (LOGIN).
 //
 // # Authorization identity
 //
 // A client may ask to act as another identity (the authzid of
-// RFC 4422, Section 2). This package lets the [Authenticator] decide and then checks
-// the outcome: the exchange succeeds only if the returned [Identity.User]
-// equals the requested authzid after [NormalizeUsername]. An Authenticator
-// that ignores authzid therefore refuses it, with [ErrInvalidCredentials],
-// and [Users] allows it only when it names the user itself.
+// RFC 4422, Section 2). This package lets the [Authenticator] decide and then
+// checks the outcome: the exchange succeeds only if the returned
+// [Identity.User] equals the requested authzid after [NormalizeUsername]. An
+// Authenticator that ignores authzid therefore refuses it, with
+// [ErrInvalidCredentials], and [Users] allows it only when it names the user
+// itself.
 //
 // # Divergences
 //
@@ -60,12 +62,12 @@
 //     v0.0.0-20241020182733): it panics on an empty response after an error
 //     result, refuses unknown key/value pairs that RFC 7628, Section 3.1 says
 //     MUST be ignored, and sends an empty scope. Ours follows
-//     RFC 7628, Section 3.1 and RFC 6750, Section 2.1; channel binding ("p=") is
-//     refused. The "host" value is compared with [ConnState].Host when that
-//     is set and otherwise only checked for syntax; "port" is checked for
-//     syntax only. A temporary failure ends the exchange at once without the
-//     error result of RFC 7628, Section 3.2.2 (RFC 4422, Section 3.6 allows
-//     the server to fail at any point).
+//     RFC 7628, Section 3.1 and RFC 6750, Section 2.1; channel binding ("p=")
+//     is refused. The "host" value is compared with [ConnState].Host when
+//     that is set and otherwise only checked for syntax; "port" is checked
+//     for syntax only. A temporary failure ends the exchange at once without
+//     the error result of RFC 7628, Section 3.2.2 (RFC 4422, Section 3.6
+//     allows the server to fail at any point).
 //   - LOGIN sends the challenges "Username:" and "Password:", as deployed
 //     servers and go-sasl's client expect, rather than the draft's "User
 //     Name" and "Password".

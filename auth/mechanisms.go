@@ -27,8 +27,8 @@ const (
 )
 
 // ConnState is what the mechanisms need to know of the connection
-// (RFC 4954, Section 4 ties the choice of mechanism to the connection's protection).
-// The zero value is a connection without TLS.
+// (RFC 4954, Section 4 ties the choice of mechanism to the connection's
+// protection). The zero value is a connection without TLS.
 type ConnState struct {
 	// TLS reports whether the connection is under TLS (implicit TLS,
 	// RFC 8314, Section 3, or after STARTTLS, RFC 3207). Without it no

@@ -143,9 +143,9 @@ func (s *Senders) Allow(user string, patterns ...string) error {
 }
 
 // AuthorizeSender implements [SenderAuthorizer] (RFC 6409, Section 6.1)
-// with the rules on [Senders]. The zero Identity and the zero Mailbox are never authorized; a
-// user with no rules may use only its own Address. It never returns an
-// error and does not block; ctx is not used.
+// with the rules on [Senders]. The zero Identity and the zero Mailbox are
+// never authorized; a user with no rules may use only its own Address. It
+// never returns an error and does not block; ctx is not used.
 func (s *Senders) AuthorizeSender(_ context.Context, id Identity, m envelope.Mailbox) (bool, error) {
 	if id.IsZero() || m.LocalPart == "" || m.Domain.IsZero() {
 		return false, nil
