@@ -237,7 +237,8 @@ func (d Domain) Unicode() string { return d.unicode }
 // produces 8-bit octets nobody asked for (RFC 6531, Section 3.2).
 func (d Domain) String() string { return d.ascii }
 
-// IsZero reports whether d is the zero Domain, which means "no domain".
+// IsZero reports whether d is the zero Domain, which means "no domain"; no
+// RFC 5321, Section 4.1.2 Domain is empty, so a parsed Domain is never zero.
 func (d Domain) IsZero() bool { return d.ascii == "" }
 
 // IsIDN reports whether d has at least one A-label, that is, whether its
@@ -286,8 +287,8 @@ func (d Domain) IsFullyQualified() bool {
 }
 
 // LogValue implements [slog.LogValuer]: both forms, "unicode/ascii", for an
-// IDN (as in "bücher.example/xn--bcher-kva.example"), otherwise the ASCII
-// form alone.
+// IDN (as in "bücher.example/xn--bcher-kva.example"; RFC 5890,
+// Section 2.3.2.1), otherwise the ASCII form alone.
 func (d Domain) LogValue() slog.Value {
 	if d.IsIDN() {
 		return slog.StringValue(d.unicode + "/" + d.ascii)

@@ -49,12 +49,15 @@ type ParseError struct {
 	Msg    string // what is wrong, lower case, no trailing punctuation
 }
 
-// Error returns "envelope: <Msg> at offset <Offset> in <quoted Input>".
+// Error returns "envelope: <Msg> at offset <Offset> in <quoted Input>", for
+// logs; the SMTP reply (RFC 5321, Section 4.2) is the caller's choice.
 func (e *ParseError) Error() string {
 	return "envelope: " + e.Msg + " at offset " + strconv.Itoa(e.Offset) + " in " + strconv.Quote(e.Input)
 }
 
-// Unwrap returns Kind, so that errors.Is(err, ErrSyntax) and friends work.
+// Unwrap returns Kind, so that errors.Is(err, ErrSyntax) and friends work
+// (the caller maps ErrSyntax to 501 per RFC 5321, Section 4.2.2, for
+// example).
 func (e *ParseError) Unwrap() error { return e.Kind }
 
 // newError builds a *ParseError; input is the whole string being parsed and

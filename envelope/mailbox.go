@@ -398,7 +398,9 @@ func (m Mailbox) String() string { return m.Format(!m.IsASCII()) }
 // [Parser] and ASCIIOnly.
 func (m Mailbox) IsASCII() bool { return ascii.Is(m.LocalPart) }
 
-// IsZero reports whether m is the zero Mailbox.
+// IsZero reports whether m is the zero Mailbox (no local part, no domain).
+// A parsed Mailbox always has a domain (RFC 5321, Section 4.1.2), so it is
+// never zero.
 func (m Mailbox) IsZero() bool { return m.LocalPart == "" && m.Domain.IsZero() }
 
 // Equal reports whether m and n are the same mailbox: the same local part,
@@ -406,8 +408,9 @@ func (m Mailbox) IsZero() bool { return m.LocalPart == "" && m.Domain.IsZero() }
 // same domain compared by its ASCII form. It is m == n.
 func (m Mailbox) Equal(n Mailbox) bool { return m == n }
 
-// LogValue implements [slog.LogValuer]: [Mailbox.String], followed by
-// "/" and the ASCII form when the domain is an IDN.
+// LogValue implements [slog.LogValuer]: [Mailbox.String], or, when the
+// domain is an IDN, the form with U-labels, "/", and the form with A-labels
+// (RFC 6531, Section 3.2).
 func (m Mailbox) LogValue() slog.Value {
 	if m.Domain.IsIDN() {
 		return slog.StringValue(m.Format(true) + "/" + m.Format(false))

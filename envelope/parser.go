@@ -12,7 +12,8 @@ type Parser struct {
 	ASCIIOnly bool
 }
 
-// ParseDomain is [ParseDomain] under the options of p.
+// ParseDomain is [ParseDomain] (RFC 5321, Section 4.1.2) under the options
+// of p.
 func (p Parser) ParseDomain(s string) (Domain, error) {
 	if p.ASCIIOnly {
 		if i := nonASCII(s); i >= 0 {
@@ -22,7 +23,8 @@ func (p Parser) ParseDomain(s string) (Domain, error) {
 	return ParseDomain(s)
 }
 
-// ParseMailbox is [ParseMailbox] under the options of p.
+// ParseMailbox is [ParseMailbox] (RFC 5321, Section 4.1.2) under the
+// options of p.
 func (p Parser) ParseMailbox(s string) (Mailbox, error) {
 	m, err := p.parseMailbox(s)
 	if err != nil {
@@ -31,7 +33,8 @@ func (p Parser) ParseMailbox(s string) (Mailbox, error) {
 	return m, nil
 }
 
-// ParseReversePath is [ParseReversePath] under the options of p.
+// ParseReversePath is [ParseReversePath] (RFC 5321, Section 4.1.1.2) under
+// the options of p.
 func (p Parser) ParseReversePath(s string) (Path, error) {
 	path, err := p.parsePath(s, true)
 	if err != nil {
@@ -40,7 +43,8 @@ func (p Parser) ParseReversePath(s string) (Path, error) {
 	return path, nil
 }
 
-// ParseForwardPath is [ParseForwardPath] under the options of p.
+// ParseForwardPath is [ParseForwardPath] (RFC 5321, Section 4.1.1.3) under
+// the options of p.
 func (p Parser) ParseForwardPath(s string) (Path, error) {
 	path, err := p.parsePath(s, false)
 	if err != nil {

@@ -133,7 +133,8 @@ func (p Path) IsNull() bool { return p.Null }
 func (p Path) IsPostmaster() bool { return p.Postmaster }
 
 // IsZero reports whether p is the zero Path: not null, not Postmaster and
-// without a mailbox.
+// without a mailbox. It is none of the paths of RFC 5321, Section 4.1.2, and
+// the parsers never return it without an error.
 func (p Path) IsZero() bool { return !p.Null && !p.Postmaster && p.Mailbox.IsZero() }
 
 // Format returns the path with angle brackets as written in MAIL FROM or
@@ -167,11 +168,13 @@ func (p Path) String() string {
 // [Mailbox.IsASCII].
 func (p Path) IsASCII() bool { return p.Mailbox.IsASCII() }
 
-// Equal reports whether p and q are the same path: p == q.
+// Equal reports whether p and q are the same path: p == q, with mailboxes
+// compared as [Mailbox.Equal] does (RFC 5321, Section 2.4).
 func (p Path) Equal(q Path) bool { return p == q }
 
 // LogValue implements [slog.LogValuer]: the path as [Path.String] writes it,
-// with the ASCII form added after "/" when the domain is an IDN.
+// or, when the domain is an IDN, the U-label form, "/", and the A-label form
+// (RFC 6531, Section 3.2).
 func (p Path) LogValue() slog.Value {
 	if p.Mailbox.Domain.IsIDN() {
 		return slog.StringValue(p.Format(true) + "/" + p.Format(false))

@@ -23,7 +23,7 @@ func IsLetDig(c byte) bool { return IsAlpha(c) || IsDigit(c) }
 // a hyphen (RFC 5321, Section 4.1.2).
 func IsLDH(c byte) bool { return IsLetDig(c) || c == '-' }
 
-// IsUpper reports whether c is an upper-case ASCII letter.
+// IsUpper reports whether c is an upper-case ASCII letter (RFC 20).
 func IsUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // IsAtext reports whether c is ASCII atext (RFC 5322, Section 3.2.3, used by
@@ -50,7 +50,8 @@ func IsVchar(c byte) bool { return c >= 0x21 && c <= 0x7e }
 // Appendix B.1): %x00-1F and DEL.
 func IsCtl(c byte) bool { return c < 0x20 || c == 0x7f }
 
-// Lower returns c in lower case if it is an upper-case ASCII letter.
+// Lower returns c in lower case if it is an upper-case ASCII letter (ASCII,
+// RFC 20); RFC 5321, Section 2.4 compares domains and keywords this way.
 func Lower(c byte) byte {
 	if IsUpper(c) {
 		return c + ('a' - 'A')
@@ -58,7 +59,8 @@ func Lower(c byte) byte {
 	return c
 }
 
-// Is reports whether every octet of s is below 0x80.
+// Is reports whether every octet of s is below 0x80, that is, whether s is
+// US-ASCII (RFC 20) and needs no SMTPUTF8 (RFC 6531, Section 3.2).
 func Is(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -68,7 +70,7 @@ func Is(s string) bool {
 	return true
 }
 
-// HasUpper reports whether s contains an upper-case ASCII letter.
+// HasUpper reports whether s contains an upper-case ASCII letter (RFC 20).
 func HasUpper(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if IsUpper(s[i]) {
@@ -79,7 +81,8 @@ func HasUpper(s string) bool {
 }
 
 // HasPrefixFold reports whether s begins with prefix, comparing ASCII letters
-// without regard to case. prefix must be ASCII.
+// without regard to case, as RFC 5234, Section 2.3 compares literal text.
+// prefix must be ASCII.
 func HasPrefixFold(s, prefix string) bool {
 	if len(s) < len(prefix) {
 		return false
@@ -93,7 +96,7 @@ func HasPrefixFold(s, prefix string) bool {
 }
 
 // EqualFold reports whether s and t are equal when ASCII letters are compared
-// without regard to case. Octets of 0x80 and above must match exactly, unlike
+// without regard to case (RFC 5234, Section 2.3; RFC 5321, Section 2.4). Octets of 0x80 and above must match exactly, unlike
 // strings.EqualFold, which also folds non-ASCII letters.
 func EqualFold(s, t string) bool { return len(s) == len(t) && HasPrefixFold(s, t) }
 
