@@ -49,7 +49,8 @@ func (l *lockedReader) Read(p []byte) (int, error) {
 	return l.r.Read(p)
 }
 
-// New builds an Agent from cfg. cfg.Hostname is required. The policy chain
+// New builds an Agent from cfg, the MSA of RFC 6409, Section 3.1.
+// cfg.Hostname is required. The policy chain
 // is the RFC 6409 profile (see [Profile]) followed by cfg.Policies, all in
 // one [policy.Chain]. New fails when Hostname is zero, when OmitExtensions
 // names AUTH, or when the chain cannot be built (a policy that joins no
@@ -124,8 +125,8 @@ func (a *Agent) MaxSize() int64 {
 	return a.maxSize
 }
 
-// Chain returns the agent's policy chain: the RFC 6409 profile followed by
-// Config.Policies. It is immutable and safe for concurrent use; tests and
+// Chain returns the agent's policy chain: the RFC 6409 profile (RFC 6409,
+// Sections 4 to 8) followed by Config.Policies. It is immutable and safe for concurrent use; tests and
 // conformance suites can call its stages directly.
 func (a *Agent) Chain() *policy.Chain { return a.chain }
 

@@ -31,12 +31,14 @@ type AuthWindow interface {
 // zero duration: 20 minutes, the example of RFC 6409, Section 3.3.
 const DefaultAuthWindow = 20 * time.Minute
 
-// MaxAuthWindowEntries bounds the addresses a [MemoryAuthWindow] keeps;
+// MaxAuthWindowEntries bounds the addresses a [MemoryAuthWindow] keeps
+// (RFC 6409, Section 3.3);
 // when it is full, expired entries are dropped first, then the oldest.
 const MaxAuthWindowEntries = 1 << 16
 
-// MemoryAuthWindow is the in-process [AuthWindow]. A POP or IMAP server in
-// the same process calls Record after each successful login. It is safe for
+// MemoryAuthWindow is the in-process [AuthWindow] (POP before SMTP, RFC
+// 6409, Section 3.3). A POP or IMAP server in the same process calls Record
+// after each successful login. It is safe for
 // concurrent use.
 type MemoryAuthWindow struct {
 	mu     sync.Mutex
@@ -51,7 +53,8 @@ type windowEntry struct {
 }
 
 // NewMemoryAuthWindow returns an empty window of the given length (0 means
-// [DefaultAuthWindow]); now is the clock, nil meaning time.Now.
+// [DefaultAuthWindow], RFC 6409, Section 3.3); now is the clock, nil
+// meaning time.Now.
 func NewMemoryAuthWindow(window time.Duration, now func() time.Time) *MemoryAuthWindow {
 	if window <= 0 {
 		window = DefaultAuthWindow
@@ -62,7 +65,7 @@ func NewMemoryAuthWindow(window time.Duration, now func() time.Time) *MemoryAuth
 	return &MemoryAuthWindow{window: window, now: now, m: make(map[netip.Addr]windowEntry)}
 }
 
-// Record notes that id logged in from addr now. IPv4-mapped IPv6 addresses
+// Record notes that id logged in from addr now (RFC 6409, Section 3.3). IPv4-mapped IPv6 addresses
 // are stored in their IPv4 form.
 func (w *MemoryAuthWindow) Record(addr netip.Addr, id auth.Identity) {
 	now := w.now()
@@ -75,7 +78,7 @@ func (w *MemoryAuthWindow) Record(addr netip.Addr, id auth.Identity) {
 }
 
 // Lookup returns the identity recorded for addr if it is younger than the
-// window. It never returns an error.
+// window (RFC 6409, Section 3.3). It never returns an error.
 func (w *MemoryAuthWindow) Lookup(_ context.Context, addr netip.Addr) (auth.Identity, bool, error) {
 	now := w.now()
 	w.mu.Lock()

@@ -111,7 +111,7 @@ func (b *bodyReader) stop(err error) error {
 	}
 	switch {
 	case internal:
-		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, slog.String(LogKeyErr, err.Error()))...)
+		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, errAttrs(err)...)...)
 	case errors.Is(err, ErrBareCR), errors.Is(err, ErrBareLF):
 		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
 		lg.clientLog(b.ctx, slog.LevelWarn, "rejected: bare CR or LF in body", attrs...)

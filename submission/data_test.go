@@ -301,8 +301,11 @@ func TestDataDefaultTraceLogs(t *testing.T) {
 	}
 }
 
-// bodyGen generates n octets of 78-octet CRLF lines without allocating.
-type bodyGen struct{ left int64 }
+// bodyGen generates left octets of 78-octet CRLF lines without allocating.
+type bodyGen struct {
+	left int64
+	off  int // position in genLine
+}
 
 const genLine = "The quick brown fox jumps over the lazy dog; 0123456789 abcdefghijklmnopqrs\r\n"
 
@@ -312,9 +315,11 @@ func (g *bodyGen) Read(p []byte) (int, error) {
 	}
 	n := 0
 	for n < len(p) && g.left > 0 {
-		k := copy(p[n:min(len(p), n+int(min(g.left, int64(len(genLine)))))], genLine)
+		end := min(len(genLine), g.off+int(min(g.left, int64(len(p)-n))))
+		k := copy(p[n:], genLine[g.off:end])
 		n += k
 		g.left -= int64(k)
+		g.off = (g.off + k) % len(genLine)
 	}
 	return n, nil
 }
@@ -455,3 +460,23 @@ func TestDataSmallReads(t *testing.T) {
 		t.Fatalf("small reads changed the output:\n%q\n%q", outs[0], outs[1])
 	}
 }
+
+// TestBodyGen: the generator used by the streaming tests makes whole CRLF
+// lines whatever the read sizes.
+func TestBodyGen(t *testing.T) {
+	t.Parallel()
+	want := strings.Repeat(genLine, 10)[:700]
+	for _, n := range []int{1, 7, 78, 100, 4096} {
+		got, err := io.ReadAll(io.LimitReader(&readSize{&bodyGen{left: 700}, n}, 1<<20))
+		if err != nil || string(got) != want {
+			t.Fatalf("reads of %d: %q, %v", n, got, err)
+		}
+	}
+}
+
+type readSize struct {
+	r io.Reader
+	n int
+}
+
+func (r *readSize) Read(p []byte) (int, error) { return r.r.Read(p[:min(len(p), r.n)]) }

@@ -104,7 +104,8 @@ func (a *Agent) Extensions(c policy.Conn) []string {
 	return ext
 }
 
-// Finding is one problem [AuditExtensions] found in an EHLO response.
+// Finding is one problem [AuditExtensions] found in an EHLO response
+// (RFC 5321, Section 4.1.1.1) measured against RFC 6409, Section 7.
 type Finding struct {
 	Keyword     string      // the keyword concerned
 	Requirement Requirement // the requirement it fails
@@ -113,10 +114,11 @@ type Finding struct {
 }
 
 // IsViolation reports whether the finding breaks a MUST or MUST NOT, as
-// opposed to a SHOULD or SHOULD NOT.
+// opposed to a SHOULD or SHOULD NOT (RFC 2119, Sections 1 to 4).
 func (f Finding) IsViolation() bool { return f.Requirement == Must || f.Requirement == MustNot }
 
-// String returns "KEYWORD: problem (REQUIREMENT, reference)".
+// String returns "KEYWORD: problem (REQUIREMENT, reference)", for example
+// "ETRN: offered on the submission port (MUST NOT, RFC 6409, Section 7)".
 func (f Finding) String() string {
 	return f.Keyword + ": " + f.Problem + " (" + string(f.Requirement) + ", " + f.Reference + ")"
 }

@@ -2,9 +2,13 @@ package submission
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
 )
 
 // Attribute keys of every log record the package writes, fixed so that log
@@ -38,11 +42,19 @@ const (
 // (RFC 6409, Section 5.2).
 const MaxLogStringLen = 256
 
+// maxLogErrLen caps the text of an internal error in a log record; it is
+// longer than MaxLogStringLen because causes nest, but still bounded since
+// an error may quote what the client sent.
+const maxLogErrLen = 4 * MaxLogStringLen
+
 // sanitize returns s fit for a log record: control characters, DEL and
 // invalid UTF-8 are escaped Go-style, and s is cut at MaxLogStringLen
 // octets. A clean short string is returned as is, without allocating.
-func sanitize(s string) string {
-	clean := len(s) <= MaxLogStringLen
+func sanitize(s string) string { return sanitizeN(s, MaxLogStringLen) }
+
+// sanitizeN is sanitize with a cap of limit octets.
+func sanitizeN(s string, limit int) string {
+	clean := len(s) <= limit
 	if clean {
 		for i := 0; i < len(s); i++ {
 			if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
@@ -55,8 +67,8 @@ func sanitize(s string) string {
 		return s
 	}
 	cut := false
-	if len(s) > MaxLogStringLen {
-		s = s[:MaxLogStringLen]
+	if len(s) > limit {
+		s = s[:limit]
 		cut = true
 	}
 	b := make([]byte, 0, len(s)+16)
@@ -90,6 +102,26 @@ const hexDigit = "0123456789abcdef"
 
 // clientString is a log attribute holding a sanitised client string.
 func clientString(key, s string) slog.Attr { return slog.String(key, sanitize(s)) }
+
+// errAttrs are the attributes of an internal error: its sanitised text and,
+// when a policy of the chain failed, the policy's name.
+func errAttrs(err error) []slog.Attr {
+	attrs := []slog.Attr{slog.String(LogKeyErr, sanitizeN(err.Error(), maxLogErrLen))}
+	if pe, ok := errors.AsType[*policy.Error](err); ok {
+		attrs = append(attrs, slog.String(LogKeyPolicy, pe.Policy))
+	}
+	return attrs
+}
+
+// pathAttr logs an envelope path: "<>", "<Postmaster>", or the mailbox
+// through its LogValuer (both domain forms).
+func pathAttr(key string, p envelope.Path) slog.Attr {
+	switch {
+	case p.IsNull(), p.IsPostmaster():
+		return slog.String(key, p.String())
+	}
+	return slog.Any(key, p.Mailbox)
+}
 
 // logger bundles the configured logger and the rate limit for records
 // caused by clients (RFC 6409, Section 5.2).

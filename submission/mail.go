@@ -61,7 +61,7 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	if s.a.log.enabled(ctx, slog.LevelDebug) {
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",
 			slog.String(LogKeyStage, StageMail.String()),
-			slog.Any(LogKeyFrom, s.tx.From),
+			pathAttr(LogKeyFrom, s.tx.From),
 			slog.String(LogKeyID, s.tx.ID),
 			clientString(LogKeyIdentity, s.conn.Identity.User()),
 			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))

@@ -11,10 +11,10 @@ import (
 // prevent certain forms of denial-of-service (DoS) attacks").
 const (
 	// DefaultClientLogRate is how many client-caused records per second
-	// are written on average.
+	// are written on average (RFC 6409, Section 5.2).
 	DefaultClientLogRate = 10
 	// DefaultClientLogBurst is how many client-caused records may be
-	// written at once after a quiet period.
+	// written at once after a quiet period (RFC 6409, Section 5.2).
 	DefaultClientLogBurst = 50
 )
 
@@ -92,20 +92,21 @@ type RateLimiter interface {
 	Allow(ctx context.Context, key string) (bool, error)
 }
 
-// RateLimiterFunc adapts a function to [RateLimiter].
+// RateLimiterFunc adapts a function to [RateLimiter], a site policy limit
+// (RFC 6409, Section 6.3).
 type RateLimiterFunc func(ctx context.Context, key string) (bool, error)
 
-// Allow calls f(ctx, key).
+// Allow calls f(ctx, key) (RFC 6409, Section 6.3).
 func (f RateLimiterFunc) Allow(ctx context.Context, key string) (bool, error) { return f(ctx, key) }
 
 // MaxRateLimiterKeys bounds the number of keys a [MemoryRateLimiter]
-// remembers, so that a stream of distinct keys cannot grow it without
+// remembers (a bound on state a client can create, RFC 6409, Section 5.2), so that a stream of distinct keys cannot grow it without
 // limit. When it is full, keys whose bucket has refilled completely are
 // forgotten (which loses nothing), then, if still full, arbitrary ones.
 const MaxRateLimiterKeys = 1 << 16
 
-// MemoryRateLimiter is the in-process [RateLimiter]: one token bucket per
-// key, refilled at Rate messages per second up to Burst. It is safe for
+// MemoryRateLimiter is the in-process [RateLimiter] (site policy, RFC 6409,
+// Section 6.3): one token bucket per key, refilled at Rate messages per second up to Burst. It is safe for
 // concurrent use. Replicas that must share a limit need an implementation
 // backed by shared storage instead.
 type MemoryRateLimiter struct {
@@ -116,8 +117,9 @@ type MemoryRateLimiter struct {
 	buckets map[string]*tokenBucket
 }
 
-// NewMemoryRateLimiter returns a limiter that lets each key submit burst
-// messages at once and rate messages per second on average. now is the
+// NewMemoryRateLimiter returns a limiter (RFC 6409, Section 6.3) that lets
+// each key submit burst messages at once and rate messages per second on
+// average. now is the
 // clock; nil means time.Now. A rate <= 0 allows everything.
 func NewMemoryRateLimiter(rate float64, burst int, now func() time.Time) *MemoryRateLimiter {
 	if now == nil {
@@ -127,7 +129,7 @@ func NewMemoryRateLimiter(rate float64, burst int, now func() time.Time) *Memory
 }
 
 // Allow takes one token from key's bucket and reports whether there was
-// one. It never returns an error.
+// one (RFC 6409, Section 6.3). It never returns an error.
 func (m *MemoryRateLimiter) Allow(_ context.Context, key string) (bool, error) {
 	if m.rate <= 0 {
 		return true, nil

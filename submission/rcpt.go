@@ -50,7 +50,7 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 		last := s.tx.Recipients[len(s.tx.Recipients)-1]
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",
 			slog.String(LogKeyStage, StageRcpt.String()),
-			slog.Any(LogKeyRcpt, last.Path),
+			pathAttr(LogKeyRcpt, last.Path),
 			slog.String(LogKeyID, s.tx.ID),
 			clientString(LogKeyIdentity, s.conn.Identity.User()),
 			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))

@@ -23,7 +23,8 @@ const (
 	StageAuth                  // AUTH
 )
 
-// String returns the command name: "MAIL", "RCPT", "DATA" or "AUTH".
+// String returns the command name: "MAIL", "RCPT", "DATA" (RFC 5321,
+// Section 4.1.1) or "AUTH" (RFC 4954, Section 4).
 func (s Stage) String() string {
 	switch s {
 	case StageMail:
@@ -57,7 +58,8 @@ var (
 	// ErrTraceFailed: the [TraceSink] failed, so the message cannot be
 	// traced to its submitter (RFC 5068, Section 3.1); 451 4.3.0.
 	ErrTraceFailed = errors.New("submission: trace record not written")
-	// ErrRateLimited: the [RateLimiter] refused the submission; 451 4.7.1.
+	// ErrRateLimited: the [RateLimiter] refused the submission, a site
+	// policy (RFC 6409, Section 6.3); 451 4.7.1.
 	ErrRateLimited = errors.New("submission: submission rate limit exceeded")
 )
 

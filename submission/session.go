@@ -45,7 +45,8 @@ type Session struct {
 }
 
 // Conn returns what is known of the connection: remote address, TLS state,
-// HELO name, identity and whether it is trusted. The value is a copy.
+// HELO name (RFC 5321, Section 4.1.1.1), identity (RFC 4954) and whether it
+// is trusted (RFC 6409, Section 3.3). The value is a copy.
 func (s *Session) Conn() policy.Conn { return s.conn }
 
 // SetHelo records the EHLO or HELO argument; esmtp reports that EHLO was
@@ -94,8 +95,8 @@ func (s *Session) Authenticated(id auth.Identity) {
 	}
 }
 
-// Transaction returns the current mail transaction, or nil when no MAIL
-// has been accepted since the last Reset. After Data it still returns the
+// Transaction returns the current mail transaction (RFC 5321, Section 3.3),
+// or nil when no MAIL has been accepted since the last Reset. After Data it still returns the
 // finished transaction (recipients included) until the next Mail or Reset,
 // so that a server can queue the message. Each transaction is a new value
 // that the session stops changing once it ends, so a server may keep the
@@ -137,15 +138,15 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 	lg := &s.a.log
 	if internal {
 		if lg.enabled(ctx, slog.LevelError) {
-			lg.log(ctx, slog.LevelError, "internal error",
+			lg.log(ctx, slog.LevelError, "internal error", append([]slog.Attr{
 				slog.String(LogKeyStage, stage.String()),
 				slog.Int(LogKeyCode, r.Code),
 				slog.String(LogKeyEnhanced, r.EnhancedCode()),
-				slog.String(LogKeyErr, err.Error()),
 				subject,
 				slog.String(LogKeyID, s.txID()),
 				clientString(LogKeyIdentity, s.conn.Identity.User()),
-				slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+				slog.String(LogKeyRemote, s.conn.RemoteAddr.String()),
+			}, errAttrs(err)...)...)
 		}
 		return r
 	}

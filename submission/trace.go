@@ -35,7 +35,8 @@ type TraceRecord struct {
 	Size int64
 }
 
-// LogValue lets a record be logged as a group (with slog.Any).
+// LogValue lets a record be logged as a group (with slog.Any): the
+// traceability record of RFC 5068, Section 3.1, addresses sanitised.
 func (r TraceRecord) LogValue() slog.Value {
 	rcpts := make([]string, len(r.Recipients))
 	for i, p := range r.Recipients {
@@ -67,13 +68,14 @@ type TraceSink interface {
 	Record(ctx context.Context, r TraceRecord) error
 }
 
-// TraceSinkFunc adapts a function to [TraceSink].
+// TraceSinkFunc adapts a function to [TraceSink] (RFC 5068, Section 3.1).
 type TraceSinkFunc func(ctx context.Context, r TraceRecord) error
 
-// Record calls f(ctx, r).
+// Record calls f(ctx, r) (RFC 5068, Section 3.1).
 func (f TraceSinkFunc) Record(ctx context.Context, r TraceRecord) error { return f(ctx, r) }
 
-// LogTraceSink returns the default [TraceSink]: it writes each record to l
+// LogTraceSink returns the default [TraceSink] (RFC 5068, Section 3.1;
+// RFC 6409, Section 5.2): it writes each record to l
 // at Info level as the message "submission accepted" with a "trace" group
 // ([TraceRecord.LogValue]). These records are never rate limited. A nil l
 // discards them.
