@@ -37,8 +37,9 @@
 //
 //   - Incomplete multi-level domains ("squeaky.sales", RFC 6409, Section
 //     4.2) cannot be told from complete ones by syntax; [QualifyDomains]
-//     never expands them, and refuses them only when its Partial hook says
-//     they are incomplete. DESIGN.md lists them as always refused.
+//     never expands them, and refuses them only when its Partial hook (for
+//     example [PartialUnder]("sales")) says they are incomplete. DESIGN.md
+//     lists them as always refused.
 //   - [QualifyDomains] checks address header fields at every DATA stage,
 //     not only when the header is changed: RFC 6409, Section 4.2 applies
 //     when the MSA "examines or alters" the message, and a chain holding

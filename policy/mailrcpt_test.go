@@ -158,9 +158,7 @@ func TestRow_QualifyDomains(t *testing.T) {
 	exp := mustDomain(t, "example.net")
 	q := policy.QualifyDomains{}
 	qe := policy.QualifyDomains{Expand: exp}
-	partial := policy.QualifyDomains{Expand: exp, Partial: func(d envelope.Domain) bool {
-		return strings.HasSuffix(d.ASCII(), ".sales")
-	}}
+	partial := policy.QualifyDomains{Expand: exp, Partial: policy.PartialUnder("sales", "ENG")}
 	good := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
 		{name: "fully qualified", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
@@ -195,6 +193,12 @@ func TestRow_QualifyDomains(t *testing.T) {
 	}
 	runStageCases(t, cases)
 
+	for d, want := range map[string]bool{"squeaky.sales": true, "build.eng": true, "example.sales.example.net": false,
+		"sales.example.net": false, "sales": false, "[192.0.2.1]": false, "example.org": false} {
+		if got := policy.PartialUnder("sales", "eng.")(mustDomain(t, d)); got != want {
+			t.Errorf("PartialUnder(sales, eng)(%s) = %v, want %v", d, got, want)
+		}
+	}
 	if d, err := qe.Qualify(mustDomain(t, "sales")); err != nil || d.ASCII() != "sales.example.net" {
 		t.Errorf("Qualify(sales) = %v, %v", d.ASCII(), err)
 	}

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
@@ -42,7 +43,9 @@ import (
 // be told from its syntax ("squeaky.sales" is a syntactically fully qualified
 // name, and .sales is a delegated top-level domain), so QualifyDomains
 // passes it unchanged unless Partial is set and reports it incomplete; then
-// it is refused like a single-level domain. This is a documented divergence
+// it is refused like a single-level domain. [PartialUnder] builds Partial
+// from the site's own subdomain labels: QualifyDomains{Expand: example.net,
+// Partial: PartialUnder("sales")} refuses "squeaky.sales". This is a documented divergence
 // from DESIGN.md, which lists "squeaky.sales" as refused: msakit does no DNS.
 //
 // QualifyDomains is safe for concurrent use when Partial is.
@@ -54,6 +57,31 @@ type QualifyDomains struct {
 	// incomplete (for example names ending in one of its internal
 	// subdomain labels); they are refused, never expanded.
 	Partial func(d envelope.Domain) bool
+}
+
+// PartialUnder returns a [QualifyDomains].Partial function for a site whose
+// local convention lets users abbreviate names under its own subdomains: a
+// multi-level domain whose rightmost label is one of labels (compared by
+// A-label form, without regard to case) is an incomplete reference such as
+// "squeaky.sales" for "squeaky.sales.example.net", which RFC 6409, Section
+// 4.2 says to reject rather than expand. PartialUnder("sales", "eng") refuses
+// "squeaky.sales" and "build.eng" but not "example.sales.example.net". The
+// returned function is safe for concurrent use.
+func PartialUnder(labels ...string) func(envelope.Domain) bool {
+	set := make(map[string]bool, len(labels))
+	for _, l := range labels {
+		if d, err := envelope.ParseDomain(strings.TrimSuffix(l, ".")); err == nil {
+			set[d.ASCII()] = true
+		}
+	}
+	return func(d envelope.Domain) bool {
+		if d.IsLiteral() {
+			return false
+		}
+		a := d.ASCII()
+		i := strings.LastIndexByte(a, '.')
+		return i > 0 && set[a[i+1:]]
+	}
 }
 
 // Name returns "qualify-domains", the policy of RFC 6409, Section 4.2.
