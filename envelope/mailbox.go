@@ -276,6 +276,10 @@ func nonASCII(s string) int {
 // *[ParseError] of kind [ErrSyntax] or [ErrTooLong] whose Input is the local
 // part.
 func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
+	if len(localPart) > MaxLocalPartLen {
+		// The written form is never shorter than the decoded one.
+		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+	}
 	for i := 0; i < len(localPart); {
 		c := localPart[i]
 		switch {
