@@ -19,9 +19,11 @@ import (
 // It returns the Identity on success, with AuthenticationID set (Mechanism
 // and At are filled in by the server). When authzid is not "", the
 // Authenticator decides whether the user may act as it, and grants it by
-// returning an Identity whose [Identity.User] is authzid; [NewServer]
-// refuses any other outcome with [ErrInvalidCredentials], so an
-// Authenticator that ignores authzid is safe.
+// setting AuthorizationID in the returned Identity (normally to authzid, in
+// the form it prefers). [NewServer] refuses, with [ErrInvalidCredentials],
+// an authzid that was not granted that way unless it names the
+// authenticated user itself after [NormalizeUsername]; so an Authenticator
+// that ignores authzid is safe.
 //
 // Errors: [ErrInvalidCredentials] for an unknown user, a wrong password or an
 // authzid not granted (use the same error for all three,

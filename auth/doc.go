@@ -45,12 +45,13 @@
 // # Authorization identity
 //
 // A client may ask to act as another identity (the authzid of
-// RFC 4422, Section 2). This package lets the [Authenticator] decide and then
-// checks the outcome: the exchange succeeds only if the returned
-// [Identity.User] equals the requested authzid after [NormalizeUsername]. An
-// Authenticator that ignores authzid therefore refuses it, with
-// [ErrInvalidCredentials], and [Users] allows it only when it names the user
-// itself.
+// RFC 4422, Section 2). This package lets the [Authenticator] decide, and
+// then checks the outcome: a requested authzid is granted only when the
+// Authenticator sets [Identity].AuthorizationID, or when it names the
+// authenticated user itself after [NormalizeUsername]. An Authenticator that
+// ignores authzid therefore refuses every other one, with
+// [ErrInvalidCredentials]; [Users] allows only the user's own name and
+// aliases.
 //
 // # Divergences
 //

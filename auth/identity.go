@@ -22,9 +22,9 @@ type Identity struct {
 	AuthenticationID string
 
 	// AuthorizationID is the identity to act as (RFC 4422, Section 2);
-	// "" means the same as AuthenticationID. [NewServer] only completes
-	// an exchange whose requested authorization identity matches
-	// [Identity.User] after RFC 8265 normalisation.
+	// "" means the same as AuthenticationID. It is set only by the
+	// Authenticator, which thereby grants the client's request (see
+	// [Authenticator]).
 	AuthorizationID string
 
 	// Mechanism is the SASL mechanism name, upper case, such as "PLAIN".

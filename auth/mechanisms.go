@@ -186,8 +186,8 @@ type exchange struct {
 
 // finish turns the Authenticator's answer into the exchange's outcome. It
 // maps foreign errors to ErrTemporary, refuses an empty identity (a broken
-// Authenticator) and an identity that does not act as the requested
-// authzid, fills in Mechanism and At, and calls done.
+// Authenticator) and a requested authzid the Authenticator did not grant,
+// fills in Mechanism and At, and calls done.
 func (x *exchange) finish(authzid string, id Identity, err error) error {
 	if err != nil {
 		return authenticatorError(err)
@@ -196,9 +196,10 @@ func (x *exchange) finish(authzid string, id Identity, err error) error {
 		return fmt.Errorf("%w: %s: authenticator returned an empty identity without an error", ErrTemporary, x.mech)
 	}
 	// RFC 4422, Section 3.4.1 / RFC 4616, Section 2: the server must verify
-	// that the credentials permit acting as the requested authzid; an
-	// Authenticator grants it by returning an identity that acts as it.
-	if authzid != "" && !sameUser(authzid, id.User()) {
+	// that the credentials permit acting as the requested authzid. The
+	// Authenticator grants it by setting AuthorizationID; without that, the
+	// authzid must name the authenticated user itself.
+	if authzid != "" && id.AuthorizationID == "" && !sameUser(authzid, id.AuthenticationID) {
 		return fmt.Errorf("%w: %s: authorization identity not granted", ErrInvalidCredentials, x.mech)
 	}
 	id.Mechanism = x.mech

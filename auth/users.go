@@ -35,6 +35,8 @@ import (
 type Users struct {
 	mu    sync.RWMutex
 	users map[string]userEntry
+	// aliases maps another login name to a key of users.
+	aliases map[string]string
 	// dummy is compared against when the user is unknown, so that path
 	// does the same work as a wrong password.
 	dummy [sha256.Size]byte
@@ -53,8 +55,9 @@ var ErrUserExists = errors.New("auth: user already exists")
 // RFC 8265, Section 3.3.
 func NewUsers() *Users {
 	return &Users{
-		users: make(map[string]userEntry),
-		dummy: passwordDigest("", ""),
+		users:   make(map[string]userEntry),
+		aliases: make(map[string]string),
+		dummy:   passwordDigest("", ""),
 	}
 }
 
@@ -84,20 +87,68 @@ func (u *Users) Add(name, password string, address envelope.Mailbox) error {
 	e := userEntry{digest: passwordDigest(key, p), address: address}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if _, ok := u.users[key]; ok {
+	if u.taken(key) {
 		return fmt.Errorf("%w: %q", ErrUserExists, key)
 	}
 	u.users[key] = e
 	return nil
 }
 
+// AddAlias adds alias as another login name of the existing user name, for
+// example the full address "alice@example.org" beside "alice". Logging in
+// with the alias authenticates the user with the user's password and
+// reports the user's own name as [Identity].AuthenticationID, so one user
+// has one identity however it logs in; an authzid naming the alias names
+// the user (RFC 4422, Section 2). Both names are prepared with
+// [NormalizeUsername].
+//
+// It returns an error when either name fails [NormalizeUsername], when name
+// is not a user, and [ErrUserExists] when alias is already a user or an
+// alias.
+func (u *Users) AddAlias(alias, name string) error {
+	a, err := NormalizeUsername(alias)
+	if err != nil {
+		return err
+	}
+	key, err := NormalizeUsername(name)
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, ok := u.users[key]; !ok {
+		return fmt.Errorf("auth: alias %q for unknown user %q", a, key)
+	}
+	if u.taken(a) {
+		return fmt.Errorf("%w: %q", ErrUserExists, a)
+	}
+	u.aliases[a] = key
+	return nil
+}
+
+// taken reports whether name is a user or an alias; u.mu must be held.
+func (u *Users) taken(name string) bool {
+	_, user := u.users[name]
+	_, alias := u.aliases[name]
+	return user || alias
+}
+
+// resolve maps a prepared login name to the user's key; u.mu must be held.
+func (u *Users) resolve(name string) string {
+	if key, ok := u.aliases[name]; ok {
+		return key
+	}
+	return name
+}
+
 // AuthenticatePassword implements [Authenticator] (RFC 4616, Section 2).
-// On success it returns an Identity with the prepared user name as
-// AuthenticationID, the user's address, and AuthorizationID set to the
-// prepared authzid when the client sent one.
+// username may be the user's name or one of its aliases ([Users.AddAlias]).
+// On success it returns an Identity with the user's prepared name as
+// AuthenticationID, the user's address, and, when the client sent an
+// authzid, the same name as AuthorizationID.
 //
 // A user may act only as itself: a non-empty authzid must name the same
-// user after [NormalizeUsername], else the result is
+// user (by name or alias, after [NormalizeUsername]), else the result is
 // [ErrInvalidCredentials], as for an unknown user, a wrong password, or a
 // name or password that fails RFC 8265 preparation. If ctx is already done
 // it returns [ErrTemporary] wrapping ctx.Err().
@@ -105,16 +156,25 @@ func (u *Users) AuthenticatePassword(ctx context.Context, authzid, username, pas
 	if err := ctx.Err(); err != nil {
 		return Identity{}, fmt.Errorf("%w: %w", ErrTemporary, err)
 	}
-	key, nameErr := NormalizeUsername(username)
+	name, nameErr := NormalizeUsername(username)
 	p, passErr := preparePassword(password)
 	if len(password) > MaxResponseLen {
 		passErr = errors.New("password too long")
 	}
-	got := passwordDigest(key, p)
+
+	var az string
+	var azErr error
+	if authzid != "" {
+		az, azErr = NormalizeUsername(authzid)
+	}
 
 	u.mu.RLock()
+	key := u.resolve(name)
 	e, known := u.users[key]
+	azKey := u.resolve(az)
 	u.mu.RUnlock()
+
+	got := passwordDigest(key, p)
 	want := &u.dummy
 	if known {
 		want = &e.digest
@@ -125,11 +185,10 @@ func (u *Users) AuthenticatePassword(ctx context.Context, authzid, username, pas
 	}
 	id := Identity{AuthenticationID: key, Address: e.address}
 	if authzid != "" {
-		az, err := NormalizeUsername(authzid)
-		if err != nil || az != key {
+		if azErr != nil || azKey != key {
 			return Identity{}, ErrInvalidCredentials
 		}
-		id.AuthorizationID = az
+		id.AuthorizationID = key
 	}
 	return id, nil
 }

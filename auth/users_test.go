@@ -199,3 +199,69 @@ func TestUsersConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestUsersAddAlias(t *testing.T) {
+	t.Parallel()
+	u := auth.NewUsers()
+	addr := mustMailbox(t, "alice@example.org")
+	if err := u.Add("alice", "secret", addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Add("bob", "other", envelope.Mailbox{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.AddAlias("Alice@Example.org", "ALICE"); err != nil {
+		t.Fatalf("AddAlias = %v", err)
+	}
+	errs := []struct {
+		name, alias, user string
+		wantIs            error
+	}{
+		{"alias is a user", "bob", "alice", auth.ErrUserExists},
+		{"alias taken", "alice@example.org", "bob", auth.ErrUserExists},
+		{"unknown user", "x", "carol", nil},
+		{"bad alias", "a b", "alice", nil},
+		{"bad user", "x", "", nil},
+	}
+	for _, tc := range errs {
+		err := u.AddAlias(tc.alias, tc.user)
+		if err == nil || tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+			t.Errorf("%s: AddAlias(%q, %q) = %v, want error %v", tc.name, tc.alias, tc.user, err, tc.wantIs)
+		}
+	}
+	if err := u.Add("ALICE@example.org", "pw", envelope.Mailbox{}); !errors.Is(err, auth.ErrUserExists) {
+		t.Errorf("Add over an alias = %v, want ErrUserExists", err)
+	}
+	tests := []struct {
+		name, authzid, user, password string
+		want                          error
+		wantAuthz                     string
+	}{
+		{name: "login by alias", user: "alice@example.org", password: "secret"},
+		{name: "login by alias, other case", user: "ALICE@EXAMPLE.ORG", password: "secret"},
+		{name: "alias, wrong password", user: "alice@example.org", password: "other", want: auth.ErrInvalidCredentials},
+		{name: "alias with bob's password", user: "alice@example.org", password: "other", want: auth.ErrInvalidCredentials},
+		{name: "authzid alias", authzid: "alice@example.org", user: "alice", password: "secret", wantAuthz: "alice"},
+		{name: "authzid name, login by alias", authzid: "alice", user: "alice@example.org", password: "secret", wantAuthz: "alice"},
+		{name: "authzid other user", authzid: "bob", user: "alice@example.org", password: "secret", want: auth.ErrInvalidCredentials},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			id, err := u.AuthenticatePassword(t.Context(), tc.authzid, tc.user, tc.password)
+			if tc.want != nil {
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("AuthenticatePassword(%q, %q) = %+v, %v; want %v", tc.authzid, tc.user, id, err, tc.want)
+				}
+				return
+			}
+			if err != nil || id.AuthenticationID != "alice" || id.AuthorizationID != tc.wantAuthz || id.Address != addr {
+				t.Fatalf("AuthenticatePassword(%q, %q) = %+v, %v; want alice, authz %q", tc.authzid, tc.user, id, err, tc.wantAuthz)
+			}
+		})
+	}
+	// The same through a PLAIN exchange: the authzid check of NewServer
+	// accepts the alias because Users granted it.
+	o := exchange(t, "PLAIN", withTLS, u, b("alice@example.org\x00alice\x00secret"))
+	checkOutcome(t, "PLAIN", o, nil, "alice", "alice")
+}
