@@ -2,11 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -109,5 +113,66 @@ func TestQuickStart(t *testing.T) {
 	}
 	if _, err := os.Stat(spool); err != nil {
 		t.Errorf("spool directory: %v", err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the logger's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestRun_LogJSON(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, stderr lockedBuffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"-listen", "127.0.0.1:0", "-spool", t.TempDir(), "-log-json"}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "ready") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("not ready after 20s; stdout %q", stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run = %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("want at least the listening and stopped records, got %q", lines)
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil || rec["level"] == nil {
+			t.Errorf("log line %q is not a JSON slog record: %v", l, err)
+		}
+	}
+}
+
+func TestRun_Usage(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	if err := run(t.Context(), []string{"-user", "nopassword"}, io.Discard, &stderr); !errors.Is(err, errUsage) {
+		t.Errorf("run with a bad -user = %v, want errUsage", err)
+	}
+	if err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-spool", t.TempDir(), "-hostname", "bad host"}, io.Discard, io.Discard); err == nil || errors.Is(err, errUsage) {
+		t.Errorf("run with a bad -hostname = %v, want a start error", err)
 	}
 }
