@@ -37,8 +37,9 @@ type ConnState struct {
 	TLS bool
 
 	// VerifiedChains are the client certificate chains the TLS stack
-	// verified ([crypto/tls.ConnectionState].VerifiedChains). EXTERNAL is
-	// available only when TLS is true and this is not empty.
+	// verified ([crypto/tls.ConnectionState].VerifiedChains, leaf first).
+	// EXTERNAL is available only when TLS is true and the first chain has
+	// a leaf (RFC 4422, Appendix A).
 	VerifiedChains [][]*x509.Certificate
 
 	// Host is the server name the client connected to (for example the
@@ -47,7 +48,12 @@ type ConnState struct {
 	Host string
 }
 
-func (c ConnState) hasCertificate() bool { return c.TLS && len(c.VerifiedChains) > 0 }
+// hasCertificate reports whether there is a verified client certificate:
+// TLS, and a first chain with a leaf (crypto/tls never hands over an empty
+// chain, but a hand-built ConnState might).
+func (c ConnState) hasCertificate() bool {
+	return c.TLS && len(c.VerifiedChains) > 0 && len(c.VerifiedChains[0]) > 0 && c.VerifiedChains[0][0] != nil
+}
 
 // Mechanisms lists the SASL mechanisms to advertise in the EHLO AUTH keyword
 // (RFC 4954, Section 3) for a connection in state c, strongest first:

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"crypto/x509"
 	"errors"
 	"slices"
 	"testing"
@@ -63,6 +64,8 @@ func TestNewServerErrors(t *testing.T) {
 		{"external without cert authenticator", "EXTERNAL", certTLS, pw, auth.ErrUnsupported},
 		{"external without chains", "EXTERNAL", withTLS, full, auth.ErrInvalidCredentials},
 		{"external chains without TLS", "EXTERNAL", auth.ConnState{VerifiedChains: chain("x")}, full, auth.ErrInvalidCredentials},
+		{"external empty chain", "EXTERNAL", auth.ConnState{TLS: true, VerifiedChains: [][]*x509.Certificate{{}}}, full, auth.ErrInvalidCredentials},
+		{"external nil leaf", "EXTERNAL", auth.ConnState{TLS: true, VerifiedChains: [][]*x509.Certificate{{nil}}}, full, auth.ErrInvalidCredentials},
 		{"unknown", "CRAM-MD5", withTLS, full, auth.ErrUnsupported},
 		{"empty name", "", withTLS, full, auth.ErrUnsupported},
 		{"overlong name", "PLAINPLAINPLAINPLAINPLAIN", withTLS, full, auth.ErrUnsupported},
