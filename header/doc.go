@@ -34,20 +34,55 @@
 // header can only insert at the top (Set moves a field there). Read keeps
 // the whole block in one buffer and each [Field] is a slice of it, so a
 // header read and written without edits costs one buffer and one Write.
-// go-message is used for what it does well: decoding RFC 2047 words.
+//
+// The value parsers are hand-written scanners over the unfolded value
+// rather than go-message/mail (which is net/mail): net/mail drops the
+// obsolete-syntax information, takes comments for names, knows three
+// charsets, and neither bounds comment nesting nor list length. RFC 2047
+// words are decoded with the standard library's [mime.WordDecoder] and
+// charsets from golang.org/x/text (IANA and WHATWG names), not with
+// go-message/charset, whose import sets a package variable of go-message as
+// a side effect. go-message remains the baseline of the benchmarks.
+//
+// Every parser is bounded ([MaxValueLen], [MaxAddressListLen],
+// [MaxAddresses], [MaxCommentDepth]), never backs up, and so runs in time
+// linear in its input. All functions are safe for concurrent use; a
+// [Header] is not, while it is being edited.
 //
 // # Divergences
 //
-//   - A NUL octet is refused ([ErrNUL]) although RFC 5322, Section 4.1 lists
-//     it in obsolete unstructured text; RFC 5321, Section 4.5.2 and most
-//     receivers treat it as unsafe.
-//   - A line that is neither a field nor a continuation is refused
-//     ([ErrSyntax]) instead of being taken as the start of a body without
-//     the empty separator line (a repairing parser's guess).
+// Where this package departs from the letter of an RFC, or from what other
+// libraries do, on purpose:
+//
+//   - Read refuses a NUL octet ([ErrNUL]), although RFC 5322, Section 4.1
+//     lists it in obsolete unstructured text; RFC 5321, Section 4.5.2 and
+//     most receivers treat it as unsafe.
+//   - Read refuses a line that is neither a field nor a continuation line
+//     ([ErrSyntax]) instead of taking it as the start of a body without the
+//     empty separator line (a repairing parser's guess), and refuses field
+//     names with characters outside ftext (RFC 5322, Section 3.6.8).
 //   - The end of the input counts as the end of the header: a message with
 //     no body and no empty line is accepted, its last line may lack CRLF,
 //     and WriteTo reproduces it without adding one (see
 //     [Header.HasSeparator]).
-//   - New fields never carry C1 control characters (U+0080 to U+009F),
+//   - New fields never carry C1 control characters (U+0080 to U+009F), and
+//     RFC 2047 encoded-words that decode to control characters are refused,
 //     although RFC 6532, Section 3.2 does not exclude them.
+//   - ParseDate refuses a day of week that does not match the date (RFC 5322,
+//     Section 3.3 says it MUST match; net/mail does not check), years
+//     outside 1900-9999, and the zone name "UTC", which is not in the
+//     obs-zone list of RFC 5322, Section 4.3. A leap second (second 60)
+//     comes back as second 59.
+//   - The address parsers never take a comment as a display name (net/mail
+//     does, for "addr (Name)"): RFC 5322, Section 3.2.2 gives comments no
+//     meaning, and a name is where spoofing hides.
+//   - An encoded-word inside a quoted-string is not decoded (RFC 2047,
+//     Section 5 (3)); many mail readers decode it anyway.
+//   - An address list must name at least one address or group
+//     ([ParseAddressList] refuses an empty value); an empty Bcc is the
+//     caller's special case. [ParseMailboxList] refuses groups, which
+//     RFC 6854 allows in From.
+//   - The Received field records the TLS cipher suite in the "tls" clause of
+//     RFC 8314, Section 4.3, and the TLS version only in a comment: the
+//     clause is defined for the cipher suite, not the version.
 package header
