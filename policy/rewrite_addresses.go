@@ -147,7 +147,9 @@ var rewriteFields = [...]string{"From", "Sender", "Resent-From", "Resent-Sender"
 
 // RewriteData rewrites the From and Sender fields when Header is set (RFC
 // 6409, Section 8.8). Every field with these names is rewritten; a field
-// that does not parse is left alone ([CheckHeader] refuses it).
+// that does not parse is left alone ([CheckHeader] refuses it). A field that
+// must change but cannot be written in current syntax (an obsolete control
+// character in a display name, RFC 5322, Section 4.4) gets 554 5.6.0.
 func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
 	if !p.Header {
 		return nil
@@ -179,7 +181,9 @@ func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transactio
 		}
 		nf, err := formatField(name, addrs, utf8OK)
 		if err != nil {
-			return err
+			// The field parsed (obsolete syntax, RFC 5322, Section 4.4) but
+			// cannot be written again as RFC 5322 requires of a new field.
+			return HeaderInvalid("Cannot rewrite the " + name + " header field").WithErr(err)
 		}
 		if err := h.ReplaceAt(i, nf); err != nil {
 			return err
