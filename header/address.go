@@ -19,7 +19,8 @@ const MaxAddresses = 2000
 const maxTokens = 25 * MaxAddresses
 
 // MaxAddressListLen bounds the length of a value given to the address
-// parsers, the same as the default header size bound.
+// parsers, the same as the default header size bound (RFC 5322,
+// Section 3.4 sets none).
 const MaxAddressListLen = DefaultMaxSize
 
 // Address is one mailbox of an address header field (RFC 5322, Section 3.4):

@@ -9,8 +9,8 @@ const (
 	// Section 3.2.2), which the grammar leaves unbounded.
 	MaxCommentDepth = 32
 	// MaxValueLen bounds the length of a value given to ParseDate or
-	// ParseMessageID: more than a whole 998-octet line, so that folded
-	// values with comments still fit.
+	// ParseMessageID: more than a whole 998-octet line (RFC 5322,
+	// Section 2.1.1), so that folded values with comments still fit.
 	MaxValueLen = 4096
 )
 

@@ -12,7 +12,9 @@ import (
 // Section 3.7).
 var (
 	// ErrTooBig: the header block is larger than ReadOptions.MaxSize or has
-	// more fields than ReadOptions.MaxFields.
+	// more fields than ReadOptions.MaxFields (RFC 1870, Section 6 lets a
+	// server refuse what exceeds its limits; RFC 5322 sets none), or a value
+	// exceeds a parser's bound.
 	ErrTooBig = errors.New("header: header block too big")
 	// ErrBareLF: a LF not preceded by CR (RFC 5322, Section 2.2; RFC 5321,
 	// Section 2.3.8).
@@ -33,12 +35,13 @@ var (
 	// ErrNotASCII: a new field holds octets above 127 while the caller did
 	// not allow UTF-8 (RFC 6532, Section 3; only with SMTPUTF8, RFC 6531).
 	ErrNotASCII = errors.New("header: non-ASCII octets need SMTPUTF8")
-	// ErrNotFound: an edit named a field that the header does not have.
+	// ErrNotFound: an edit named a field, or a field index, that the header
+	// does not have (RFC 5322, Section 3.6 lists which fields may be absent).
 	ErrNotFound = errors.New("header: no such field")
 )
 
 // SyntaxError reports where in the header block (or in a field value) a
-// problem was found. It wraps exactly one of the sentinel errors of this
+// problem with the syntax of RFC 5322, Sections 2 and 3 was found. It wraps exactly one of the sentinel errors of this
 // package (ErrSyntax, ErrBareLF, ErrBareCR, ErrNUL, ErrLineTooLong,
 // ErrTooBig, ErrNotASCII), so errors.Is works on it.
 type SyntaxError struct {
@@ -54,7 +57,8 @@ type SyntaxError struct {
 	Msg string
 }
 
-// Error returns "header: <msg> (line n)" or "header: <msg> at offset n".
+// Error returns "header: <msg> (line n)" or "header: <msg> at offset n";
+// lines are counted in the header block as RFC 5322, Section 2.1 defines it.
 func (e *SyntaxError) Error() string {
 	if e.Line > 0 {
 		return "header: " + e.Msg + " (line " + strconv.Itoa(e.Line) + ")"
@@ -62,7 +66,8 @@ func (e *SyntaxError) Error() string {
 	return "header: " + e.Msg + " at offset " + strconv.Itoa(e.Offset)
 }
 
-// Unwrap returns Kind.
+// Unwrap returns Kind, so errors.Is matches the sentinel (for example
+// ErrBareLF for RFC 5321, Section 2.3.8).
 func (e *SyntaxError) Unwrap() error { return e.Kind }
 
 func errAt(kind error, off int, msg string) *SyntaxError {

@@ -4,8 +4,8 @@ import (
 	"strings"
 )
 
-// Field is one header field: either exactly as [Read] found it, or a new
-// one built by [NewField]. A Field is an immutable value; the bytes Raw
+// Field is one header field (RFC 5322, Section 2.2): either exactly as
+// [Read] found it, or a new one built by [NewField]. A Field is an immutable value; the bytes Raw
 // returns must not be modified. The zero Field is not a valid field and is
 // refused by every edit.
 type Field struct {
@@ -30,7 +30,7 @@ func (f Field) Value() string {
 	return unfold(f.raw[f.colon+1:])
 }
 
-// Raw returns the exact bytes of the field: name, colon, body, folding and
+// Raw returns the exact bytes of the field (RFC 5322, Section 2.2): name, colon, body, folding and
 // the final CRLF (absent only for a last field that ended the input without
 // a line ending). The slice shares memory with the Header and must not be
 // modified.
@@ -41,7 +41,8 @@ func (f Field) Raw() []byte { return f.raw }
 // and friends) that must be accepted but not generated.
 func (f Field) ObsoleteName() bool { return f.colon != f.nameLen }
 
-// IsZero reports whether f is the zero Field.
+// IsZero reports whether f is the zero Field, which holds no field-name
+// and so is no field at all (RFC 5322, Section 2.2).
 func (f Field) IsZero() bool { return f.raw == nil }
 
 // is reports whether the field name equals name, ASCII case-insensitively,

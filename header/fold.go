@@ -7,11 +7,12 @@ import (
 
 // Line lengths of RFC 5322, Section 2.1.1.
 const (
-	// FoldWidth is the line length new fields are folded to: "SHOULD be no
-	// more than 78 characters, excluding the CRLF".
+	// FoldWidth is the line length new fields are folded to (RFC 5322,
+	// Section 2.1.1: "SHOULD be no more than 78 characters, excluding the
+	// CRLF").
 	FoldWidth = 78
-	// MaxLineLen is the hard limit: "MUST be no more than 998 characters,
-	// excluding the CRLF".
+	// MaxLineLen is the hard limit (RFC 5322, Section 2.1.1: "MUST be no
+	// more than 998 characters, excluding the CRLF").
 	MaxLineLen = 998
 )
 

@@ -23,15 +23,16 @@ type Header struct {
 	changed bool
 }
 
-// Len returns the number of fields.
+// Len returns the number of fields (RFC 5322, Section 2.2).
 func (h *Header) Len() int { return len(h.fields) }
 
-// Field returns the i-th field, counting from 0 at the top. It panics when
+// Field returns the i-th field, counting from 0 at the top (trace fields
+// are prepended, so index 0 is the newest; RFC 5322, Section 3.6.7). It panics when
 // i is out of range, like a slice index: the caller controls i.
 func (h *Header) Field(i int) Field { return h.fields[i] }
 
 // All returns an iterator over the fields from top to bottom, with their
-// index. The header must not be edited during the iteration.
+// index, in the order RFC 5322, Section 3.6 says must be kept. The header must not be edited during the iteration.
 func (h *Header) All() iter.Seq2[int, Field] {
 	return func(yield func(int, Field) bool) {
 		for i, f := range h.fields {
@@ -53,8 +54,8 @@ func (h *Header) Index(name string) int {
 	return -1
 }
 
-// Get returns the unfolded value ([Field.Value]) of the first field named
-// name and whether there is one.
+// Get returns the unfolded value ([Field.Value], RFC 5322, Section 2.2.3)
+// of the first field named name and whether there is one.
 func (h *Header) Get(name string) (string, bool) {
 	if i := h.Index(name); i >= 0 {
 		return h.fields[i].Value(), true
@@ -62,8 +63,8 @@ func (h *Header) Get(name string) (string, bool) {
 	return "", false
 }
 
-// Values returns the unfolded values of every field named name, top to
-// bottom, or nil.
+// Values returns the unfolded values (RFC 5322, Section 2.2.3) of every
+// field named name, top to bottom, or nil.
 func (h *Header) Values(name string) []string {
 	var vs []string
 	for _, f := range h.fields {
@@ -86,7 +87,8 @@ func (h *Header) Count(name string) int {
 	return n
 }
 
-// Has reports whether a field named name exists.
+// Has reports whether a field named name exists (RFC 5322, Section 3.6
+// lists the required fields).
 func (h *Header) Has(name string) bool { return h.Index(name) >= 0 }
 
 // HasSeparator reports whether the header block read ended with the empty
@@ -117,7 +119,8 @@ func (h *Header) IsASCII() bool {
 	return true
 }
 
-// IsASCII reports whether the field holds only octets below 128.
+// IsASCII reports whether the field holds only octets below 128; other
+// fields need SMTPUTF8 (RFC 6532, Section 3).
 func (f Field) IsASCII() bool {
 	for _, c := range f.raw {
 		if c >= 0x80 {
@@ -127,10 +130,12 @@ func (f Field) IsASCII() bool {
 	return true
 }
 
-// Changed reports whether any edit has been made since [Read].
+// Changed reports whether any edit has been made since [Read]. RFC 6409,
+// Section 4.2 ties some duties of an MSA to whether it changes a message.
 func (h *Header) Changed() bool { return h.changed }
 
-// Size returns the number of octets [Header.WriteTo] writes.
+// Size returns the number of octets [Header.WriteTo] writes, for the size
+// accounting of RFC 1870.
 func (h *Header) Size() int {
 	if !h.changed && h.block != nil {
 		return len(h.block)
@@ -142,7 +147,8 @@ func (h *Header) Size() int {
 	return n
 }
 
-// Bytes returns the header block as WriteTo writes it. While no edit has
+// Bytes returns the header block (RFC 5322, Section 2.1) as WriteTo
+// writes it. While no edit has
 // been made it returns the bytes read, which must not be modified.
 func (h *Header) Bytes() []byte {
 	if !h.changed && h.block != nil {
@@ -155,7 +161,8 @@ func (h *Header) Bytes() []byte {
 	return append(b, h.sep...)
 }
 
-// WriteTo writes the header block with a single Write call: every field in
+// WriteTo writes the header block (RFC 5322, Section 2.1) with a single
+// Write call: every field in
 // order, each exactly as read or as built, then the separator line when the
 // input had one ([Header.HasSeparator]). With no edit the output equals the
 // input of [Read] byte for byte. It implements [io.WriterTo].
@@ -178,7 +185,9 @@ func (h *Header) Prepend(name, value string) error {
 	return h.PrependField(f)
 }
 
-// PrependField adds f at the top of the header. f must come from [NewField]
+// PrependField adds f at the top of the header, where RFC 5321,
+// Section 4.4 puts trace fields and RFC 6376, Section 5.4.2 keeps existing
+// signatures valid. f must come from [NewField]
 // or from a header read by [Read]; the zero Field is refused with
 // [ErrSyntax].
 func (h *Header) PrependField(f Field) error {
@@ -209,7 +218,8 @@ func (h *Header) Replace(name, value string) error {
 	return h.ReplaceAt(i, f)
 }
 
-// ReplaceAt replaces the i-th field with f, in place. It fails with
+// ReplaceAt replaces the i-th field with f, in place (RFC 6409, Section 8
+// corrections). It fails with
 // [ErrNotFound] when i is out of range and with [ErrSyntax] for the zero
 // Field.
 func (h *Header) ReplaceAt(i int, f Field) error {
@@ -224,7 +234,8 @@ func (h *Header) ReplaceAt(i int, f Field) error {
 	return nil
 }
 
-// Delete removes every field named name and returns how many it removed.
+// Delete removes every field named name and returns how many it removed
+// (RFC 5322, Section 3.6.3 allows removing Bcc, for example).
 func (h *Header) Delete(name string) int {
 	n := 0
 	kept := h.fields[:0]
@@ -243,7 +254,7 @@ func (h *Header) Delete(name string) int {
 	return n
 }
 
-// DeleteAt removes the i-th field. It fails with [ErrNotFound] when i is out
+// DeleteAt removes the i-th field (RFC 5322, Section 2.2). It fails with [ErrNotFound] when i is out
 // of range.
 func (h *Header) DeleteAt(i int) error {
 	if i < 0 || i >= len(h.fields) {

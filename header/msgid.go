@@ -134,7 +134,8 @@ func quote(s string) string {
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // MessageIDBits is the number of random bits in an identifier made by
-// [NewMessageID].
+// [NewMessageID]: enough that it is unique as RFC 5322, Section 3.6.4
+// requires, without coordination.
 const MessageIDBits = 160
 
 // NewMessageID returns a new msg-id, "<random@domain>" with angle brackets,

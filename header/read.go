@@ -12,9 +12,11 @@ import (
 // Default bounds of [Read] (RFC 5322, Section 2.1.1 for the line length).
 const (
 	// DefaultMaxSize is the default bound on the header block, separator
-	// line included: 1 MiB, as go-message's ReadOptions.
+	// line included: 1 MiB, as go-message's ReadOptions (RFC 5322,
+	// Section 2.1 sets none).
 	DefaultMaxSize = 1 << 20
-	// DefaultMaxFields is the default bound on the number of fields.
+	// DefaultMaxFields is the default bound on the number of fields
+	// (RFC 5322, Section 3.6 sets none).
 	DefaultMaxFields = 1000
 	// DefaultMaxLineLen is the line length limit of RFC 5322,
 	// Section 2.1.1: 998 octets, excluding the CRLF.
