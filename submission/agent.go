@@ -29,8 +29,7 @@ type Agent struct {
 	log        logger
 	now        func() time.Time
 	random     *lockedReader
-	randMu     sync.Mutex // serialises newID's reads
-	maxSize    int64      // < 0: no limit
+	maxSize    int64 // < 0: no limit
 	headerOpts header.ReadOptions
 	trace      TraceSink
 	omit       map[string]bool

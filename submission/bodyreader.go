@@ -39,8 +39,9 @@ func bodyModeOf(o policy.MailOptions) bodyMode {
 	return body7Bit
 }
 
-// bodyReader streams the message body from the client and enforces, while
-// it streams, the rules of the message data that the header reader does
+// messageReader is the reader Data returns. It serves the rendered header,
+// then streams the message body from the client and enforces, while it
+// streams, the rules of the message data that the header reader does
 // not see: no bare CR or LF (RFC 5321, Section 2.3.8), lines of at most
 // MaxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
 // BODY=8BITMIME (RFC 6152, Section 3), and the size limit (RFC 1870). It
@@ -49,9 +50,11 @@ func bodyModeOf(o policy.MailOptions) bodyMode {
 // At the first violation Read returns a *policy.Reply, and returns it again
 // on every later call. At the clean end of the body it writes the trace
 // record, then returns io.EOF.
-type bodyReader struct {
-	br      *bufio.Reader
-	s       *Session // for the agent; the session's state is not read
+type messageReader struct {
+	hdr     []byte         // rest of the rendered header to serve
+	cr      countingReader // the client's reader, counted
+	br      bufio.Reader   // over cr; the header was read from it
+	a       *Agent         // logger, clock, trace sink
 	ctx     context.Context
 	mode    bodyMode
 	limit   int64 // octets the body may have; < 0: no limit
@@ -63,8 +66,14 @@ type bodyReader struct {
 	err     error // sticky: the reply, or io.EOF
 }
 
-// Read reads body octets into p after checking them; see bodyReader.
-func (b *bodyReader) Read(p []byte) (int, error) {
+// Read reads the rendered header, then body octets after checking them;
+// see messageReader.
+func (b *messageReader) Read(p []byte) (int, error) {
+	if len(b.hdr) > 0 {
+		n := copy(p, b.hdr)
+		b.hdr = b.hdr[n:]
+		return n, nil
+	}
 	if b.err != nil {
 		return 0, b.err
 	}
@@ -97,9 +106,9 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 
 // stop maps err to the reply the client gets, logs it once, and makes it
 // sticky.
-func (b *bodyReader) stop(err error) error {
+func (b *messageReader) stop(err error) error {
 	r, internal := ReplyFor(StageData, err)
-	lg := &b.s.a.log
+	lg := &b.a.log
 	attrs := []slog.Attr{
 		slog.String(LogKeyStage, StageData.String()),
 		slog.Int(LogKeyCode, r.Code),
@@ -124,16 +133,16 @@ func (b *bodyReader) stop(err error) error {
 
 // finish runs at the end of the body: a CR left pending is bare, then the
 // trace record is written.
-func (b *bodyReader) finish() error {
+func (b *messageReader) finish() error {
 	if b.prevCR && b.mode != bodyBinary {
 		return replyBareCR()
 	}
-	b.rec.Time = b.s.a.now()
+	b.rec.Time = b.a.now()
 	b.rec.Size = b.hdrSize + b.n
-	if err := b.s.a.trace.Record(b.ctx, b.rec); err != nil {
+	if err := b.a.trace.Record(b.ctx, b.rec); err != nil {
 		return policy.LocalError().WithErr(errors.Join(ErrTraceFailed, err))
 	}
-	lg := &b.s.a.log
+	lg := &b.a.log
 	if lg.enabled(b.ctx, slog.LevelDebug) {
 		lg.log(b.ctx, slog.LevelDebug, "accepted",
 			slog.String(LogKeyStage, StageData.String()),
@@ -144,7 +153,7 @@ func (b *bodyReader) finish() error {
 }
 
 // check checks the octets p, which follow those already checked.
-func (b *bodyReader) check(p []byte) error {
+func (b *messageReader) check(p []byte) error {
 	if b.mode == bodyBinary {
 		return nil
 	}

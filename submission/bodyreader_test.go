@@ -9,7 +9,7 @@ import (
 // checkAll feeds body to a fresh checker in chunks of size n and returns
 // the first error, including the end-of-body check.
 func checkAll(mode bodyMode, body string, n int) error {
-	b := &bodyReader{mode: mode}
+	b := &messageReader{mode: mode}
 	for len(body) > 0 {
 		k := min(n, len(body))
 		if err := b.check([]byte(body[:k])); err != nil {

@@ -1,8 +1,6 @@
 package submission
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,10 +9,6 @@ import (
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 )
-
-// readBufSize is the buffer between the client's reader and the header
-// parser; the body streams through it (or around it, for large reads).
-const readBufSize = 4096
 
 // Data handles the message of DATA or BDAT (RFC 5321, Section 4.1.1.4; RFC
 // 3030; RFC 6409, Section 7 makes the rules of DATA apply to BDAT). r is the
@@ -79,13 +73,17 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 		return nil, s.fail(ctx, StageData, replyNeedRcpt(), idAttr(s.tx.ID))
 	}
 	s.state = txDone
-	cr := &countingReader{r: r}
-	br := bufio.NewReaderSize(cr, readBufSize)
+	// One allocation holds the reader state, the byte counter and the
+	// bufio.Reader (whose zero value Reset gives the default 4 KiB buffer).
+	m := &messageReader{a: s.a, ctx: ctx}
+	m.cr.r = r
+	m.br.Reset(&m.cr)
+	br := &m.br
 	h, err := header.Read(br, s.a.headerOpts)
 	if err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
-	hdrSize := cr.n - int64(br.Buffered())
+	hdrSize := m.cr.n - int64(br.Buffered())
 	mode := bodyModeOf(s.tx.MailOptions)
 	if mode == body7Bit && !h.IsASCII() {
 		return nil, s.fail(ctx, StageData, reply8Bit(), idAttr(s.tx.ID))
@@ -103,25 +101,15 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 		// the header error is not wrapped (it would map to 554).
 		return nil, s.fail(ctx, StageData, fmt.Errorf("submission: adding Received: %v", err), idAttr(s.tx.ID))
 	}
-	var out bytes.Buffer
-	out.Grow(h.Size())
-	if _, err := h.WriteTo(&out); err != nil {
-		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
-	}
-	limit := int64(-1)
+	m.hdr = h.Bytes()
+	m.limit = -1
 	if s.a.maxSize > 0 {
-		limit = s.a.maxSize - hdrSize
+		m.limit = s.a.maxSize - hdrSize
 	}
-	body := &bodyReader{
-		br:      br,
-		s:       s,
-		ctx:     ctx,
-		mode:    mode,
-		limit:   limit,
-		hdrSize: hdrSize,
-		rec:     s.traceRecord(h),
-	}
-	return io.MultiReader(&out, body), nil
+	m.mode = mode
+	m.hdrSize = hdrSize
+	m.rec = s.traceRecord(h)
+	return m, nil
 }
 
 // received builds the Received field of this submission (RFC 5321, Section

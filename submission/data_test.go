@@ -480,3 +480,52 @@ type readSize struct {
 }
 
 func (r *readSize) Read(p []byte) (int, error) { return r.r.Read(p[:min(len(p), r.n)]) }
+
+// TestDataContextDone: a ctx that ends while the body streams stops the
+// reader with 451 4.3.0, and no trace record is written.
+func TestDataContextDone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	s := f.session()
+	ctx, cancel := context.WithCancel(t.Context())
+	if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+		t.Fatal(err)
+	}
+	hdr := crlf(message[:strings.Index(message, "\n\n")+2])
+	r, err := s.Data(ctx, io.MultiReader(strings.NewReader(hdr), &bodyGen{left: 1 << 20}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(make([]byte, 1<<16)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	_, err = io.Copy(io.Discard, r)
+	wantReply(t, "Read after cancel", err, 451, "4.3.0")
+	if n := len(f.trace.all()); n != 0 {
+		t.Errorf("trace records = %d", n)
+	}
+}
+
+// TestDataBareLFLoggedAsWarning: smuggling attempts are logged at Warn.
+func TestDataBareLFLoggedAsWarning(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	r, err := submit(t, f.session(), nil, crlf(message)+"x\n.\r\nMAIL FROM:<evil@example.com>\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	wantReply(t, "Read", err, 554, "5.6.0")
+	if !strings.Contains(f.logs.String(), "level=WARN") {
+		t.Errorf("bare LF not logged at Warn:\n%s", f.logs)
+	}
+	_, err = submit(t, f.session(), nil, "From: alice@example.org\nTo: bob@example.com\r\n\r\nx\r\n")
+	wantReply(t, "Data", err, 554, "5.6.0")
+	if strings.Count(f.logs.String(), "level=WARN") != 2 {
+		t.Errorf("bare LF in header not logged at Warn:\n%s", f.logs)
+	}
+}

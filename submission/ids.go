@@ -19,9 +19,7 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 // submission id (RFC 5321, Section 4.4 "id"; RFC 5068, Section 3.1 needs it
 // to map to the identity, which the trace record does).
 func (a *Agent) newID(buf *[idBytes]byte) (string, error) {
-	a.randMu.Lock()
 	_, err := io.ReadFull(a.random, buf[:])
-	a.randMu.Unlock()
 	if err != nil {
 		return "", fmt.Errorf("submission: reading random id: %w", err)
 	}

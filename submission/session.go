@@ -3,9 +3,11 @@ package submission
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"log/slog"
 
 	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -150,8 +152,13 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 		}
 		return r
 	}
-	if lg.enabled(ctx, slog.LevelInfo) {
-		lg.clientLog(ctx, slog.LevelInfo, "rejected",
+	level, msg := slog.LevelInfo, "rejected"
+	if errors.Is(err, header.ErrBareCR) || errors.Is(err, header.ErrBareLF) {
+		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
+		level, msg = slog.LevelWarn, "rejected: bare CR or LF in header"
+	}
+	if lg.enabled(ctx, level) {
+		lg.clientLog(ctx, level, msg,
 			slog.String(LogKeyStage, stage.String()),
 			slog.String(LogKeyPolicy, r.Policy),
 			slog.Int(LogKeyCode, r.Code),
