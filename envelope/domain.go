@@ -96,48 +96,60 @@ func parseDomain(s string) (Domain, *ParseError) {
 	return parseIDN(s)
 }
 
+// Octet classes for checkLDH.
+const (
+	clLower  = 1 << iota // a-z
+	clDigit              // 0-9
+	clUpper              // A-Z
+	clHyphen             // -
+	clDot                // .
+	clHigh               // 0x80 and above
+)
+
+// ldhClass maps each octet to its class; octets with no class are not
+// allowed in a domain. It is never written after initialization.
+var ldhClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = clLower
+		t[c-'a'+'A'] = clUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clDigit
+	}
+	t['-'], t['.'] = clHyphen, clDot
+	for c := 0x80; c <= 0xff; c++ {
+		t[c] = clHigh
+	}
+	return t
+}()
+
 // checkLDH checks s as an RFC 5321 Domain of LDH labels. It stops with
 // needIDNA at the first octet of 0x80 or above, and also reports needIDNA
 // when a label looks like an A-label ("xn--", any case), which needs
 // decoding. hasUpper tells whether s has upper-case letters.
 func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
-	start := 0
-	allNum, numLabels := true, 0 // for the bare-IPv4 check
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] != '.' {
-			c := s[i]
-			switch {
-			case c >= 'a' && c <= 'z' || c == '-':
-				allNum = false
-			case ascii.IsDigit(c):
-			case ascii.IsUpper(c):
-				hasUpper = true
-				allNum = false
-			case c >= 0x80:
-				return true, hasUpper, nil
-			default:
-				return false, false, newError(s, i, ErrSyntax, "invalid character "+quoteByte(c)+" in domain")
+	var seen uint8 // the classes of all octets seen
+	start, labels := 0, 0
+	for i := 0; ; i++ {
+		if i < len(s) {
+			c := ldhClass[s[i]]
+			seen |= c
+			if c&(clLower|clDigit|clUpper|clHyphen) != 0 {
+				continue
 			}
-			continue
+			if c == clHigh {
+				return true, false, nil
+			}
+			if c != clDot {
+				return false, false, newError(s, i, ErrSyntax, "invalid character "+quoteByte(s[i])+" in domain")
+			}
 		}
 		// End of a label: s[start:i].
+		if err := checkLabel(s, start, i); err != nil {
+			return false, false, err
+		}
 		label := s[start:i]
-		switch {
-		case label == "" && i == len(s):
-			return false, false, newError(s, i-1, ErrSyntax, "domain ends with a dot")
-		case label == "":
-			return false, false, newError(s, i, ErrSyntax, "empty label in domain")
-		case len(label) > maxLabelLen:
-			return false, false, newError(s, start+maxLabelLen, ErrTooLong, "domain label longer than 63 octets")
-		case label[0] == '-':
-			return false, false, newError(s, start, ErrSyntax, "domain label begins with a hyphen")
-		case label[len(label)-1] == '-':
-			return false, false, newError(s, i-1, ErrSyntax, "domain label ends with a hyphen")
-		}
-		if len(label) > 3 {
-			allNum = false // Snum is 1*3DIGIT (RFC 5321, Section 4.1.3)
-		}
-		numLabels++
+		labels++
 		if len(label) >= 4 && label[2] == '-' && label[3] == '-' {
 			// An R-LDH label: only "xn--" ones (A-labels) are valid for an
 			// IDNA-aware program (RFC 5890, Section 2.3.1).
@@ -146,15 +158,40 @@ func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
 			}
 			needIDNA = true
 		}
+		if len(label) > 3 {
+			seen |= clLower // not an Snum (1*3DIGIT, RFC 5321, Section 4.1.3)
+		}
+		if i == len(s) {
+			break
+		}
 		start = i + 1
 	}
 	if len(s) > maxDNSNameLen {
 		return false, false, newError(s, maxDNSNameLen, ErrTooLong, "domain longer than 253 octets")
 	}
-	if allNum && numLabels == 4 {
+	if labels == 4 && seen&(clLower|clUpper|clHyphen) == 0 {
 		return false, false, newError(s, 0, ErrSyntax, "IP address without brackets; write an address literal such as [192.0.2.1]")
 	}
-	return needIDNA, hasUpper, nil
+	return needIDNA, seen&clUpper != 0, nil
+}
+
+// checkLabel checks the label s[start:end] of an LDH name: not empty, at
+// most 63 octets, no hyphen first or last (RFC 5321, Section 4.1.2, Let-dig
+// and Ldh-str; RFC 1035, Section 2.3.4).
+func checkLabel(s string, start, end int) *ParseError {
+	switch {
+	case start == end && end == len(s) && end > 0:
+		return newError(s, end-1, ErrSyntax, "domain ends with a dot")
+	case start == end:
+		return newError(s, end, ErrSyntax, "empty label in domain")
+	case end-start > maxLabelLen:
+		return newError(s, start+maxLabelLen, ErrTooLong, "domain label longer than 63 octets")
+	case s[start] == '-':
+		return newError(s, start, ErrSyntax, "domain label begins with a hyphen")
+	case s[end-1] == '-':
+		return newError(s, end-1, ErrSyntax, "domain label ends with a hyphen")
+	}
+	return nil
 }
 
 // parseIDN handles a name with non-ASCII octets or A-labels through the

@@ -61,7 +61,7 @@ func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
 	if s == "" {
 		return Mailbox{}, newError(s, 0, ErrSyntax, "empty mailbox")
 	}
-	local, at, err := parseLocalPart(s)
+	local, at, quoted, err := parseLocalPart(s)
 	if err != nil {
 		return Mailbox{}, err
 	}
@@ -81,25 +81,41 @@ func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
 		return Mailbox{}, rebase(err, s, at+1)
 	}
 	m := Mailbox{LocalPart: local, Domain: d}
-	if m.formatLen(false) > maxMailboxLen || m.formatLen(true) > maxMailboxLen {
+	// An unquoted local part is written back as it came, and an LDH name or
+	// a literal never gets longer when normalized, so only a quoted local
+	// part or an IDN can make the written forms longer than s.
+	if (quoted || d.IsIDN()) && m.tooLong() {
 		return Mailbox{}, newError(s, 0, ErrTooLong, "mailbox longer than 254 octets with its domain in A-label or U-label form")
 	}
 	return m, nil
 }
 
 // parseLocalPart parses Local-part at the start of s and returns it decoded,
-// with the index of the "@" that ends it.
-func parseLocalPart(s string) (local string, at int, err *ParseError) {
+// with the index of the "@" that ends it and whether it was a Quoted-string.
+func parseLocalPart(s string) (local string, at int, quoted bool, err *ParseError) {
 	if s[0] == '"' {
-		return parseQuotedLocal(s)
+		local, at, err = parseQuotedLocal(s)
+		return local, at, true, err
 	}
+	local, at, err = parseDotString(s)
+	return local, at, false, err
+}
+
+// parseDotString parses a Dot-string local part at the start of s.
+func parseDotString(s string) (local string, at int, err *ParseError) {
 	atomStart := 0
 	for i := 0; i < len(s); {
+		c := s[i]
+		if ascii.IsAtext(c) && i < MaxLocalPartLen {
+			i++
+			continue
+		}
 		if i > MaxLocalPartLen {
 			return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 		}
-		c := s[i]
 		switch {
+		case ascii.IsAtext(c):
+			i++
 		case c == '@' || c == '.':
 			if i == atomStart {
 				switch {
@@ -118,8 +134,6 @@ func parseLocalPart(s string) (local string, at int, err *ParseError) {
 			}
 			i++
 			atomStart = i
-		case ascii.IsAtext(c):
-			i++
 		case c >= 0x80:
 			n, msg := utf8Char(s[i:], i == 0)
 			if n == 0 {
@@ -302,7 +316,7 @@ func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
 	if n := localLen(localPart); n > MaxLocalPartLen {
 		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 	}
-	if m.formatLen(false) > maxMailboxLen || m.formatLen(true) > maxMailboxLen {
+	if m.tooLong() {
 		return Mailbox{}, newError(localPart, 0, ErrTooLong, "mailbox longer than 254 octets")
 	}
 	return m, nil
@@ -360,9 +374,11 @@ func appendLocal(b []byte, l string) []byte {
 	return append(b, '"')
 }
 
-// formatLen returns len(m.Format(smtputf8)) without building it.
-func (m Mailbox) formatLen(smtputf8 bool) int {
-	return localLen(m.LocalPart) + 1 + len(m.Domain.Format(smtputf8))
+// tooLong reports whether m.Format(false) or m.Format(true) would be longer
+// than a Mailbox may be (RFC 5321, Section 4.5.3.1.3).
+func (m Mailbox) tooLong() bool {
+	n := localLen(m.LocalPart) + 1
+	return n+len(m.Domain.ascii) > maxMailboxLen || n+len(m.Domain.unicode) > maxMailboxLen
 }
 
 // Format returns the mailbox as written in an SMTP command or an address
