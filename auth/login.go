@@ -10,10 +10,11 @@ import (
 // The LOGIN challenges. draft-murchison-sasl-login-00, Section 2.1 calls
 // them "User Name" and "Password"; every deployed client ignores the text,
 // and go-sasl's LOGIN client insists on "Password:" exactly, which is also
-// what the widespread implementations send.
-var (
-	loginUsernameChallenge = []byte("Username:")
-	loginPasswordChallenge = []byte("Password:")
+// what the widespread implementations send. They are constants, and each
+// challenge is a new slice, so no caller can change them.
+const (
+	loginUsernameChallenge = "Username:"
+	loginPasswordChallenge = "Password:"
 )
 
 // loginServer is the LOGIN mechanism (draft-murchison-sasl-login-00,
@@ -38,7 +39,7 @@ func (s *loginServer) Next(response []byte) ([]byte, bool, error) {
 	case 0:
 		if response == nil {
 			// No initial response: ask for the user name.
-			return loginUsernameChallenge, false, nil
+			return []byte(loginUsernameChallenge), false, nil
 		}
 		if len(response) == 0 {
 			return nil, false, malformed(s.x.mech, "empty user name")
@@ -48,7 +49,7 @@ func (s *loginServer) Next(response []byte) ([]byte, bool, error) {
 		}
 		s.username = string(response)
 		s.step = 1
-		return loginPasswordChallenge, false, nil
+		return []byte(loginPasswordChallenge), false, nil
 	case 1:
 		if len(response) == 0 {
 			return nil, false, malformed(s.x.mech, "empty password")

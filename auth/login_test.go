@@ -73,3 +73,25 @@ func TestLoginGoSASLClient(t *testing.T) {
 		t.Fatalf("identities = %+v", got)
 	}
 }
+
+// TestChallengesNotShared checks that a caller scribbling on a challenge
+// does not change the next exchange's challenge.
+func TestChallengesNotShared(t *testing.T) {
+	t.Parallel()
+	for range 2 {
+		srv, err := auth.NewServer(t.Context(), "LOGIN", withTLS, newFakeAuth(), clock, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, _, err := srv.Next(nil)
+		if err != nil || string(ch) != "Username:" {
+			t.Fatalf("first challenge %q, %v", ch, err)
+		}
+		copy(ch, "XXXXXXXXX")
+		ch, _, err = srv.Next(b("alice"))
+		if err != nil || string(ch) != "Password:" {
+			t.Fatalf("second challenge %q, %v", ch, err)
+		}
+		copy(ch, "XXXXXXXXX")
+	}
+}

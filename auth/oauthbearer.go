@@ -12,10 +12,10 @@ import (
 // The error results of RFC 7628, Section 3.2.2, sent as a challenge after a
 // failure. The status values are from the OAuth Extensions Error Registry
 // (RFC 6750, Section 3.1). No scope and no openid-configuration are sent:
-// this package does not know them.
-var (
-	oauthInvalidToken   = []byte(`{"status":"invalid_token","schemes":"bearer"}`)
-	oauthInvalidRequest = []byte(`{"status":"invalid_request","schemes":"bearer"}`)
+// this package does not know them. Each challenge is a new slice.
+const (
+	oauthInvalidToken   = `{"status":"invalid_token","schemes":"bearer"}`
+	oauthInvalidRequest = `{"status":"invalid_request","schemes":"bearer"}`
 )
 
 // oauthBearerServer is the OAUTHBEARER mechanism (RFC 7628, Section 3).
@@ -84,9 +84,9 @@ func (s *oauthBearerServer) Next(response []byte) ([]byte, bool, error) {
 
 // fail sends the JSON error result and remembers the outcome for the
 // client's dummy response (RFC 7628, Section 3.2.2).
-func (s *oauthBearerServer) fail(result []byte, err error) ([]byte, bool, error) {
+func (s *oauthBearerServer) fail(result string, err error) ([]byte, bool, error) {
 	s.failed = err
-	return result, false, nil
+	return []byte(result), false, nil
 }
 
 // parseOAuthBearer parses an initial client response
