@@ -60,7 +60,11 @@
 //     has no option to relax this. RFC 5321, Section 4.1.1.3 says the
 //     unqualified form MUST be accepted; with go-smtp a client has to write
 //     postmaster@domain. msakit's Postmaster policy is therefore never
-//     reached through this adapter for the unqualified form.
+//     reached through this adapter for the unqualified form. A wrapper
+//     around the net.Conn cannot rewrite the command either: after
+//     STARTTLS go-smtp reads TLS records from that connection, and before
+//     it the wrapper would have to follow DATA and BDAT to tell commands
+//     from message content. The fix belongs in go-smtp's parser.
 //   - go-smtp does not tell the backend whether the client used HELO or
 //     EHLO. The adapter reports EHLO ([policy.Conn].ESMTP true), so the
 //     Received field says ESMTP... for a HELO client too.
