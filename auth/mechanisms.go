@@ -122,7 +122,7 @@ func NewServer(ctx context.Context, mech string, c ConnState, a Authenticator, n
 	}
 	name := upperASCII(mech)
 	if a == nil {
-		return nil, fmt.Errorf("%w: %s: no authenticator", ErrUnsupported, name)
+		return nil, fmt.Errorf("%w: %q: no authenticator", ErrUnsupported, name)
 	}
 	if now == nil {
 		now = time.Now
