@@ -74,7 +74,7 @@ func startRun(t *testing.T, args ...string) (banner []string, stop func() error)
 // command line, find the message in the spool.
 func TestQuickStart(t *testing.T) {
 	t.Parallel()
-	swaks := needProgram(t, "swaks")
+	swaks := needSwaks(t)
 	dir := t.TempDir()
 	spool := filepath.Join(dir, "spool")
 	banner, stop := startRun(t, "-listen", "127.0.0.1:0", "-spool", spool)
