@@ -369,3 +369,36 @@ func TestDrain(t *testing.T) {
 		t.Errorf("EHLO while draining: %v, want 421", r)
 	}
 }
+
+func TestConfigure(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, false)
+	c := ts.client(t, false)
+	tests := []struct {
+		keyword string
+		param   string
+	}{
+		{keyword: "SIZE", param: "33554432"}, // submission.DefaultMaxSize, RFC 1870
+		{keyword: "SMTPUTF8"},
+		{keyword: "DSN"},
+		{keyword: "BINARYMIME"},
+		{keyword: "CHUNKING"},
+		{keyword: "AUTH", param: "PLAIN"},
+	}
+	for _, tc := range tests {
+		ok, param := c.Extension(tc.keyword)
+		if !ok {
+			t.Errorf("EHLO does not offer %s", tc.keyword)
+			continue
+		}
+		if tc.param != "" && !strings.Contains(param, tc.param) {
+			t.Errorf("EHLO %s %q, want %q in it", tc.keyword, param, tc.param)
+		}
+	}
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		t.Error("STARTTLS offered after TLS (RFC 3207, Section 4.2)")
+	}
+	if !ts.srv.AllowInsecureAuth {
+		t.Error("Configure left AllowInsecureAuth off: go-smtp would answer 523 itself")
+	}
+}
