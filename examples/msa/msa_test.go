@@ -305,27 +305,31 @@ func TestMSA_Refused(t *testing.T) {
 
 // upstream is a pass-through go-smtp server that records what it gets.
 type upstream struct {
-	mu   sync.Mutex
-	from string
-	to   []string
-	data []byte
+	mu    sync.Mutex
+	from  string
+	mopts smtp.MailOptions
+	to    []string
+	ropts []smtp.RcptOptions
+	data  []byte
 }
 
 type upstreamSession struct{ u *upstream }
 
 func (s upstreamSession) Reset()        {}
 func (s upstreamSession) Logout() error { return nil }
-func (s upstreamSession) Mail(from string, _ *smtp.MailOptions) error {
+func (s upstreamSession) Mail(from string, o *smtp.MailOptions) error {
 	s.u.mu.Lock()
 	defer s.u.mu.Unlock()
 	s.u.from = from
+	s.u.mopts = *o
 	return nil
 }
 
-func (s upstreamSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (s upstreamSession) Rcpt(to string, o *smtp.RcptOptions) error {
 	s.u.mu.Lock()
 	defer s.u.mu.Unlock()
 	s.u.to = append(s.u.to, to)
+	s.u.ropts = append(s.u.ropts, *o)
 	return nil
 }
 
@@ -344,6 +348,7 @@ func TestMSA_Relay(t *testing.T) {
 	up := &upstream{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return upstreamSession{up}, nil }))
 	srv.Domain = "mta.example.org"
+	srv.EnableDSN = true
 	srv.ErrorLog = slogPrinter{}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -354,13 +359,21 @@ func TestMSA_Relay(t *testing.T) {
 
 	m, spool := startMSA(t, "-relay", l.Addr().String())
 	c := goClient(t, m.addr, true)
-	if err := send(c, testFrom, []string{testRcpt}, testMessage); err != nil {
+	if err := sendDSN(c, testMessage); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	up.mu.Lock()
 	defer up.mu.Unlock()
 	if up.from != testFrom || !slices.Equal(up.to, []string{testRcpt}) {
 		t.Errorf("upstream got MAIL %q RCPT %q", up.from, up.to)
+	}
+	// The RFC 3461 parameters travel on.
+	if up.mopts.Return != smtp.DSNReturnHeaders || up.mopts.EnvelopeID != "env-42" {
+		t.Errorf("upstream MAIL options %+v, want RET=HDRS ENVID=env-42", up.mopts)
+	}
+	if len(up.ropts) != 1 || !slices.Equal(up.ropts[0].Notify, []smtp.DSNNotify{smtp.DSNNotifyFailure, smtp.DSNNotifyDelayed}) ||
+		up.ropts[0].OriginalRecipientType != smtp.DSNAddressTypeRFC822 || up.ropts[0].OriginalRecipient != testRcpt {
+		t.Errorf("upstream RCPT options %+v, want NOTIFY=FAILURE,DELAY ORCPT=rfc822;%s", up.ropts, testRcpt)
 	}
 	if !bytes.HasPrefix(up.data, []byte("Received:")) || !bytes.HasSuffix(up.data, []byte(testMessage[strings.Index(testMessage, "\r\n\r\n"):])) {
 		t.Errorf("upstream got:\n%s", up.data)
@@ -452,5 +465,43 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if n := len(readSpool(t, spool)); n != 1 {
 		t.Errorf("spool holds %d messages, want 1", n)
+	}
+}
+
+// sendDSN sends msg from testFrom to testRcpt with DSN parameters (RFC 3461).
+func sendDSN(c *smtp.Client, msg string) error {
+	if err := c.Mail(testFrom, &smtp.MailOptions{Return: smtp.DSNReturnHeaders, EnvelopeID: "env-42"}); err != nil {
+		return err
+	}
+	ro := &smtp.RcptOptions{
+		Notify:                []smtp.DSNNotify{smtp.DSNNotifyFailure, smtp.DSNNotifyDelayed},
+		OriginalRecipientType: smtp.DSNAddressTypeRFC822,
+		OriginalRecipient:     testRcpt,
+	}
+	if err := c.Rcpt(testRcpt, ro); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func TestMSA_DSNRecorded(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	c := goClient(t, m.addr, true)
+	if err := sendDSN(c, testMessage); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	s := checkSpooled(t, spool, testMessage, testFrom, []string{testRcpt}, testUser)
+	d := s.rec.DSN
+	if d == nil || d.Return != "HDRS" || d.EnvelopeID != "env-42" || len(d.Recipients) != 1 ||
+		!slices.Equal(d.Recipients[0].Notify, []string{"FAILURE", "DELAY"}) || !strings.EqualFold(d.Recipients[0].ORCPT, "rfc822;"+testRcpt) {
+		t.Errorf("spooled DSN record %+v", d)
 	}
 }
