@@ -2,8 +2,11 @@ package gosmtp
 
 import (
 	"bytes"
+	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -400,5 +403,38 @@ func TestConfigure(t *testing.T) {
 	}
 	if !ts.srv.AllowInsecureAuth {
 		t.Error("Configure left AllowInsecureAuth off: go-smtp would answer 523 itself")
+	}
+}
+
+func TestRaw_AuthLogin(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, true)
+	rc := ts.raw(t)
+	rc.must("EHLO client.example.net", 250)
+	rc.must("STARTTLS", 220)
+	tc := tls.Client(rc.conn, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	rc.conn, rc.text = tc, textproto.NewConn(tc)
+	rc.must("EHLO client.example.net", 250)
+	b64 := base64.StdEncoding.EncodeToString
+	// A multi-step exchange (RFC 4954, Section 4) through the adapter.
+	rc.must("AUTH LOGIN", 334)
+	rc.must(b64([]byte(testUser)), 334)
+	if r := rc.cmd(b64([]byte("wrong"))); r.code != 535 || r.enhanced != "5.7.8" {
+		t.Errorf("wrong password: %v, want 535 5.7.8", r)
+	}
+	// A client may cancel with "*" (RFC 4954, Section 4); then try again.
+	rc.must("AUTH LOGIN", 334)
+	if r := rc.cmd("*"); r.code != 501 {
+		t.Errorf("cancelled exchange: %v, want 501", r)
+	}
+	rc.must("AUTH LOGIN "+b64([]byte(testUser)), 334)
+	rc.must(b64([]byte(testPassword)), 235)
+	rc.must("MAIL FROM:<"+testFrom+">", 250)
+	// AUTH is refused once authenticated (RFC 4954, Section 4).
+	if r := rc.cmd("AUTH PLAIN " + b64([]byte("\x00"+testUser+"\x00"+testPassword))); r.code != 503 {
+		t.Errorf("second AUTH: %v, want 503", r)
 	}
 }
