@@ -118,7 +118,13 @@ func parseAddresses(value string, groups bool) ([]Address, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &addrParser{toks: toks, groups: groups}
+	ats := 0
+	for _, t := range toks {
+		if t.kind == tSpecial && t.c == '@' {
+			ats++
+		}
+	}
+	p := &addrParser{toks: toks, groups: groups, out: make([]Address, 0, min(ats, MaxAddresses))}
 	return p.list()
 }
 
@@ -135,20 +141,20 @@ const (
 )
 
 type token struct {
-	kind tokKind
-	c    byte   // the special character
 	text string // atom, unquoted string, literal
-	ws   bool   // CFWS precedes the token
-	cmt  bool   // a comment precedes the token
-	obs  bool   // obsolete characters inside (obs-qtext, obs-qp, obs-dtext)
-	pos  int
+	pos  int32  // byte offset in the value (values are < 2 GiB)
+	kind tokKind
+	c    byte // the special character
+	ws   bool // CFWS precedes the token
+	cmt  bool // a comment precedes the token
+	obs  bool // obsolete characters inside (obs-qtext, obs-qp, obs-dtext)
 }
 
 // tokenize splits a structured value into tokens, skipping CFWS. It runs in
 // one pass over value.
 func tokenize(value string) ([]token, error) {
 	p := &scanner{s: value}
-	toks := make([]token, 0, min(len(value)/4+1, 64))
+	toks := make([]token, 0, min(len(value)/3+2, 256))
 	for {
 		if len(toks) > maxTokens {
 			return nil, errAt(ErrTooBig, p.i, "address list has too many tokens")
@@ -157,7 +163,7 @@ func tokenize(value string) ([]token, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := token{ws: ws, cmt: cmt, pos: p.i}
+		t := token{ws: ws, cmt: cmt, pos: int32(p.i)}
 		if p.eof() {
 			t.kind = tEOF
 			return append(toks, t), nil
@@ -314,7 +320,7 @@ func (p *addrParser) isSpecial(c byte) bool {
 }
 
 func (p *addrParser) fail(msg string) error {
-	return errAt(ErrSyntax, p.tok().pos, msg)
+	return errAt(ErrSyntax, int(p.tok().pos), msg)
 }
 
 // list parses address-list or mailbox-list, obsolete empty elements
@@ -527,11 +533,11 @@ func (p *addrParser) addrSpec(local []token) (Address, error) {
 	}
 	d, err := envelope.ParseDomain(domain)
 	if err != nil {
-		return Address{}, &SyntaxError{Offset: p.tok().pos, Kind: ErrSyntax, Msg: "invalid domain " + strconv.Quote(domain) + ": " + err.Error()}
+		return Address{}, &SyntaxError{Offset: int(p.tok().pos), Kind: ErrSyntax, Msg: "invalid domain " + strconv.Quote(domain) + ": " + err.Error()}
 	}
 	m, err := envelope.NewMailbox(lp, d)
 	if err != nil {
-		return Address{}, &SyntaxError{Offset: p.tok().pos, Kind: ErrSyntax, Msg: "invalid local part " + strconv.Quote(lp) + ": " + err.Error()}
+		return Address{}, &SyntaxError{Offset: int(p.tok().pos), Kind: ErrSyntax, Msg: "invalid local part " + strconv.Quote(lp) + ": " + err.Error()}
 	}
 	return Address{Mailbox: m, Obsolete: obs || dobs}, nil
 }
@@ -583,7 +589,7 @@ func localPart(toks []token) (string, bool, error) {
 		wantWord := k%2 == 0
 		isWord := t.kind == tAtom || t.kind == tQuoted
 		if wantWord != isWord {
-			return "", false, errAt(ErrSyntax, t.pos, "invalid local part (a dot must separate words)")
+			return "", false, errAt(ErrSyntax, int(t.pos), "invalid local part (a dot must separate words)")
 		}
 		if k > 0 && t.ws {
 			obs = true // CFWS inside the local part
@@ -599,7 +605,7 @@ func localPart(toks []token) (string, bool, error) {
 		}
 	}
 	if len(toks)%2 == 0 {
-		return "", false, errAt(ErrSyntax, toks[len(toks)-1].pos, "local part ends with a dot")
+		return "", false, errAt(ErrSyntax, int(toks[len(toks)-1].pos), "local part ends with a dot")
 	}
 	return b.String(), obs, nil
 }
@@ -614,7 +620,7 @@ func phrase(toks []token, required bool) (string, bool, error) {
 		return "", false, nil
 	}
 	if toks[0].kind == tSpecial {
-		return "", false, errAt(ErrSyntax, toks[0].pos, "a name cannot start with a dot")
+		return "", false, errAt(ErrSyntax, int(toks[0].pos), "a name cannot start with a dot")
 	}
 	var b strings.Builder
 	obs := false
@@ -635,7 +641,7 @@ func phrase(toks []token, required bool) (string, bool, error) {
 			var err error
 			text, encoded, err = decodeWord(t.text)
 			if err != nil {
-				return "", false, &SyntaxError{Offset: t.pos, Kind: ErrSyntax, Msg: err.Error()}
+				return "", false, &SyntaxError{Offset: int(t.pos), Kind: ErrSyntax, Msg: err.Error()}
 			}
 		}
 		// RFC 2047 §6.2: white space between two encoded-words is dropped.
