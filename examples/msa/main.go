@@ -32,7 +32,8 @@
 //
 // Logs go to standard error, the start banner to standard output. SIGINT or
 // SIGTERM stops accepting connections, closes idle ones, lets transactions in
-// flight finish, and exits.
+// flight finish (for up to 30 seconds), and exits; a second signal exits at
+// once.
 package main
 
 import (
@@ -47,6 +48,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, a second one ends the program at once
+		// instead of waiting for the transactions in flight.
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	switch {
