@@ -52,13 +52,13 @@ func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *hea
 		from, sender = "Resent-From", "Resent-Sender"
 	}
 	if v, ok := h.Get(from); ok {
-		if addrs, err := header.ParseAddressList(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
+		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
 			return nil
 		}
 	}
 	v, ok := h.Get(sender)
 	if ok {
-		if addrs, err := header.ParseAddressList(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
+		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
 			return nil
 		}
 	}

@@ -57,7 +57,7 @@ var listFields = [...]string{
 }
 
 // CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
-func (p CheckHeader) CheckData(_ context.Context, c *Conn, _ *Transaction, h *header.Header) error {
+func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
 	switch n := h.Count("From"); {
 	case n == 0:
 		if !p.AddMissingFrom || c.Identity.Address.IsZero() {
@@ -73,7 +73,7 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, _ *Transaction, h *he
 	}
 	fromMailboxes := 0
 	if v, ok := h.Get("From"); ok {
-		addrs, err := header.ParseAddressList(v)
+		addrs, err := tx.Addresses(v)
 		if err != nil {
 			return HeaderInvalid("Invalid address in the From header field").WithErr(err)
 		}
@@ -88,7 +88,7 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, _ *Transaction, h *he
 		fromMailboxes = len(addrs)
 	}
 	if v, ok := h.Get("Sender"); ok {
-		addrs, err := header.ParseAddressList(v)
+		addrs, err := tx.Addresses(v)
 		if err != nil {
 			return HeaderInvalid("Invalid address in the Sender header field").WithErr(err)
 		}
@@ -106,7 +106,7 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, _ *Transaction, h *he
 				}
 				return HeaderInvalid("The " + name + " header field is empty")
 			}
-			if _, err := header.ParseAddressList(v); err != nil {
+			if _, err := tx.Addresses(v); err != nil {
 				return HeaderInvalid("Invalid address in the " + name + " header field").WithErr(err)
 			}
 		}

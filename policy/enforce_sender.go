@@ -87,13 +87,13 @@ var senderFields = [...]string{"From", "Sender", "Resent-From", "Resent-Sender"}
 // CheckData refuses a header whose From, Sender, Resent-From or
 // Resent-Sender names an address the identity may not use: 550 5.7.1 (RFC
 // 6409, Section 6.3).
-func (p EnforceSender) CheckData(ctx context.Context, c *Conn, _ *Transaction, h *header.Header) error {
+func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error {
 	if c.Identity.IsZero() {
 		return nil
 	}
 	for _, name := range senderFields {
 		for _, v := range h.Values(name) {
-			addrs, err := header.ParseAddressList(v)
+			addrs, err := tx.Addresses(v)
 			if err != nil {
 				return SenderNotAuthorized().WithErr(err)
 			}

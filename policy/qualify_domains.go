@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
@@ -187,13 +188,13 @@ var addressFields = [...]string{
 
 // CheckData refuses a header whose address fields hold a domain that is
 // neither fully qualified nor expandable: 554 5.6.0 (RFC 6409, Section 4.2).
-func (p QualifyDomains) CheckData(_ context.Context, _ *Conn, _ *Transaction, h *header.Header) error {
+func (p QualifyDomains) CheckData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
 	for _, name := range addressFields {
 		for _, v := range h.Values(name) {
 			if isBlank(v) {
 				continue // an empty Bcc (RFC 5322, Section 3.6.3) has no domain
 			}
-			addrs, err := header.ParseAddressList(v)
+			addrs, err := tx.Addresses(v)
 			if err != nil {
 				return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
 			}
@@ -226,10 +227,11 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 		if isBlank(v) {
 			continue
 		}
-		addrs, err := header.ParseAddressList(v)
+		addrs, err := tx.Addresses(v)
 		if err != nil {
 			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
 		}
+		addrs = slices.Clone(addrs) // shared by the memo in tx
 		changed := false
 		for j := range addrs {
 			if p.classify(addrs[j].Mailbox.Domain) != expandable {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
@@ -161,10 +162,11 @@ func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transactio
 		if !isOneOf(name, rewriteFields[:]) {
 			continue
 		}
-		addrs, err := header.ParseAddressList(f.Value())
+		addrs, err := tx.Addresses(f.Value())
 		if err != nil {
 			continue
 		}
+		addrs = slices.Clone(addrs) // shared by the memo in tx
 		any := false
 		for j := range addrs {
 			m, changed, err := p.Rewrite(addrs[j].Mailbox)

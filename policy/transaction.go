@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
 )
 
 // Recipient is one recipient of a transaction: one that has been accepted,
@@ -37,6 +38,40 @@ type Transaction struct {
 	Recipients []Recipient
 	// Start is when MAIL FROM was accepted.
 	Start time.Time
+
+	// parsed memoizes header.ParseAddressList by field value during the
+	// DATA stage, so the built-in policies parse each address field once.
+	parsed map[string]parsedList
+}
+
+type parsedList struct {
+	addrs []header.Address
+	err   error
+}
+
+// maxParsedCache bounds the memo; a header has at most
+// header.DefaultMaxFields fields, so this is never reached by one message.
+const maxParsedCache = 1024
+
+// Addresses returns header.ParseAddressList(value) (RFC 5322, Section 3.4),
+// memoized in tx so that the DATA policies of one chain parse each address
+// field once. The returned slice is shared: callers must not modify it (copy
+// it first). A nil tx parses without memo.
+func (tx *Transaction) Addresses(value string) ([]header.Address, error) {
+	if tx == nil {
+		return header.ParseAddressList(value)
+	}
+	if r, ok := tx.parsed[value]; ok {
+		return r.addrs, r.err
+	}
+	addrs, err := header.ParseAddressList(value)
+	if tx.parsed == nil {
+		tx.parsed = make(map[string]parsedList, 8)
+	}
+	if len(tx.parsed) < maxParsedCache {
+		tx.parsed[value] = parsedList{addrs, err}
+	}
+	return addrs, err
 }
 
 // SMTPUTF8 reports whether the transaction uses SMTPUTF8 (RFC 6531, Section
