@@ -325,3 +325,40 @@ func TestData_ChecksBeforeChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestTransactionAddresses: the memo returns what header.ParseAddressList
+// returns, and rewriters never modify the shared result.
+func TestTransactionAddresses(t *testing.T) {
+	t.Parallel()
+	const v = "Eng <eng@eng>, bob@example.net"
+	txn := tx(t, "<alice@example.org>")
+	first, err := txn.Addresses(v)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("Addresses(%q) = %v, %v", v, first, err)
+	}
+	again, _ := txn.Addresses(v)
+	if &again[0] != &first[0] {
+		t.Error("second call did not use the memo")
+	}
+	h := readHeader(t, msg("From: alice@example.org", "To: "+v))
+	q := policy.QualifyDomains{Expand: mustDomain(t, "example.org")}
+	if err := q.RewriteData(t.Context(), authedConn(t), txn, h); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := h.Get("To"); got != "Eng <eng@eng.example.org>, bob@example.net" {
+		t.Errorf("To = %q", got)
+	}
+	if first[0].Mailbox.Domain.ASCII() != "eng" {
+		t.Errorf("the rewriter modified the memoized addresses: %v", first[0].Mailbox)
+	}
+	if _, err := txn.Addresses("<<<"); err == nil {
+		t.Error("a parse error was lost")
+	}
+	if _, err := txn.Addresses("<<<"); err == nil {
+		t.Error("a memoized parse error was lost")
+	}
+	var nilTx *policy.Transaction
+	if as, err := nilTx.Addresses(v); err != nil || len(as) != 2 {
+		t.Errorf("nil tx: %v, %v", as, err)
+	}
+}
