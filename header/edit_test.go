@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const editIn = "Received: from x\r\n by y; Mon, 1 Jan 2024 00:00:00 +0000\r\n" +
@@ -228,5 +229,28 @@ func TestNewFieldErrors(t *testing.T) {
 				t.Errorf("NewField(%q, %q) = %v, want %v", tc.fname, tc.value, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestNewFieldLinear: folding a 1 MB value is linear (each octet copied
+// once), not a memmove per fold.
+func TestNewFieldLinear(t *testing.T) {
+	value := strings.Repeat("word ", 1<<18)
+	start := time.Now()
+	f, err := NewField("X-Big", value, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("NewField of %d octets took %v", len(value), d)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(f.Raw()), "\r\n"), "\r\n")
+	for _, l := range lines {
+		if len(l) > FoldWidth {
+			t.Fatalf("line of %d octets", len(l))
+		}
+	}
+	if got := f.Value(); got != strings.TrimSpace(value) {
+		t.Errorf("unfolded value differs")
 	}
 }

@@ -95,41 +95,56 @@ func splitFolds(v string) func(func(string) bool) {
 	}
 }
 
-// appendFolded appends seg to the current line b[lineStart:] and folds the
-// line before white space wherever it grows past FoldWidth. A break is
-// allowed only at an index > minBreak (after some non-white-space text on
-// the line), so no line is white space only.
+// appendFolded appends seg to the current line b[lineStart:], folding
+// before white space wherever the line would grow past FoldWidth. A break
+// is allowed only at an index of b greater than minBreak and after a
+// character that is not white space, so no line is white space only. Every
+// octet of seg is copied once and each break is searched for within at
+// most FoldWidth octets back, or forward to the next break, so the work is
+// linear in len(seg).
 func appendFolded(b []byte, seg string, lineStart, minBreak int) ([]byte, int, error) {
-	b = append(b, seg...)
-	for len(b)-lineStart > FoldWidth {
-		// The last WSP at or before the width limit, preceded by text.
-		limit := min(lineStart+FoldWidth, len(b)-1)
+	for {
+		room := FoldWidth - (len(b) - lineStart)
+		if len(seg) <= room {
+			b = append(b, seg...)
+			break
+		}
+		ok := func(k int) bool { // may the line break before seg[k]?
+			if !isWSP(seg[k]) || len(b)+k <= minBreak {
+				return false
+			}
+			if k > 0 {
+				return !isWSP(seg[k-1])
+			}
+			return len(b) > 0 && !isWSP(b[len(b)-1])
+		}
 		brk := -1
-		for i := limit; i > minBreak; i-- {
-			if isWSP(b[i]) && !isWSP(b[i-1]) {
-				brk = i
+		for k := min(room, len(seg)-1); k >= 0; k-- {
+			if ok(k) {
+				brk = k
 				break
 			}
 		}
 		if brk < 0 { // no room: take the first possible break after the limit
-			for i := max(limit+1, minBreak+1); i < len(b); i++ {
-				if isWSP(b[i]) && !isWSP(b[i-1]) {
-					brk = i
+			for k := max(room+1, 0); k < len(seg); k++ {
+				if ok(k) {
+					brk = k
 					break
 				}
 			}
 		}
 		if brk < 0 {
+			b = append(b, seg...)
 			break
 		}
-		if brk-lineStart > MaxLineLen {
-			return nil, 0, errAt(ErrLineTooLong, brk, "value cannot be folded within 998 octets")
+		b = append(b, seg[:brk]...)
+		if len(b)-lineStart > MaxLineLen {
+			return nil, 0, errAt(ErrLineTooLong, lineStart, "value cannot be folded within 998 octets")
 		}
-		b = append(b, 0, 0)
-		copy(b[brk+2:], b[brk:])
-		b[brk], b[brk+1] = '\r', '\n'
-		lineStart = brk + 2
-		minBreak = lineStart + 1
+		b = append(b, '\r', '\n')
+		lineStart = len(b)
+		minBreak = lineStart
+		seg = seg[brk:]
 	}
 	if len(b)-lineStart > MaxLineLen {
 		return nil, 0, errAt(ErrLineTooLong, lineStart, "value cannot be folded within 998 octets")
