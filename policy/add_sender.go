@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 
+	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 )
 
@@ -36,17 +37,11 @@ func (AddSender) Name() string { return "add-sender" }
 // RewriteData adds or replaces Sender (or Resent-Sender) (RFC 6409, Section
 // 8.1).
 func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
-	m := c.Identity.Address
-	if c.Identity.IsZero() || m.IsZero() {
-		return nil
-	}
-	if !(EnforceAddressSyntax{}).ValidMailbox(m) || !(m.Domain.IsFullyQualified() || m.Domain.IsLiteral()) {
+	m, ok := senderAddress(c, tx)
+	if !ok {
 		return nil
 	}
 	utf8OK := tx.SMTPUTF8()
-	if !m.IsASCII() && !utf8OK {
-		return nil
-	}
 	from, sender := "From", "Sender"
 	if h.IsResent() {
 		from, sender = "Resent-From", "Resent-Sender"
@@ -70,6 +65,25 @@ func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *hea
 		return h.ReplaceAt(h.Index(sender), f)
 	}
 	return h.PrependField(f)
+}
+
+// senderAddress returns the identity's address when the MSA may place it in
+// a header field: the session is authenticated, the address passes
+// [EnforceAddressSyntax] with a fully qualified domain, and it is ASCII
+// unless the transaction uses SMTPUTF8 (RFC 6409, Section 8.1: "a valid mail
+// address"; RFC 6532, Section 3).
+func senderAddress(c *Conn, tx *Transaction) (envelope.Mailbox, bool) {
+	m := c.Identity.Address
+	if c.Identity.IsZero() || m.IsZero() {
+		return m, false
+	}
+	if !(EnforceAddressSyntax{}).ValidMailbox(m) || !(m.Domain.IsFullyQualified() || m.Domain.IsLiteral()) {
+		return m, false
+	}
+	if !m.IsASCII() && !tx.SMTPUTF8() {
+		return m, false
+	}
+	return m, true
 }
 
 var _ DataRewriter = AddSender{}

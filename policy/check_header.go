@@ -11,21 +11,23 @@ import (
 // 6.3): 554 5.6.0 (X.6.0, RFC 3463, Section 3.7), with a text that says
 // precisely what is wrong.
 //
-// Stages: DATA check; DATA rewrite when AddMissingFrom is set.
+// Stages: DATA check and DATA rewrite (the rewrite acts only with
+// AddMissingFrom or AddMissingSender).
 //
 // The checks, in this order:
 //
 //   - exactly one From field (RFC 5322, Section 3.6). With AddMissingFrom,
-//     a missing From is accepted when the session has an identity with an
-//     Address, and the rewrite prepends "From: <that address>" (in UTF-8
-//     only when the transaction uses SMTPUTF8, RFC 6532);
+//     a missing From is accepted when the session has an identity with a
+//     valid, fully qualified Address (ASCII unless the transaction uses
+//     SMTPUTF8, RFC 6532), and the rewrite prepends "From: <that address>";
 //   - at most one of each field RFC 5322, Section 3.6 limits to one: Date,
 //     From, Sender, Reply-To, To, Cc, Bcc, Message-ID, In-Reply-To,
 //     References, Subject;
 //   - From is a mailbox-list: at least one mailbox and no group syntax (RFC
 //     5322, Section 3.6.2);
 //   - Sender is exactly one mailbox, and is present when From has more
-//     than one mailbox (RFC 5322, Section 3.6.2);
+//     than one mailbox (RFC 5322, Section 3.6.2). With AddMissingSender, a
+//     missing Sender is instead prepended with the identity's address;
 //   - Reply-To, To, Cc, Bcc and the Resent- address fields parse as address
 //     lists (Bcc may be empty, RFC 5322, Section 3.6.3); an invalid address
 //     in the header is refused after end-of-data as RFC 6409, Section 5.1
@@ -39,6 +41,10 @@ type CheckHeader struct {
 	// AddMissingFrom adds a From with the identity's address instead of
 	// refusing a message without From.
 	AddMissingFrom bool
+	// AddMissingSender adds a Sender with the identity's address instead
+	// of refusing a From with several mailboxes and no Sender (RFC 6409,
+	// Section 8.1).
+	AddMissingSender bool
 }
 
 // Name returns "check-header", the policy of RFC 6409, Section 6.3.
@@ -58,9 +64,10 @@ var listFields = [...]string{
 
 // CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
 func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+	_, canAdd := senderAddress(c, tx)
 	switch n := h.Count("From"); {
 	case n == 0:
-		if !p.AddMissingFrom || c.Identity.Address.IsZero() {
+		if !p.AddMissingFrom || !canAdd {
 			return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
 		}
 	case n > 1:
@@ -95,7 +102,7 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 		if len(addrs) != 1 || addrs[0].Group != "" {
 			return HeaderInvalid("The Sender header field must hold exactly one mailbox (RFC 5322, Section 3.6.2)")
 		}
-	} else if fromMailboxes > 1 {
+	} else if fromMailboxes > 1 && !(p.AddMissingSender && canAdd) {
 		return HeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
 	}
 	for _, name := range listFields {
@@ -115,26 +122,39 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 }
 
 // RewriteData prepends From with the identity's address when From is missing
-// and AddMissingFrom is set (RFC 6409, Section 8; RFC 5322, Section 3.6.2).
+// and AddMissingFrom is set, and Sender when From has several mailboxes,
+// Sender is missing and AddMissingSender is set (RFC 6409, Sections 8 and
+// 8.1; RFC 5322, Section 3.6.2).
 func (p CheckHeader) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
-	if !p.AddMissingFrom || h.Has("From") {
+	if !p.AddMissingFrom && !p.AddMissingSender {
 		return nil
 	}
-	m := c.Identity.Address
-	if m.IsZero() {
-		return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
+	m, ok := senderAddress(c, tx)
+	utf8OK := tx.SMTPUTF8()
+	if p.AddMissingFrom && !h.Has("From") {
+		if !ok {
+			return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
+		}
+		return prependAddress(h, "From", m.Format(utf8OK), utf8OK)
 	}
-	if !m.IsASCII() && !tx.SMTPUTF8() {
-		return HeaderInvalid("Message has no From header field, and the account address needs SMTPUTF8")
+	if p.AddMissingSender && !h.Has("Sender") {
+		v, _ := h.Get("From")
+		if addrs, err := tx.Addresses(v); err != nil || len(addrs) < 2 {
+			return nil
+		}
+		if !ok {
+			return HeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
+		}
+		return prependAddress(h, "Sender", m.Format(utf8OK), utf8OK)
 	}
-	return prependAddress(h, "From", m.Format(tx.SMTPUTF8()), tx.SMTPUTF8())
+	return nil
 }
 
 // prependAddress prepends name: value, a formatted address.
 func prependAddress(h *header.Header, name, value string, utf8OK bool) error {
 	f, err := header.NewField(name, value, utf8OK)
 	if err != nil {
-		return HeaderInvalid("Cannot add a From header field for this account").WithErr(err)
+		return HeaderInvalid("Cannot add a " + name + " header field for this account").WithErr(err)
 	}
 	return h.PrependField(f)
 }

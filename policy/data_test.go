@@ -109,6 +109,25 @@ func TestRow_CheckHeader(t *testing.T) {
 		{name: "AddMissingFrom without address", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
 			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
 			in:   msg("To: bob@example.net"), want: bad},
+		{name: "AddMissingSender", ps: []policy.Policy{policy.CheckHeader{AddMissingSender: true}},
+			in: msg("From: alice@example.org, alias@example.org", "To: b@example.net"), want: accept,
+			out: msg("Sender: alice@example.org", "From: alice@example.org, alias@example.org", "To: b@example.net")},
+		{name: "AddMissingSender keeps a present Sender", ps: []policy.Policy{policy.CheckHeader{AddMissingSender: true}},
+			in: msg("From: alice@example.org, alias@example.org", "Sender: alias@example.org"), want: accept,
+			out: msg("From: alice@example.org, alias@example.org", "Sender: alias@example.org")},
+		{name: "AddMissingSender without address", ps: []policy.Policy{policy.CheckHeader{AddMissingSender: true}},
+			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
+			in:   msg("From: alice@example.org, alias@example.org"), want: bad},
+		{name: "AddMissingFrom with a non-ASCII address without SMTPUTF8", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
+			conn: func(t testing.TB) *policy.Conn {
+				return &policy.Conn{Identity: identity(t, "jörg", "jörg@example.org")}
+			},
+			in: msg("To: bob@example.net"), want: bad},
+		{name: "AddMissingFrom with a non-ASCII address and SMTPUTF8", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
+			conn: func(t testing.TB) *policy.Conn {
+				return &policy.Conn{Identity: identity(t, "jörg", "jörg@example.org")}
+			},
+			utf8: true, in: msg("To: bob@example.net"), want: accept, out: msg("From: jörg@example.org", "To: bob@example.net")},
 		{name: "AddMissingFrom keeps a present From", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}}, in: msg(base), want: accept, out: msg(base)},
 	}
 	for _, f := range []string{"Date: Mon, 23 Nov 2026 20:00:00 +0000", "Sender: alice@example.org", "Reply-To: a@example.org",

@@ -44,7 +44,8 @@ type DefaultOptions struct {
 	AllowPostmaster bool
 	// AddMissingFrom adds From from the identity instead of refusing.
 	AddMissingFrom bool
-	// AddSender turns on AddSender (RFC 6409, Section 8.1, a MAY).
+	// AddSender turns on AddSender (RFC 6409, Section 8.1, a MAY), and
+	// CheckHeader.AddMissingSender with it.
 	AddSender bool
 	// RemoveBcc turns on RemoveBcc.
 	RemoveBcc bool
@@ -125,7 +126,7 @@ func Defaults(o DefaultOptions) []Policy {
 		ps = append(ps, Postmaster{Domain: o.Hostname})
 	}
 	if !o.NoCheckHeader {
-		ps = append(ps, CheckHeader{AddMissingFrom: o.AddMissingFrom})
+		ps = append(ps, CheckHeader{AddMissingFrom: o.AddMissingFrom, AddMissingSender: o.AddSender})
 	}
 	if o.Rewrite != nil {
 		ps = append(ps, *o.Rewrite)
