@@ -20,9 +20,10 @@ var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 //
 // Also checked: the day exists in its month, hour 00-23, minute 00-59,
 // second 00-60 (a leap second 60 is accepted and comes back as 59, since
-// [time.Time] has no leap seconds), zone minutes 00-59, year 1900-9999, and a day of
-// week, when given, is the one the date falls on (RFC 5322, Section 3.3:
-// "MUST be the day implied by the date").
+// [time.Time] has no leap seconds), a numeric zone within -2359 to +2359
+// (RFC 5322 gives no range; +2600 is no offset on Earth), year 1900-9999,
+// and a day of week, when given, is the one the date falls on (RFC 5322,
+// Section 3.3: "MUST be the day implied by the date").
 //
 // The value may be folded and may end in CRLF. Values longer than
 // [MaxValueLen] octets are refused. Every error is a [*SyntaxError]
@@ -186,8 +187,8 @@ func parseDate(value string) (time.Time, bool, error) {
 		if n != 4 || !p.eof() && isDigit(p.peek()) {
 			return fail("zone must be four digits")
 		}
-		if v%100 > 59 {
-			return fail("zone minutes out of range")
+		if v%100 > 59 || v/100 > 23 {
+			return fail("zone offset out of range (-2359 to +2359)")
 		}
 		offset = (v/100*60 + v%100) * 60
 		if c == '-' {

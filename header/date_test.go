@@ -78,6 +78,7 @@ func TestParseDateErrors(t *testing.T) {
 		{"three-digit zone", "Fri, 21 Nov 1997 09:55:06 -060", ErrSyntax},
 		{"zone without sign", "Tue, 12 Jun 2012 19:22:28 0200", ErrSyntax},
 		{"zone minutes 60", "1 Jan 2024 00:00:00 +0060", ErrSyntax},
+		{"zone hours 24", "Tue, 06 Jun 2017 07:39:33 +2400", ErrSyntax},
 		{"zone glued to time", "1 Jan 2024 00:00:00+0000", ErrSyntax},
 		{"UTC is not an RFC 5322 zone", "Thu, 21 May 2020 14:04:40 UTC", ErrSyntax},
 		{"JST is not an RFC 5322 zone", "Tue, 9 Jun 92 03:45:24 JST", ErrSyntax},
@@ -252,5 +253,58 @@ func TestParseDateMimeKitVectors(t *testing.T) {
 	}
 	if accepted == 0 || accepted == len(doc.LenientParse) {
 		t.Errorf("accepted %d of %d lenient MimeKit dates; expected a strict subset", accepted, len(doc.LenientParse))
+	}
+}
+
+// TestParseDatePythonVectors: every date CPython's lenient parsedate_tz
+// refuses is refused here too; where both accept, they agree on the
+// instant. CPython also accepts non-RFC forms (asctime, dotted times), so
+// some of its accepted inputs are refused here.
+func TestParseDatePythonVectors(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/python-email/parsedate_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []struct {
+			Function, Input string
+			Expected        json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	refused, agreed := 0, 0
+	for _, c := range doc.Cases {
+		got, err := ParseDate(c.Input)
+		if string(c.Expected) == "null" {
+			refused++
+			if err == nil {
+				t.Errorf("ParseDate(%q) = %v, CPython refuses it", c.Input, got)
+			}
+			continue
+		}
+		var tuple []*int
+		if json.Unmarshal(c.Expected, &tuple) != nil || len(tuple) != 10 || err != nil {
+			continue // another result shape, or a non-RFC form this parser refuses
+		}
+		for _, v := range tuple[:6] {
+			if v == nil {
+				t.Fatalf("%q: malformed tuple %s", c.Input, c.Expected)
+			}
+		}
+		off := 0
+		if tuple[9] != nil {
+			off = *tuple[9]
+		}
+		want := time.Date(*tuple[0], time.Month(*tuple[1]), *tuple[2], *tuple[3], *tuple[4], *tuple[5], 0, time.FixedZone("", off))
+		if !got.Equal(want) {
+			t.Errorf("ParseDate(%q) = %v, CPython says %v", c.Input, got, want)
+		}
+		agreed++
+	}
+	if refused == 0 || agreed == 0 {
+		t.Errorf("used %d refused and %d agreed CPython dates", refused, agreed)
 	}
 }

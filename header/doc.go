@@ -70,9 +70,9 @@
 //     although RFC 6532, Section 3.2 does not exclude them.
 //   - ParseDate refuses a day of week that does not match the date (RFC 5322,
 //     Section 3.3 says it MUST match; net/mail does not check), years
-//     outside 1900-9999, and the zone name "UTC", which is not in the
-//     obs-zone list of RFC 5322, Section 4.3. A leap second (second 60)
-//     comes back as second 59.
+//     outside 1900-9999, numeric zones beyond ±23:59, and the zone name
+//     "UTC", which is not in the obs-zone list of RFC 5322, Section 4.3. A
+//     leap second (second 60) comes back as second 59.
 //   - The address parsers never take a comment as a display name (net/mail
 //     does, for "addr (Name)"): RFC 5322, Section 3.2.2 gives comments no
 //     meaning, and a name is where spoofing hides.
