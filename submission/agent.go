@@ -28,8 +28,8 @@ type Agent struct {
 	chain      *policy.Chain
 	log        logger
 	now        func() time.Time
-	random     *lockedReader
-	maxSize    int64 // < 0: no limit
+	random     io.Reader // crypto/rand, or Config.Random behind a lock
+	maxSize    int64     // < 0: no limit
 	headerOpts header.ReadOptions
 	trace      TraceSink
 	omit       map[string]bool
@@ -70,11 +70,11 @@ func New(cfg Config) (*Agent, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	r := cfg.Random
-	if r == nil {
-		r = rand.Reader
+	if cfg.Random == nil {
+		a.random = rand.Reader // safe for concurrent use: no lock needed
+	} else {
+		a.random = &lockedReader{r: cfg.Random}
 	}
-	a.random = &lockedReader{r: r}
 	l := cfg.Logger
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)

@@ -100,7 +100,7 @@ func (b *messageReader) Read(p []byte) (int, error) {
 		b.err = io.EOF
 		return n, io.EOF
 	default:
-		return 0, b.stop(rerr)
+		return 0, b.stop(clientReadError(rerr))
 	}
 }
 

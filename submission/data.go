@@ -81,7 +81,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 	br := &m.br
 	h, err := header.Read(br, s.a.headerOpts)
 	if err != nil {
-		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
+		return nil, s.fail(ctx, StageData, clientReadError(err), idAttr(s.tx.ID))
 	}
 	hdrSize := m.cr.n - int64(br.Buffered())
 	mode := bodyModeOf(s.tx.MailOptions)

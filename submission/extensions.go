@@ -72,7 +72,9 @@ func ExtensionTable() []ExtensionRule {
 //     may be offered, for example PLAIN and LOGIN before TLS; offer
 //     STARTTLS then, or use implicit TLS (RFC 8314).
 //
-// ETRN and ATRN (MUST NOT) are never offered. Keywords listed in
+// Without Config.Authenticator no AUTH is offered at all, which RFC 6409,
+// Section 7 does not allow on a submission port open to clients outside
+// the Trusted networks. ETRN and ATRN (MUST NOT) are never offered. Keywords listed in
 // Config.OmitExtensions are left out. The slice is new on each call.
 func (a *Agent) Extensions(c policy.Conn) []string {
 	ext := make([]string, 0, 11)

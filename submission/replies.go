@@ -3,6 +3,7 @@ package submission
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
@@ -222,6 +223,28 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 		}
 	}
 	return localError(stage, err), true
+}
+
+// clientReadError classifies an error met while reading the client's
+// message. A reply or a header error passes unchanged. Anything else is an
+// I/O error of the client's connection (it closed, a read deadline passed,
+// the server's own reader refused the data): 451 4.3.0 like an internal
+// error, but logged as client-caused, through the rate limit, so that a
+// client that keeps dropping its connection cannot flood the log at Error
+// level (RFC 6409, Section 5.2).
+func clientReadError(err error) error {
+	if _, ok := errors.AsType[*policy.Reply](err); ok {
+		return err
+	}
+	if errors.Is(err, header.ErrTooBig) {
+		return err
+	}
+	for _, h := range headerSyntaxErrors {
+		if errors.Is(err, h) {
+			return err
+		}
+	}
+	return policy.LocalError().WithErr(fmt.Errorf("submission: reading the message: %w", err))
 }
 
 // headerText is the client text for a malformed header; it names the kind

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
@@ -86,5 +88,34 @@ func TestReplyFor(t *testing.T) {
 	}
 	if r, internal := submission.ReplyFor(submission.StageMail, nil); r != nil || internal {
 		t.Errorf("ReplyFor(nil) = %v, %v", r, internal)
+	}
+}
+
+// TestDataClientReadErrors: an I/O error of the client's reader is 451
+// 4.3.0, logged as client-caused (Info, rate limited), not at Error.
+func TestDataClientReadErrors(t *testing.T) {
+	t.Parallel()
+	for _, body := range []bool{false, true} {
+		f := newFixture(t, nil)
+		s := f.session()
+		ctx := t.Context()
+		if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+			t.Fatal(err)
+		}
+		in := "From: alice@example.org\r\nSubj"
+		if body {
+			in = crlf(message)
+		}
+		r, err := s.Data(ctx, io.MultiReader(strings.NewReader(in), iotest.ErrReader(io.ErrUnexpectedEOF)))
+		if err == nil {
+			_, err = io.ReadAll(r)
+		}
+		wantReply(t, fmt.Sprintf("body %v", body), err, 451, "4.3.0")
+		if logs := f.logs.String(); strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "level=INFO") {
+			t.Errorf("client I/O error logged wrongly:\n%s", logs)
+		}
 	}
 }
