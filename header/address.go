@@ -77,13 +77,13 @@ func (a Address) NameLooksLikeAddress() bool {
 //
 // The value must hold at least one address or group: an empty value is an
 // error, although Bcc may be empty (RFC 5322, Section 3.6.3), which the
-// caller checks first. Every error is a [*SyntaxError] wrapping [ErrSyntax]
-// (ErrTooBig for more than [MaxAddresses] mailboxes or a value over
-// [MaxAddressListLen] octets; ErrNUL, ErrBareCR, ErrBareLF), or wraps the
-// [*envelope.ParseError] of an addr-spec whose local part or domain
-// envelope refuses (for example a domain literal that is no address
-// literal, RFC 5321, Section 4.1.3). The parser never panics and runs in
-// time linear in the length of value.
+// caller checks first with [IsCFWS]. Every error is a [*SyntaxError]
+// wrapping [ErrSyntax] (or [ErrTooBig] for more than [MaxAddresses]
+// mailboxes or a value over [MaxAddressListLen] octets; ErrNUL, ErrBareCR,
+// ErrBareLF). An addr-spec whose local part or domain [envelope] refuses
+// (for example a domain literal that is no address literal, RFC 5321,
+// Section 4.1.3) is an ErrSyntax whose message carries envelope's reason.
+// The parser never panics and runs in time linear in the length of value.
 func ParseAddressList(value string) ([]Address, error) {
 	return parseAddresses(value, true)
 }
@@ -462,7 +462,7 @@ func (p *addrParser) groupList(name string, obs bool) error {
 
 func (p *addrParser) add(a Address) error {
 	if len(p.out) >= MaxAddresses {
-		return p.fail("more than " + strconv.Itoa(MaxAddresses) + " addresses")
+		return errAt(ErrTooBig, int(p.tok().pos), "more than "+strconv.Itoa(MaxAddresses)+" addresses")
 	}
 	p.out = append(p.out, a)
 	return nil

@@ -141,7 +141,7 @@ func TestParseAddressListErrors(t *testing.T) {
 		{"invalid UTF-8", "\xed\xa0\x80 <micro@example.net>", ErrSyntax},
 		{"control character", "a\x07b@c.example", ErrSyntax},
 		{"local part too long", strings.Repeat("a", 65) + "@b.example", ErrSyntax},
-		{"too many addresses", strings.Repeat("a@b.example,", MaxAddresses+1), ErrSyntax},
+		{"too many addresses", strings.Repeat("a@b.example,", MaxAddresses+1), ErrTooBig},
 		{"too many tokens", strings.Repeat(",", 2*maxTokens), ErrTooBig},
 		{"too long", strings.Repeat(" ", MaxAddressListLen+1), ErrTooBig},
 	}
@@ -502,4 +502,26 @@ func anyObsolete(as []Address) bool {
 		}
 	}
 	return false
+}
+
+func TestIsCFWS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", true},
+		{"  \t", true},
+		{" (hidden)", true},
+		{"(Recipient list suppressed) (x(y))\r\n (z)", true},
+		{"a@b.example", false},
+		{"(unterminated", false},
+		{" \n", false},
+		{"(\x00)", false},
+	}
+	for _, tc := range tests {
+		if got := IsCFWS(tc.in); got != tc.want {
+			t.Errorf("IsCFWS(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
 }

@@ -186,3 +186,18 @@ func (p *scanner) letters() string {
 func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// IsCFWS reports whether value holds nothing but white space, folds and
+// comments (RFC 5322, Section 3.2.2 CFWS), such as an empty Bcc field or
+// "Bcc: (hidden)", which RFC 5322, Section 3.6.3 allows while
+// [ParseAddressList] needs at least one address. It is false for a value
+// with a bare CR or LF, a NUL or an unterminated comment, and for values
+// over [MaxAddressListLen] octets.
+func IsCFWS(value string) bool {
+	if len(value) > MaxAddressListLen {
+		return false
+	}
+	p := &scanner{s: value}
+	_, _, err := p.cfws()
+	return err == nil && p.eof()
+}
