@@ -68,6 +68,12 @@
 //   - go-smtp does not tell the backend whether the client used HELO or
 //     EHLO. The adapter reports EHLO ([policy.Conn].ESMTP true), so the
 //     Received field says ESMTP... for a HELO client too.
+//   - go-smtp v0.25.1 closes a connection after too many protocol errors,
+//     which drops the session, but goes on handling the commands it had
+//     already buffered; a pipelined MAIL among them makes go-smtp call a
+//     nil Session. go-smtp recovers, answers 421 and logs the panic. The
+//     adapter cannot prevent it: no session exists any more. FuzzSession
+//     found it; its seed replays it.
 //   - The EHLO keywords are go-smtp's: it always offers PIPELINING,
 //     8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and SIZE. [Backend.Configure]
 //     switches on the optional ones (SMTPUTF8, BINARYMIME, DSN, REQUIRETLS)
