@@ -27,6 +27,8 @@ func TestRun(t *testing.T) {
 			contains: []string{"accepted", "+ Received:"}},
 		{name: "Date and Message-ID added", args: []string{"testdata/minimal.eml"}, exit: exitAccepted,
 			contains: []string{"accepted", "+ Date:", "+ Message-ID:"}},
+		{name: "invalid Date replaced", args: []string{"testdata/baddate.eml"}, exit: exitAccepted,
+			contains: []string{"accepted", "- Date: yesterday at noon\n", "+ Date: "}},
 		{name: "from standard input", args: []string{"-"}, stdin: mustRead(t, "testdata/complete.eml"), exit: exitAccepted,
 			contains: []string{"accepted"}},
 		{name: "identity owns the From", args: []string{"-identity", "alice", "-from", "alice@example.org", "testdata/complete.eml"}, exit: exitAccepted,
