@@ -63,6 +63,13 @@ type Config struct {
 	// syntax cannot tell, and msakit does no DNS.
 	Partial func(envelope.Domain) bool
 
+	// AllowPostmaster permits the reduced authentication of RFC 6409,
+	// Section 6.4: a session that is neither authenticated nor trusted may
+	// send to <Postmaster> and postmaster@Hostname, and to nobody else; a
+	// null reverse-path is then refused with 550 5.7.1, as no return path
+	// can be determined (RFC 6409, Section 3.2). A MAY: off by default.
+	AllowPostmaster bool
+
 	// MaxSize bounds the message in octets, header and body as received
 	// (RFC 1870; 552 5.3.4). 0 means DefaultMaxSize; a negative value
 	// means no limit.

@@ -7,7 +7,7 @@ import (
 // Profile returns the policies of the RFC 6409 profile as configured by
 // the agent's Config, in the order they run, without Config.Policies. It is
 // [policy.Defaults] with the Config's Hostname, Senders, Trusted, Expand,
-// Partial, MaxSize, MaxRecipients, Now and Random:
+// Partial, AllowPostmaster, MaxSize, MaxRecipients, Now and Random:
 //
 //   - TrustedNetworks (when Trusted is set): independent authorization by
 //     network (RFC 6409, Sections 3.3 and 4.3);
@@ -38,14 +38,15 @@ func (a *Agent) Profile() []policy.Policy {
 		maxSize = a.maxSize
 	}
 	return policy.Defaults(policy.DefaultOptions{
-		Hostname:      a.cfg.Hostname,
-		Senders:       a.cfg.Senders,
-		Trusted:       a.cfg.Trusted,
-		Expand:        a.cfg.Expand,
-		Partial:       a.cfg.Partial,
-		MaxSize:       maxSize,
-		MaxRecipients: a.cfg.MaxRecipients,
-		Now:           a.now,
-		Random:        a.random,
+		Hostname:        a.cfg.Hostname,
+		Senders:         a.cfg.Senders,
+		Trusted:         a.cfg.Trusted,
+		Expand:          a.cfg.Expand,
+		Partial:         a.cfg.Partial,
+		MaxSize:         maxSize,
+		MaxRecipients:   a.cfg.MaxRecipients,
+		AllowPostmaster: a.cfg.AllowPostmaster,
+		Now:             a.now,
+		Random:          a.random,
 	})
 }

@@ -100,6 +100,17 @@ func TestSessionTableMailRcpt(t *testing.T) {
 				{cmd: "MAIL", arg: "<alice@example.org>"},
 				{cmd: "RCPT", arg: "<bob@squeaky.sales>", code: 554, enh: "5.1.2"},
 			}},
+		{"reduced authentication for the postmaster (RFC 6409 6.4)", anon,
+			func(c *submission.Config) { c.AllowPostmaster = true }, []step{
+				{cmd: "MAIL", arg: "<someone@example.com>"},
+				{cmd: "RCPT", arg: "<bob@example.com>", code: 530, enh: "5.7.0"},
+				{cmd: "RCPT", arg: "<Postmaster>"},
+				{cmd: "RCPT", arg: "<postmaster@msa.example.org>"},
+			}},
+		{"no return path determinable (RFC 6409 3.2)", anon,
+			func(c *submission.Config) { c.AllowPostmaster = true }, []step{
+				{cmd: "MAIL", arg: "<>", code: 550, enh: "5.7.1"},
+			}},
 		{"sender syntax (RFC 6409 5.1)", authed, nil, []step{
 			{cmd: "MAIL", arg: "<alice@@example.org>", code: 501, enh: "5.1.7"},
 		}},
