@@ -41,10 +41,6 @@ var (
 	_ smtp.AuthSession = (*Session)(nil)
 )
 
-// Submission returns the msakit session behind s, for callers that want
-// its connection state or current transaction.
-func (s *Session) Submission() *submission.Session { return s.s }
-
 // AuthMechanisms implements [smtp.AuthSession]: the mechanisms msakit
 // offers on this connection ([submission.Agent.Mechanisms]); cleartext
 // ones only under TLS (RFC 4954, Section 4).
@@ -66,15 +62,14 @@ func (s *Session) Auth(mech string) (sasl.Server, error) {
 	if err != nil {
 		return nil, s.reply(s.ctx, "auth", err)
 	}
-	return &saslServer{s: s, srv: srv, mech: mech}, nil
+	return &saslServer{s: s, srv: srv}, nil
 }
 
 // saslServer turns the errors of msakit's SASL server into go-smtp replies;
 // go-smtp would otherwise answer 454 with the error's text.
 type saslServer struct {
-	s    *Session
-	srv  sasl.Server
-	mech string
+	s   *Session
+	srv sasl.Server
 }
 
 func (a *saslServer) Next(response []byte) (challenge []byte, done bool, err error) {
@@ -82,13 +77,9 @@ func (a *saslServer) Next(response []byte) (challenge []byte, done bool, err err
 	defer a.s.mu.Unlock()
 	challenge, done, err = a.srv.Next(response)
 	if err != nil {
-		return nil, false, a.s.reply(a.s.ctx, "auth", err)
+		return nil, true, a.s.reply(a.s.ctx, "auth", err)
 	}
-	if done {
-		id := a.s.s.Conn().Identity
-		a.s.b.logger.LogAttrs(a.s.ctx, slog.LevelDebug, "authenticated",
-			slog.String("mechanism", a.mech), slog.String("identity", id.User()))
-	}
+	// On success msakit has already recorded the identity (and logged it).
 	return challenge, done, nil
 }
 
