@@ -71,8 +71,8 @@ type Backend struct {
 var _ smtp.Backend = (*Backend)(nil)
 
 // NewBackend returns a Backend that checks with agent and hands accepted
-// messages to d. A nil logger discards the adapter's own log records
-// (msakit logs through its Config.Logger).
+// messages to d; both are required. A nil logger discards the adapter's own
+// log records (msakit logs through its Config.Logger).
 func NewBackend(agent *submission.Agent, d Deliverer, logger *slog.Logger) *Backend {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
