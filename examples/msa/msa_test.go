@@ -505,3 +505,44 @@ func TestMSA_DSNRecorded(t *testing.T) {
 		t.Errorf("spooled DSN record %+v", d)
 	}
 }
+
+func TestMSA_Concurrent(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	const clients, each = 4, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*each)
+	for range clients {
+		wg.Go(func() {
+			c, err := smtp.DialStartTLS(m.addr, &tls.Config{InsecureSkipVerify: true})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			if err := c.Auth(sasl.NewPlainClient("", testUser, testPassword)); err != nil {
+				errs <- err
+				return
+			}
+			for range each {
+				if err := send(c, testFrom, []string{testRcpt}, testMessage); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("send: %v", err)
+	}
+	msgs := readSpool(t, spool)
+	if len(msgs) != clients*each {
+		t.Fatalf("spool holds %d messages, want %d", len(msgs), clients*each)
+	}
+	for _, s := range msgs {
+		if !bytes.HasSuffix(s.eml, []byte(testMessage[strings.Index(testMessage, "\r\n\r\n"):])) {
+			t.Errorf("%s.eml lost its body", s.id)
+		}
+	}
+}
