@@ -213,48 +213,19 @@ func parseIDN(s string) (Domain, *ParseError) {
 		// The partial result idna returns with an error is discarded.
 		return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: "+strings.TrimPrefix(err.Error(), "idna: "))
 	}
-	if _, _, perr := checkLDH(a); perr != nil {
+	hasALabel, _, perr := checkLDH(a)
+	if perr != nil {
 		perr = newError(s, 0, perr.Kind, perr.Msg+" (after IDNA mapping to "+a+")")
 		return Domain{}, perr
 	}
 	u := a
-	if hasALabel(a) {
+	if hasALabel {
 		var ok bool
 		if u, ok = toUnicode(a); !ok {
-			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: bad Punycode")
-		}
-		if perr := checkULabelHyphens(u); perr != nil {
-			return Domain{}, newError(s, 0, perr.Kind, perr.Msg)
+			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: a U-label that begins or ends with a hyphen, or bad Punycode")
 		}
 	}
 	return Domain{ascii: a, unicode: u}, nil
-}
-
-// hasALabel reports whether the lower-case ASCII name a has a label that
-// begins with "xn--".
-func hasALabel(a string) bool {
-	for {
-		if strings.HasPrefix(a, "xn--") {
-			return true
-		}
-		i := strings.IndexByte(a, '.')
-		if i < 0 {
-			return false
-		}
-		a = a[i+1:]
-	}
-}
-
-// checkULabelHyphens refuses a U-label that begins or ends with a hyphen
-// (RFC 5891, Section 4.2.3.1); the A-label of such a U-label hides the hyphen
-// from checkLDH.
-func checkULabelHyphens(u string) *ParseError {
-	for label := range strings.SplitSeq(u, ".") {
-		if label != "" && (label[0] == '-' || label[len(label)-1] == '-') {
-			return newError(u, 0, ErrIDNA, "U-label "+label+" begins or ends with a hyphen")
-		}
-	}
-	return nil
 }
 
 // ASCII returns the ASCII form: A-labels, lower case, no trailing dot; for an

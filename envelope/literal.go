@@ -36,7 +36,8 @@ func parseLiteral(s string) (Domain, *ParseError) {
 		if !ok {
 			return Domain{}, newError(s, 1, ErrSyntax, "invalid IPv4 address literal")
 		}
-		a := "[" + netip.AddrFrom4(b).String() + "]"
+		var buf [len("[255.255.255.255]")]byte
+		a := string(append(netip.AddrFrom4(b).AppendTo(append(buf[:0], '[')), ']'))
 		return Domain{ascii: a, unicode: a, literal: true}, nil
 	}
 	tag := content[:colon]
@@ -45,7 +46,8 @@ func parseLiteral(s string) (Domain, *ParseError) {
 		if !ok {
 			return Domain{}, newError(s, 1+colon+1, ErrSyntax, "invalid IPv6 address literal")
 		}
-		a := "[IPv6:" + netip.AddrFrom16(b).String() + "]"
+		var buf [len("[IPv6:ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]")]byte
+		a := string(append(netip.AddrFrom16(b).AppendTo(append(buf[:0], "[IPv6:"...)), ']'))
 		return Domain{ascii: a, unicode: a, literal: true}, nil
 	}
 	// General-address-literal = Standardized-tag ":" 1*dcontent

@@ -20,42 +20,45 @@ const (
 // produced: each "xn--" label decoded with Punycode (RFC 3492, Section 6.2).
 // Because those A-labels are the encodings of U-labels the profile has just
 // validated, decoding gives the U-labels back without validating them again,
-// at a fraction of the cost of profile.ToUnicode. ok is false only if a label
-// does not decode, which ParseDomain treats as an IDNA error.
+// at a fraction of the cost of profile.ToUnicode. It reports false if a label
+// does not decode or decodes to a U-label that begins or ends with a hyphen
+// (RFC 5891, Section 4.2.3.1), which ParseDomain treats as IDNA errors.
 func toUnicode(a string) (u string, ok bool) {
-	var b strings.Builder
-	b.Grow(len(a) * 2)
+	var buf [4 * maxDNSNameLen]byte // a code point per A-label octet at most
+	b := buf[:0]
 	for i := 0; ; i++ {
 		label, rest, more := strings.Cut(a, ".")
 		if i > 0 {
-			b.WriteByte('.')
+			b = append(b, '.')
 		}
 		if strings.HasPrefix(label, "xn--") {
-			if !decodePunycode(&b, label[4:]) {
+			start := len(b)
+			if b, ok = decodePunycode(b, label[4:]); !ok || len(b) == start || b[start] == '-' || b[len(b)-1] == '-' {
 				return "", false
 			}
 		} else {
-			b.WriteString(label)
+			b = append(b, label...)
 		}
 		if !more {
-			return b.String(), true
+			return string(b), true
 		}
 		a = rest
 	}
 }
 
 // decodePunycode appends the decoding of the Punycode string s (RFC 3492,
-// Section 6.2) to b. It reports false for input that is not valid Punycode.
-func decodePunycode(b *strings.Builder, s string) bool {
-	var buf [64]rune // a label decodes to at most 59 code points
+// Section 6.2) to b, in UTF-8. It reports false for input that is not valid
+// Punycode or decodes to more than 63 code points.
+func decodePunycode(b []byte, s string) ([]byte, bool) {
+	var buf [maxLabelLen]rune
 	out := buf[:0]
 	if i := strings.LastIndexByte(s, '-'); i >= 0 {
 		if i >= cap(buf) {
-			return false
+			return b, false
 		}
 		for j := 0; j < i; j++ {
 			if s[j] >= 0x80 {
-				return false
+				return b, false
 			}
 			out = append(out, rune(s[j]))
 		}
@@ -66,12 +69,12 @@ func decodePunycode(b *strings.Builder, s string) bool {
 		oldi, w := i, int32(1)
 		for k := int32(pcBase); ; k += pcBase {
 			if pos == len(s) {
-				return false
+				return b, false
 			}
 			digit, ok := pcDigit(s[pos])
 			pos++
 			if !ok || digit > (1<<30-i)/w {
-				return false
+				return b, false
 			}
 			i += digit * w
 			t := k - bias
@@ -84,19 +87,19 @@ func decodePunycode(b *strings.Builder, s string) bool {
 				break
 			}
 			if w > (1<<30)/(pcBase-t) {
-				return false
+				return b, false
 			}
 			w *= pcBase - t
 		}
 		count := int32(len(out) + 1)
 		bias = pcAdapt(i-oldi, count, oldi == 0)
 		if i/count > 1<<30-n {
-			return false
+			return b, false
 		}
 		n += i / count
 		i %= count
 		if n > utf8.MaxRune || len(out) == cap(buf) {
-			return false
+			return b, false
 		}
 		out = append(out, 0)
 		copy(out[i+1:], out[i:])
@@ -104,9 +107,9 @@ func decodePunycode(b *strings.Builder, s string) bool {
 		i++
 	}
 	for _, r := range out {
-		b.WriteRune(r)
+		b = utf8.AppendRune(b, r)
 	}
-	return true
+	return b, true
 }
 
 // pcDigit returns the value of a Punycode digit (RFC 3492, Section 5).
