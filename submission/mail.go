@@ -43,7 +43,11 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	if err != nil {
 		return s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
 	}
-	tx := &policy.Transaction{ID: id, From: p, OriginalFrom: from, Start: s.a.now()}
+	// One allocation for the transaction and room for its first
+	// recipient, the common case.
+	h := &txHolder{tx: policy.Transaction{ID: id, From: p, OriginalFrom: from, Start: s.a.now()}}
+	h.tx.Recipients = h.rcpts[:0:len(h.rcpts)]
+	tx := &h.tx
 	if opts != nil {
 		tx.MailOptions = *opts
 	}
@@ -67,6 +71,13 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
 	}
 	return nil
+}
+
+// txHolder allocates a transaction together with the backing array of its
+// first recipients.
+type txHolder struct {
+	tx    policy.Transaction
+	rcpts [1]policy.Recipient
 }
 
 // abortMail logs and returns the reply for err and leaves no transaction

@@ -3,6 +3,7 @@ package submission
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/policy"
@@ -36,16 +37,22 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 	if err != nil {
 		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
 	}
-	s.rcpt = policy.Recipient{Path: p, Original: to}
+	// The candidate is built in place, in the spare capacity of the
+	// recipients slice: the policies see it through rcpt but not in
+	// tx.Recipients (which holds only accepted recipients) until it passes.
+	rs := slices.Grow(s.tx.Recipients, 1)
+	n := len(rs)
+	rcpt := &rs[:n+1][n]
+	*rcpt = policy.Recipient{Path: p, Original: to}
 	if opts != nil {
-		s.rcpt.Options = *opts
+		rcpt.Options = *opts
 	}
-	if err := s.a.chain.Rcpt(ctx, &s.conn, s.tx, &s.rcpt); err != nil {
-		s.rcpt = policy.Recipient{}
+	s.tx.Recipients = rs
+	if err := s.a.chain.Rcpt(ctx, &s.conn, s.tx, rcpt); err != nil {
+		*rcpt = policy.Recipient{}
 		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
 	}
-	s.tx.Recipients = append(s.tx.Recipients, s.rcpt)
-	s.rcpt = policy.Recipient{}
+	s.tx.Recipients = rs[:n+1]
 	if s.a.log.enabled(ctx, slog.LevelDebug) {
 		last := s.tx.Recipients[len(s.tx.Recipients)-1]
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",

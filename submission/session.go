@@ -42,7 +42,6 @@ type Session struct {
 	windowAuth bool // Identity came from the AuthWindow
 	state      txState
 	tx         *policy.Transaction // nil in txNone
-	rcpt       policy.Recipient    // scratch for the RCPT being checked
 	idBuf      [idBytes]byte
 }
 
@@ -116,7 +115,6 @@ func (s *Session) Transaction() *policy.Transaction {
 func (s *Session) Reset() {
 	s.state = txNone
 	s.tx = nil
-	s.rcpt = policy.Recipient{}
 }
 
 // txID is the id of the current transaction, "" without one.
