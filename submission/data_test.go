@@ -210,6 +210,8 @@ func TestDataHeaderErrors(t *testing.T) {
 			"From: alice@example.org\r\nSubject: " + strings.Repeat("s", 200) + "\r\n\r\n", 552, "5.3.4"},
 		{"8-bit header without SMTPUTF8 or 8BITMIME", nil, nil, "From: alice@example.org\r\nTo: bob@example.com\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nx\r\n", 554, "5.6.1"},
 		{"From not allowed for identity (RFC 6409 6.3)", nil, nil, "From: mallory@example.org\r\nTo: bob@example.com\r\n\r\nx\r\n", 550, "5.7.1"},
+		{"Sender not allowed for identity (RFC 6409 6.3)", nil, nil, "From: alice@example.org\r\nSender: mallory@example.org\r\nTo: bob@example.com\r\n\r\nx\r\n", 550, "5.7.1"},
+		{"display name posing as an address (RFC 6409 6.3)", nil, nil, "From: \"alice@example.org\" <mallory@example.org>\r\nTo: bob@example.com\r\n\r\nx\r\n", 550, "5.7.1"},
 		{"missing From (RFC 5322 3.6)", nil, nil, "To: bob@example.com\r\nSubject: x\r\n\r\nx\r\n", 554, "5.6.0"},
 		{"two From fields (RFC 5322 3.6)", nil, nil, "From: alice@example.org\r\nFrom: alice@example.org\r\n\r\nx\r\n", 554, "5.6.0"},
 		{"invalid address in From (RFC 6409 5.1)", nil, nil, "From: alice@@example.org\r\n\r\nx\r\n", 554, "5.6.0"},
