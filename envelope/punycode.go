@@ -24,7 +24,9 @@ const (
 // does not decode or decodes to a U-label that begins or ends with a hyphen
 // (RFC 5891, Section 4.2.3.1), which ParseDomain treats as IDNA errors.
 func toUnicode(a string) (u string, ok bool) {
-	var buf [4 * maxDNSNameLen]byte // a code point per A-label octet at most
+	// Most names fit in 256 octets of UTF-8; append moves longer ones (at
+	// most 4 octets per A-label octet) to the heap.
+	var buf [256]byte
 	b := buf[:0]
 	for i := 0; ; i++ {
 		label, rest, more := strings.Cut(a, ".")
