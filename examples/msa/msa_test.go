@@ -546,3 +546,45 @@ func TestMSA_Concurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestMSA_UserAddresses(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t, "-user", "carol:pw:with:colons:@example.net,carol@example.com")
+	c, err := smtp.DialStartTLS(m.addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Auth(sasl.NewPlainClient("", "carol", "pw:with:colons")); err != nil {
+		t.Fatalf("AUTH with a password holding colons: %v", err)
+	}
+	msg := func(from string) string {
+		return strings.Replace(testMessage, "From: Alice <alice@example.org>", "From: <"+from+">", 1)
+	}
+	tests := []struct {
+		from string
+		code int // 0 = accepted
+	}{
+		{from: "sales@example.net"},              // @example.net: the whole domain
+		{from: "carol@example.com"},              // her own address
+		{from: "carol+lists@example.com"},        // subaddress of her own address
+		{from: "carol@example.org", code: 550},   // -domain's address was not listed
+		{from: "mallory@example.com", code: 550}, // someone else
+	}
+	for _, tc := range tests {
+		err := send(c, tc.from, []string{testRcpt}, msg(tc.from))
+		var se *smtp.SMTPError
+		switch {
+		case tc.code == 0 && err != nil:
+			t.Errorf("MAIL FROM:<%s>: %v, want accepted", tc.from, err)
+		case tc.code != 0 && (!errors.As(err, &se) || se.Code != tc.code || se.EnhancedCode != (smtp.EnhancedCode{5, 7, 1})):
+			t.Errorf("MAIL FROM:<%s>: %v, want %d 5.7.1", tc.from, err, tc.code)
+		}
+		if err != nil {
+			_ = c.Reset()
+		}
+	}
+	if n := len(readSpool(t, spool)); n != 3 {
+		t.Errorf("spool holds %d messages, want 3", n)
+	}
+}
