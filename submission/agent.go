@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,11 @@ func New(cfg Config) (*Agent, error) {
 	if cfg.Hostname.IsZero() {
 		return nil, errors.New("submission: Config.Hostname is required")
 	}
+	// Copy what the caller could still change through shared backing
+	// arrays, so that the Agent is immutable as documented.
+	cfg.Trusted = slices.Clone(cfg.Trusted)
+	cfg.Policies = slices.Clone(cfg.Policies)
+	cfg.OmitExtensions = slices.Clone(cfg.OmitExtensions)
 	a := &Agent{cfg: cfg, omit: make(map[string]bool)}
 	for _, k := range cfg.OmitExtensions {
 		k = strings.ToUpper(strings.TrimSpace(k))

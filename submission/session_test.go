@@ -374,3 +374,15 @@ func TestSessionContextDone(t *testing.T) {
 		t.Errorf("ctx error not logged at Error:\n%s", f.logs)
 	}
 }
+
+// TestConfigCopied: changing the Config's slices after New changes nothing
+// (the Agent is immutable and safe for concurrent use).
+func TestConfigCopied(t *testing.T) {
+	t.Parallel()
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	f := newFixture(t, func(c *submission.Config) { c.Trusted = trusted })
+	trusted[0] = netip.MustParsePrefix("192.0.2.0/24")
+	ctx := t.Context()
+	wantReply(t, "MAIL from 10/8", f.trusted().Mail(ctx, "<printer@example.org>", nil), 0, "")
+	wantReply(t, "MAIL from 192.0.2.10", f.anonymous().Mail(ctx, "<printer@example.org>", nil), 530, "5.7.0")
+}
