@@ -3,6 +3,7 @@ package submission_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 
 	"io"
 	"strings"
@@ -185,4 +186,43 @@ func BenchmarkBodyStream(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSessionDataSizes: the whole DATA pipeline (MAIL, RCPT, Data,
+// reading the message out) with 1 KiB, 1 MiB and 32 MiB bodies (STYLE.md
+// 2.13); allocations do not grow with the body.
+func BenchmarkSessionDataSizes(b *testing.B) {
+	hdr := crlf(message[:strings.Index(message, "\n\n")+2])
+	for _, size := range []int64{1 << 10, 1 << 20, 32 << 20} {
+		b.Run(fmt.Sprintf("%dKiB", size>>10), func(b *testing.B) {
+			f := newFixture(b, func(c *submission.Config) {
+				c.Logger = nil
+				c.MaxSize = -1
+				c.Trace = submission.TraceSinkFunc(nopTrace)
+			})
+			s := f.session()
+			ctx := b.Context()
+			var hr strings.Reader
+			var g bodyGen
+			b.SetBytes(int64(len(hdr)) + size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
+					b.Fatal(err)
+				}
+				hr.Reset(hdr)
+				g = bodyGen{left: size}
+				r, err := s.Data(ctx, io.MultiReader(&hr, &g))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
