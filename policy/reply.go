@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Reply is an SMTP reply that rejects a command: a basic reply code (RFC
@@ -27,7 +26,7 @@ import (
 type Reply struct {
 	Code     int    // 4xx or 5xx, RFC 5321, Section 4.2
 	Enhanced string // subject.detail only, e.g. "7.1"; class is Code/100
-	Text     string // one line for the client; no CR/LF
+	Text     string // one line for the client: printable US-ASCII, no CR/LF
 	Err      error  // internal cause, for logs and errors.Is; never sent
 	Policy   string // name of the policy that decided, "" if none
 }
@@ -112,18 +111,20 @@ var (
 	// ErrReplyEnhanced: Enhanced is not "subject.detail" (RFC 3463, Section
 	// 2).
 	ErrReplyEnhanced = errors.New("policy: malformed enhanced status code")
-	// ErrReplyText: Text is empty, longer than MaxTextLen, not UTF-8 or has
-	// control characters (RFC 5321, Sections 4.2 and 4.5.3.1.5).
-	ErrReplyText = errors.New("policy: reply text is empty, too long or has control characters")
+	// ErrReplyText: Text is empty, longer than MaxTextLen, or holds a
+	// character outside the RFC 5321 textstring (Sections 4.2 and
+	// 4.5.3.1.5).
+	ErrReplyText = errors.New("policy: reply text is empty, too long or not printable US-ASCII")
 )
 
 // Valid reports whether r may be sent to a client: Code is 4xx or 5xx (RFC
 // 5321, Section 4.2), Enhanced is empty or "subject.detail" with a subject
 // 0 to 7 and a detail of 1 to 3 digits without leading zeros (RFC 3463,
-// Section 2), and Text is non-empty valid UTF-8 of at most [MaxTextLen]
-// octets without control characters (no CR or LF: one line, RFC 5321,
-// Section 4.2). It returns nil, or an error wrapping ErrReplyCode,
-// ErrReplyEnhanced or ErrReplyText.
+// Section 2), and Text is a non-empty RFC 5321 textstring of at most
+// [MaxTextLen] octets: HT, SP and printable US-ASCII only (RFC 5321, Section
+// 4.2), so no CR or LF can end the line early and no UTF-8 reaches a client
+// that did not ask for SMTPUTF8 (RFC 6531, Section 3.7.4). It returns nil, or
+// an error wrapping ErrReplyCode, ErrReplyEnhanced or ErrReplyText.
 //
 // Valid checks the form only; whether a detail code is registered is a
 // matter for the table test of codes.go. submission calls Valid on every
@@ -138,11 +139,11 @@ func (r *Reply) Valid() error {
 	if r.Enhanced != "" && !validEnhanced(r.Enhanced) {
 		return ErrReplyEnhanced
 	}
-	if r.Text == "" || len(r.Text) > MaxTextLen || !utf8.ValidString(r.Text) {
+	if r.Text == "" || len(r.Text) > MaxTextLen {
 		return ErrReplyText
 	}
 	for i := 0; i < len(r.Text); i++ {
-		if c := r.Text[i]; c < 0x20 || c == 0x7f {
+		if c := r.Text[i]; c != '\t' && (c < 0x20 || c > 0x7e) {
 			return ErrReplyText
 		}
 	}

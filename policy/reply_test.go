@@ -18,7 +18,7 @@ func TestReplyValid(t *testing.T) {
 		{"plain", policy.Reply{Code: 550, Enhanced: "7.1", Text: "No"}},
 		{"no enhanced", policy.Reply{Code: 451, Text: "Try later"}},
 		{"three-digit detail", policy.Reply{Code: 550, Enhanced: "7.100", Text: "x"}},
-		{"utf-8 text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "Adresse refusée"}},
+		{"tab in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\tb"}},
 		{"max length", policy.Reply{Code: 550, Enhanced: "7.1", Text: strings.Repeat("a", policy.MaxTextLen)}},
 	}
 	for _, tc := range valid {
@@ -45,6 +45,8 @@ func TestReplyValid(t *testing.T) {
 		{"LF in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\nb"}, policy.ErrReplyText},
 		{"NUL in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\x00"}, policy.ErrReplyText},
 		{"invalid utf-8", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\xff"}, policy.ErrReplyText},
+		{"utf-8 text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "Adresse refusée"}, policy.ErrReplyText},
+		{"DEL in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\x7f"}, policy.ErrReplyText},
 		{"too long", policy.Reply{Code: 550, Enhanced: "7.1", Text: strings.Repeat("a", policy.MaxTextLen+1)}, policy.ErrReplyText},
 	}
 	for _, tc := range invalid {
