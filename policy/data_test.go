@@ -305,9 +305,11 @@ func TestRow_RewriteAddresses(t *testing.T) {
 	}
 	runDataCases(t, cases)
 
-	broken := policy.RewriteAddresses{Domains: map[string]string{"example.org": "bad..domain"}}
-	if err := broken.RewriteMail(t.Context(), authedConn(t), tx(t, "<a@example.org>")); err == nil {
-		t.Error("a rule producing an invalid domain was applied")
+	for _, to := range []string{"bad..domain", "corp"} {
+		broken := policy.RewriteAddresses{Domains: map[string]string{"example.org": to}}
+		if err := broken.RewriteMail(t.Context(), authedConn(t), tx(t, "<a@example.org>")); err == nil {
+			t.Errorf("a rule producing %q was applied", to)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -62,7 +63,7 @@ func (RewriteAddresses) Name() string { return "rewrite-addresses" }
 
 // Rewrite applies the rules to m and reports whether it changed (RFC 6409,
 // Section 8.8). An error means a rule produced an invalid domain or local
-// part.
+// part, or a domain that is not fully qualified (RFC 6409, Section 4.2).
 func (p RewriteAddresses) Rewrite(m envelope.Mailbox) (envelope.Mailbox, bool, error) {
 	changed := false
 	if m.Domain.IsZero() || m.Domain.IsLiteral() {
@@ -95,6 +96,10 @@ func (p RewriteAddresses) Rewrite(m envelope.Mailbox) (envelope.Mailbox, bool, e
 		d, err := envelope.ParseDomain(newDom)
 		if err != nil {
 			return m, false, err
+		}
+		if !d.IsFullyQualified() {
+			// RFC 6409, Section 4.2: the MSA must not create what it must refuse.
+			return m, false, fmt.Errorf("%w: rewrite rule gives %s", ErrUnqualifiedDomain, d.ASCII())
 		}
 		if d != m.Domain {
 			m.Domain = d
