@@ -50,11 +50,14 @@ type CheckHeader struct {
 // Name returns "check-header", the policy of RFC 6409, Section 6.3.
 func (CheckHeader) Name() string { return "check-header" }
 
-// uniqueFields are the fields RFC 5322, Section 3.6 allows at most once.
+// uniqueFields are the fields RFC 5322, Section 3.6 allows at most once;
+// fromIndex is the place of From.
 var uniqueFields = [...]string{
 	"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc",
 	"Message-ID", "In-Reply-To", "References", "Subject",
 }
+
+const fromIndex = 1
 
 // listFields are the address-list fields checked for syntax only.
 var listFields = [...]string{
@@ -65,7 +68,18 @@ var listFields = [...]string{
 // CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
 func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
 	_, canAdd := senderAddress(c, tx)
-	switch n := h.Count("From"); {
+	// One pass: count the fields RFC 5322, Section 3.6 limits to one.
+	var counts [len(uniqueFields)]int
+	for i := 0; i < h.Len(); i++ {
+		if name, ok := fieldIn(h.Field(i), uniqueFields[:]); ok {
+			for j := range uniqueFields {
+				if uniqueFields[j] == name {
+					counts[j]++
+				}
+			}
+		}
+	}
+	switch n := counts[fromIndex]; {
 	case n == 0:
 		if !p.AddMissingFrom || !canAdd {
 			return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
@@ -73,8 +87,8 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 	case n > 1:
 		return HeaderInvalid("Message has more than one From header field (RFC 5322, Section 3.6)")
 	}
-	for _, name := range uniqueFields {
-		if h.Count(name) > 1 {
+	for j, name := range uniqueFields {
+		if counts[j] > 1 {
 			return HeaderInvalid("Message has more than one " + name + " header field (RFC 5322, Section 3.6)")
 		}
 	}
@@ -105,17 +119,21 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 	} else if fromMailboxes > 1 && !(p.AddMissingSender && canAdd) {
 		return HeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
 	}
-	for _, name := range listFields {
-		for _, v := range h.Values(name) {
-			if isBlank(v) {
-				if name == "Bcc" || name == "Resent-Bcc" {
-					continue // RFC 5322, Section 3.6.3 and 3.6.6
-				}
-				return HeaderInvalid("The " + name + " header field is empty")
+	for i := 0; i < h.Len(); i++ {
+		f := h.Field(i)
+		name, ok := fieldIn(f, listFields[:])
+		if !ok {
+			continue
+		}
+		v := f.Value()
+		if isBlank(v) {
+			if name == "Bcc" || name == "Resent-Bcc" {
+				continue // RFC 5322, Sections 3.6.3 and 3.6.6
 			}
-			if _, err := tx.Addresses(v); err != nil {
-				return HeaderInvalid("Invalid address in the " + name + " header field").WithErr(err)
-			}
+			return HeaderInvalid("The " + name + " header field is empty")
+		}
+		if _, err := tx.Addresses(v); err != nil {
+			return HeaderInvalid("Invalid address in the " + name + " header field").WithErr(err)
 		}
 	}
 	return nil

@@ -91,26 +91,28 @@ func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, 
 	if c.Identity.IsZero() {
 		return nil
 	}
-	for _, name := range senderFields {
-		for _, v := range h.Values(name) {
-			addrs, err := tx.Addresses(v)
+	for i := 0; i < h.Len(); i++ {
+		f := h.Field(i)
+		if _, ok := fieldIn(f, senderFields[:]); !ok {
+			continue
+		}
+		addrs, err := tx.Addresses(f.Value())
+		if err != nil {
+			return SenderNotAuthorized().WithErr(err)
+		}
+		if len(addrs) == 0 {
+			return SenderNotAuthorized()
+		}
+		for _, a := range addrs {
+			ok, err := p.Authorized(ctx, c.Identity, a.Mailbox)
 			if err != nil {
-				return SenderNotAuthorized().WithErr(err)
+				return err
 			}
-			if len(addrs) == 0 {
+			if !ok {
 				return SenderNotAuthorized()
 			}
-			for _, a := range addrs {
-				ok, err := p.Authorized(ctx, c.Identity, a.Mailbox)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return SenderNotAuthorized()
-				}
-				if err := p.checkDisplayName(ctx, c.Identity, a.DisplayName); err != nil {
-					return err
-				}
+			if err := p.checkDisplayName(ctx, c.Identity, a.DisplayName); err != nil {
+				return err
 			}
 		}
 	}

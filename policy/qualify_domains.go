@@ -189,19 +189,23 @@ var addressFields = [...]string{
 // CheckData refuses a header whose address fields hold a domain that is
 // neither fully qualified nor expandable: 554 5.6.0 (RFC 6409, Section 4.2).
 func (p QualifyDomains) CheckData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
-	for _, name := range addressFields {
-		for _, v := range h.Values(name) {
-			if isBlank(v) {
-				continue // an empty Bcc (RFC 5322, Section 3.6.3) has no domain
-			}
-			addrs, err := tx.Addresses(v)
-			if err != nil {
-				return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
-			}
-			for _, a := range addrs {
-				if p.classify(a.Mailbox.Domain) == unqualified {
-					return UnqualifiedHeader()
-				}
+	for i := 0; i < h.Len(); i++ {
+		f := h.Field(i)
+		name, ok := fieldIn(f, addressFields[:])
+		if !ok {
+			continue
+		}
+		v := f.Value()
+		if isBlank(v) {
+			continue // an empty Bcc (RFC 5322, Section 3.6.3) has no domain
+		}
+		addrs, err := tx.Addresses(v)
+		if err != nil {
+			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
+		}
+		for _, a := range addrs {
+			if p.classify(a.Mailbox.Domain) == unqualified {
+				return UnqualifiedHeader()
 			}
 		}
 	}
@@ -219,10 +223,10 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 	utf8OK := tx.SMTPUTF8()
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
-		name := f.Name()
-		if !isOneOf(name, addressFields[:]) {
+		if _, ok := fieldIn(f, addressFields[:]); !ok {
 			continue
 		}
+		name := f.Name()
 		v := f.Value()
 		if isBlank(v) {
 			continue

@@ -163,10 +163,10 @@ func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transactio
 	utf8OK := tx.SMTPUTF8()
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
-		name := f.Name()
-		if !isOneOf(name, rewriteFields[:]) {
+		if _, ok := fieldIn(f, rewriteFields[:]); !ok {
 			continue
 		}
+		name := f.Name()
 		addrs, err := tx.Addresses(f.Value())
 		if err != nil {
 			continue
@@ -197,15 +197,6 @@ func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transactio
 		}
 	}
 	return nil
-}
-
-func isOneOf(name string, list []string) bool {
-	for _, n := range list {
-		if strings.EqualFold(name, n) {
-			return true
-		}
-	}
-	return false
 }
 
 var (
