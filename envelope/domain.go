@@ -195,37 +195,73 @@ func checkLabel(s string, start, end int) *ParseError {
 }
 
 // parseIDN handles a name with non-ASCII octets or A-labels through the
-// profile, then holds the result to the same LDH rules as an ASCII name.
+// profile, then holds the result to the same rules as an LDH name.
 func parseIDN(s string) (Domain, *ParseError) {
-	if !utf8.ValidString(s) {
-		// x/net/idna's ToASCII encodes an invalid octet as U+FFFD instead
-		// of failing (its ToUnicode does fail), so check first.
-		for i := 0; i < len(s); {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && n == 1 {
-				return Domain{}, newError(s, i, ErrIDNA, "invalid UTF-8 in domain")
-			}
-			i += n
-		}
-	}
 	a, err := profile.ToASCII(s)
 	if err != nil {
 		// The partial result idna returns with an error is discarded.
 		return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: "+strings.TrimPrefix(err.Error(), "idna: "))
 	}
-	hasALabel, _, perr := checkLDH(a)
+	hasALabel, perr := checkMapped(a)
 	if perr != nil {
-		perr = newError(s, 0, perr.Kind, perr.Msg+" (after IDNA mapping to "+a+")")
-		return Domain{}, perr
+		return Domain{}, newError(s, 0, perr.Kind, perr.Msg+" (after IDNA mapping to "+a+")")
 	}
 	u := a
 	if hasALabel {
 		var ok bool
 		if u, ok = toUnicode(a); !ok {
-			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: a U-label that begins or ends with a hyphen, or bad Punycode")
+			// x/net/idna's ToASCII encodes an invalid UTF-8 octet as
+			// U+FFFD instead of failing; toUnicode refuses U+FFFD.
+			for i := 0; i < len(s); {
+				r, n := utf8.DecodeRuneInString(s[i:])
+				if r == utf8.RuneError && n == 1 {
+					return Domain{}, newError(s, i, ErrIDNA, "invalid UTF-8 in domain")
+				}
+				i += n
+			}
+			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: a U-label that begins or ends with a hyphen")
 		}
 	}
 	return Domain{ascii: a, unicode: u}, nil
+}
+
+// checkMapped holds a, the result of profile.ToASCII, to the rules the
+// profile does not apply: no trailing dot, no hyphen first or last in a
+// label (RFC 5321, Section 4.1.2), no R-LDH label that is not an A-label
+// (RFC 5890, Section 2.3.1), no bare IPv4 address (RFC 5321,
+// Section 4.1.3). With StrictDomainName, a has only lower-case letters,
+// digits, hyphens and dots (FuzzParseDomain checks this), and the profile has
+// checked the lengths. It reports whether a has an A-label.
+func checkMapped(a string) (hasALabel bool, err *ParseError) {
+	labels := 0
+	for start := 0; ; {
+		end := strings.IndexByte(a[start:], '.')
+		if end < 0 {
+			end = len(a)
+		} else {
+			end += start
+		}
+		if err := checkLabel(a, start, end); err != nil {
+			return false, err
+		}
+		if l := a[start:end]; len(l) >= 4 && l[2] == '-' && l[3] == '-' {
+			if l[0] != 'x' || l[1] != 'n' {
+				return false, newError(a, start+2, ErrIDNA, "reserved label with \"--\" in positions 3 and 4 that is not an A-label")
+			}
+			hasALabel = true
+		}
+		labels++
+		if end == len(a) {
+			break
+		}
+		start = end + 1
+	}
+	if labels == 4 {
+		if _, ok := parseIPv4(a); ok {
+			return false, newError(a, 0, ErrSyntax, "IP address without brackets; write an address literal such as [192.0.2.1]")
+		}
+	}
+	return hasALabel, nil
 }
 
 // ASCII returns the ASCII form: A-labels, lower case, no trailing dot; for an

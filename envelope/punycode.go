@@ -50,7 +50,7 @@ func toUnicode(a string) (u string, ok bool) {
 
 // decodePunycode appends the decoding of the Punycode string s (RFC 3492,
 // Section 6.2) to b, in UTF-8. It reports false for input that is not valid
-// Punycode or decodes to more than 63 code points.
+// Punycode, decodes to more than 63 code points, or decodes to U+FFFD.
 func decodePunycode(b []byte, s string) ([]byte, bool) {
 	var buf [maxLabelLen]rune
 	out := buf[:0]
@@ -66,6 +66,9 @@ func decodePunycode(b []byte, s string) ([]byte, bool) {
 		}
 		s = s[i+1:]
 	}
+	// The state stays below 1<<30, so int64 products cannot overflow and
+	// no division is needed to check the bounds (RFC 3492, Section 6.4).
+	const limit = 1 << 30
 	n, bias, i := int32(pcInitialN), int32(pcInitialBias), int32(0)
 	for pos := 0; pos < len(s); {
 		oldi, w := i, int32(1)
@@ -75,10 +78,14 @@ func decodePunycode(b []byte, s string) ([]byte, bool) {
 			}
 			digit, ok := pcDigit(s[pos])
 			pos++
-			if !ok || digit > (1<<30-i)/w {
+			if !ok {
 				return b, false
 			}
-			i += digit * w
+			next := int64(i) + int64(digit)*int64(w)
+			if next > limit {
+				return b, false
+			}
+			i = int32(next)
 			t := k - bias
 			if t < pcTMin {
 				t = pcTMin
@@ -88,18 +95,19 @@ func decodePunycode(b []byte, s string) ([]byte, bool) {
 			if digit < t {
 				break
 			}
-			if w > (1<<30)/(pcBase-t) {
+			if int64(w)*int64(pcBase-t) > limit {
 				return b, false
 			}
 			w *= pcBase - t
 		}
 		count := int32(len(out) + 1)
 		bias = pcAdapt(i-oldi, count, oldi == 0)
-		if i/count > 1<<30-n {
+		q := i / count
+		if int64(n)+int64(q) > limit {
 			return b, false
 		}
-		n += i / count
-		i %= count
+		n += q
+		i -= q * count
 		if n > utf8.MaxRune || len(out) == cap(buf) {
 			return b, false
 		}
@@ -109,6 +117,11 @@ func decodePunycode(b []byte, s string) ([]byte, bool) {
 		i++
 	}
 	for _, r := range out {
+		if r == utf8.RuneError {
+			// U+FFFD is disallowed in IDNA2008; x/net/idna puts it in an
+			// A-label for an invalid UTF-8 octet.
+			return b, false
+		}
 		b = utf8.AppendRune(b, r)
 	}
 	return b, true
