@@ -85,6 +85,7 @@ func benchServer(b *testing.B, be smtp.Backend, configure func(*smtp.Server)) *s
 		_ = srv.Serve(l)
 	}()
 	b.Cleanup(func() {
+		_ = l.Close() // see newTestServer
 		_ = srv.Close()
 		<-done
 	})

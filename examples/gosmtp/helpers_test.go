@@ -186,6 +186,9 @@ func newTestServer(t testing.TB, pipe bool) *testServer {
 		_ = ts.srv.Serve(l)
 	}()
 	t.Cleanup(func() {
+		// go-smtp's Serve registers l from its goroutine; a Close that
+		// comes first misses it. Close l too, so Serve always returns.
+		_ = l.Close()
 		_ = ts.srv.Close()
 		<-done
 	})

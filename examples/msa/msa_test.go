@@ -355,7 +355,10 @@ func TestMSA_Relay(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	t.Cleanup(func() {
+		_ = l.Close() // go-smtp registers l from Serve's goroutine; see shutdown
+		_ = srv.Close()
+	})
 
 	m, spool := startMSA(t, "-relay", l.Addr().String())
 	c := goClient(t, m.addr, true)

@@ -227,6 +227,9 @@ func (m *msa) serve(s *smtp.Server, l net.Listener) {
 }
 
 func (m *msa) closeAll() {
+	for _, l := range m.listeners {
+		_ = l.Close() // see shutdown
+	}
 	for _, s := range m.servers {
 		_ = s.Close()
 	}
@@ -238,6 +241,12 @@ func (m *msa) closeAll() {
 // what is left.
 func (m *msa) shutdown(ctx context.Context) error {
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "shutting down")
+	// Close the listeners ourselves: go-smtp's Serve registers its listener
+	// from its own goroutine, so a Shutdown that comes first would miss it
+	// and Serve would block in Accept for ever.
+	for _, l := range m.listeners {
+		_ = l.Close()
+	}
 	m.backend.Drain()
 	var wg sync.WaitGroup
 	errs := make([]error, len(m.servers))
@@ -246,6 +255,9 @@ func (m *msa) shutdown(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			errs[i] = s.Shutdown(ctx)
+			if errors.Is(errs[i], net.ErrClosed) {
+				errs[i] = nil // we closed the listener first
+			}
 		}()
 	}
 	wg.Wait()
