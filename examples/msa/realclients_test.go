@@ -45,9 +45,8 @@ s.quit()
 print(json.dumps(out))
 `
 
-func runPython(t *testing.T, addr, mode string) map[string]any {
+func runPython(t *testing.T, py, addr, mode string) map[string]any {
 	t.Helper()
-	py := needProgram(t, "python3")
 	host, port, _ := net.SplitHostPort(addr)
 	out, errOut, err := runProgram(t, []byte(testMessage), py, "-c", pythonClient,
 		host, port, testUser, testPassword, testFrom, testRcpt, mode)
@@ -72,8 +71,9 @@ func wantCodes(t *testing.T, got map[string]any, want map[string]float64) {
 
 func TestPythonSmtplib_Accepted(t *testing.T) {
 	t.Parallel()
+	py := needProgram(t, "python3")
 	m, spool := startMSA(t)
-	got := runPython(t, m.addr, "auth")
+	got := runPython(t, py, m.addr, "auth")
 	wantCodes(t, got, map[string]float64{"ehlo": 250, "starttls": 220, "ehlo_tls": 250, "auth": 235, "mail": 250, "rcpt": 250, "data": 250})
 	if !strings.Contains(got["auth_offered"].(string), "PLAIN") {
 		t.Errorf("AUTH offered under TLS = %q, want PLAIN in it", got["auth_offered"])
@@ -83,8 +83,9 @@ func TestPythonSmtplib_Accepted(t *testing.T) {
 
 func TestPythonSmtplib_NoAuth(t *testing.T) {
 	t.Parallel()
+	py := needProgram(t, "python3")
 	m, spool := startMSA(t)
-	got := runPython(t, m.addr, "none")
+	got := runPython(t, py, m.addr, "none")
 	// RFC 6409, Section 4.3; RFC 4954, Section 6: 530 5.7.0.
 	wantCodes(t, got, map[string]float64{"starttls": 220, "mail": 530})
 	if r, _ := got["mail_reply"].(string); !strings.HasPrefix(r, "5.7.0") {
