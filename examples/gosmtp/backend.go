@@ -153,7 +153,8 @@ func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 // idle connections are closed now, and a connection inside a transaction is
 // closed as soon as that transaction ends (after the reply to DATA or BDAT
 // LAST has been written). Use it together with [smtp.Server.Shutdown], which
-// stops the listeners and waits for the connections to end.
+// stops the listeners and waits for the connections to end; close the
+// listeners yourself too (see the package documentation).
 func (b *Backend) Drain() {
 	b.mu.Lock()
 	b.draining = true

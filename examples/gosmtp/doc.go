@@ -74,6 +74,10 @@
 //     nil Session. go-smtp recovers, answers 421 and logs the panic. The
 //     adapter cannot prevent it: no session exists any more. FuzzSession
 //     found it; its seed replays it.
+//   - go-smtp's Serve registers its listener from the goroutine it runs
+//     in, so a Shutdown or Close that comes before Serve has started
+//     misses the listener and Serve blocks in Accept for ever. Close the
+//     listener yourself as well when stopping (examples/msa does).
 //   - The EHLO keywords are go-smtp's: it always offers PIPELINING,
 //     8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and SIZE. [Backend.Configure]
 //     switches on the optional ones (SMTPUTF8, BINARYMIME, DSN, REQUIRETLS)
