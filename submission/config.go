@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -69,6 +70,55 @@ type Config struct {
 	// null reverse-path is then refused with 550 5.7.1, as no return path
 	// can be determined (RFC 6409, Section 3.2). A MAY: off by default.
 	AllowPostmaster bool
+
+	// AllowRecipient, when set, decides which recipients an identity may
+	// send to (RFC 6409, Section 6.2); a refusal is 550 5.7.1. nil means
+	// every recipient that passes the other checks.
+	AllowRecipient func(ctx context.Context, id auth.Identity, rcpt envelope.Path) (bool, error)
+
+	// AddMissingFrom adds a From field holding the identity's address to a
+	// message that has none, instead of refusing it with 554 5.6.0 (RFC
+	// 5322, Section 3.6 requires From; RFC 6409, Section 8 lets an MSA
+	// complete a message). Off by default.
+	AddMissingFrom bool
+
+	// AddSender adds or replaces Sender with the identity's address when
+	// the From is not the identity's own (RFC 6409, Section 8.1, a MAY).
+	// Off by default.
+	AddSender bool
+
+	// RemoveBcc deletes Bcc fields before the message is relayed (RFC
+	// 5322, Section 3.6.3 leaves this to the implementation). Off by
+	// default.
+	RemoveBcc bool
+
+	// Rewrite, when set, rewrites the reverse-path and the From and Sender
+	// fields by these configured rules only (RFC 6409, Section 8.8).
+	// nil means no rewriting.
+	Rewrite *policy.RewriteAddresses
+
+	// Location is the time zone of Date fields the MSA adds (RFC 6409,
+	// Section 8.2). nil means the zone of Now's result.
+	Location *time.Location
+
+	// NoEnforceSender turns off the check that MAIL FROM, From and Sender
+	// are addresses the identity may use (RFC 6409, Sections 6.1 and 6.3,
+	// both MAYs that the profile turns on).
+	NoEnforceSender bool
+
+	// NoCheckHeader turns off the header syntax and required-field checks
+	// (RFC 6409, Sections 5.1 and 6.3).
+	NoCheckHeader bool
+
+	// NoAddDate stops the MSA adding or correcting Date (RFC 6409, Section
+	// 8.2). A message without Date is then relayed without one, which RFC
+	// 5322, Section 3.6 does not allow: set it only when a later stage
+	// adds the field.
+	NoAddDate bool
+
+	// NoAddMessageID stops the MSA adding or replacing Message-ID (RFC
+	// 6409, Section 8.3, a SHOULD).
+	NoAddMessageID bool
 
 	// MaxSize bounds the message in octets, header and body as received
 	// (RFC 1870; 552 5.3.4). 0 means DefaultMaxSize; a negative value

@@ -7,7 +7,9 @@ import (
 // Profile returns the policies of the RFC 6409 profile as configured by
 // the agent's Config, in the order they run, without Config.Policies. It is
 // [policy.Defaults] with the Config's Hostname, Senders, Trusted, Expand,
-// Partial, AllowPostmaster, MaxSize, MaxRecipients, Now and Random:
+// Partial, AllowPostmaster, AllowRecipient, AddMissingFrom, AddSender,
+// RemoveBcc, Rewrite, Location, the No... switches, MaxSize, MaxRecipients,
+// Now and Random:
 //
 //   - TrustedNetworks (when Trusted is set): independent authorization by
 //     network (RFC 6409, Sections 3.3 and 4.3);
@@ -46,6 +48,16 @@ func (a *Agent) Profile() []policy.Policy {
 		MaxSize:         maxSize,
 		MaxRecipients:   a.cfg.MaxRecipients,
 		AllowPostmaster: a.cfg.AllowPostmaster,
+		AllowRecipient:  a.cfg.AllowRecipient,
+		AddMissingFrom:  a.cfg.AddMissingFrom,
+		AddSender:       a.cfg.AddSender,
+		RemoveBcc:       a.cfg.RemoveBcc,
+		Rewrite:         a.cfg.Rewrite,
+		Location:        a.cfg.Location,
+		NoEnforceSender: a.cfg.NoEnforceSender,
+		NoCheckHeader:   a.cfg.NoCheckHeader,
+		NoAddDate:       a.cfg.NoAddDate,
+		NoAddMessageID:  a.cfg.NoAddMessageID,
 		Now:             a.now,
 		Random:          a.random,
 	})
