@@ -63,6 +63,11 @@ func (s *oauthBearerServer) Next(response []byte) ([]byte, bool, error) {
 		return nil, false, fmt.Errorf("%w: %s: empty client response", ErrInvalidCredentials, s.x.mech)
 	}
 	authzid, token, err := parseOAuthBearer(response, s.host)
+	if errors.Is(err, errHostMismatch) {
+		// Well-formed, but the token was issued for another server: an
+		// invalid token (RFC 6750, Section 3.1), not a syntax error.
+		return s.fail(oauthInvalidToken, fmt.Errorf("%w: %s: %w", ErrInvalidCredentials, s.x.mech, err))
+	}
 	if err != nil {
 		return s.fail(oauthInvalidRequest, malformed(s.x.mech, err.Error()))
 	}
@@ -81,6 +86,11 @@ func (s *oauthBearerServer) Next(response []byte) ([]byte, bool, error) {
 	}
 	return s.fail(oauthInvalidToken, err)
 }
+
+// errHostMismatch reports an OAUTHBEARER "host" value that names another
+// server than ConnState.Host (RFC 7628, Section 3.2). The exchange then
+// fails with ErrInvalidCredentials.
+var errHostMismatch = errors.New("host does not match the server")
 
 // fail sends the JSON error result and remembers the outcome for the
 // client's dummy response (RFC 7628, Section 3.2.2).
@@ -170,7 +180,7 @@ func parseOAuthBearer(resp []byte, host string) (authzid, token string, err erro
 			}
 			haveHost = true
 			if host != "" && !strings.EqualFold(string(value), host) {
-				return "", "", errors.New("host does not match the server")
+				return "", "", errHostMismatch
 			}
 		case "port":
 			if havePort {

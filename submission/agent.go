@@ -146,11 +146,14 @@ func (a *Agent) Mechanisms(c policy.Conn) []string {
 	return auth.Mechanisms(connState(c), a.cfg.Authenticator)
 }
 
-// connState is what the auth mechanisms need of c.
+// connState is what the auth mechanisms need of c. The TLS server name
+// (SNI) becomes ConnState.Host, so an OAUTHBEARER "host" value naming
+// another server is refused (RFC 7628, Section 3.2).
 func connState(c policy.Conn) auth.ConnState {
 	cs := auth.ConnState{TLS: c.TLS != nil}
 	if c.TLS != nil {
 		cs.VerifiedChains = c.TLS.VerifiedChains
+		cs.Host = c.TLS.ServerName
 	}
 	return cs
 }
