@@ -65,7 +65,8 @@
 //     MUST be ignored, and sends an empty scope. Ours follows
 //     RFC 7628, Section 3.1 and RFC 6750, Section 2.1; channel binding ("p=")
 //     is refused. The "host" value is compared with [ConnState].Host when
-//     that is set and otherwise only checked for syntax; "port" is checked
+//     that is set (a mismatch is an invalid token, [ErrInvalidCredentials])
+//     and otherwise only checked for syntax; "port" is checked
 //     for syntax only. A temporary failure ends the exchange at once without
 //     the error result of RFC 7628, Section 3.2.2 (RFC 4422, Section 3.6
 //     allows the server to fail at any point).
