@@ -114,6 +114,15 @@ func parseAddresses(value string, groups bool) ([]Address, error) {
 	if len(value) > MaxAddressListLen {
 		return nil, errAt(ErrTooBig, MaxAddressListLen, "address list too long")
 	}
+	if out, ok := fastAddresses(value); ok {
+		return out, nil
+	}
+	return slowAddresses(value, groups)
+}
+
+// slowAddresses is the general parser behind [ParseAddressList]: it
+// tokenizes value and handles every form, errors included.
+func slowAddresses(value string, groups bool) ([]Address, error) {
 	toks, err := tokenize(value)
 	if err != nil {
 		return nil, err
