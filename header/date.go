@@ -255,5 +255,8 @@ func obsZone(name string) (int, bool) {
 // "-0000" would mean it is not). The year of t must be 1900-9999 for the
 // result to be a valid date-time.
 func FormatDate(t time.Time) string {
-	return t.Format("Mon, 02 Jan 2006 15:04:05 -0700")
+	return t.Format(dateLayout)
 }
+
+// dateLayout is the time layout of [FormatDate] (RFC 5322, Section 3.3).
+const dateLayout = "Mon, 02 Jan 2006 15:04:05 -0700"

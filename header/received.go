@@ -116,104 +116,174 @@ func (r Received) build(smtputf8 bool) (string, error) {
 	var errs []error
 	// Clauses are kept whole on a line where they fit; the value is folded
 	// between them (RFC 5322, Section 2.2.3; each clause starts with CFWS).
-	var chunks []string
-	from := "from "
+	// One buffer, sized for the usual value, holds them all.
+	w := clauseWriter{b: make([]byte, 0, 256), col: len("Received: "), start: -1}
+	w.begin()
+	w.add("from ")
 	helo, herr := envelope.ParseDomain(r.Helo)
 	switch {
 	case herr == nil:
-		from += helo.Format(smtputf8)
+		w.add(helo.Format(smtputf8))
 	case r.ClientAddr.IsValid():
-		from += addressLiteral(r.ClientAddr)
+		w.b = appendAddressLiteral(w.b, r.ClientAddr)
 	default:
-		from += "unknown"
+		w.add("unknown")
 	}
 	if r.ClientAddr.IsValid() {
-		from += " (" + addressLiteral(r.ClientAddr) + ")"
+		w.add(" (")
+		w.b = appendAddressLiteral(w.b, r.ClientAddr)
+		w.add(")")
 	}
-	chunks = append(chunks, from)
 	if herr != nil {
-		chunks = append(chunks, "(HELO "+commentText(r.Helo, 64)+")")
+		w.begin()
+		w.add("(HELO ", commentText(r.Helo, 64), ")")
 	}
+	w.begin()
 	if r.By.IsZero() {
 		errs = append(errs, errAt(ErrSyntax, 0, "received: no by domain"))
-		chunks = append(chunks, "by unknown")
+		w.add("by unknown")
 	} else {
-		chunks = append(chunks, "by "+r.By.Format(smtputf8))
+		w.add("by ", r.By.Format(smtputf8))
 	}
 	if r.With != "" {
 		if isAtom(r.With) {
-			chunks = append(chunks, "with "+r.With)
+			w.begin()
+			w.add("with ", r.With)
 		} else {
 			errs = append(errs, errAt(ErrSyntax, 0, "received: with is not an atom"))
 		}
 	}
 	if r.TLSVersion != 0 {
-		chunks = append(chunks, "("+commentText(tls.VersionName(r.TLSVersion), 32)+")")
+		w.begin()
+		w.add("(", commentText(tls.VersionName(r.TLSVersion), 32), ")")
 	}
 	if r.ID != "" {
-		if _, err := ParseMessageID(r.ID); isAtom(r.ID) || err == nil && strings.HasPrefix(r.ID, "<") && strings.HasSuffix(r.ID, ">") {
-			chunks = append(chunks, "id "+r.ID)
+		if isAtom(r.ID) || strings.HasPrefix(r.ID, "<") && strings.HasSuffix(r.ID, ">") && isMessageID(r.ID) {
+			w.begin()
+			w.add("id ", r.ID)
 		} else {
 			errs = append(errs, errAt(ErrSyntax, 0, "received: id is neither an atom nor a msg-id"))
 		}
 	}
 	if !r.For.IsZero() && !r.For.IsNull() {
 		if smtputf8 || r.For.IsASCII() {
-			chunks = append(chunks, "for "+r.For.Format(smtputf8))
+			w.begin()
+			w.add("for ", r.For.Format(smtputf8))
 		} else {
 			errs = append(errs, errAt(ErrNotASCII, 0, "received: UTF-8 recipient needs SMTPUTF8"))
 		}
 	}
 	if r.TLSCipherSuite != 0 {
-		chunks = append(chunks, "tls "+cipherName(r.TLSCipherSuite))
+		w.begin()
+		w.add("tls ")
+		w.b = appendCipherName(w.b, r.TLSCipherSuite)
 	}
-	chunks[len(chunks)-1] += ";"
+	w.add(";")
 	if r.Date.IsZero() {
 		errs = append(errs, errAt(ErrSyntax, 0, "received: no date"))
 	}
-	chunks = append(chunks, FormatDate(r.Date))
-
-	var b strings.Builder
-	col := len("Received: ")
-	for i, c := range chunks {
-		if i > 0 {
-			if col+1+len(c) > FoldWidth {
-				b.WriteString("\r\n")
-				col = 0
-			}
-			b.WriteByte(' ')
-			col++
-		}
-		b.WriteString(c)
-		col += len(c)
-	}
-	return b.String(), errors.Join(errs...)
+	w.begin()
+	w.b = r.Date.AppendFormat(w.b, dateLayout)
+	w.finish()
+	return string(w.b), errors.Join(errs...)
 }
 
-// addressLiteral writes an IP address as an RFC 5321 address-literal
-// (RFC 5321, Section 4.1.3).
-func addressLiteral(a netip.Addr) string {
+// isMessageID reports whether [ParseMessageID] accepts id.
+func isMessageID(id string) bool {
+	_, err := ParseMessageID(id)
+	return err == nil
+}
+
+// clauseWriter writes the clauses of a Received value into b, separated by
+// a space, or by CRLF and a space where the clause would take the line past
+// [FoldWidth] (RFC 5322, Section 2.2.3). A clause is written in place after
+// begin and placed when the next one begins, so that text can still be
+// added to it.
+type clauseWriter struct {
+	b     []byte
+	col   int // column after the last placed clause
+	start int // start of the clause being written, -1 for none
+	n     int // clauses placed
+}
+
+// begin places the clause being written, if any, and starts a new one.
+func (w *clauseWriter) begin() {
+	w.finish()
+	w.start = len(w.b)
+}
+
+// add appends parts to the clause being written.
+func (w *clauseWriter) add(parts ...string) {
+	for _, s := range parts {
+		w.b = append(w.b, s...)
+	}
+}
+
+// finish places the clause being written: it inserts the separator in
+// front of it.
+func (w *clauseWriter) finish() {
+	if w.start < 0 {
+		return
+	}
+	n := len(w.b) - w.start
+	if w.n > 0 {
+		sep := " "
+		if w.col+1+n > FoldWidth {
+			sep = "\r\n "
+			w.col = 0
+		}
+		w.b = append(w.b, sep...)
+		copy(w.b[w.start+len(sep):], w.b[w.start:w.start+n])
+		copy(w.b[w.start:], sep)
+		w.col++
+	}
+	w.col += n
+	w.n++
+	w.start = -1
+}
+
+// appendAddressLiteral appends an IP address as an RFC 5321
+// address-literal (RFC 5321, Section 4.1.3).
+func appendAddressLiteral(b []byte, a netip.Addr) []byte {
 	a = a.Unmap().WithZone("")
 	if a.Is4() {
-		return "[" + a.String() + "]"
+		b = append(b, '[')
+	} else {
+		b = append(b, "[IPv6:"...)
 	}
-	return "[IPv6:" + a.String() + "]"
+	b = a.AppendTo(b)
+	return append(b, ']')
 }
 
-// cipherName returns the registered name of a cipher suite when it is a
-// tls-cipher-name, else "0x" and four hex digits (RFC 8314, Section 4.3).
-func cipherName(id uint16) string {
-	name := tls.CipherSuiteName(id)
+// cipherNames maps every cipher suite crypto/tls knows to its name, as
+// tls.CipherSuiteName gives it; computed once, never written after
+// initialization (tls.CipherSuiteName builds the whole suite list on every
+// call).
+var cipherNames = func() map[uint16]string {
+	m := make(map[uint16]string)
+	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
+		for _, c := range list {
+			m[c.ID] = c.Name
+		}
+	}
+	return m
+}()
+
+// appendCipherName appends the registered name of a cipher suite when it
+// is a tls-cipher-name, else "0x" and four hex digits (RFC 8314,
+// Section 4.3).
+func appendCipherName(b []byte, id uint16) []byte {
+	name := cipherNames[id]
 	ok := name != "" && isAlpha(name[0])
 	for i := 0; ok && i < len(name); i++ {
 		c := name[i]
 		ok = isAlpha(c) || isDigit(c) || c == '_'
 	}
 	if ok {
-		return name
+		return append(b, name...)
 	}
 	const hex = "0123456789ABCDEF"
-	return "0x" + string([]byte{hex[id>>12], hex[id>>8&15], hex[id>>4&15], hex[id&15]})
+	return append(b, '0', 'x', hex[id>>12], hex[id>>8&15], hex[id>>4&15], hex[id&15])
 }
 
 // commentText makes s safe inside a comment (RFC 5322, Section 3.2.2): "(",
@@ -222,6 +292,9 @@ func cipherName(id uint16) string {
 func commentText(s string, max int) string {
 	if s == "" {
 		return `""`
+	}
+	if len(s) <= max && plainComment(s) {
+		return strings.TrimSpace(s)
 	}
 	var b strings.Builder
 	for i := 0; i < len(s) && i < max; i++ {
@@ -240,6 +313,18 @@ func commentText(s string, max int) string {
 		b.WriteString("...")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// plainComment reports whether commentText leaves every character of s
+// as it is: printable ASCII or space, but no "(", ")" or "\\".
+func plainComment(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '(' || c == ')' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // isAtom reports whether s is 1*atext (RFC 5322, Section 3.2.3).
