@@ -45,6 +45,12 @@ func (f Field) ObsoleteName() bool { return f.colon != f.nameLen }
 // and so is no field at all (RFC 5322, Section 2.2).
 func (f Field) IsZero() bool { return f.raw == nil }
 
+// HasName reports whether the field name is name, compared without regard
+// to ASCII case (RFC 5322, Section 1.2.2) and without the obsolete white
+// space before the colon (Section 4.5), without allocating. The zero Field
+// has no name.
+func (f Field) HasName(name string) bool { return f.raw != nil && f.is(name) }
+
 // is reports whether the field name equals name, ASCII case-insensitively,
 // without allocating.
 func (f Field) is(name string) bool {

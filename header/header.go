@@ -1,6 +1,7 @@
 package header
 
 import (
+	"encoding/binary"
 	"io"
 	"iter"
 	"strconv"
@@ -122,7 +123,14 @@ func (h *Header) IsASCII() bool {
 // IsASCII reports whether the field holds only octets below 128; other
 // fields need SMTPUTF8 (RFC 6532, Section 3).
 func (f Field) IsASCII() bool {
-	for _, c := range f.raw {
+	b := f.raw
+	for len(b) >= 8 { // eight octets at a time
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
 		if c >= 0x80 {
 			return false
 		}
