@@ -125,3 +125,71 @@ func FuzzAddressFastPath(f *testing.F) {
 		checkFastPath(t, in)
 	})
 }
+
+// messageIDFastCases are values the fast path of parseMessageID must take
+// (fast true) or leave to the general parser.
+var messageIDFastCases = []struct {
+	name string
+	in   string
+	fast bool
+}{
+	{"plain", "<20261123195800.ab12cd34@laptop.example.org>", true},
+	{"white space around", " \t<a.b@c>\t ", true},
+	{"atext specials", "<a!#$%&'*+-/=?^_`{|}~@x_y>", true},
+	{"no brackets", "a@b", false},
+	{"space inside", "< a@b>", false},
+	{"comment", "<a@b> (x)", false},
+	{"folded", "\r\n <a@b>", false},
+	{"quoted left", `<"a b"@c>`, false},
+	{"domain literal", "<a@[1.2.3.4]>", false},
+	{"UTF-8", "<ä@b>", false},
+	{"double dot", "<a..b@c>", false},
+	{"trailing dot", "<a@c.>", false},
+	{"text after", "<a@b> x", false},
+	{"two ids", "<a@b> <c@d>", false},
+	{"unclosed", "<a@b", false},
+	{"empty", "", false},
+}
+
+// TestMessageIDFastPath checks that the fast path takes the usual msg-id
+// and agrees with the general parser.
+func TestMessageIDFastPath(t *testing.T) {
+	for _, tc := range messageIDFastCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := fastMessageID(tc.in); ok != tc.fast {
+				t.Fatalf("fastMessageID(%q) ok = %v, want %v", tc.in, ok, tc.fast)
+			}
+			checkMessageIDFastPath(t, tc.in)
+		})
+	}
+}
+
+// checkMessageIDFastPath fails when the fast path accepts in with another
+// id than the general parser, or the general parser finds it obsolete, and
+// checks that parseMessageID returns the general parser's result.
+func checkMessageIDFastPath(t *testing.T, in string) {
+	t.Helper()
+	id, obs, err := parseMessageID(in)
+	slowID, slowObs, slowErr := slowMessageID(in)
+	if id != slowID || obs != slowObs || (err == nil) != (slowErr == nil) || err != nil && err.Error() != slowErr.Error() {
+		t.Fatalf("parseMessageID(%q) = %q, %v, %v; general parser %q, %v, %v", in, id, obs, err, slowID, slowObs, slowErr)
+	}
+	if fast, ok := fastMessageID(in); ok && (slowErr != nil || fast != slowID || slowObs) {
+		t.Fatalf("fastMessageID(%q) = %q; general parser %q, %v, %v", in, fast, slowID, slowObs, slowErr)
+	}
+}
+
+// FuzzMessageIDFastPath is the differential property of fastMessageID:
+// when it accepts a value, the general parser gives the same id, not
+// obsolete.
+func FuzzMessageIDFastPath(f *testing.F) {
+	for _, tc := range messageIDFastCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > 4096 {
+			return
+		}
+		checkMessageIDFastPath(t, in)
+	})
+}
