@@ -93,8 +93,8 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 		}
 	}
 	fromMailboxes := 0
-	if v, ok := h.Get("From"); ok {
-		addrs, err := tx.Addresses(v)
+	if i := h.Index("From"); i >= 0 {
+		addrs, _, err := tx.fieldAddresses(h.Field(i))
 		if err != nil {
 			return HeaderInvalid("Invalid address in the From header field").WithErr(err)
 		}
@@ -108,8 +108,8 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 		}
 		fromMailboxes = len(addrs)
 	}
-	if v, ok := h.Get("Sender"); ok {
-		addrs, err := tx.Addresses(v)
+	if i := h.Index("Sender"); i >= 0 {
+		addrs, _, err := tx.fieldAddresses(h.Field(i))
 		if err != nil {
 			return HeaderInvalid("Invalid address in the Sender header field").WithErr(err)
 		}
@@ -125,14 +125,14 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 		if !ok {
 			continue
 		}
-		v := f.Value()
-		if isBlank(v) {
+		_, blank, err := tx.fieldAddresses(f)
+		if blank {
 			if name == "Bcc" || name == "Resent-Bcc" {
 				continue // RFC 5322, Sections 3.6.3 and 3.6.6
 			}
 			return HeaderInvalid("The " + name + " header field is empty")
 		}
-		if _, err := tx.Addresses(v); err != nil {
+		if err != nil {
 			return HeaderInvalid("Invalid address in the " + name + " header field").WithErr(err)
 		}
 	}

@@ -96,7 +96,7 @@ func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, 
 		if _, ok := fieldIn(f, senderFields[:]); !ok {
 			continue
 		}
-		addrs, err := tx.Addresses(f.Value())
+		addrs, _, err := tx.fieldAddresses(f)
 		if err != nil {
 			return SenderNotAuthorized().WithErr(err)
 		}

@@ -195,11 +195,10 @@ func (p QualifyDomains) CheckData(_ context.Context, _ *Conn, tx *Transaction, h
 		if !ok {
 			continue
 		}
-		v := f.Value()
-		if isBlank(v) {
+		addrs, blank, err := tx.fieldAddresses(f)
+		if blank {
 			continue // an empty Bcc (RFC 5322, Section 3.6.3) has no domain
 		}
-		addrs, err := tx.Addresses(v)
 		if err != nil {
 			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
 		}

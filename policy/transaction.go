@@ -42,11 +42,36 @@ type Transaction struct {
 	// parsed memoizes header.ParseAddressList by field value during the
 	// DATA stage, so the built-in policies parse each address field once.
 	parsed map[string]parsedList
+	// fields memoizes the same by field for the first maxFieldMemo
+	// address fields, so that a policy that visits the header's fields
+	// finds the result without unfolding the value again; a short slice
+	// costs less than a map for the handful of address fields of a
+	// message.
+	fields []fieldMemo
+}
+
+// maxFieldMemo bounds tx.fields, which is searched linearly; further
+// fields are still memoized by value.
+const maxFieldMemo = 16
+
+// fieldMemo is one entry of tx.fields.
+type fieldMemo struct {
+	key fieldKey
+	parsedList
+}
+
+// fieldKey identifies a header field by its bytes: the fields of a header
+// never share their first octet, and a new or replaced field has bytes of
+// its own. The memo keeps those bytes alive, so they are not reused.
+type fieldKey struct {
+	p *byte
+	n int
 }
 
 type parsedList struct {
 	addrs []header.Address
 	err   error
+	blank bool // the value is white space only (fields only)
 }
 
 // maxParsedCache bounds the memo; a header has at most
@@ -69,9 +94,37 @@ func (tx *Transaction) Addresses(value string) ([]header.Address, error) {
 		tx.parsed = make(map[string]parsedList, 8)
 	}
 	if len(tx.parsed) < maxParsedCache {
-		tx.parsed[value] = parsedList{addrs, err}
+		tx.parsed[value] = parsedList{addrs: addrs, err: err}
 	}
 	return addrs, err
+}
+
+// fieldAddresses returns tx.Addresses(f.Value()), memoized by field so
+// that the value is unfolded once, and whether the value is blank (white
+// space only, see isBlank).
+func (tx *Transaction) fieldAddresses(f header.Field) (addrs []header.Address, blank bool, err error) {
+	raw := f.Raw()
+	if tx == nil || len(raw) == 0 {
+		v := f.Value()
+		addrs, err = tx.Addresses(v)
+		return addrs, isBlank(v), err
+	}
+	k := fieldKey{&raw[0], len(raw)}
+	for i := range tx.fields {
+		if r := &tx.fields[i]; r.key == k {
+			return r.addrs, r.blank, r.err
+		}
+	}
+	v := f.Value()
+	blank = isBlank(v)
+	addrs, err = tx.Addresses(v)
+	if tx.fields == nil {
+		tx.fields = make([]fieldMemo, 0, 8)
+	}
+	if len(tx.fields) < maxFieldMemo {
+		tx.fields = append(tx.fields, fieldMemo{k, parsedList{addrs, err, blank}})
+	}
+	return addrs, blank, err
 }
 
 // SMTPUTF8 reports whether the transaction uses SMTPUTF8 (RFC 6531, Section
