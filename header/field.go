@@ -49,7 +49,13 @@ func (f Field) IsZero() bool { return f.raw == nil }
 // to ASCII case (RFC 5322, Section 1.2.2) and without the obsolete white
 // space before the colon (Section 4.5), without allocating. The zero Field
 // has no name.
-func (f Field) HasName(name string) bool { return f.raw != nil && f.is(name) }
+func (f Field) HasName(name string) bool {
+	// The length and the first letter (case folded by setting bit 0x20,
+	// which never separates two octets that match) rule out most names
+	// before the loop of is.
+	return f.raw != nil && f.nameLen == len(name) && len(name) > 0 &&
+		f.raw[0]|0x20 == name[0]|0x20 && f.is(name)
+}
 
 // is reports whether the field name equals name, ASCII case-insensitively,
 // without allocating.
