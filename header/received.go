@@ -70,17 +70,17 @@ func Protocol(esmtp, tls, authenticated, smtputf8 bool) string {
 	if !esmtp {
 		return "SMTP"
 	}
-	p := "ESMTP"
-	if smtputf8 {
-		p = "UTF8SMTP"
-	}
+	i := 0
 	if tls {
-		p += "S"
+		i |= 1
 	}
 	if authenticated {
-		p += "A"
+		i |= 2
 	}
-	return p
+	if smtputf8 {
+		return [...]string{"UTF8SMTP", "UTF8SMTPS", "UTF8SMTPA", "UTF8SMTPSA"}[i]
+	}
+	return [...]string{"ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"}[i]
 }
 
 // Value returns the field body: "from" clause, "by", "with", "id", "for",
@@ -95,8 +95,12 @@ func (r Received) Value(smtputf8 bool) string {
 	if err != nil { // a long unbreakable token; build never makes one
 		return v
 	}
-	raw := f.Raw()
-	return string(raw[len("Received: ") : len(raw)-2])
+	body := f.Raw()
+	body = body[len("Received: ") : len(body)-2]
+	if string(body) == v { // nothing refolded: v is the body, no copy
+		return v
+	}
+	return string(body)
 }
 
 // Field returns the complete Received field, checked and folded, ready for
@@ -168,7 +172,11 @@ func (r Received) build(smtputf8 bool) (string, error) {
 	if !r.For.IsZero() && !r.For.IsNull() {
 		if smtputf8 || r.For.IsASCII() {
 			w.begin()
-			w.add("for ", r.For.Format(smtputf8))
+			if r.For.Postmaster || r.For.Mailbox.IsZero() {
+				w.add("for ", r.For.Format(smtputf8))
+			} else { // Path.Format without its concatenation
+				w.add("for <", r.For.Mailbox.Format(smtputf8), ">")
+			}
 		} else {
 			errs = append(errs, errAt(ErrNotASCII, 0, "received: UTF-8 recipient needs SMTPUTF8"))
 		}

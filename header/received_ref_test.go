@@ -122,6 +122,7 @@ func FuzzReceivedBuild(f *testing.F) {
 	f.Add("[192.0.2.1]", []byte{0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, "b\u00fccher.example", "ESMTP", uint16(0x0301), uint16(0x1234), "<1@m>", "j\u00f6rg", "example.net", int64(0), true)
 	f.Add("bad helo (x) \\ \x01 a very long helo name that goes on and on and on and on and on and on", []byte{}, "", "not an atom", uint16(0x9999), uint16(tls.TLS_RSA_WITH_RC4_128_SHA), "not an id", "", "", int64(-1), false)
 	f.Add("x", []byte{10, 0, 0, 1}, "a-very-long-host-name-for-the-by-clause.subdomain.example.org", "UTF8SMTPSA", uint16(tls.VersionTLS12), uint16(tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), "0123456789012345678901234567890123456789", "some.rather.long.local.part", "recipient-domain.example.org", int64(1e9), true)
+	f.Add("x", []byte{}, "by.example", "ESMTP", uint16(0), uint16(0), "", "Postmaster", "", int64(5), false)
 	f.Fuzz(func(t *testing.T, helo string, ip []byte, by, with string, version, suite uint16, id, local, dom string, unix int64, smtputf8 bool) {
 		r := Received{Helo: helo, With: with, TLSVersion: version, TLSCipherSuite: suite, ID: id}
 		if a, ok := netip.AddrFromSlice(ip); ok {
@@ -130,7 +131,9 @@ func FuzzReceivedBuild(f *testing.F) {
 		if d, err := envelope.ParseDomain(by); err == nil {
 			r.By = d
 		}
-		if d, err := envelope.ParseDomain(dom); err == nil {
+		if dom == "" && local == "Postmaster" {
+			r.For = envelope.Path{Postmaster: true}
+		} else if d, err := envelope.ParseDomain(dom); err == nil {
 			if m, err := envelope.NewMailbox(local, d); err == nil {
 				r.For = envelope.Path{Mailbox: m}
 			}
