@@ -103,6 +103,26 @@ func (r Received) Value(smtputf8 bool) string {
 	return string(body)
 }
 
+// LenientField returns the Received field whose body is [Received.Value]:
+// parts that cannot be written validly are left out, where
+// [Received.Field] reports them (RFC 5321, Section 4.4 asks for a trace
+// field even when, say, the HELO name is not a domain). It is exactly
+// NewField("Received", r.Value(smtputf8), smtputf8), built without
+// folding the value twice; it fails only as that call would.
+func (r Received) LenientField(smtputf8 bool) (Field, error) {
+	v, _ := r.build(smtputf8)
+	f, err := NewField("Received", v, smtputf8)
+	if err != nil {
+		return Field{}, err
+	}
+	body := f.Raw()
+	body = body[len("Received: ") : len(body)-2]
+	if string(body) != v { // folded again: fold Value's result as a caller would
+		return NewField("Received", string(body), smtputf8)
+	}
+	return f, nil
+}
+
 // Field returns the complete Received field, checked and folded, ready for
 // [Header.PrependField] (RFC 5321, Section 4.4 wants trace fields at the
 // top). It fails with [ErrSyntax] when By or Date is zero, With is not an

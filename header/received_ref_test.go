@@ -149,5 +149,10 @@ func FuzzReceivedBuild(f *testing.F) {
 		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
 			t.Fatalf("build error %v, refBuild %v", gotErr, wantErr)
 		}
+		lf, lerr := r.LenientField(smtputf8)
+		nf, nerr := NewField("Received", r.Value(smtputf8), smtputf8)
+		if string(lf.Raw()) != string(nf.Raw()) || (lerr == nil) != (nerr == nil) || lerr != nil && lerr.Error() != nerr.Error() {
+			t.Fatalf("LenientField = %q, %v; NewField of Value = %q, %v", lf.Raw(), lerr, nf.Raw(), nerr)
+		}
 	})
 }

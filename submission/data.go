@@ -92,7 +92,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
 	utf8 := s.tx.MailOptions.SMTPUTF8
-	rcv, err := header.NewField("Received", s.received().Value(utf8), utf8)
+	rcv, err := s.received().LenientField(utf8)
 	if err == nil {
 		err = h.PrependField(rcv)
 	}
