@@ -45,6 +45,11 @@ func (f Field) ObsoleteName() bool { return f.colon != f.nameLen }
 // and so is no field at all (RFC 5322, Section 2.2).
 func (f Field) IsZero() bool { return f.raw == nil }
 
+// NameLen returns the length of the field name, len(f.Name()), without
+// allocating: the ftext before the colon and any obsolete white space
+// (RFC 5322, Sections 3.6.8 and 4.5); 0 for the zero Field.
+func (f Field) NameLen() int { return f.nameLen }
+
 // HasName reports whether the field name is name, compared without regard
 // to ASCII case (RFC 5322, Section 1.2.2) and without the obsolete white
 // space before the colon (Section 4.5), without allocating. The zero Field

@@ -60,3 +60,33 @@ func TestFieldIsASCIIPositions(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldNameLen checks NameLen against len(Name()).
+func TestFieldNameLen(t *testing.T) {
+	h, err := Read(bufio.NewReader(strings.NewReader("From: a@example.org\r\nMESSAGE-ID \t: <1@x>\r\nX:\r\n\r\n")), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf, err := NewField("Received", "from x", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		field Field
+		want  int
+	}{
+		{"read", h.Field(0), 4},
+		{"obsolete white space", h.Field(1), 10},
+		{"one letter", h.Field(2), 1},
+		{"new field", nf, 8},
+		{"zero field", Field{}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.field.NameLen(); got != tc.want || !tc.field.IsZero() && got != len(tc.field.Name()) {
+				t.Errorf("NameLen() = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

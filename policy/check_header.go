@@ -71,12 +71,8 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 	// One pass: count the fields RFC 5322, Section 3.6 limits to one.
 	var counts [len(uniqueFields)]int
 	for i := 0; i < h.Len(); i++ {
-		if name, ok := fieldIn(h.Field(i), uniqueFields[:]); ok {
-			for j := range uniqueFields {
-				if uniqueFields[j] == name {
-					counts[j]++
-				}
-			}
+		if j := fieldIndex(h.Field(i), uniqueFields[:]); j >= 0 {
+			counts[j]++
 		}
 	}
 	switch n := counts[fromIndex]; {

@@ -9,18 +9,19 @@ import (
 // It lets a policy visit the fields it cares about in one pass over the
 // header, without allocating.
 func fieldIn(f header.Field, names []string) (string, bool) {
-	// The name is the ftext before the colon or the obsolete white space
-	// (RFC 5322, Sections 3.6.8 and 4.5); measuring it once lets most
-	// names be ruled out by their length alone.
-	raw := f.Raw()
-	n := 0
-	for n < len(raw) && raw[n] != ':' && raw[n] != ' ' && raw[n] != '\t' {
-		n++
-	}
-	for _, name := range names {
-		if len(name) == n && f.HasName(name) {
-			return name, true
-		}
+	if i := fieldIndex(f, names); i >= 0 {
+		return names[i], true
 	}
 	return "", false
+}
+
+// fieldIndex is [fieldIn] returning the index in names, or -1.
+func fieldIndex(f header.Field, names []string) int {
+	n := f.NameLen() // most names are ruled out by their length alone
+	for i, name := range names {
+		if len(name) == n && f.HasName(name) {
+			return i
+		}
+	}
+	return -1
 }
