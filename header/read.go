@@ -37,6 +37,9 @@ type ReadOptions struct {
 	MaxLineLen int
 }
 
+// prependRoom is the spare capacity Read leaves in the field list.
+const prependRoom = 4
+
 func bound(v, def int) int {
 	switch {
 	case v == 0:
@@ -166,7 +169,10 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 		}
 	}
 
-	h := &Header{fields: make([]Field, len(spans)), block: block}
+	// Room for the few fields a submission prepends (Received, and
+	// Date, Message-ID or Sender when missing), so that PrependField
+	// does not copy the whole field list to a new array.
+	h := &Header{fields: make([]Field, len(spans), len(spans)+prependRoom), block: block}
 	end := len(block)
 	if sep {
 		end -= 2
