@@ -323,6 +323,21 @@ type addrParser struct {
 
 func (p *addrParser) tok() token { return p.toks[p.i] }
 
+// words advances over a run of atoms, quoted strings and dots, the shape
+// shared by a phrase, a local part (RFC 5322, Section 3.4.1) and an id-left
+// (Section 3.6.4), and returns it; the caller judges which it is.
+func (p *addrParser) words() []token {
+	start := p.i
+	for {
+		t := p.tok()
+		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
+			p.i++
+			continue
+		}
+		return p.toks[start:p.i]
+	}
+}
+
 func (p *addrParser) isSpecial(c byte) bool {
 	t := p.toks[p.i]
 	return t.kind == tSpecial && t.c == c
@@ -377,17 +392,8 @@ func (p *addrParser) list() ([]Address, error) {
 
 // address parses one mailbox, or a group when allowed.
 func (p *addrParser) address(allowGroup bool, group string) error {
-	start := p.i
 	// Collect words and dots: a display name, a group name or a local part.
-	for {
-		t := p.tok()
-		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
-			p.i++
-			continue
-		}
-		break
-	}
-	words := p.toks[start:p.i]
+	words := p.words()
 	t := p.tok()
 	switch {
 	case t.kind == tSpecial && t.c == '<':
@@ -498,22 +504,14 @@ func (p *addrParser) angleAddr() (Address, error) {
 		}
 		p.i++
 	}
-	start := p.i
-	for {
-		t := p.tok()
-		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
-			p.i++
-			continue
-		}
-		break
-	}
+	local := p.words()
 	if !p.isSpecial('@') {
-		if p.isSpecial('>') && start == p.i {
+		if p.isSpecial('>') && len(local) == 0 {
 			return Address{}, p.fail("empty angle address")
 		}
 		return Address{}, p.fail(`"@" expected in an address`)
 	}
-	a, err := p.addrSpec(p.toks[start:p.i])
+	a, err := p.addrSpec(local)
 	if err != nil {
 		return Address{}, err
 	}

@@ -63,16 +63,7 @@ func slowMessageID(value string) (string, bool, error) {
 		return "", false, p.fail(`"<" expected`)
 	}
 	p.i++
-	start := p.i
-	for {
-		t := p.tok()
-		if t.kind == tAtom || t.kind == tQuoted || t.kind == tSpecial && t.c == '.' {
-			p.i++
-			continue
-		}
-		break
-	}
-	left := p.toks[start:p.i]
+	left := p.words()
 	if len(left) == 0 {
 		return "", false, p.fail("empty id-left")
 	}
@@ -103,7 +94,7 @@ func slowMessageID(value string) (string, bool, error) {
 	if p.tok().ws {
 		obs = true
 	}
-	if strings.ContainsAny(value[toks[start].pos:p.tok().pos], "\r\n") {
+	if strings.ContainsAny(value[left[0].pos:p.tok().pos], "\r\n") {
 		obs = true // folded inside the brackets
 	}
 	p.i++
