@@ -136,17 +136,6 @@ func isAtext(c byte) bool {
 	return false
 }
 
-func isBlank(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t', '\r', '\n':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 var (
 	_ MailPolicy = EnforceAddressSyntax{}
 	_ RcptPolicy = EnforceAddressSyntax{}

@@ -15,7 +15,7 @@ import (
 // value is the same.
 func TestFieldAddresses(t *testing.T) {
 	var in strings.Builder
-	in.WriteString("Bcc: \r\nTo:\r\n  \r\nCc: not an address\r\n")
+	in.WriteString("Bcc: \r\nTo:\r\n  \r\nBcc: (undisclosed)\r\nCc: not an address\r\n")
 	for i := range maxFieldMemo + 4 {
 		fmt.Fprintf(&in, "To: User %d <u%d@example.org>,\r\n v%d@example.org\r\n", i, i, i)
 	}
@@ -38,7 +38,7 @@ func TestFieldAddresses(t *testing.T) {
 					f := h.Field(i)
 					addrs, blank, err := tc.tx.fieldAddresses(f)
 					want, wantErr := header.ParseAddressList(f.Value())
-					if blank != isBlank(f.Value()) {
+					if blank != header.IsCFWS(f.Value()) {
 						t.Errorf("round %d field %d: blank = %v", round, i, blank)
 					}
 					if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {

@@ -225,12 +225,11 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 		if _, ok := fieldIn(f, addressFields[:]); !ok {
 			continue
 		}
-		name := f.Name()
-		v := f.Value()
-		if isBlank(v) {
+		addrs, blank, err := tx.fieldAddresses(f)
+		if blank {
 			continue
 		}
-		addrs, err := tx.Addresses(v)
+		name := f.Name()
 		if err != nil {
 			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
 		}

@@ -71,7 +71,7 @@ type fieldKey struct {
 type parsedList struct {
 	addrs []header.Address
 	err   error
-	blank bool // the value is white space only (fields only)
+	blank bool // the value is CFWS only (fields only)
 }
 
 // maxParsedCache bounds the memo; a header has at most
@@ -100,14 +100,16 @@ func (tx *Transaction) Addresses(value string) ([]header.Address, error) {
 }
 
 // fieldAddresses returns tx.Addresses(f.Value()), memoized by field so
-// that the value is unfolded once, and whether the value is blank (white
-// space only, see isBlank).
+// that the value is unfolded once, and whether the value is blank: nothing
+// but white space, folds and comments (header.IsCFWS; RFC 5322, Section
+// 3.6.3 allows "Bcc:" and "Bcc: (comment)"). Only a value that does not
+// parse can be blank, so IsCFWS runs only then.
 func (tx *Transaction) fieldAddresses(f header.Field) (addrs []header.Address, blank bool, err error) {
 	raw := f.Raw()
 	if tx == nil || len(raw) == 0 {
 		v := f.Value()
 		addrs, err = tx.Addresses(v)
-		return addrs, isBlank(v), err
+		return addrs, err != nil && header.IsCFWS(v), err
 	}
 	k := fieldKey{&raw[0], len(raw)}
 	for i := range tx.fields {
@@ -116,8 +118,8 @@ func (tx *Transaction) fieldAddresses(f header.Field) (addrs []header.Address, b
 		}
 	}
 	v := f.Value()
-	blank = isBlank(v)
 	addrs, err = tx.Addresses(v)
+	blank = err != nil && header.IsCFWS(v)
 	if tx.fields == nil {
 		tx.fields = make([]fieldMemo, 0, 8)
 	}
