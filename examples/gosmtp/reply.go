@@ -31,7 +31,8 @@ func toSMTPError(err error) (*smtp.SMTPError, bool) {
 	// ErrDataTooLarge; msakit reports that read error as 451 4.3.0, but
 	// the client must hear 552 5.3.4 (RFC 1870, Section 6.3).
 	if errors.Is(err, smtp.ErrDataTooLarge) {
-		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message size exceeds fixed maximum message size"}, true
+		e, _ := fromReply(policy.MessageTooBig())
+		return e, true
 	}
 	if r, ok := errors.AsType[*policy.Reply](err); ok {
 		if e, ok := fromReply(r); ok {
