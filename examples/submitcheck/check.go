@@ -244,21 +244,21 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 	res := &result{from: fromPath.String()}
 	opts := &policy.MailOptions{Size: int64(len(input)), SMTPUTF8: !isASCII(input)}
 	if err := s.Mail(ctx, from, opts); err != nil {
-		return nil, res.refuse("MAIL", err), nil
+		return nil, res.refuse(submission.StageMail, err), nil
 	}
 	for _, t := range to {
 		res.to = append(res.to, "<"+strings.Trim(t, "<>")+">")
 		if err := s.Rcpt(ctx, t, &policy.RcptOptions{}); err != nil {
-			return nil, res.refuse("RCPT", err), nil
+			return nil, res.refuse(submission.StageRcpt, err), nil
 		}
 	}
 	r, err := s.Data(ctx, bytes.NewReader(input))
 	if err != nil {
-		return nil, res.refuse("DATA", err), nil
+		return nil, res.refuse(submission.StageData, err), nil
 	}
 	msg, err := io.ReadAll(r)
 	if err != nil {
-		return nil, res.refuse("DATA", err), nil
+		return nil, res.refuse(submission.StageData, err), nil
 	}
 	outHeader, err := header.Read(bufio.NewReader(bytes.NewReader(msg)), header.ReadOptions{})
 	if err != nil {
@@ -268,13 +268,11 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 	return msg, res, nil
 }
 
-func (r *result) refuse(stage string, err error) *result {
-	r.stage = stage
-	if rep, ok := errors.AsType[*policy.Reply](err); ok {
-		r.reply = rep
-	} else {
-		r.reply = &policy.Reply{Code: 451, Enhanced: "3.0", Text: "Local error in processing", Err: err}
-	}
+// refuse records the reply msakit gives for err at stage, through
+// [submission.ReplyFor], the library's one error-to-reply mapping.
+func (r *result) refuse(stage submission.Stage, err error) *result {
+	r.stage = stage.String()
+	r.reply, _ = submission.ReplyFor(stage, err)
 	return r
 }
 
