@@ -84,7 +84,7 @@ func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
 	// An unquoted local part is written back as it came, and an LDH name or
 	// a literal never gets longer when normalized, so only a quoted local
 	// part or an IDN can make the written forms longer than s.
-	if (quoted || d.IsIDN()) && m.tooLong() {
+	if (quoted || d.IsIDN()) && tooLong(localLen(local), d) {
 		return Mailbox{}, newError(s, 0, ErrTooLong, "mailbox longer than 254 octets with its domain in A-label or U-label form")
 	}
 	return m, nil
@@ -312,14 +312,14 @@ func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
 	if domain.IsZero() {
 		return Mailbox{}, newError(localPart, len(localPart), ErrSyntax, "missing domain")
 	}
-	m := Mailbox{LocalPart: localPart, Domain: domain}
-	if n := localLen(localPart); n > MaxLocalPartLen {
+	n := localLen(localPart)
+	if n > MaxLocalPartLen {
 		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 	}
-	if m.tooLong() {
+	if tooLong(n, domain) {
 		return Mailbox{}, newError(localPart, 0, ErrTooLong, "mailbox longer than 254 octets")
 	}
-	return m, nil
+	return Mailbox{LocalPart: localPart, Domain: domain}, nil
 }
 
 // isDotString reports whether l can be written unquoted as a Dot-string
@@ -348,6 +348,12 @@ func localLen(l string) int {
 	if isDotString(l) {
 		return len(l)
 	}
+	return quotedLen(l)
+}
+
+// quotedLen returns the length of l written as a Quoted-string, as
+// appendQuoted writes it.
+func quotedLen(l string) int {
 	n := len(l) + 2
 	for i := 0; i < len(l); i++ {
 		if l[i] == '"' || l[i] == '\\' {
@@ -357,13 +363,10 @@ func localLen(l string) int {
 	return n
 }
 
-// appendLocal appends the local part in the form String writes: a
-// Dot-string when it is one, otherwise a Quoted-string with a backslash
-// before each '"' and '\' (RFC 5321, Section 4.1.2).
-func appendLocal(b []byte, l string) []byte {
-	if isDotString(l) {
-		return append(b, l...)
-	}
+// appendQuoted appends l as a Quoted-string, with a backslash before each
+// '"' and '\' (RFC 5321, Section 4.1.2); Format uses it for a local part
+// that is not a Dot-string.
+func appendQuoted(b []byte, l string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(l); i++ {
 		if l[i] == '"' || l[i] == '\\' {
@@ -374,11 +377,12 @@ func appendLocal(b []byte, l string) []byte {
 	return append(b, '"')
 }
 
-// tooLong reports whether m.Format(false) or m.Format(true) would be longer
-// than a Mailbox may be (RFC 5321, Section 4.5.3.1.3).
-func (m Mailbox) tooLong() bool {
-	n := localLen(m.LocalPart) + 1
-	return n+len(m.Domain.ascii) > maxMailboxLen || n+len(m.Domain.unicode) > maxMailboxLen
+// tooLong reports whether a mailbox whose local part is written in local
+// octets (localLen) would be longer than a Mailbox may be (RFC 5321,
+// Section 4.5.3.1.3) with domain d in either form, as Format(false) and
+// Format(true) write it.
+func tooLong(local int, d Domain) bool {
+	return local+1+max(len(d.ascii), len(d.unicode)) > maxMailboxLen
 }
 
 // Format returns the mailbox as written in an SMTP command or an address
@@ -395,8 +399,8 @@ func (m Mailbox) Format(smtputf8 bool) string {
 	if isDotString(m.LocalPart) {
 		return m.LocalPart + "@" + d
 	}
-	b := make([]byte, 0, localLen(m.LocalPart)+1+len(d))
-	b = appendLocal(b, m.LocalPart)
+	b := make([]byte, 0, quotedLen(m.LocalPart)+1+len(d))
+	b = appendQuoted(b, m.LocalPart)
 	b = append(b, '@')
 	b = append(b, d...)
 	return string(b)
