@@ -391,6 +391,51 @@ type slogPrinter struct{}
 func (slogPrinter) Printf(string, ...any) {}
 func (slogPrinter) Println(...any)        {}
 
+// An SMTPUTF8 transaction cannot go to an upstream without SMTPUTF8 (RFC
+// 6531, Section 3.5); the refusal ends DATA, so it is 550 5.6.7, not the 553
+// of RCPT (RFC 5321, Section 4.3.2).
+func TestMSA_RelayNoSMTPUTF8(t *testing.T) {
+	t.Parallel()
+	up := &upstream{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return upstreamSession{up}, nil }))
+	srv.Domain = "mta.example.org"
+	srv.ErrorLog = slogPrinter{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() {
+		_ = l.Close()
+		_ = srv.Close()
+	})
+	m, _ := startMSA(t, "-relay", l.Addr().String())
+	c := goClient(t, m.addr, true)
+	if err := c.Mail(testFrom, &smtp.MailOptions{UTF8: true}); err != nil {
+		t.Fatalf("MAIL: %v", err)
+	}
+	if err := c.Rcpt(testRcpt, nil); err != nil {
+		t.Fatalf("RCPT: %v", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatalf("DATA: %v", err)
+	}
+	if _, err := w.Write([]byte(testMessage)); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	err = w.Close()
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 6, 7}) {
+		t.Errorf("upstream without SMTPUTF8: %v, want 550 5.6.7", err)
+	}
+	up.mu.Lock()
+	defer up.mu.Unlock()
+	if up.from != "" || up.data != nil {
+		t.Errorf("upstream got MAIL %q and %d octets, want nothing", up.from, len(up.data))
+	}
+}
+
 func TestMSA_RelayDown(t *testing.T) {
 	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -76,7 +76,15 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, body io.Reader
 		UTF8: tx.MailOptions.SMTPUTF8,
 	}
 	if ok, _ := c.Extension("SMTPUTF8"); !ok && opts.UTF8 {
-		return &policy.Reply{Code: 553, Enhanced: "6.7", Text: "Upstream does not support SMTPUTF8"}
+		// RFC 6531, Section 3.5 forbids sending it on. This reply ends
+		// DATA, where 553 is not a valid code (RFC 5321, Section 4.3.2):
+		// 550 with X.6.7, registered for 550 and 553 (RFC 6531, Section 4).
+		return &policy.Reply{
+			Code:     policy.Code550MailboxUnavailable,
+			Enhanced: policy.Enh6_7NonASCIIAddress,
+			Text:     "Upstream relay does not support SMTPUTF8",
+			Err:      policy.ErrSMTPUTF8Required,
+		}
 	}
 	if ok, _ := c.Extension("8BITMIME"); !ok {
 		opts.Body = ""
