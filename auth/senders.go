@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // SenderAuthorizer decides which addresses an identity may use as the
@@ -155,10 +156,8 @@ func (s *Senders) AuthorizeSender(_ context.Context, id Identity, m envelope.Mai
 	base, _, sub := envelope.SplitSubaddress(local, s.sep)
 	sub = sub && s.sep != "" && base != ""
 
-	if !id.Address.IsZero() && id.Address.Domain.ASCII() == domain {
-		if equalFoldASCII(id.Address.LocalPart, local) || sub && equalFoldASCII(id.Address.LocalPart, base) {
-			return true, nil
-		}
+	if SameMailbox(id.Address, m) || sub && SameMailbox(id.Address, envelope.Mailbox{LocalPart: base, Domain: m.Domain}) {
+		return true, nil
 	}
 
 	user, err := NormalizeUsername(id.User())
@@ -202,23 +201,17 @@ func foldASCII(s string) string {
 	return s
 }
 
-// equalFoldASCII compares with ASCII letters folded, every other octet
-// exactly (unlike strings.EqualFold, which folds Unicode).
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
+// SameMailbox reports whether a and b name the same mailbox for sender
+// checks (RFC 6409, Sections 6.1 and 6.3), by the comparison rules on
+// [Senders]: the same domain in A-label form (RFC 5890, Section 2.3.2.1) and
+// local parts equal with ASCII letters folded, every other octet exactly
+// (RFC 5321, Section 2.4 lets the receiving host decide; msakit's choice).
+// Unlike [envelope.Mailbox.Equal], which is exact, "Alice@example.org" is
+// the same mailbox as "alice@EXAMPLE.org". A mailbox without a local part or
+// domain (such as the zero Mailbox) is the same as nothing.
+func SameMailbox(a, b envelope.Mailbox) bool {
+	if a.LocalPart == "" || a.Domain.IsZero() {
 		return false
 	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
+	return ascii.EqualFold(a.Domain.ASCII(), b.Domain.ASCII()) && ascii.EqualFold(a.LocalPart, b.LocalPart)
 }

@@ -185,3 +185,32 @@ func TestSenderAuthorizerFunc(t *testing.T) {
 		t.Errorf("SenderAuthorizerFunc = %v, %v, saw %v", ok, err, got)
 	}
 }
+
+// TestSameMailbox checks the one "same mailbox" rule that Senders and
+// policy.EnforceSender and policy.AddSender share: domains by A-label,
+// local parts with ASCII letters folded, other octets exact.
+func TestSameMailbox(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		a, b envelope.Mailbox
+		want bool
+	}{
+		{"equal", mustMailbox(t, "alice@example.org"), mustMailbox(t, "alice@example.org"), true},
+		{"ASCII case", mustMailbox(t, "Alice@Example.ORG"), mustMailbox(t, "alice@example.org"), true},
+		{"IDN U-label and A-label", mustMailbox(t, "alice@bücher.example"), mustMailbox(t, "alice@xn--bcher-kva.example"), true},
+		{"other local part", mustMailbox(t, "alice@example.org"), mustMailbox(t, "bob@example.org"), false},
+		{"other domain", mustMailbox(t, "alice@example.org"), mustMailbox(t, "alice@example.net"), false},
+		{"non-ASCII not folded", mustMailbox(t, "élise@example.org"), mustMailbox(t, "Élise@example.org"), false},
+		{"subaddress is not the same", mustMailbox(t, "alice+x@example.org"), mustMailbox(t, "alice@example.org"), false},
+		{"zero mailbox", envelope.Mailbox{}, envelope.Mailbox{}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := auth.SameMailbox(tc.a, tc.b); got != tc.want {
+				t.Errorf("SameMailbox(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+}

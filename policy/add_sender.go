@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 
+	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 )
@@ -47,13 +48,13 @@ func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *hea
 		from, sender = "Resent-From", "Resent-Sender"
 	}
 	if v, ok := h.Get(from); ok {
-		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
+		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox) {
 			return nil
 		}
 	}
 	v, ok := h.Get(sender)
 	if ok {
-		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && SameMailbox(m, addrs[0].Mailbox) {
+		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox) {
 			return nil
 		}
 	}

@@ -173,45 +173,13 @@ func (p EnforceSender) Authorized(ctx context.Context, id auth.Identity, m envel
 	if m.LocalPart == "" || m.Domain.IsZero() {
 		return false, nil
 	}
-	if SameMailbox(id.Address, m) {
+	if auth.SameMailbox(id.Address, m) {
 		return true, nil
 	}
 	if p.Senders == nil {
 		return false, nil
 	}
 	return p.Senders.AuthorizeSender(ctx, id, m)
-}
-
-// SameMailbox reports whether a and b name the same mailbox for the purpose
-// of sender checks: same domain in A-label form (RFC 5890, Section 2.3.2.1),
-// local parts equal ignoring ASCII case (RFC 5321, Section 2.4 lets a host
-// treat them so; msakit's choice). Non-ASCII octets must match exactly. A
-// zero mailbox is the same as nothing.
-func SameMailbox(a, b envelope.Mailbox) bool {
-	if a.LocalPart == "" || a.Domain.IsZero() {
-		return false
-	}
-	return asciiEqualFold(a.Domain.ASCII(), b.Domain.ASCII()) && asciiEqualFold(a.LocalPart, b.LocalPart)
-}
-
-// asciiEqualFold compares s and t folding only ASCII letters.
-func asciiEqualFold(s, t string) bool {
-	if len(s) != len(t) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c, d := s[i], t[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if 'A' <= d && d <= 'Z' {
-			d += 'a' - 'A'
-		}
-		if c != d {
-			return false
-		}
-	}
-	return true
 }
 
 var (
