@@ -72,7 +72,7 @@ func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
 		return Mailbox{}, newError(s, maxMailboxLen, ErrTooLong, "mailbox longer than 254 octets")
 	}
 	if p.ASCIIOnly {
-		if i := nonASCII(s); i >= 0 {
+		if i := ascii.IndexNonASCII(s); i >= 0 {
 			return Mailbox{}, newError(s, i, ErrNotASCII, "non-ASCII octet in mailbox without SMTPUTF8")
 		}
 	}
@@ -262,16 +262,6 @@ func runeName(r rune) string {
 		}
 	}
 	return string(b)
-}
-
-// nonASCII returns the index of the first octet of s at or above 0x80, or -1.
-func nonASCII(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return i
-		}
-	}
-	return -1
 }
 
 // NewMailbox builds a Mailbox from an already-decoded local part (no

@@ -1,5 +1,7 @@
 package envelope
 
+import "github.com/msakit/msakit/internal/ascii"
+
 // Parser holds the options of the envelope parsers, in the manner of
 // net/mail.AddressParser. Its zero value parses as the package-level
 // functions do: RFC 5321 with the UTF-8 extension of RFC 6531. A Parser is a
@@ -16,7 +18,7 @@ type Parser struct {
 // of p.
 func (p Parser) ParseDomain(s string) (Domain, error) {
 	if p.ASCIIOnly {
-		if i := nonASCII(s); i >= 0 {
+		if i := ascii.IndexNonASCII(s); i >= 0 {
 			return Domain{}, newError(s, i, ErrNotASCII, "non-ASCII octet in domain without SMTPUTF8")
 		}
 	}

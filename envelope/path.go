@@ -108,7 +108,7 @@ func (p Parser) skipSourceRoute(s string) (int, *ParseError) {
 			return 0, newError(s, i, ErrSyntax, "address literal in source route")
 		}
 		if p.ASCIIOnly {
-			if j := nonASCII(dom); j >= 0 {
+			if j := ascii.IndexNonASCII(dom); j >= 0 {
 				return 0, newError(s, i+j, ErrNotASCII, "non-ASCII octet in source route without SMTPUTF8")
 			}
 		}

@@ -61,13 +61,18 @@ func Lower(c byte) byte {
 
 // Is reports whether every octet of s is below 0x80, that is, whether s is
 // US-ASCII (RFC 20) and needs no SMTPUTF8 (RFC 6531, Section 3.2).
-func Is(s string) bool {
+func Is(s string) bool { return IndexNonASCII(s) < 0 }
+
+// IndexNonASCII returns the index of the first octet of s at or above 0x80
+// (one that is not US-ASCII, RFC 20, and needs SMTPUTF8, RFC 6531,
+// Section 3.2), or -1 if there is none.
+func IndexNonASCII(s string) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
 // HasUpper reports whether s contains an upper-case ASCII letter (RFC 20).

@@ -77,3 +77,24 @@ func TestStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexNonASCII(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"empty", "", -1},
+		{"ascii", "alice@example.org", -1},
+		{"DEL is ascii", "a\x7fb", -1},
+		{"first", "é", 0},
+		{"middle", "bücher", 1},
+		{"high octet", "ab\x80", 2},
+	}
+	for _, tc := range tests {
+		if got := IndexNonASCII(tc.in); got != tc.want {
+			t.Errorf("%s: IndexNonASCII(%q) = %d, want %d", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
