@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // MaxAddresses bounds the number of mailboxes [ParseAddressList] returns
@@ -188,10 +189,10 @@ func tokenize(value string) ([]token, error) {
 		case c == '[':
 			t.kind = tLiteral
 			t.text, t.obs, err = p.domainLiteral()
-		case isAtext(c) || c >= 0x80:
+		case ascii.IsAtext(c) || c >= 0x80:
 			t.kind = tAtom
 			start := p.i
-			for !p.eof() && (isAtext(p.peek()) || p.peek() >= 0x80) {
+			for !p.eof() && (ascii.IsAtext(p.peek()) || p.peek() >= 0x80) {
 				if p.peek() >= 0x80 {
 					if err = p.textChar(); err != nil {
 						break
@@ -297,20 +298,6 @@ func (p *scanner) domainLiteral() (string, bool, error) {
 	}
 	return "", false, errAt(ErrSyntax, start, "unterminated domain literal")
 }
-
-// isAtext reports whether c is an ASCII atext character (RFC 5322,
-// Section 3.2.3).
-func isAtext(c byte) bool { return atextTable[c] }
-
-// atextTable is never written after initialization.
-var atextTable = func() (t [256]bool) {
-	for c := 0; c < 128; c++ {
-		b := byte(c)
-		t[c] = 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' ||
-			strings.IndexByte("!#$%&'*+-/=?^_`{|}~", b) >= 0
-	}
-	return t
-}()
 
 // addrParser parses the token stream of an address list. Every method
 // consumes tokens and never backs up, so parsing is linear.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // fastAddresses parses the common form of an address or mailbox list
@@ -24,7 +25,7 @@ func fastAddresses(v string) ([]Address, bool) {
 		var a Address
 		ok := false
 		j := i
-		for j < len(v) && isAtext(v[j]) {
+		for j < len(v) && ascii.IsAtext(v[j]) {
 			j++
 		}
 		if j > i && j < len(v) && (v[j] == '.' || v[j] == '@') {
@@ -90,7 +91,7 @@ func fastAddrSpec(v string, i int) (Address, int, bool) {
 func dotAtomEnd(v string, i int) (int, bool) {
 	for {
 		j := i
-		for j < len(v) && isAtext(v[j]) {
+		for j < len(v) && ascii.IsAtext(v[j]) {
 			j++
 		}
 		if j == i {
@@ -142,8 +143,8 @@ func scanPhrase(v string, i int, b *strings.Builder) (end, first, last int, simp
 		start := i
 		var text string
 		switch c := v[i]; {
-		case isAtext(c):
-			for i < len(v) && isAtext(v[i]) {
+		case ascii.IsAtext(c):
+			for i < len(v) && ascii.IsAtext(v[i]) {
 				i++
 			}
 			text = v[start:i]

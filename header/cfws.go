@@ -1,6 +1,10 @@
 package header
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/msakit/msakit/internal/ascii"
+)
 
 // Limits on the structured value parsers; each input is checked against them
 // before any parsing, so hostile values fail fast.
@@ -166,7 +170,7 @@ func (p *scanner) textChar() error {
 
 // digits reads up to max ASCII digits and returns their value and count.
 func (p *scanner) digits(max int) (v, n int) {
-	for n < max && !p.eof() && '0' <= p.peek() && p.peek() <= '9' {
+	for n < max && !p.eof() && ascii.IsDigit(p.peek()) {
 		v = v*10 + int(p.peek()-'0')
 		p.i++
 		n++
@@ -177,15 +181,11 @@ func (p *scanner) digits(max int) (v, n int) {
 // letters reads a run of ASCII letters.
 func (p *scanner) letters() string {
 	start := p.i
-	for !p.eof() && isAlpha(p.peek()) {
+	for !p.eof() && ascii.IsAlpha(p.peek()) {
 		p.i++
 	}
 	return p.s[start:p.i]
 }
-
-func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // IsCFWS reports whether value holds nothing but white space, folds and
 // comments (RFC 5322, Section 3.2.2 CFWS), such as an empty Bcc field or

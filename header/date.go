@@ -3,6 +3,8 @@ package header
 import (
 	"strings"
 	"time"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 var monthNames = [12]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
@@ -69,7 +71,7 @@ func parseDate(value string) (time.Time, bool, error) {
 		return time.Time{}, false, err
 	}
 	wday := -1
-	if !p.eof() && isAlpha(p.peek()) {
+	if !p.eof() && ascii.IsAlpha(p.peek()) {
 		name := strings.ToLower(p.letters())
 		for i, d := range dayNames {
 			if name == d {
@@ -94,7 +96,7 @@ func parseDate(value string) (time.Time, bool, error) {
 	if n == 0 {
 		return fail("day expected")
 	}
-	if !p.eof() && isDigit(p.peek()) {
+	if !p.eof() && ascii.IsDigit(p.peek()) {
 		return fail("day has more than two digits")
 	}
 	if _, err := sep(true); err != nil {
@@ -129,7 +131,7 @@ func parseDate(value string) (time.Time, bool, error) {
 		p.obs = true
 		year += 1900
 	}
-	if !p.eof() && isDigit(p.peek()) || year < 1900 || year > 9999 {
+	if !p.eof() && ascii.IsDigit(p.peek()) || year < 1900 || year > 9999 {
 		p.i = ystart
 		return fail("year out of range 1900-9999")
 	}
@@ -157,7 +159,7 @@ func parseDate(value string) (time.Time, bool, error) {
 			}
 		}
 		v, n := p.digits(2)
-		if n != 2 || !p.eof() && isDigit(p.peek()) {
+		if n != 2 || !p.eof() && ascii.IsDigit(p.peek()) {
 			return fail("two digits expected in time of day")
 		}
 		hms[k] = v
@@ -184,7 +186,7 @@ func parseDate(value string) (time.Time, bool, error) {
 		}
 		p.i++
 		v, n := p.digits(4)
-		if n != 4 || !p.eof() && isDigit(p.peek()) {
+		if n != 4 || !p.eof() && ascii.IsDigit(p.peek()) {
 			return fail("zone must be four digits")
 		}
 		if v%100 > 59 || v/100 > 23 {
@@ -194,7 +196,7 @@ func parseDate(value string) (time.Time, bool, error) {
 		if c == '-' {
 			offset = -offset
 		}
-	case isAlpha(c):
+	case ascii.IsAlpha(c):
 		zstart := p.i
 		name := strings.ToUpper(p.letters())
 		h, ok := obsZone(name)

@@ -4,6 +4,8 @@ import (
 	"mime"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // FormatAddress writes a as an RFC 5322 mailbox (RFC 5322, Section 3.4) for
@@ -68,7 +70,7 @@ func appendAddress(b *strings.Builder, a Address, smtputf8 bool) error {
 	if a.Mailbox.IsZero() {
 		return errAt(ErrSyntax, 0, "zero mailbox")
 	}
-	if !smtputf8 && !isASCII(a.Mailbox.LocalPart) {
+	if !smtputf8 && !ascii.Is(a.Mailbox.LocalPart) {
 		return errAt(ErrNotASCII, 0, "non-ASCII local part needs SMTPUTF8")
 	}
 	spec := a.Mailbox.Format(smtputf8)
@@ -91,14 +93,14 @@ func appendPhrase(b *strings.Builder, name string, smtputf8 bool) error {
 	if !utf8.ValidString(name) {
 		return errAt(ErrSyntax, 0, "display name is not valid UTF-8")
 	}
-	atoms, ascii := true, true
+	atoms, allASCII := true, true
 	prevSpace := true
 	for i, r := range name {
 		switch {
 		case r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0:
 			return errAt(ErrSyntax, i, "control character in display name")
 		case r >= 0x80:
-			ascii = false
+			allASCII = false
 			prevSpace = false
 		case r == ' ':
 			if prevSpace {
@@ -106,7 +108,7 @@ func appendPhrase(b *strings.Builder, name string, smtputf8 bool) error {
 			}
 			prevSpace = true
 		default:
-			if !isAtext(byte(r)) {
+			if !ascii.IsAtext(byte(r)) {
 				atoms = false
 			}
 			prevSpace = false
@@ -115,7 +117,7 @@ func appendPhrase(b *strings.Builder, name string, smtputf8 bool) error {
 	if prevSpace {
 		atoms = false // trailing space (or empty)
 	}
-	if !ascii && !smtputf8 {
+	if !allASCII && !smtputf8 {
 		b.WriteString(mime.QEncoding.Encode("utf-8", name))
 		return nil
 	}
@@ -132,13 +134,4 @@ func appendPhrase(b *strings.Builder, name string, smtputf8 bool) error {
 	}
 	b.WriteByte('"')
 	return nil
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

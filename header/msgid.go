@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // ParseMessageID checks the value of a Message-ID or Resent-Message-ID
@@ -138,7 +139,7 @@ func isDotAtomText(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != '.' && c < 0x80 && !isAtext(c) {
+		if c := s[i]; c != '.' && c < 0x80 && !ascii.IsAtext(c) {
 			return false
 		}
 	}

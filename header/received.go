@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // Received describes the Received trace field an MSA prepends (RFC 5321,
@@ -302,10 +303,10 @@ var cipherNames = func() map[uint16]string {
 // Section 4.3).
 func appendCipherName(b []byte, id uint16) []byte {
 	name := cipherNames[id]
-	ok := name != "" && isAlpha(name[0])
+	ok := name != "" && ascii.IsAlpha(name[0])
 	for i := 0; ok && i < len(name); i++ {
 		c := name[i]
-		ok = isAlpha(c) || isDigit(c) || c == '_'
+		ok = ascii.IsAlpha(c) || ascii.IsDigit(c) || c == '_'
 	}
 	if ok {
 		return append(b, name...)
@@ -361,7 +362,7 @@ func isAtom(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isAtext(s[i]) {
+		if !ascii.IsAtext(s[i]) {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // refBuild is Received.build as it was before it wrote into one buffer:
@@ -103,10 +104,10 @@ func refAddressLiteral(a netip.Addr) string {
 
 func refCipherName(id uint16) string {
 	name := tls.CipherSuiteName(id)
-	ok := name != "" && isAlpha(name[0])
+	ok := name != "" && ascii.IsAlpha(name[0])
 	for i := 0; ok && i < len(name); i++ {
 		c := name[i]
-		ok = isAlpha(c) || isDigit(c) || c == '_'
+		ok = ascii.IsAlpha(c) || ascii.IsDigit(c) || c == '_'
 	}
 	if ok {
 		return name
