@@ -343,13 +343,15 @@ func (s upstreamSession) Data(r io.Reader) error {
 
 var _ smtp.Session = upstreamSession{}
 
-func TestMSA_Relay(t *testing.T) {
-	t.Parallel()
+// startUpstream serves an upstream on a local port and returns its address;
+// mod sets the server's options.
+func startUpstream(t *testing.T, mod func(*smtp.Server)) (*upstream, string) {
+	t.Helper()
 	up := &upstream{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return upstreamSession{up}, nil }))
 	srv.Domain = "mta.example.org"
-	srv.EnableDSN = true
 	srv.ErrorLog = slogPrinter{}
+	mod(srv)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -359,8 +361,13 @@ func TestMSA_Relay(t *testing.T) {
 		_ = l.Close() // go-smtp registers l from Serve's goroutine; see shutdown
 		_ = srv.Close()
 	})
+	return up, l.Addr().String()
+}
 
-	m, spool := startMSA(t, "-relay", l.Addr().String())
+func TestMSA_Relay(t *testing.T) {
+	t.Parallel()
+	up, addr := startUpstream(t, func(srv *smtp.Server) { srv.EnableDSN = true })
+	m, spool := startMSA(t, "-relay", addr)
 	c := goClient(t, m.addr, true)
 	if err := sendDSN(c, testMessage); err != nil {
 		t.Fatalf("send: %v", err)
@@ -396,20 +403,8 @@ func (slogPrinter) Println(...any)        {}
 // of RCPT (RFC 5321, Section 4.3.2).
 func TestMSA_RelayNoSMTPUTF8(t *testing.T) {
 	t.Parallel()
-	up := &upstream{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return upstreamSession{up}, nil }))
-	srv.Domain = "mta.example.org"
-	srv.ErrorLog = slogPrinter{}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() {
-		_ = l.Close()
-		_ = srv.Close()
-	})
-	m, _ := startMSA(t, "-relay", l.Addr().String())
+	up, addr := startUpstream(t, func(*smtp.Server) {}) // no SMTPUTF8
+	m, _ := startMSA(t, "-relay", addr)
 	c := goClient(t, m.addr, true)
 	if err := c.Mail(testFrom, &smtp.MailOptions{UTF8: true}); err != nil {
 		t.Fatalf("MAIL: %v", err)
