@@ -140,8 +140,10 @@ func parseIPv6(s string) (b [16]byte, ok bool) {
 			if g == "" || len(g) > 4 || len(words) == groups {
 				return false
 			}
+			// ParseUint with base 16 takes no sign, prefix or underscore,
+			// so only 1*4HEXDIG passes (RFC 5321, Section 4.1.3).
 			v, err := strconv.ParseUint(g, 16, 16)
-			if err != nil || !ascii.IsHexDigit(g[0]) {
+			if err != nil {
 				return false
 			}
 			words = append(words, uint16(v))

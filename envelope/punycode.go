@@ -3,6 +3,8 @@ package envelope
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // Punycode parameters (RFC 3492, Section 5).
@@ -130,11 +132,9 @@ func decodePunycode(b []byte, s string) ([]byte, bool) {
 // pcDigit returns the value of a Punycode digit (RFC 3492, Section 5).
 func pcDigit(c byte) (int32, bool) {
 	switch {
-	case c >= 'a' && c <= 'z':
-		return int32(c - 'a'), true
-	case c >= 'A' && c <= 'Z':
-		return int32(c - 'A'), true
-	case c >= '0' && c <= '9':
+	case ascii.IsAlpha(c):
+		return int32(ascii.Lower(c) - 'a'), true
+	case ascii.IsDigit(c):
 		return int32(c-'0') + 26, true
 	}
 	return 0, false
