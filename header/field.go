@@ -2,6 +2,8 @@ package header
 
 import (
 	"strings"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // Field is one header field (RFC 5322, Section 2.2): either exactly as
@@ -57,29 +59,19 @@ func (f Field) NameLen() int { return f.nameLen }
 func (f Field) HasName(name string) bool {
 	// The length and the first letter (case folded by setting bit 0x20,
 	// which never separates two octets that match) rule out most names
-	// before the loop of is.
+	// before the loop of equalFold.
 	return f.raw != nil && f.nameLen == len(name) && len(name) > 0 &&
-		f.raw[0]|0x20 == name[0]|0x20 && f.is(name)
+		f.raw[0]|0x20 == name[0]|0x20 && equalFold(f.raw[:f.nameLen], name)
 }
 
-// is reports whether the field name equals name, ASCII case-insensitively,
-// without allocating.
-func (f Field) is(name string) bool {
-	if f.nameLen != len(name) {
+// equalFold is [ascii.EqualFold] for a byte slice, without converting it
+// to a string.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
 		return false
 	}
-	for i := range len(name) {
-		a, b := f.raw[i], name[i]
-		if a == b {
-			continue
-		}
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
+	for i := range len(s) {
+		if b[i] != s[i] && ascii.Lower(b[i]) != ascii.Lower(s[i]) {
 			return false
 		}
 	}

@@ -48,7 +48,7 @@ func (h *Header) All() iter.Seq2[int, Field] {
 // without regard to ASCII case (RFC 5322, Section 1.2.2), or -1.
 func (h *Header) Index(name string) int {
 	for i, f := range h.fields {
-		if f.nameLen == len(name) && f.is(name) {
+		if f.HasName(name) {
 			return i
 		}
 	}
@@ -69,7 +69,7 @@ func (h *Header) Get(name string) (string, bool) {
 func (h *Header) Values(name string) []string {
 	var vs []string
 	for _, f := range h.fields {
-		if f.nameLen == len(name) && f.is(name) {
+		if f.HasName(name) {
 			vs = append(vs, f.Value())
 		}
 	}
@@ -81,7 +81,7 @@ func (h *Header) Values(name string) []string {
 func (h *Header) Count(name string) int {
 	n := 0
 	for _, f := range h.fields {
-		if f.nameLen == len(name) && f.is(name) {
+		if f.HasName(name) {
 			n++
 		}
 	}
@@ -102,7 +102,7 @@ func (h *Header) HasSeparator() bool { return h.sep != nil }
 // Section 3.6.6): any field whose name starts with "Resent-".
 func (h *Header) IsResent() bool {
 	for _, f := range h.fields {
-		if f.nameLen > 7 && (Field{raw: f.raw[:7], nameLen: 7}).is("Resent-") {
+		if f.nameLen > 7 && equalFold(f.raw[:7], "Resent-") {
 			return true
 		}
 	}
@@ -248,7 +248,7 @@ func (h *Header) Delete(name string) int {
 	n := 0
 	kept := h.fields[:0]
 	for _, f := range h.fields {
-		if f.nameLen == len(name) && f.is(name) {
+		if f.HasName(name) {
 			n++
 			continue
 		}
