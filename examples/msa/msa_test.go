@@ -631,3 +631,31 @@ func TestMSA_UserAddresses(t *testing.T) {
 		t.Errorf("spool holds %d messages, want 3", n)
 	}
 }
+
+// pathString is Path.String without the angle brackets.
+func TestPathString(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{"null", "<>", ""},
+		{"postmaster", "<Postmaster>", "Postmaster"},
+		{"dot-string", "<alice@Example.ORG>", "alice@example.org"},
+		{"quoted", `<"carol smith"@example.net>`, `"carol smith"@example.net`},
+		{"utf-8 local part", "<δοκιμή@παράδειγμα.δοκιμή>", "δοκιμή@παράδειγμα.δοκιμή"},
+		{"ascii local part, idn", "<info@bücher.example>", "info@xn--bcher-kva.example"},
+	} {
+		parse := envelope.ParseForwardPath // <Postmaster> is a forward-path only
+		if tc.in == "<>" {
+			parse = envelope.ParseReversePath
+		}
+		p, err := parse(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := pathString(p); got != tc.want {
+			t.Errorf("%s: pathString(%s) = %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+		if got := strings.TrimSuffix(strings.TrimPrefix(p.String(), "<"), ">"); got != tc.want {
+			t.Errorf("%s: Path.String %q without brackets, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -110,10 +110,9 @@ type clientRecord struct {
 	Trusted bool   `json:"trusted,omitempty"`
 }
 
-// pathString is a path without angle brackets, "" for the null path.
-func pathString(p envelope.Path) string {
-	return strings.TrimSuffix(strings.TrimPrefix(p.String(), "<"), ">")
-}
+// pathString is a path without angle brackets, "" for the null path, in
+// the canonical form of [envelope.Path.String].
+func pathString(p envelope.Path) string { return envelopeString(p, !p.IsASCII()) }
 
 func newRecord(id string, m *gosmtp.Message, size int64, at time.Time) *record {
 	tx := m.Transaction
