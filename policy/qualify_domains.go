@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
@@ -233,21 +232,12 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 		if err != nil {
 			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
 		}
-		addrs = slices.Clone(addrs) // shared by the memo in tx
-		changed := false
-		for j := range addrs {
-			if p.classify(addrs[j].Mailbox.Domain) != expandable {
-				continue
-			}
-			d, err := p.Qualify(addrs[j].Mailbox.Domain)
-			if err != nil {
-				return UnqualifiedHeader().WithErr(err)
-			}
-			addrs[j].Mailbox.Domain = d
-			changed = true
+		addrs, err = mapMailboxes(addrs, p.expand)
+		if err != nil {
+			return err
 		}
-		if !changed {
-			continue
+		if addrs == nil {
+			continue // nothing to expand: the field keeps its bytes
 		}
 		nf, err := formatField(name, addrs, utf8OK)
 		if err != nil {
@@ -258,6 +248,21 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 		}
 	}
 	return nil
+}
+
+// expand returns m with a single-level domain expanded (RFC 6409, Section
+// 4.2) and whether it changed; a domain that cannot be expanded gets 554
+// 5.6.0. It is RewriteData's mapping for [mapMailboxes].
+func (p QualifyDomains) expand(m envelope.Mailbox) (envelope.Mailbox, bool, error) {
+	if p.classify(m.Domain) != expandable {
+		return m, false, nil
+	}
+	d, err := p.Qualify(m.Domain)
+	if err != nil {
+		return m, false, UnqualifiedHeader().WithErr(err)
+	}
+	m.Domain = d
+	return m, true, nil
 }
 
 var (

@@ -166,26 +166,18 @@ func (p RewriteAddresses) RewriteData(_ context.Context, _ *Conn, tx *Transactio
 		if _, ok := fieldIn(f, rewriteFields[:]); !ok {
 			continue
 		}
-		name := f.Name()
-		addrs, err := tx.Addresses(f.Value())
+		addrs, _, err := tx.fieldAddresses(f)
 		if err != nil {
 			continue
 		}
-		addrs = slices.Clone(addrs) // shared by the memo in tx
-		any := false
-		for j := range addrs {
-			m, changed, err := p.Rewrite(addrs[j].Mailbox)
-			if err != nil {
-				return err
-			}
-			if changed {
-				addrs[j].Mailbox = m
-				any = true
-			}
+		addrs, err = mapMailboxes(addrs, p.Rewrite)
+		if err != nil {
+			return err
 		}
-		if !any {
-			continue
+		if addrs == nil {
+			continue // no rule applies: the field keeps its bytes
 		}
+		name := f.Name()
 		nf, err := formatField(name, addrs, utf8OK)
 		if err != nil {
 			// The field parsed (obsolete syntax, RFC 5322, Section 4.4) but
@@ -203,6 +195,30 @@ var (
 	_ MailRewriter = RewriteAddresses{}
 	_ DataRewriter = RewriteAddresses{}
 )
+
+// mapMailboxes applies fn to the mailbox of each address, as the DATA
+// rewrites of [QualifyDomains] and [RewriteAddresses] do (RFC 6409,
+// Sections 4.2 and 8.8). It returns a copy of addrs with the changed
+// mailboxes, or nil when fn changed none; addrs itself is never written
+// (it is shared by the memo in the Transaction), and is copied only when a
+// mailbox changes. fn's error is returned as it is.
+func mapMailboxes(addrs []header.Address, fn func(envelope.Mailbox) (envelope.Mailbox, bool, error)) ([]header.Address, error) {
+	var out []header.Address
+	for j := range addrs {
+		m, changed, err := fn(addrs[j].Mailbox)
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(addrs)
+		}
+		out[j].Mailbox = m
+	}
+	return out, nil
+}
 
 // formatField builds a replacement address field from addrs (RFC 5322,
 // Section 3.4), with header.FormatAddressList.
