@@ -202,7 +202,12 @@ func parseIDN(s string) (Domain, *ParseError) {
 		// The partial result idna returns with an error is discarded.
 		return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: "+strings.TrimPrefix(err.Error(), "idna: "))
 	}
-	hasALabel, perr := checkMapped(a)
+	// a is lower-case LDH and dots (StrictDomainName; FuzzParseDomain
+	// checks this), so checkLDH holds it to the rules of an ASCII name
+	// that the profile does not apply: no trailing dot, no hyphen first or
+	// last in a label, no R-LDH label but A-labels, no bare IPv4 address.
+	// Its needIDNA result then means that a has an A-label.
+	hasALabel, _, perr := checkLDH(a)
 	if perr != nil {
 		return Domain{}, newError(s, 0, perr.Kind, perr.Msg+" (after IDNA mapping to "+a+")")
 	}
@@ -223,45 +228,6 @@ func parseIDN(s string) (Domain, *ParseError) {
 		}
 	}
 	return Domain{ascii: a, unicode: u}, nil
-}
-
-// checkMapped holds a, the result of profile.ToASCII, to the rules the
-// profile does not apply: no trailing dot, no hyphen first or last in a
-// label (RFC 5321, Section 4.1.2), no R-LDH label that is not an A-label
-// (RFC 5890, Section 2.3.1), no bare IPv4 address (RFC 5321,
-// Section 4.1.3). With StrictDomainName, a has only lower-case letters,
-// digits, hyphens and dots (FuzzParseDomain checks this), and the profile has
-// checked the lengths. It reports whether a has an A-label.
-func checkMapped(a string) (hasALabel bool, err *ParseError) {
-	labels := 0
-	for start := 0; ; {
-		end := strings.IndexByte(a[start:], '.')
-		if end < 0 {
-			end = len(a)
-		} else {
-			end += start
-		}
-		if err := checkLabel(a, start, end); err != nil {
-			return false, err
-		}
-		if l := a[start:end]; len(l) >= 4 && l[2] == '-' && l[3] == '-' {
-			if l[0] != 'x' || l[1] != 'n' {
-				return false, newError(a, start+2, ErrIDNA, "reserved label with \"--\" in positions 3 and 4 that is not an A-label")
-			}
-			hasALabel = true
-		}
-		labels++
-		if end == len(a) {
-			break
-		}
-		start = end + 1
-	}
-	if labels == 4 {
-		if _, ok := parseIPv4(a); ok {
-			return false, newError(a, 0, ErrSyntax, "IP address without brackets; write an address literal such as [192.0.2.1]")
-		}
-	}
-	return hasALabel, nil
 }
 
 // ASCII returns the ASCII form: A-labels, lower case, no trailing dot; for an

@@ -19,7 +19,7 @@ var fuzzSeeds = []string{
 	"[IPv6:1111:2222:3333:4444:5555:6666::8888]", "[1.2.3.4", "[x:]",
 	"bücher.example", "xn--bcher-kva.example", "XN--BCHER-KVA.EXAMPLE", "臺網中心.tw", "用户@例子.广告",
 	"ｅｘａｍｐｌｅ.com", "bücher。example", "a.b.c.", "a..b", "-a.b", "yy--0.tld", "xn--a.org",
-	"192.0.2.1", "１９２.０.２.１", "test@io", "josé@example.com", "te\xffst@x.org", "\xed\xa0\x80@x",
+	"192.0.2.1", "１９２.０.２.１", "１.２.３.９９９", "test@io", "josé@example.com", "te\xffst@x.org", "\xed\xa0\x80@x",
 	"s\u0323\u0307@nfc.tld", "\u037e@x.org", "a\u200db.example", "≠.example", "FA\u1e9e.de",
 	"<@[1.2.3.4]:a@b>", "<a@b", "a@b>", "a@b@c", "a\r\n@b", " a@b", "a@b ",
 	strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + ".com",
