@@ -140,7 +140,9 @@ func (b *messageReader) finish() error {
 	b.rec.Time = b.a.now()
 	b.rec.Size = b.hdrSize + b.n
 	if err := b.a.trace.Record(b.ctx, b.rec); err != nil {
-		return policy.LocalError().WithErr(errors.Join(ErrTraceFailed, err))
+		// Not a reply: ReplyFor makes it 451 4.3.0 and marks it internal,
+		// so stop logs the sink's error at Error, not as a client rejection.
+		return errors.Join(ErrTraceFailed, err)
 	}
 	lg := &b.a.log
 	if lg.enabled(b.ctx, slog.LevelDebug) {

@@ -281,6 +281,11 @@ func TestDataTraceFailure(t *testing.T) {
 	if !errors.Is(err, submission.ErrTraceFailed) || strings.Contains(err.(*policy.Reply).Text, "down") {
 		t.Errorf("error %v", err)
 	}
+	// The sink's failure is ours, not the client's: logged at Error with
+	// its cause.
+	if logs := f.logs.String(); !strings.Contains(logs, "level=ERROR") || !strings.Contains(logs, "trace store down") {
+		t.Errorf("trace failure not logged as an internal error:\n%s", logs)
+	}
 }
 
 // TestDataDefaultTraceLogs: without a sink the record goes to the logger.
