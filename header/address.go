@@ -290,7 +290,7 @@ func (p *scanner) domainLiteral() (string, bool, error) {
 			if err := p.textChar(); err != nil {
 				return "", false, err
 			}
-			if c < 0x20 || c == 0x7f {
+			if ascii.IsCtl(c) {
 				obs = true
 			}
 			b.WriteString(p.s[s:p.i])

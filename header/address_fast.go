@@ -154,7 +154,7 @@ func scanPhrase(v string, i int, b *strings.Builder) (end, first, last int, simp
 		case c == '"':
 			i++
 			for i < len(v) && v[i] != '"' {
-				if v[i] < 0x20 || v[i] > 0x7e || v[i] == '\\' {
+				if !ascii.IsQtextSMTP(v[i]) { // printable ASCII or space, no quoted-pair
 					return 0, 0, 0, false, false
 				}
 				i++

@@ -138,7 +138,7 @@ func (p *scanner) quotedPair() error {
 	case c >= 0x80:
 		p.i++
 		return p.textChar() // RFC 6532: a quoted UTF-8 character
-	case c < 0x20 && c != '\t' || c == 0x7f:
+	case ascii.IsCtl(c) && c != '\t':
 		p.obs = true
 	}
 	p.i += 2
@@ -154,7 +154,7 @@ func (p *scanner) textChar() error {
 	case c == 0:
 		return errAt(ErrNUL, p.i, "NUL")
 	case c < 0x80:
-		if c < 0x20 && c != '\t' || c == 0x7f {
+		if ascii.IsCtl(c) && c != '\t' {
 			p.obs = true // obs-ctext / obs-qtext: obs-NO-WS-CTL
 		}
 		p.i++

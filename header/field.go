@@ -124,4 +124,4 @@ func IsFieldName(s string) bool {
 	return true
 }
 
-func isFtext(c byte) bool { return c >= 33 && c <= 126 && c != ':' }
+func isFtext(c byte) bool { return ascii.IsVchar(c) && c != ':' }

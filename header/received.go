@@ -332,7 +332,7 @@ func commentText(s string, max int) string {
 		case c == '(' || c == ')' || c == '\\':
 			b.WriteByte('\\')
 			b.WriteByte(c)
-		case c == ' ' || c > 0x20 && c < 0x7f:
+		case c == ' ' || ascii.IsVchar(c):
 			b.WriteByte(c)
 		default:
 			b.WriteByte('?')
@@ -349,7 +349,7 @@ func commentText(s string, max int) string {
 func plainComment(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c > 0x7e || c == '(' || c == ')' || c == '\\' {
+		if c != ' ' && !ascii.IsVchar(c) || c == '(' || c == ')' || c == '\\' {
 			return false
 		}
 	}
