@@ -148,7 +148,7 @@ func scanPhrase(v string, i int, b *strings.Builder) (end, first, last int, simp
 				i++
 			}
 			text = v[start:i]
-			if len(text) >= 8 && strings.HasPrefix(text, "=?") && strings.HasSuffix(text, "?=") {
+			if isEncodedWordShape(text) {
 				return 0, 0, 0, false, false // an encoded-word
 			}
 		case c == '"':

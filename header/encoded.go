@@ -34,7 +34,7 @@ func charsetReader(name string, input io.Reader) (io.Reader, error) {
 // control character or invalid UTF-8 is an error: no header value may
 // smuggle CR, LF, NUL or other controls through an encoded-word.
 func decodeWord(atom string) (text string, encoded bool, err error) {
-	if len(atom) < 8 || !strings.HasPrefix(atom, "=?") || !strings.HasSuffix(atom, "?=") {
+	if !isEncodedWordShape(atom) {
 		return atom, false, nil
 	}
 	d := mime.WordDecoder{CharsetReader: charsetReader}
@@ -46,9 +46,24 @@ func decodeWord(atom string) (text string, encoded bool, err error) {
 		return "", false, errors.New("encoded-word decodes to invalid UTF-8")
 	}
 	for _, r := range out {
-		if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+		if isControlRune(r) {
 			return "", false, errors.New("encoded-word decodes to a control character")
 		}
 	}
 	return out, true, nil
+}
+
+// isEncodedWordShape reports whether an atom has the shape of an RFC 2047
+// encoded-word, "=?" ... "?=" with room for a charset, an encoding and
+// text (RFC 2047, Section 2); [decodeWord] judges the rest.
+func isEncodedWordShape(atom string) bool {
+	return len(atom) >= 8 && strings.HasPrefix(atom, "=?") && strings.HasSuffix(atom, "?=")
+}
+
+// isControlRune reports whether r is a control character other than HTAB:
+// C0 and DEL (RFC 5234, Appendix B.1 CTL) or C1, which RFC 6532,
+// Section 3.2 leaves out of UTF8-non-ascii text. No display name may hold
+// one, written or decoded.
+func isControlRune(r rune) bool {
+	return r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0
 }

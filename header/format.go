@@ -97,7 +97,7 @@ func appendPhrase(b *strings.Builder, name string, smtputf8 bool) error {
 	prevSpace := true
 	for i, r := range name {
 		switch {
-		case r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0:
+		case isControlRune(r):
 			return errAt(ErrSyntax, i, "control character in display name")
 		case r >= 0x80:
 			allASCII = false
@@ -125,13 +125,19 @@ func appendPhrase(b *strings.Builder, name string, smtputf8 bool) error {
 		b.WriteString(name)
 		return nil
 	}
+	appendQuoted(b, name)
+	return nil
+}
+
+// appendQuoted writes s as a quoted-string, with a backslash before every
+// DQUOTE and backslash (RFC 5322, Section 3.2.4).
+func appendQuoted(b *strings.Builder, s string) {
 	b.WriteByte('"')
-	for i := 0; i < len(name); i++ {
-		if name[i] == '"' || name[i] == '\\' {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
 			b.WriteByte('\\')
 		}
-		b.WriteByte(name[i])
+		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
-	return nil
 }

@@ -146,16 +146,11 @@ func isDotAtomText(s string) bool {
 	return true
 }
 
+// quote returns s as a quoted-string (RFC 5322, Section 3.2.4).
 func quote(s string) string {
 	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
+	b.Grow(len(s) + 2)
+	appendQuoted(&b, s)
 	return b.String()
 }
 
