@@ -39,16 +39,17 @@ func (AddDate) Name() string { return "add-date" }
 
 // RewriteData adds or corrects Date (or Resent-Date) (RFC 6409, Section 8.2).
 func (p AddDate) RewriteData(_ context.Context, _ *Conn, _ *Transaction, h *header.Header) error {
-	name := "Date"
-	if h.IsResent() {
-		name = "Resent-Date"
-	}
-	v, ok := h.Get(name)
-	if ok {
-		if _, err := header.ParseDate(v); err == nil {
-			return nil
-		}
-	}
+	return ensureField(h, "Date", "Resent-Date", false, validDate, p.date)
+}
+
+// validDate is header.ParseDate without the time.
+func validDate(v string) error {
+	_, err := header.ParseDate(v)
+	return err
+}
+
+// date returns the current time as an RFC 5322, Section 3.3 date-time.
+func (p AddDate) date() (string, error) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
@@ -57,11 +58,7 @@ func (p AddDate) RewriteData(_ context.Context, _ *Conn, _ *Transaction, h *head
 	if p.Location != nil {
 		t = t.In(p.Location)
 	}
-	date := header.FormatDate(t)
-	if ok {
-		return h.Replace(name, date)
-	}
-	return h.Prepend(name, date)
+	return header.FormatDate(t), nil
 }
 
 var _ DataRewriter = AddDate{}

@@ -50,28 +50,15 @@ func (AddMessageID) Name() string { return "add-message-id" }
 // RewriteData adds or replaces Message-ID (or Resent-Message-ID) (RFC 6409,
 // Section 8.3).
 func (p AddMessageID) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
-	name := "Message-ID"
-	if h.IsResent() {
-		name = "Resent-Message-ID"
-	}
-	v, ok := h.Get(name)
-	if ok {
-		if _, err := header.ParseMessageID(v); err == nil {
-			return nil
-		}
-	}
-	id, err := p.newID(tx.SMTPUTF8())
-	if err != nil {
-		return err
-	}
-	f, err := header.NewField(name, id, tx.SMTPUTF8())
-	if err != nil {
-		return err
-	}
-	if ok {
-		return h.ReplaceAt(h.Index(name), f)
-	}
-	return h.PrependField(f)
+	smtputf8 := tx.SMTPUTF8()
+	return ensureField(h, "Message-ID", "Resent-Message-ID", smtputf8, validMessageID,
+		func() (string, error) { return p.newID(smtputf8) })
+}
+
+// validMessageID is header.ParseMessageID without the parts.
+func validMessageID(v string) error {
+	_, err := header.ParseMessageID(v)
+	return err
 }
 
 func (p AddMessageID) newID(smtputf8 bool) (string, error) {
