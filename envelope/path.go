@@ -156,12 +156,7 @@ func (p Path) Format(smtputf8 bool) string {
 // String returns the canonical path in angle brackets: "<>",
 // "<Postmaster>", or "<" + [Mailbox.String] + ">" (RFC 5321, Section 4.1.2).
 // Parsing it again gives back p (the source route, if any, is gone).
-func (p Path) String() string {
-	if p.Null || p.Postmaster || p.Mailbox.IsZero() {
-		return p.Format(false)
-	}
-	return "<" + p.Mailbox.String() + ">"
-}
+func (p Path) String() string { return p.Format(!p.IsASCII()) }
 
 // IsASCII reports whether the path can be sent without SMTPUTF8 (RFC 6531,
 // Section 3.2): true for "<>" and "<Postmaster>", otherwise
