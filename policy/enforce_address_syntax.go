@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // EnforceAddressSyntax refuses envelope addresses with illegal syntax (RFC
@@ -115,25 +116,12 @@ func isDotString(s string) bool {
 			if s[i-1] == '.' {
 				return false
 			}
-		case c >= 0x80, isAtext(c):
+		case c >= 0x80, ascii.IsAtext(c):
 		default:
 			return false
 		}
 	}
 	return true
-}
-
-// isAtext reports whether c is RFC 5322 atext (RFC 5322, Section 3.2.3).
-func isAtext(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '/', '=', '?', '^', '_', '`', '{', '|', '}', '~':
-		return true
-	}
-	return false
 }
 
 var (
