@@ -238,7 +238,7 @@ func (p *scanner) quotedString() (string, bool, error) {
 			b.WriteString(p.s[s+1 : p.i])
 		case c == '\r' || c == '\n':
 			s := p.i
-			if _, _, err := p.fws(); err != nil {
+			if err := p.fws(); err != nil {
 				return "", false, err
 			}
 			for _, w := range []byte(p.s[s:p.i]) {
@@ -275,7 +275,7 @@ func (p *scanner) domainLiteral() (string, bool, error) {
 		case c == '[':
 			return "", false, errAt(ErrSyntax, p.i, `"[" inside a domain literal`)
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			if _, _, err := p.fws(); err != nil {
+			if err := p.fws(); err != nil {
 				return "", false, err
 			}
 		case c == '\\': // obs-dtext quoted-pair

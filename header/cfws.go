@@ -85,7 +85,7 @@ func (p *scanner) comment() error {
 				return err
 			}
 		case c == '\r' || c == '\n':
-			if _, _, err := p.fws(); err != nil {
+			if err := p.fws(); err != nil {
 				return err
 			}
 		default:
@@ -97,10 +97,9 @@ func (p *scanner) comment() error {
 	return errAt(ErrSyntax, start, "unterminated comment")
 }
 
-// fws skips one run of folding white space inside a comment or quoted
-// string.
-func (p *scanner) fws() (bool, bool, error) {
-	start := p.i
+// fws skips one run of folding white space inside a comment, quoted
+// string or domain literal (RFC 5322, Section 3.2.2 FWS).
+func (p *scanner) fws() error {
 	for !p.eof() {
 		c := p.peek()
 		if c == ' ' || c == '\t' {
@@ -112,14 +111,14 @@ func (p *scanner) fws() (bool, bool, error) {
 			continue
 		}
 		if c == '\r' {
-			return false, false, errAt(ErrBareCR, p.i, "CR not part of a fold")
+			return errAt(ErrBareCR, p.i, "CR not part of a fold")
 		}
 		if c == '\n' {
-			return false, false, errAt(ErrBareLF, p.i, "LF not part of a fold")
+			return errAt(ErrBareLF, p.i, "LF not part of a fold")
 		}
 		break
 	}
-	return p.i > start, false, nil
+	return nil
 }
 
 // quotedPair skips "\" followed by VCHAR or WSP (RFC 5322, Section 3.2.1);
