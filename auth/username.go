@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/msakit/msakit/internal/ascii"
 	"golang.org/x/text/secure/precis"
 )
 
@@ -96,14 +97,14 @@ func sameUser(a, b string) bool {
 // (RFC 4616, Section 2: "if preparation fails or results in an empty
 // string, verification SHALL fail").
 func preparePassword(p string) (string, error) {
-	ascii := p != ""
+	printable := p != ""
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c > 0x7e {
-			ascii = false
+			printable = false
 			break
 		}
 	}
-	if ascii {
+	if printable {
 		return p, nil
 	}
 	if p == "" {
@@ -129,7 +130,7 @@ func validName(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
+		if ascii.IsCtl(s[i]) {
 			return false
 		}
 	}
