@@ -226,23 +226,16 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 }
 
 // clientReadError classifies an error met while reading the client's
-// message. A reply or a header error passes unchanged. Anything else is an
-// I/O error of the client's connection (it closed, a read deadline passed,
-// the server's own reader refused the data): 451 4.3.0 like an internal
-// error, but logged as client-caused, through the rate limit, so that a
-// client that keeps dropping its connection cannot flood the log at Error
-// level (RFC 6409, Section 5.2).
+// message. An error that [ReplyFor] maps to a client reply (a valid reply,
+// a header error) passes unchanged. Anything else is an I/O error of the
+// client's connection (it closed, a read deadline passed, the server's own
+// reader refused the data): 451 4.3.0 like an internal error, but logged as
+// client-caused, through the rate limit, so that a client that keeps
+// dropping its connection cannot flood the log at Error level (RFC 6409,
+// Section 5.2).
 func clientReadError(err error) error {
-	if _, ok := errors.AsType[*policy.Reply](err); ok {
+	if _, internal := ReplyFor(StageData, err); !internal {
 		return err
-	}
-	if errors.Is(err, header.ErrTooBig) {
-		return err
-	}
-	for _, h := range headerSyntaxErrors {
-		if errors.Is(err, h) {
-			return err
-		}
 	}
 	return policy.LocalError().WithErr(fmt.Errorf("submission: reading the message: %w", err))
 }
