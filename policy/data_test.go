@@ -260,6 +260,35 @@ func TestRow_AddSender(t *testing.T) {
 	runDataCases(t, cases)
 }
 
+// TestRewriteAddressesDomainKeys checks how Domains keys match: either
+// case, a trailing dot, the U-label or the A-label form of the domain.
+func TestRewriteAddressesDomainKeys(t *testing.T) {
+	t.Parallel()
+	rw := policy.RewriteAddresses{Domains: map[string]string{
+		"Squeaky.Sales.Example.NET.": "zyx.example.net",
+		"bücher.example":             "books.example",
+		"xn--caf-dma.example":        "cafe.example",
+	}}
+	tests := []struct{ name, in, want string }{
+		{"case and trailing dot", "<x@squeaky.sales.example.net>", "x@zyx.example.net"},
+		{"U-label key, A-label address", "<x@xn--bcher-kva.example>", "x@books.example"},
+		{"U-label key, U-label address", "<x@bücher.example>", "x@books.example"},
+		{"A-label key, U-label address", "<x@café.example>", "x@cafe.example"},
+		{"no key", "<x@example.net>", "x@example.net"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			txn := tx(t, tc.in)
+			if err := rw.RewriteMail(t.Context(), authedConn(t), txn); err != nil {
+				t.Fatalf("RewriteMail(%s): %v", tc.in, err)
+			}
+			if got := txn.From.Mailbox.String(); got != tc.want {
+				t.Errorf("RewriteMail(%s) = %s, want %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 // Row: "Rewrite local parts/domains only by configured rules (6409 §8.8)":
 // RewriteAddresses.
 func TestRow_RewriteAddresses(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // RewriteAddresses rewrites sender local parts and domains by configured
@@ -21,8 +22,9 @@ import (
 // Rules, applied to one mailbox in this order:
 //
 //  1. Domains: an exact domain map, keyed and valued by domain name
-//     ("squeaky.sales.example.net" → "zyx.example.net"). Keys are compared
-//     by their A-label form without regard to case.
+//     ("squeaky.sales.example.net" → "zyx.example.net"). A key matches the
+//     domain's A-label or U-label form, ASCII letters without regard to
+//     case, a trailing dot ignored.
 //  2. StripSuffixes: patterns "*.foo.example.net"; a domain that is exactly
 //     one label followed by ".foo.example.net" loses that leftmost label,
 //     the rule RFC 6409, Section 8.8 gives as acceptable. Only when rule 1
@@ -70,20 +72,22 @@ func (p RewriteAddresses) Rewrite(m envelope.Mailbox) (envelope.Mailbox, bool, e
 		return m, false, nil
 	}
 	dom := m.Domain.ASCII()
-	newDom := ""
-	for k, v := range p.Domains {
-		if strings.EqualFold(normDomain(k), dom) {
-			newDom = v
-			break
+	newDom, ok := p.Domains[dom]
+	if !ok {
+		for k, v := range p.Domains {
+			if isDomainName(k, m.Domain) {
+				newDom = v
+				break
+			}
 		}
 	}
 	if newDom == "" {
 		for _, pat := range p.StripSuffixes {
-			suffix, ok := strings.CutPrefix(normDomain(pat), "*")
+			suffix, ok := strings.CutPrefix(strings.TrimSuffix(pat, "."), "*")
 			if !ok || !strings.HasPrefix(suffix, ".") || len(suffix) < 2 {
 				continue
 			}
-			if len(dom) > len(suffix) && strings.EqualFold(dom[len(dom)-len(suffix):], suffix) {
+			if len(dom) > len(suffix) && ascii.EqualFold(dom[len(dom)-len(suffix):], suffix) {
 				label := dom[:len(dom)-len(suffix)]
 				if label != "" && !strings.Contains(label, ".") {
 					newDom = suffix[1:]
@@ -126,10 +130,13 @@ func (p RewriteAddresses) Rewrite(m envelope.Mailbox) (envelope.Mailbox, bool, e
 	return m, changed, nil
 }
 
-// normDomain lowers ASCII letters and drops a trailing dot of a configured
-// domain or pattern.
-func normDomain(s string) string {
-	return strings.ToLower(strings.TrimSuffix(s, "."))
+// isDomainName reports whether the configured name k is d: k without a
+// trailing dot equals d's A-label or U-label form (RFC 5890, Section
+// 2.3.2.1) with ASCII letters compared without regard to case (RFC 5321,
+// Section 2.4). It does not allocate, unlike lower-casing k per call.
+func isDomainName(k string, d envelope.Domain) bool {
+	k = strings.TrimSuffix(k, ".")
+	return ascii.EqualFold(k, d.ASCII()) || ascii.EqualFold(k, d.Unicode())
 }
 
 // RewriteMail rewrites the reverse-path (RFC 6409, Section 8.8). <> is left
