@@ -61,9 +61,10 @@ func isEncodedWordShape(atom string) bool {
 }
 
 // isControlRune reports whether r is a control character other than HTAB:
-// C0 and DEL (RFC 5234, Appendix B.1 CTL) or C1, which RFC 6532,
-// Section 3.2 leaves out of UTF8-non-ascii text. No display name may hold
-// one, written or decoded.
+// C0 and DEL (RFC 5234, Appendix B.1 CTL) or C1 (U+0080 to U+009F), which
+// this package refuses although RFC 6532, Section 3.2 does not (see
+// Divergences in the package documentation). No display name may hold one,
+// written or decoded.
 func isControlRune(r rune) bool {
 	return r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0
 }
