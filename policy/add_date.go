@@ -42,10 +42,10 @@ func (p AddDate) RewriteData(_ context.Context, _ *Conn, _ *Transaction, h *head
 	return ensureField(h, "Date", "Resent-Date", false, validDate, p.date)
 }
 
-// validDate is header.ParseDate without the time.
-func validDate(v string) error {
+// validDate reports whether v is an RFC 5322, Section 3.3 date-time.
+func validDate(v string) bool {
 	_, err := header.ParseDate(v)
-	return err
+	return err == nil
 }
 
 // date returns the current time as an RFC 5322, Section 3.3 date-time.

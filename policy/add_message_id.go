@@ -55,10 +55,10 @@ func (p AddMessageID) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h
 		func() (string, error) { return p.newID(smtputf8) })
 }
 
-// validMessageID is header.ParseMessageID without the parts.
-func validMessageID(v string) error {
+// validMessageID reports whether v is an RFC 5322, Section 3.6.4 msg-id.
+func validMessageID(v string) bool {
 	_, err := header.ParseMessageID(v)
-	return err
+	return err == nil
 }
 
 func (p AddMessageID) newID(smtputf8 bool) (string, error) {

@@ -43,29 +43,20 @@ func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *hea
 		return nil
 	}
 	utf8OK := tx.SMTPUTF8()
-	from, sender := "From", "Sender"
+	// names reports whether v is exactly one mailbox, the identity's.
+	names := func(v string) bool {
+		addrs, err := tx.Addresses(v)
+		return err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox)
+	}
+	from := "From"
 	if h.IsResent() {
-		from, sender = "Resent-From", "Resent-Sender"
+		from = "Resent-From"
 	}
-	if v, ok := h.Get(from); ok {
-		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox) {
-			return nil
-		}
+	if v, ok := h.Get(from); ok && names(v) {
+		return nil
 	}
-	v, ok := h.Get(sender)
-	if ok {
-		if addrs, err := tx.Addresses(v); err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox) {
-			return nil
-		}
-	}
-	f, err := header.NewField(sender, m.Format(utf8OK), utf8OK)
-	if err != nil {
-		return err
-	}
-	if ok {
-		return h.ReplaceAt(h.Index(sender), f)
-	}
-	return h.PrependField(f)
+	return ensureField(h, "Sender", "Resent-Sender", utf8OK, names,
+		func() (string, error) { return m.Format(utf8OK), nil })
 }
 
 // senderAddress returns the identity's address when the MSA may place it in

@@ -30,14 +30,14 @@ func fieldIndex(f header.Field, names []string) int {
 // carries a resent block (RFC 5322, Section 3.6.6), when valid accepts its
 // value; otherwise it replaces that field in place, or prepends one when
 // there is none, with the value newValue returns (the add-or-correct rule
-// of RFC 6409, Sections 8.2 and 8.3). newValue runs only then; smtputf8
+// of RFC 6409, Sections 8.1, 8.2 and 8.3). newValue runs only then; smtputf8
 // lets the new value hold UTF-8 (RFC 6532, Section 3.2).
-func ensureField(h *header.Header, name, resentName string, smtputf8 bool, valid func(string) error, newValue func() (string, error)) error {
+func ensureField(h *header.Header, name, resentName string, smtputf8 bool, valid func(string) bool, newValue func() (string, error)) error {
 	if h.IsResent() {
 		name = resentName
 	}
 	i := h.Index(name)
-	if i >= 0 && valid(h.Field(i).Value()) == nil {
+	if i >= 0 && valid(h.Field(i).Value()) {
 		return nil
 	}
 	v, err := newValue()
