@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-sasl"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // The error results of RFC 7628, Section 3.2.2, sent as a challenge after a
@@ -179,7 +181,7 @@ func parseOAuthBearer(resp []byte, host string) (authzid, token string, err erro
 				return "", "", errors.New("duplicate host key")
 			}
 			haveHost = true
-			if host != "" && !strings.EqualFold(string(value), host) {
+			if host != "" && !ascii.EqualFold(string(value), host) {
 				return "", "", errHostMismatch
 			}
 		case "port":
@@ -208,7 +210,7 @@ func parseOAuthBearer(resp []byte, host string) (authzid, token string, err erro
 // The scheme name is case-insensitive (RFC 7235, Section 2.1).
 func bearerToken(v []byte) (string, error) {
 	const scheme = "bearer"
-	if len(v) <= len(scheme) || !strings.EqualFold(string(v[:len(scheme)]), scheme) || v[len(scheme)] != ' ' {
+	if len(v) <= len(scheme) || !ascii.HasPrefixFold(string(v), scheme) || v[len(scheme)] != ' ' {
 		return "", errors.New("auth value is not a Bearer credential")
 	}
 	t := bytes.TrimLeft(v[len(scheme):], " ")

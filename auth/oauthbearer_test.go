@@ -45,6 +45,7 @@ func TestOAuthBearer(t *testing.T) {
 		{name: "unknown keys ignored", responses: [][]byte{ob("n,,", "mthd=POST", "qs=", tok, "xyz=a b")}, wantUser: "alice"},
 		{name: "host matches", host: "mail.example.org", responses: [][]byte{ob("n,,", "host=MAIL.example.org", "port=587", tok)}, wantUser: "alice"},
 		{name: "host differs", host: "mail.example.org", responses: [][]byte{ob("n,,", "host=evil.example", tok), b("\x01")}, want: auth.ErrInvalidCredentials, wantStatus: "invalid_token"},
+		{name: "Kelvin sign for k in host refused", host: "kmail.example.org", responses: [][]byte{ob("n,,", "host=\u212amail.example.org", tok), b("\x01")}, want: auth.ErrMalformed, wantStatus: "invalid_request"},
 		{name: "bad token", responses: [][]byte{ob("n,,", "auth=Bearer nope"), b("\x01")}, want: auth.ErrInvalidCredentials, wantStatus: "invalid_token"},
 		{name: "dummy response not 0x01", responses: [][]byte{ob("n,,", "auth=Bearer nope"), b("x")}, want: auth.ErrMalformed, wantStatus: "invalid_token"},
 		{name: "empty dummy response", responses: [][]byte{ob("n,,", "auth=Bearer nope"), {}}, want: auth.ErrMalformed, wantStatus: "invalid_token"},

@@ -108,6 +108,7 @@ func TestRow_NoOpenRelayAtRcpt(t *testing.T) {
 		rcptCase("AllowPostmaster: postmaster elsewhere", pm, nil, "<postmaster@example.net>", want{530, "7.0"}),
 		rcptCase("AllowPostmaster: other user", pm, nil, "<bob@mx.example.org>", want{530, "7.0"}),
 		rcptCase("AllowPostmaster: postmaster-ish", pm, nil, "<postmaster+x@mx.example.org>", want{530, "7.0"}),
+		rcptCase("AllowPostmaster: long s is not s (U+017F)", pm, nil, "<po\u017ftmaster@mx.example.org>", want{530, "7.0"}),
 		{name: "AllowPostmaster: MAIL passes, RCPT limited", ps: []policy.Policy{pm}, from: from, mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: want{530, "7.0"}},
 	}

@@ -2,9 +2,9 @@ package policy
 
 import (
 	"context"
-	"strings"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // RequireAuth refuses submissions from sessions that are neither
@@ -84,11 +84,14 @@ func (p RequireAuth) IsPostmaster(path envelope.Path) bool {
 	if path.IsPostmaster() {
 		return true
 	}
-	if path.IsNull() || !strings.EqualFold(path.Mailbox.LocalPart, "postmaster") {
+	// ASCII case only: strings.EqualFold would also take "poſtmaster"
+	// (U+017F) for the postmaster (RFC 5321, Section 4.5.1 names the
+	// ASCII "Postmaster", case-insensitive).
+	if path.IsNull() || !ascii.EqualFold(path.Mailbox.LocalPart, "postmaster") {
 		return false
 	}
 	for _, d := range p.PostmasterDomains {
-		if d == path.Mailbox.Domain || (!d.IsZero() && d.ASCII() == path.Mailbox.Domain.ASCII()) {
+		if d.Equal(path.Mailbox.Domain) {
 			return true
 		}
 	}
