@@ -2,10 +2,8 @@ package policy
 
 import (
 	"context"
-	"unicode/utf8"
 
 	"github.com/msakit/msakit/envelope"
-	"github.com/msakit/msakit/internal/ascii"
 )
 
 // EnforceAddressSyntax refuses envelope addresses with illegal syntax (RFC
@@ -22,9 +20,10 @@ import (
 // envelope.NewMailbox with a decoded local part, a rewrite, a test) are held
 // to the same rules:
 //
-//   - the local part is non-empty, valid UTF-8, and has no control
-//     characters (no octet below 0x20, no DEL; RFC 5321, Section 4.1.2
-//     allows none even in a quoted string);
+//   - the local part is non-empty, and every character is printable ASCII,
+//     space, or a UTF-8 character the envelope parser accepts: no control
+//     characters (RFC 5321, Section 4.1.2 allows none even in a quoted
+//     string; RFC 6531, Section 3.3);
 //   - the domain is set, and at most 255 octets (RFC 5321, Section
 //     4.5.3.1.2);
 //   - the local part, in the form it takes on the wire (quoted when it is
@@ -65,63 +64,17 @@ func (p EnforceAddressSyntax) CheckRcpt(_ context.Context, _ *Conn, _ *Transacti
 }
 
 // ValidMailbox reports whether m passes the checks listed on
-// [EnforceAddressSyntax] (RFC 5321, Sections 4.1.2 and 4.5.3.1). It does
-// not allocate.
+// [EnforceAddressSyntax] (RFC 5321, Sections 4.1.2 and 4.5.3.1). The
+// character and length rules are those of [envelope.NewMailbox], so a
+// mailbox built by hand is held to exactly what the envelope parser
+// accepts; this adds only that the local part is not empty and the
+// NoAddressLiterals option. It does not allocate for a valid mailbox.
 func (p EnforceAddressSyntax) ValidMailbox(m envelope.Mailbox) bool {
-	lp := m.LocalPart
-	if lp == "" || !utf8.ValidString(lp) || m.Domain.IsZero() {
+	if m.LocalPart == "" || (p.NoAddressLiterals && m.Domain.IsLiteral()) {
 		return false
 	}
-	if p.NoAddressLiterals && m.Domain.IsLiteral() {
-		return false
-	}
-	for i := 0; i < len(lp); i++ {
-		if c := lp[i]; c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	wire := wireLocalPartLen(lp)
-	dom := len(m.Domain.ASCII())
-	return wire <= envelope.MaxLocalPartLen && dom <= envelope.MaxDomainLen &&
-		wire+1+dom+2 <= envelope.MaxPathLen
-}
-
-// wireLocalPartLen returns the length of lp as written in a path: as is when
-// it is a Dot-string, else as a Quoted-string with '"' and '\' escaped (RFC
-// 5321, Section 4.1.2). Non-ASCII octets count as atext (RFC 6531, Section
-// 3.3).
-func wireLocalPartLen(lp string) int {
-	if isDotString(lp) {
-		return len(lp)
-	}
-	n := len(lp) + 2
-	for i := 0; i < len(lp); i++ {
-		if lp[i] == '"' || lp[i] == '\\' {
-			n++
-		}
-	}
-	return n
-}
-
-// isDotString reports whether s is an RFC 5321 Dot-string: atoms of atext
-// (or UTF-8, RFC 6531, Section 3.3) separated by single dots.
-func isDotString(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if s[i-1] == '.' {
-				return false
-			}
-		case c >= 0x80, ascii.IsAtext(c):
-		default:
-			return false
-		}
-	}
-	return true
+	_, err := envelope.NewMailbox(m.LocalPart, m.Domain)
+	return err == nil
 }
 
 var (
