@@ -312,9 +312,14 @@ func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
 	return Mailbox{LocalPart: localPart, Domain: domain}, nil
 }
 
-// isDotString reports whether l can be written unquoted as a Dot-string
-// (RFC 5321, Section 4.1.2; RFC 6531, Section 3.3).
-func isDotString(l string) bool {
+// IsDotString reports whether a decoded local part l can be written
+// unquoted, as a Dot-string: atoms of atext separated by single dots (RFC
+// 5321, Section 4.1.2), where any octet of 0x80 or above counts as atext
+// (RFC 6531, Section 3.3; whether it is valid UTF-8 is checked elsewhere).
+// The same shape is the dot-atom-text of RFC 5322, Section 3.2.3 (with RFC
+// 6532), so header fields use it too. Mailbox.String quotes exactly the
+// local parts for which it is false.
+func IsDotString(l string) bool {
 	if l == "" || l[0] == '.' || l[len(l)-1] == '.' {
 		return false
 	}
@@ -335,7 +340,7 @@ func isDotString(l string) bool {
 
 // localLen returns the length of the local part as String writes it.
 func localLen(l string) int {
-	if isDotString(l) {
+	if IsDotString(l) {
 		return len(l)
 	}
 	return quotedLen(l)
@@ -386,7 +391,7 @@ func (m Mailbox) Format(smtputf8 bool) string {
 		return ""
 	}
 	d := m.Domain.Format(smtputf8)
-	if isDotString(m.LocalPart) {
+	if IsDotString(m.LocalPart) {
 		return m.LocalPart + "@" + d
 	}
 	b := make([]byte, 0, quotedLen(m.LocalPart)+1+len(d))

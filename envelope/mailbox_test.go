@@ -251,3 +251,46 @@ func TestMailboxFormat(t *testing.T) {
 		t.Errorf("zero Mailbox: IsZero %v String %q", zero.IsZero(), zero.String())
 	}
 }
+
+// TestIsDotString checks the one Dot-string rule (RFC 5321, Section 4.1.2;
+// RFC 6531, Section 3.3) that Mailbox.String, header's msg-id and the
+// go-smtp adapter share, and that String quotes exactly when it is false.
+func TestIsDotString(t *testing.T) {
+	t.Parallel()
+	d, err := ParseDomain("example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		in   string
+		want bool
+	}{
+		{"alice", true},
+		{"alice.smith", true},
+		{"a!#$%&'*+-/=?^_`{|}~z", true},
+		{"jörg", true},
+		{"", false},
+		{".alice", false},
+		{"alice.", false},
+		{"alice..smith", false},
+		{"carol smith", false},
+		{`a"b`, false},
+		{"a@b", false},
+		{"a(b)", false},
+	}
+	for _, tc := range cases {
+		if got := IsDotString(tc.in); got != tc.want {
+			t.Errorf("IsDotString(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		if tc.in == "" {
+			continue
+		}
+		m, err := NewMailbox(tc.in, d)
+		if err != nil {
+			t.Fatalf("NewMailbox(%q): %v", tc.in, err)
+		}
+		if quoted := strings.HasPrefix(m.String(), `"`); quoted == tc.want {
+			t.Errorf("NewMailbox(%q).String() = %q: quoted %v, want %v", tc.in, m.String(), quoted, !tc.want)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/msakit/msakit/envelope"
-	"github.com/msakit/msakit/internal/ascii"
 )
 
 // ParseMessageID checks the value of a Message-ID or Resent-Message-ID
@@ -102,7 +101,7 @@ func slowMessageID(value string) (string, bool, error) {
 	if p.tok().kind != tEOF {
 		return "", false, p.fail("text after the message identifier")
 	}
-	if !isDotAtomText(lp) {
+	if !envelope.IsDotString(lp) { // dot-atom-text, RFC 5322 3.2.3
 		lp = quote(lp)
 	}
 	return lp + "@" + right, obs || robs, nil
@@ -130,20 +129,6 @@ func fastMessageID(value string) (string, bool) {
 		return "", false
 	}
 	return value[start:end], true
-}
-
-// isDotAtomText reports whether s is 1*atext *("." 1*atext) (RFC 5322,
-// Section 3.2.3; UTF-8 allowed by RFC 6532).
-func isDotAtomText(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != '.' && c < 0x80 && !ascii.IsAtext(c) {
-			return false
-		}
-	}
-	return true
 }
 
 // quote returns s as a quoted-string (RFC 5322, Section 3.2.4).

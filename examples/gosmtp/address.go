@@ -20,7 +20,7 @@ func rebuildPath(p string) string {
 		return p
 	}
 	local, domain := p[:i], p[i+1:]
-	if isDotString(local) {
+	if envelope.IsDotString(local) {
 		return p
 	}
 	d, err := envelope.ParseDomain(domain)
@@ -32,41 +32,4 @@ func rebuildPath(p string) string {
 		return p
 	}
 	return m.String()
-}
-
-// isDotString reports whether s is an RFC 5321 Dot-string (Section 4.1.2),
-// with the UTF-8 extension of RFC 6531, Section 3.3 (any octet >= 0x80
-// counts as atext here; msakit checks UTF-8 itself).
-func isDotString(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
-		return false
-	}
-	prevDot := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '.' {
-			if prevDot {
-				return false
-			}
-			prevDot = true
-			continue
-		}
-		prevDot = false
-		if !isAtext(c) {
-			return false
-		}
-	}
-	return true
-}
-
-// isAtext reports whether c is atext (RFC 5322, Section 3.2.3) or a UTF-8
-// octet (RFC 6531).
-func isAtext(c byte) bool {
-	switch {
-	case c >= 0x80:
-		return true
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }
