@@ -1,10 +1,11 @@
 package header
 
 import (
-	"encoding/binary"
 	"io"
 	"iter"
 	"strconv"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // Header is a message header (RFC 5322, Section 2.2) that keeps every field
@@ -122,21 +123,7 @@ func (h *Header) IsASCII() bool {
 
 // IsASCII reports whether the field holds only octets below 128; other
 // fields need SMTPUTF8 (RFC 6532, Section 3).
-func (f Field) IsASCII() bool {
-	b := f.raw
-	for len(b) >= 8 { // eight octets at a time
-		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+func (f Field) IsASCII() bool { return ascii.IsBytes(f.raw) }
 
 // Changed reports whether any edit has been made since [Read]. RFC 6409,
 // Section 4.2 ties some duties of an MSA to whether it changes a message.

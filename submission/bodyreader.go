@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"log/slog"
 
+	"github.com/msakit/msakit/internal/ascii"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -211,27 +211,5 @@ func (b *messageReader) check(p []byte) error {
 	return nil
 }
 
-// has8Bit reports whether p has an octet above 127, 32 octets at a time.
-func has8Bit(p []byte) bool {
-	const hi = 0x8080808080808080
-	for len(p) >= 32 {
-		w := binary.LittleEndian.Uint64(p) | binary.LittleEndian.Uint64(p[8:]) |
-			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:])
-		if w&hi != 0 {
-			return true
-		}
-		p = p[32:]
-	}
-	for len(p) >= 8 {
-		if binary.LittleEndian.Uint64(p)&hi != 0 {
-			return true
-		}
-		p = p[8:]
-	}
-	for _, c := range p {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
-}
+// has8Bit reports whether p has an octet above 127 (RFC 6152).
+func has8Bit(p []byte) bool { return !ascii.IsBytes(p) }

@@ -1,9 +1,11 @@
 // Package ascii holds the US-ASCII character classes that the envelope and
 // header grammars share (RFC 5234, Appendix B.1; RFC 5321, Section 4.1.2;
-// RFC 5322, Section 3.2.3). Every function works on single octets, so it never
-// allocates and never looks at more than one byte; an octet of 0x80 or above
-// belongs to none of these classes.
+// RFC 5322, Section 3.2.3), and the few string and byte-slice tests built on
+// them (7-bit checks, ASCII-only case folding). Nothing here allocates; an
+// octet of 0x80 or above belongs to none of the classes.
 package ascii
+
+import "encoding/binary"
 
 // IsAlpha reports whether c is ALPHA (RFC 5234, Appendix B.1).
 func IsAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
@@ -73,6 +75,33 @@ func IndexNonASCII(s string) int {
 		}
 	}
 	return -1
+}
+
+// IsBytes reports whether every octet of p is US-ASCII (below 0x80), so that
+// p needs neither 8BITMIME (RFC 6152) nor SMTPUTF8 (RFC 6531, Section 3.2).
+// It tests 32 octets at a time, for message bodies and header fields.
+func IsBytes(p []byte) bool {
+	const hi = 0x8080808080808080
+	for len(p) >= 32 {
+		w := binary.LittleEndian.Uint64(p) | binary.LittleEndian.Uint64(p[8:]) |
+			binary.LittleEndian.Uint64(p[16:]) | binary.LittleEndian.Uint64(p[24:])
+		if w&hi != 0 {
+			return false
+		}
+		p = p[32:]
+	}
+	for len(p) >= 8 {
+		if binary.LittleEndian.Uint64(p)&hi != 0 {
+			return false
+		}
+		p = p[8:]
+	}
+	for _, c := range p {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // HasUpper reports whether s contains an upper-case ASCII letter (RFC 20).

@@ -98,3 +98,31 @@ func TestIndexNonASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestIsBytes checks the word-at-a-time test against IndexNonASCII for a
+// high octet at every position of inputs of every length up to 80, so each
+// of the 32-, 8- and 1-octet loops and each lane is exercised.
+func TestIsBytes(t *testing.T) {
+	t.Parallel()
+	for n := 0; n <= 80; n++ {
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = 'a' + byte(i%26)
+		}
+		if !IsBytes(p) {
+			t.Fatalf("IsBytes(%d ASCII octets) = false", n)
+		}
+		for i := 0; i < n; i++ {
+			for _, hi := range []byte{0x80, 0xc3, 0xff} {
+				p[i] = hi
+				if IsBytes(p) {
+					t.Fatalf("IsBytes with %#x at %d of %d = true", hi, i, n)
+				}
+				if want := IndexNonASCII(string(p)) < 0; IsBytes(p) != want {
+					t.Fatalf("IsBytes disagrees with IndexNonASCII at %d of %d", i, n)
+				}
+			}
+			p[i] = 'a'
+		}
+	}
+}
