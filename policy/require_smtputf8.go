@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // RequireSMTPUTF8 refuses non-ASCII envelope addresses in a transaction whose
@@ -57,12 +58,7 @@ func nonASCII(original string, p envelope.Path) bool {
 	if original == "" {
 		return !p.Mailbox.IsASCII()
 	}
-	for i := 0; i < len(original); i++ {
-		if original[i] >= 0x80 {
-			return true
-		}
-	}
-	return false
+	return !ascii.Is(original)
 }
 
 var (

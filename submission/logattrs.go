@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/ascii"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -57,7 +58,7 @@ func sanitizeN(s string, limit int) string {
 	clean := len(s) <= limit
 	if clean {
 		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			if c := s[i]; ascii.IsCtl(c) || c >= 0x80 {
 				clean = false
 				break
 			}
