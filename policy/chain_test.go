@@ -127,7 +127,7 @@ func TestChain_FirstRejectionStops(t *testing.T) {
 		&rewriter{name: "rw", log: &log},
 	)
 	err := c.Mail(t.Context(), authedConn(t), tx(t, "<alice@example.org>"))
-	checkReply(t, "Mail", err, want{550, "7.1"})
+	checkReply(t, "Mail", err, want{550, "5.7.1"})
 	var r *policy.Reply
 	if errors.As(err, &r) && r.Policy != "deny" {
 		t.Errorf("Reply.Policy = %q, want %q", r.Policy, "deny")
@@ -151,7 +151,7 @@ func TestChain_ReplyPolicyNameCopied(t *testing.T) {
 		t.Error("the chain mutated the member's *Reply")
 	}
 	// A name the member set itself is kept.
-	named := &policy.Reply{Code: 550, Enhanced: "7.1", Text: "no", Policy: "inner"}
+	named := &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "no", Policy: "inner"}
 	c2 := mustChain(t, "c2", &recorder{name: "p2", log: &log, checkErr: named})
 	err = c2.Mail(t.Context(), &policy.Conn{}, tx(t, "<a@example.org>"))
 	if !errors.As(err, &r) || r.Policy != "inner" {
@@ -238,7 +238,7 @@ func TestChain_Nested(t *testing.T) {
 	deny := mustChain(t, "deny-chain", &recorder{name: "deep", log: &log, checkErr: policy.RecipientNotPermitted()})
 	outer2 := mustChain(t, "outer2", deny, &recorder{name: "after", log: &log})
 	err := outer2.Rcpt(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), rcpt(t, "<x@example.net>"))
-	checkReply(t, "Rcpt", err, want{550, "7.1"})
+	checkReply(t, "Rcpt", err, want{550, "5.7.1"})
 	var r *policy.Reply
 	if errors.As(err, &r) && r.Policy != "deep" {
 		t.Errorf("Policy = %q, want %q", r.Policy, "deep")

@@ -82,7 +82,7 @@ const base = "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject:
 func TestRow_CheckHeader(t *testing.T) {
 	t.Parallel()
 	ch := []policy.Policy{policy.CheckHeader{}}
-	bad := want{554, "6.0"}
+	bad := want{554, "5.6.0"}
 	cases := []dataCase{
 		{name: "valid", ps: ch, in: msg(base), want: accept},
 		{name: "no From", ps: ch, in: msg("To: bob@example.net", "Subject: x"), want: bad},
@@ -147,7 +147,7 @@ func TestRow_QualifyDomainsAtData(t *testing.T) {
 	t.Parallel()
 	q := []policy.Policy{policy.QualifyDomains{}}
 	qe := []policy.Policy{policy.QualifyDomains{Expand: mustDomain(t, "example.org")}}
-	bad := want{554, "6.0"}
+	bad := want{554, "5.6.0"}
 	cases := []dataCase{
 		{name: "all qualified", ps: q, in: msg(base, "Cc: Carol <carol@[192.0.2.1]>"), want: accept, out: msg(base, "Cc: Carol <carol@[192.0.2.1]>")},
 		{name: "single-level To", ps: q, in: msg(base, "Cc: bob@localhost"), want: bad},
@@ -364,7 +364,7 @@ func TestData_ChecksBeforeChanges(t *testing.T) {
 	in := msg("From: ceo@example.org", "To: b@example.net")
 	h := readHeader(t, in)
 	err := c.Data(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), h)
-	checkReply(t, "Data", err, want{550, "7.1"})
+	checkReply(t, "Data", err, want{550, "5.7.1"})
 	if h.Changed() || headerText(t, h) != in {
 		t.Errorf("a refused header was edited: %q", headerText(t, h))
 	}

@@ -62,12 +62,10 @@ func ExampleRequireAuth_rejected() {
 	var r *policy.Reply
 	if errors.As(err, &r) {
 		fmt.Println(r.Line())
-		fmt.Println("temporary:", r.Temporary())
 		fmt.Println("auth required:", errors.Is(err, policy.ErrAuthRequired))
 	}
 	// Output:
 	// 530 5.7.0 Authentication required
-	// temporary: false
 	// auth required: true
 }
 

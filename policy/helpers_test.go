@@ -70,7 +70,8 @@ func rcpt(t testing.TB, to string) *policy.Recipient {
 	return &policy.Recipient{Path: mustFwd(t, to), Original: to}
 }
 
-// want is an expected outcome: Code 0 means accept.
+// want is an expected outcome, a reply code and its full enhanced code
+// ("5.7.1"): Code 0 means accept.
 type want struct {
 	Code     int
 	Enhanced string
@@ -90,11 +91,11 @@ func checkReply(t testing.TB, what string, err error, w want) {
 	}
 	var r *policy.Reply
 	if !errors.As(err, &r) {
-		t.Errorf("%s = %v, want reply %d %d.%s", what, err, w.Code, w.Code/100, w.Enhanced)
+		t.Errorf("%s = %v, want reply %d %s", what, err, w.Code, w.Enhanced)
 		return
 	}
 	if r.Code != w.Code || r.Enhanced != w.Enhanced {
-		t.Errorf("%s = %d %s, want %d %d.%s", what, r.Code, r.EnhancedCode(), w.Code, w.Code/100, w.Enhanced)
+		t.Errorf("%s = %d %s, want %d %s", what, r.Code, r.EnhancedCode(), w.Code, w.Enhanced)
 	}
 	if verr := r.Valid(); verr != nil {
 		t.Errorf("%s returned an invalid reply %q: %v", what, r.Line(), verr)

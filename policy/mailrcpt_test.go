@@ -73,17 +73,17 @@ func TestRow_RequireAuthAtMail(t *testing.T) {
 	}}
 	from := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
-		{name: "unauthenticated", ps: []policy.Policy{policy.RequireAuth{}}, from: from, mail: want{530, "7.0"}},
-		{name: "unauthenticated null path", ps: []policy.Policy{policy.RequireAuth{}}, from: mustRev(t, "<>"), mail: want{530, "7.0"}},
+		{name: "unauthenticated", ps: []policy.Policy{policy.RequireAuth{}}, from: from, mail: want{530, "5.7.0"}},
+		{name: "unauthenticated null path", ps: []policy.Policy{policy.RequireAuth{}}, from: mustRev(t, "<>"), mail: want{530, "5.7.0"}},
 		{name: "authenticated", ps: []policy.Policy{policy.RequireAuth{}}, conn: alice, from: from, mail: accept},
 		{name: "trusted flag set by server", ps: []policy.Policy{policy.RequireAuth{}},
 			conn: func(testing.TB) *policy.Conn { return &policy.Conn{Trusted: true} }, from: from, mail: accept},
 		{name: "trusted IPv4 network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("192.0.2.7:5000"), from: from, mail: accept},
 		{name: "trusted IPv4-mapped", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("[::ffff:192.0.2.7]:5000"), from: from, mail: accept},
 		{name: "trusted IPv6 network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("[2001:db8::1]:25"), from: from, mail: accept},
-		{name: "outside trusted network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("198.51.100.1:5000"), from: from, mail: want{530, "7.0"}},
-		{name: "trusted network listed after RequireAuth", ps: []policy.Policy{policy.RequireAuth{}, tn}, conn: fromNet("192.0.2.7:5000"), from: from, mail: want{530, "7.0"}},
-		{name: "unknown remote address", ps: []policy.Policy{tn, policy.RequireAuth{}}, from: from, mail: want{530, "7.0"}},
+		{name: "outside trusted network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("198.51.100.1:5000"), from: from, mail: want{530, "5.7.0"}},
+		{name: "trusted network listed after RequireAuth", ps: []policy.Policy{policy.RequireAuth{}, tn}, conn: fromNet("192.0.2.7:5000"), from: from, mail: want{530, "5.7.0"}},
+		{name: "unknown remote address", ps: []policy.Policy{tn, policy.RequireAuth{}}, from: from, mail: want{530, "5.7.0"}},
 	}
 	runStageCases(t, cases)
 }
@@ -99,18 +99,18 @@ func TestRow_NoOpenRelayAtRcpt(t *testing.T) {
 		return stageCase{name: name, ps: []policy.Policy{rcptOnly{p}}, conn: conn, from: from, rcpt: pathPtr(mustFwd(t, to)), rcptWant: w}
 	}
 	cases := []stageCase{
-		rcptCase("unauthenticated", policy.RequireAuth{}, nil, "<bob@example.net>", want{530, "7.0"}),
-		rcptCase("unauthenticated postmaster without AllowPostmaster", policy.RequireAuth{}, nil, "<Postmaster>", want{530, "7.0"}),
+		rcptCase("unauthenticated", policy.RequireAuth{}, nil, "<bob@example.net>", want{530, "5.7.0"}),
+		rcptCase("unauthenticated postmaster without AllowPostmaster", policy.RequireAuth{}, nil, "<Postmaster>", want{530, "5.7.0"}),
 		rcptCase("authenticated", policy.RequireAuth{}, alice, "<bob@example.net>", accept),
 		rcptCase("AllowPostmaster: <Postmaster>", pm, nil, "<Postmaster>", accept),
 		rcptCase("AllowPostmaster: postmaster@mx", pm, nil, "<postmaster@mx.example.org>", accept),
 		rcptCase("AllowPostmaster: PostMaster@MX (case)", pm, nil, "<PostMaster@MX.Example.ORG>", accept),
-		rcptCase("AllowPostmaster: postmaster elsewhere", pm, nil, "<postmaster@example.net>", want{530, "7.0"}),
-		rcptCase("AllowPostmaster: other user", pm, nil, "<bob@mx.example.org>", want{530, "7.0"}),
-		rcptCase("AllowPostmaster: postmaster-ish", pm, nil, "<postmaster+x@mx.example.org>", want{530, "7.0"}),
-		rcptCase("AllowPostmaster: long s is not s (U+017F)", pm, nil, "<po\u017ftmaster@mx.example.org>", want{530, "7.0"}),
+		rcptCase("AllowPostmaster: postmaster elsewhere", pm, nil, "<postmaster@example.net>", want{530, "5.7.0"}),
+		rcptCase("AllowPostmaster: other user", pm, nil, "<bob@mx.example.org>", want{530, "5.7.0"}),
+		rcptCase("AllowPostmaster: postmaster-ish", pm, nil, "<postmaster+x@mx.example.org>", want{530, "5.7.0"}),
+		rcptCase("AllowPostmaster: long s is not s (U+017F)", pm, nil, "<po\u017ftmaster@mx.example.org>", want{530, "5.7.0"}),
 		{name: "AllowPostmaster: MAIL passes, RCPT limited", ps: []policy.Policy{pm}, from: from, mail: accept,
-			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: want{530, "7.0"}},
+			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: want{530, "5.7.0"}},
 	}
 	runStageCases(t, cases)
 }
@@ -132,7 +132,7 @@ func TestRow_ReturnPath(t *testing.T) {
 		Trusted: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}})
 	null := mustRev(t, "<>")
 	cases := []stageCase{
-		{name: "unauthenticated, postmaster exception, <>", ps: []policy.Policy{policy.RequireAuth{AllowPostmaster: true}}, from: null, mail: want{550, "7.1"}},
+		{name: "unauthenticated, postmaster exception, <>", ps: []policy.Policy{policy.RequireAuth{AllowPostmaster: true}}, from: null, mail: want{550, "5.7.1"}},
 		{name: "unauthenticated, postmaster exception, return path given", ps: []policy.Policy{policy.RequireAuth{AllowPostmaster: true}},
 			from: mustRev(t, "<x@example.net>"), mail: accept},
 		{name: "authenticated <> through every default policy", ps: all, conn: alice, from: null, mail: accept,
@@ -163,8 +163,8 @@ func TestRow_QualifyDomains(t *testing.T) {
 	good := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
 		{name: "fully qualified", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
-		{name: "single-level sender", ps: []policy.Policy{q}, from: mustRev(t, "<alice@sales>"), mail: want{554, "1.8"}},
-		{name: "single-level recipient", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@sales>")), rcptWant: want{554, "1.2"}},
+		{name: "single-level sender", ps: []policy.Policy{q}, from: mustRev(t, "<alice@sales>"), mail: want{554, "5.1.8"}},
+		{name: "single-level recipient", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@sales>")), rcptWant: want{554, "5.1.2"}},
 		{name: "null reverse-path", ps: []policy.Policy{q}, from: mustRev(t, "<>"), mail: accept},
 		{name: "<Postmaster>", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept},
 		{name: "address literal", ps: []policy.Policy{q}, from: mustRev(t, "<alice@[192.0.2.1]>"), mail: accept},
@@ -187,9 +187,9 @@ func TestRow_QualifyDomains(t *testing.T) {
 					t.Errorf("squeaky.sales became %q: RFC 6409 §4.2 forbids expanding it", got)
 				}
 			}},
-		{name: "multi-level partial refused via Partial (MAIL)", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@squeaky.sales>"), mail: want{554, "1.8"}},
+		{name: "multi-level partial refused via Partial (MAIL)", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@squeaky.sales>"), mail: want{554, "5.1.8"}},
 		{name: "multi-level partial refused via Partial (RCPT)", ps: []policy.Policy{partial}, from: good, mail: accept,
-			rcpt: pathPtr(mustFwd(t, "<bob@squeaky.sales>")), rcptWant: want{554, "1.2"}},
+			rcpt: pathPtr(mustFwd(t, "<bob@squeaky.sales>")), rcptWant: want{554, "5.1.2"}},
 		{name: "Partial still expands single-level", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@sales>"), mail: accept},
 	}
 	runStageCases(t, cases)
@@ -246,7 +246,7 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 			t.Parallel()
 			mail, rc := accept, accept
 			if !tc.ok {
-				mail, rc = want{501, "1.7"}, want{501, "1.3"}
+				mail, rc = want{501, "5.1.7"}, want{501, "5.1.3"}
 			}
 			checkReply(t, "CheckMail", tc.p.CheckMail(t.Context(), alice(t), &policy.Transaction{From: tc.path}), mail)
 			checkReply(t, "CheckRcpt", tc.p.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, &policy.Recipient{Path: tc.path}), rc)
@@ -254,7 +254,7 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 	}
 	checkReply(t, "CheckMail(<>)", e.CheckMail(t.Context(), alice(t), &policy.Transaction{From: mustRev(t, "<>")}), accept)
 	checkReply(t, "CheckRcpt(<Postmaster>)", e.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, rcpt(t, "<Postmaster>")), accept)
-	checkReply(t, "CheckRcpt(null)", e.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, &policy.Recipient{Path: envelope.Path{Null: true}}), want{501, "1.3"})
+	checkReply(t, "CheckRcpt(null)", e.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, &policy.Recipient{Path: envelope.Path{Null: true}}), want{501, "5.1.3"})
 }
 
 // Row: "MAIL FROM must be an address the identity may use (6409 §6.1, 5068
@@ -267,18 +267,18 @@ func TestRow_EnforceSenderAtMail(t *testing.T) {
 	cases := []stageCase{
 		{name: "own address", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alice@example.org>"), mail: accept},
 		{name: "own address, other case", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<ALICE@EXAMPLE.ORG>"), mail: accept},
-		{name: "someone else", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<bob@example.org>"), mail: want{550, "7.1"}},
-		{name: "lookalike domain", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alice@examp1e.org>"), mail: want{550, "7.1"}},
-		{name: "subdomain", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alice@mail.example.org>"), mail: want{550, "7.1"}},
-		{name: "alias without Senders", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alias@example.org>"), mail: want{550, "7.1"}},
+		{name: "someone else", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<bob@example.org>"), mail: want{550, "5.7.1"}},
+		{name: "lookalike domain", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alice@examp1e.org>"), mail: want{550, "5.7.1"}},
+		{name: "subdomain", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alice@mail.example.org>"), mail: want{550, "5.7.1"}},
+		{name: "alias without Senders", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alias@example.org>"), mail: want{550, "5.7.1"}},
 		{name: "alias with Senders", ps: []policy.Policy{withSenders}, conn: alice, from: mustRev(t, "<alias@example.org>"), mail: accept},
 		{name: "whole domain with Senders", ps: []policy.Policy{withSenders}, conn: alice, from: mustRev(t, "<anything@alice.example>"), mail: accept},
 		{name: "own address with Senders", ps: []policy.Policy{withSenders}, conn: alice, from: mustRev(t, "<alice@example.org>"), mail: accept},
-		{name: "not in Senders", ps: []policy.Policy{withSenders}, conn: alice, from: mustRev(t, "<ceo@example.org>"), mail: want{550, "7.1"}},
+		{name: "not in Senders", ps: []policy.Policy{withSenders}, conn: alice, from: mustRev(t, "<ceo@example.org>"), mail: want{550, "5.7.1"}},
 		{name: "null reverse-path", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<>"), mail: accept},
 		{name: "identity without address", ps: []policy.Policy{own},
 			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
-			from: mustRev(t, "<svc@example.org>"), mail: want{550, "7.1"}},
+			from: mustRev(t, "<svc@example.org>"), mail: want{550, "5.7.1"}},
 		{name: "trusted, unauthenticated: not judged", ps: []policy.Policy{own},
 			conn: func(testing.TB) *policy.Conn { return &policy.Conn{Trusted: true} }, from: mustRev(t, "<anyone@example.org>"), mail: accept},
 		{name: "single-level judged as expanded", ps: []policy.Policy{policy.EnforceSender{Expand: mustDomain(t, "example.org")}},
@@ -290,7 +290,7 @@ func TestRow_EnforceSenderAtMail(t *testing.T) {
 			conn: func(t testing.TB) *policy.Conn {
 				return &policy.Conn{Identity: identity(t, "alice", "alice@sales.example.org")}
 			},
-			from: mustRev(t, "<alice@sales>"), mail: want{550, "7.1"}},
+			from: mustRev(t, "<alice@sales>"), mail: want{550, "5.7.1"}},
 	}
 	runStageCases(t, cases)
 
@@ -319,7 +319,7 @@ func TestRow_RecipientPermissions(t *testing.T) {
 	from := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
 		{name: "permitted", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<bob@example.org>")), rcptWant: accept},
-		{name: "not permitted", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: want{550, "7.1"}},
+		{name: "not permitted", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: want{550, "5.7.1"}},
 		{name: "postmaster", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept},
 		{name: "nil Allow permits", ps: []policy.Policy{policy.RecipientPermissions{}}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<x@example.net>")), rcptWant: accept},
 		{name: "unauthenticated not judged", ps: []policy.Policy{internalOnly}, from: from, rcpt: pathPtr(mustFwd(t, "<x@example.net>")), rcptWant: accept},
@@ -374,13 +374,13 @@ func TestRow_RequireSMTPUTF8(t *testing.T) {
 	utf8 := policy.MailOptions{SMTPUTF8: true}
 	cases := []stageCase{
 		{name: "ASCII", ps: p, from: mustRev(t, "<alice@example.org>"), mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
-		{name: "UTF-8 local part sender", ps: p, from: mustRev(t, "<jörg@example.org>"), mail: want{550, "6.7"}},
-		{name: "IDN sender as received", ps: p, from: mustRev(t, "<joerg@bücher.example>"), origFrom: "joerg@bücher.example", mail: want{550, "6.7"}},
+		{name: "UTF-8 local part sender", ps: p, from: mustRev(t, "<jörg@example.org>"), mail: want{550, "5.6.7"}},
+		{name: "IDN sender as received", ps: p, from: mustRev(t, "<joerg@bücher.example>"), origFrom: "joerg@bücher.example", mail: want{550, "5.6.7"}},
 		{name: "IDN sender built in-process (A-label form exists)", ps: p, from: mustRev(t, "<joerg@bücher.example>"), mail: accept},
 		{name: "A-label sender", ps: p, from: mustRev(t, "<joerg@xn--bcher-kva.example>"), origFrom: "<joerg@xn--bcher-kva.example>", mail: accept},
-		{name: "UTF-8 as received", ps: p, from: mustRev(t, "<joerg@bücher.example>"), origFrom: "<joerg@bücher.example>", mail: want{550, "6.7"}},
+		{name: "UTF-8 as received", ps: p, from: mustRev(t, "<joerg@bücher.example>"), origFrom: "<joerg@bücher.example>", mail: want{550, "5.6.7"}},
 		{name: "UTF-8 recipient", ps: p, from: mustRev(t, "<alice@example.org>"), mail: accept,
-			rcpt: pathPtr(mustFwd(t, "<用户@例子.example>")), rcptWant: want{553, "6.7"}},
+			rcpt: pathPtr(mustFwd(t, "<用户@例子.example>")), rcptWant: want{553, "5.6.7"}},
 		{name: "with SMTPUTF8", ps: p, opts: utf8, from: mustRev(t, "<jörg@bücher.example>"), mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<用户@例子.example>")), rcptWant: accept},
 		{name: "null and postmaster", ps: p, from: mustRev(t, "<>"), mail: accept, rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept},
@@ -395,8 +395,8 @@ func TestRow_MaxRecipients(t *testing.T) {
 	to := pathPtr(mustFwd(t, "<bob@example.net>"))
 	cases := []stageCase{
 		{name: "default: 99 accepted, 100th ok", ps: []policy.Policy{policy.MaxRecipients{}}, from: from, prior: 99, rcpt: to, rcptWant: accept},
-		{name: "default: 101st refused", ps: []policy.Policy{policy.MaxRecipients{}}, from: from, prior: 100, rcpt: to, rcptWant: want{452, "5.3"}},
-		{name: "configured 5", ps: []policy.Policy{policy.MaxRecipients{Max: 5}}, from: from, prior: 5, rcpt: to, rcptWant: want{452, "5.3"}},
+		{name: "default: 101st refused", ps: []policy.Policy{policy.MaxRecipients{}}, from: from, prior: 100, rcpt: to, rcptWant: want{452, "4.5.3"}},
+		{name: "configured 5", ps: []policy.Policy{policy.MaxRecipients{Max: 5}}, from: from, prior: 5, rcpt: to, rcptWant: want{452, "4.5.3"}},
 		{name: "configured 500", ps: []policy.Policy{policy.MaxRecipients{Max: 500}}, from: from, prior: 100, rcpt: to, rcptWant: accept},
 		{name: "no limit", ps: []policy.Policy{policy.MaxRecipients{Max: -1}}, from: from, prior: 1000, rcpt: to, rcptWant: accept},
 	}
@@ -424,7 +424,7 @@ func TestRow_MaxRecipients(t *testing.T) {
 		errors.As(err, &rep)
 		results = append(results, want{rep.Code, rep.Enhanced})
 	}
-	wantResults := []want{accept, {550, "7.1"}, accept, {452, "5.3"}}
+	wantResults := []want{accept, {550, "5.7.1"}, accept, {452, "4.5.3"}}
 	for i := range wantResults {
 		if results[i] != wantResults[i] {
 			t.Errorf("recipient %d: %v, want %v", i, results[i], wantResults[i])
@@ -440,10 +440,10 @@ func TestRow_MaxSize(t *testing.T) {
 	cases := []stageCase{
 		{name: "no SIZE", ps: p, from: from, mail: accept},
 		{name: "at limit", ps: p, from: from, opts: policy.MailOptions{Size: 1000}, mail: accept},
-		{name: "over limit", ps: p, from: from, opts: policy.MailOptions{Size: 1001}, mail: want{552, "3.4"}},
+		{name: "over limit", ps: p, from: from, opts: policy.MailOptions{Size: 1001}, mail: want{552, "5.3.4"}},
 		{name: "no limit", ps: []policy.Policy{policy.MaxSize{}}, from: from, opts: policy.MailOptions{Size: 1 << 40}, mail: accept},
 	}
 	runStageCases(t, cases)
-	checkReply(t, "Check(1001)", policy.MaxSize{Max: 1000}.Check(1001), want{552, "3.4"})
+	checkReply(t, "Check(1001)", policy.MaxSize{Max: 1000}.Check(1001), want{552, "5.3.4"})
 	checkReply(t, "Check(1000)", policy.MaxSize{Max: 1000}.Check(1000), accept)
 }

@@ -11,10 +11,16 @@ import (
 // line of text for the client. It is the only error type that carries SMTP
 // codes in msakit; match it with errors.As.
 //
-// Enhanced holds the subject and detail only ("7.1"): the class digit is
-// always Code/100, so a reply such as "554 4.7.1" cannot be built (RFC 3463,
-// Section 2). An empty Enhanced means "0.0", the "other or undefined" status
-// (RFC 3463, Section 3.1).
+// Enhanced holds the full enhanced status code as it is written, "5.7.1":
+// class, subject and detail (RFC 3463, Section 2). Its class digit must be
+// Code/100, so "550 4.7.1" or a bare "7.1" is not a valid reply ([Reply.Valid]
+// says why, and submission answers 451 4.3.0 instead of sending it). An empty
+// Enhanced means X.0.0, the "other or undefined" status of the reply's class
+// (RFC 3463, Section 3.1). So
+//
+//	&policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Not for you"}
+//
+// reaches the client as "550 5.7.1 Not for you".
 //
 // Text is shown to the client; Err is the internal cause, for logs and
 // errors.Is, and is never sent. Policy names the policy that decided; a
@@ -25,7 +31,7 @@ import (
 // is a data race.
 type Reply struct {
 	Code     int    // 4xx or 5xx, RFC 5321, Section 4.2
-	Enhanced string // subject.detail only, e.g. "7.1"; class is Code/100
+	Enhanced string // full code, e.g. "5.7.1"; class must be Code/100; "" = X.0.0
 	Text     string // one line for the client: printable US-ASCII, no CR/LF
 	Err      error  // internal cause, for logs and errors.Is; never sent
 	Policy   string // name of the policy that decided, "" if none
@@ -66,19 +72,14 @@ func (r *Reply) Line() string {
 // reply line (RFC 5321, Section 4.2).
 func (r *Reply) Unwrap() error { return r.Err }
 
-// Temporary reports whether the reply is a transient negative completion
-// (4xx, RFC 5321, Section 4.2.1): the client may retry later.
-func (r *Reply) Temporary() bool { return r.Code/100 == 4 }
-
-// EnhancedCode returns the full enhanced status code, class included:
-// "5.7.1" for Code 550 and Enhanced "7.1" (RFC 3463, Section 2). An empty
-// Enhanced gives "X.0.0".
+// EnhancedCode returns the enhanced status code sent with the reply:
+// Enhanced, or "X.0.0" of the reply's class when Enhanced is empty (RFC 3463,
+// Sections 2 and 3.1; RFC 2034, Section 4 wants one on every reply).
 func (r *Reply) EnhancedCode() string {
-	e := r.Enhanced
-	if e == "" {
-		e = Enh0_0Other
+	if r.Enhanced == "" {
+		return strconv.Itoa(r.Code/100) + ".0.0"
 	}
-	return strconv.Itoa(r.Code/100) + "." + e
+	return r.Enhanced
 }
 
 // WithText returns a copy of r with Text replaced, for a more precise reply
@@ -108,8 +109,8 @@ var (
 	// ErrReplyCode: the code is not a negative reply (RFC 5321, Section
 	// 4.2.1: 4yz or 5yz).
 	ErrReplyCode = errors.New("policy: reply code is not 4xx or 5xx")
-	// ErrReplyEnhanced: Enhanced is not "subject.detail" (RFC 3463, Section
-	// 2).
+	// ErrReplyEnhanced: Enhanced is not "class.subject.detail" with the
+	// class of Code (RFC 3463, Section 2).
 	ErrReplyEnhanced = errors.New("policy: malformed enhanced status code")
 	// ErrReplyText: Text is empty, longer than MaxTextLen, or holds a
 	// character outside the RFC 5321 textstring (Sections 4.2 and
@@ -118,9 +119,9 @@ var (
 )
 
 // Valid reports whether r may be sent to a client: Code is 4xx or 5xx (RFC
-// 5321, Section 4.2), Enhanced is empty or "subject.detail" with a subject
-// 0 to 7 and a detail of 1 to 3 digits without leading zeros (RFC 3463,
-// Section 2), and Text is a non-empty RFC 5321 textstring of at most
+// 5321, Section 4.2), Enhanced is empty or "class.subject.detail" whose class
+// is Code/100, with a subject 0 to 7 and a detail of 1 to 3 digits without
+// leading zeros (RFC 3463, Section 2), and Text is a non-empty RFC 5321 textstring of at most
 // [MaxTextLen] octets: HT, SP and printable US-ASCII only (RFC 5321, Section
 // 4.2), so no CR or LF can end the line early and no UTF-8 reaches a client
 // that did not ask for SMTPUTF8 (RFC 6531, Section 3.7.4). It returns nil, or
@@ -136,7 +137,7 @@ func (r *Reply) Valid() error {
 	if r.Code < 400 || r.Code > 599 {
 		return ErrReplyCode
 	}
-	if r.Enhanced != "" && !validEnhanced(r.Enhanced) {
+	if r.Enhanced != "" && !validEnhanced(r.Enhanced, r.Code/100) {
 		return ErrReplyEnhanced
 	}
 	if r.Text == "" || len(r.Text) > MaxTextLen {
@@ -150,14 +151,15 @@ func (r *Reply) Valid() error {
 	return nil
 }
 
-// validEnhanced checks "subject.detail": subject one digit 0-7 (RFC 3463,
-// Sections 3.1-3.8), detail 1-3 digits without a leading zero (RFC 3463,
-// Section 2: "1*3digit").
-func validEnhanced(s string) bool {
-	if len(s) < 3 || s[0] < '0' || s[0] > '7' || s[1] != '.' {
+// validEnhanced checks "class.subject.detail": class the digit of the basic
+// code's class (RFC 3463, Section 2: "2", "4" or "5", and it must agree with
+// the reply), subject one digit 0-7 (RFC 3463, Sections 3.1-3.8), detail 1-3
+// digits without a leading zero (RFC 3463, Section 2: "1*3digit").
+func validEnhanced(s string, class int) bool {
+	if len(s) < 5 || int(s[0]-'0') != class || s[1] != '.' || s[2] < '0' || s[2] > '7' || s[3] != '.' {
 		return false
 	}
-	d := s[2:]
+	d := s[4:]
 	if len(d) > 3 || (len(d) > 1 && d[0] == '0') {
 		return false
 	}

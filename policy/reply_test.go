@@ -15,11 +15,12 @@ func TestReplyValid(t *testing.T) {
 		name string
 		r    policy.Reply
 	}{
-		{"plain", policy.Reply{Code: 550, Enhanced: "7.1", Text: "No"}},
+		{"plain", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "No"}},
+		{"transient", policy.Reply{Code: 451, Enhanced: "4.7.1", Text: "Later"}},
 		{"no enhanced", policy.Reply{Code: 451, Text: "Try later"}},
-		{"three-digit detail", policy.Reply{Code: 550, Enhanced: "7.100", Text: "x"}},
-		{"tab in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\tb"}},
-		{"max length", policy.Reply{Code: 550, Enhanced: "7.1", Text: strings.Repeat("a", policy.MaxTextLen)}},
+		{"three-digit detail", policy.Reply{Code: 550, Enhanced: "5.7.100", Text: "x"}},
+		{"tab in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\tb"}},
+		{"max length", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: strings.Repeat("a", policy.MaxTextLen)}},
 	}
 	for _, tc := range valid {
 		if err := tc.r.Valid(); err != nil {
@@ -34,20 +35,29 @@ func TestReplyValid(t *testing.T) {
 		{"2xx", policy.Reply{Code: 250, Text: "ok"}, policy.ErrReplyCode},
 		{"zero code", policy.Reply{Text: "x"}, policy.ErrReplyCode},
 		{"600", policy.Reply{Code: 600, Text: "x"}, policy.ErrReplyCode},
-		{"class in enhanced", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"subject 8", policy.Reply{Code: 550, Enhanced: "8.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"no detail", policy.Reply{Code: 550, Enhanced: "7.", Text: "x"}, policy.ErrReplyEnhanced},
-		{"leading zero", policy.Reply{Code: 550, Enhanced: "7.01", Text: "x"}, policy.ErrReplyEnhanced},
-		{"four-digit detail", policy.Reply{Code: 550, Enhanced: "7.1000", Text: "x"}, policy.ErrReplyEnhanced},
-		{"letters", policy.Reply{Code: 550, Enhanced: "7.a", Text: "x"}, policy.ErrReplyEnhanced},
-		{"empty text", policy.Reply{Code: 550, Enhanced: "7.1"}, policy.ErrReplyText},
-		{"CRLF in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\r\n250 ok"}, policy.ErrReplyText},
-		{"LF in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\nb"}, policy.ErrReplyText},
-		{"NUL in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\x00"}, policy.ErrReplyText},
-		{"invalid utf-8", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\xff"}, policy.ErrReplyText},
-		{"utf-8 text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "Adresse refusée"}, policy.ErrReplyText},
-		{"DEL in text", policy.Reply{Code: 550, Enhanced: "7.1", Text: "a\x7f"}, policy.ErrReplyText},
-		{"too long", policy.Reply{Code: 550, Enhanced: "7.1", Text: strings.Repeat("a", policy.MaxTextLen+1)}, policy.ErrReplyText},
+		// The trap of issue 9: the old "subject.detail only" form, and a
+		// class that disagrees with the code (RFC 3463, Section 2).
+		{"subject.detail only", policy.Reply{Code: 550, Enhanced: "7.1", Text: "x"}, policy.ErrReplyEnhanced},
+		{"class 4 on a 550", policy.Reply{Code: 550, Enhanced: "4.7.1", Text: "x"}, policy.ErrReplyEnhanced},
+		{"class 5 on a 451", policy.Reply{Code: 451, Enhanced: "5.3.0", Text: "x"}, policy.ErrReplyEnhanced},
+		{"class 2", policy.Reply{Code: 550, Enhanced: "2.0.0", Text: "x"}, policy.ErrReplyEnhanced},
+		{"subject 8", policy.Reply{Code: 550, Enhanced: "5.8.1", Text: "x"}, policy.ErrReplyEnhanced},
+		{"two-digit subject", policy.Reply{Code: 550, Enhanced: "5.17.1", Text: "x"}, policy.ErrReplyEnhanced},
+		{"no detail", policy.Reply{Code: 550, Enhanced: "5.7.", Text: "x"}, policy.ErrReplyEnhanced},
+		{"no subject", policy.Reply{Code: 550, Enhanced: "5..1", Text: "x"}, policy.ErrReplyEnhanced},
+		{"leading zero", policy.Reply{Code: 550, Enhanced: "5.7.01", Text: "x"}, policy.ErrReplyEnhanced},
+		{"four-digit detail", policy.Reply{Code: 550, Enhanced: "5.7.1000", Text: "x"}, policy.ErrReplyEnhanced},
+		{"four parts", policy.Reply{Code: 550, Enhanced: "5.7.1.2", Text: "x"}, policy.ErrReplyEnhanced},
+		{"letters", policy.Reply{Code: 550, Enhanced: "5.7.a", Text: "x"}, policy.ErrReplyEnhanced},
+		{"spaces", policy.Reply{Code: 550, Enhanced: " 5.7.1", Text: "x"}, policy.ErrReplyEnhanced},
+		{"empty text", policy.Reply{Code: 550, Enhanced: "5.7.1"}, policy.ErrReplyText},
+		{"CRLF in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\r\n250 ok"}, policy.ErrReplyText},
+		{"LF in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\nb"}, policy.ErrReplyText},
+		{"NUL in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\x00"}, policy.ErrReplyText},
+		{"invalid utf-8", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\xff"}, policy.ErrReplyText},
+		{"utf-8 text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Adresse refusée"}, policy.ErrReplyText},
+		{"DEL in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\x7f"}, policy.ErrReplyText},
+		{"too long", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: strings.Repeat("a", policy.MaxTextLen+1)}, policy.ErrReplyText},
 	}
 	for _, tc := range invalid {
 		if err := tc.r.Valid(); !errors.Is(err, tc.want) {
@@ -63,12 +73,9 @@ func TestReplyValid(t *testing.T) {
 func TestReplyMethods(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("directory down")
-	r := &policy.Reply{Code: 451, Enhanced: "3.0", Text: "Try later", Err: cause, Policy: "p"}
+	r := &policy.Reply{Code: 451, Enhanced: "4.3.0", Text: "Try later", Err: cause, Policy: "p"}
 	if got := r.EnhancedCode(); got != "4.3.0" {
 		t.Errorf("EnhancedCode() = %q", got)
-	}
-	if !r.Temporary() {
-		t.Error("451 not Temporary")
 	}
 	if got := r.Line(); got != "451 4.3.0 Try later" {
 		t.Errorf("Line() = %q", got)
@@ -87,11 +94,16 @@ func TestReplyMethods(t *testing.T) {
 	if !errors.As(wrapped, &got) || got != r {
 		t.Error("errors.As through a wrap failed")
 	}
-	if (&policy.Reply{Code: 550, Text: "x"}).EnhancedCode() != "5.0.0" {
-		t.Error("empty Enhanced is not X.0.0")
+	if got := (&policy.Reply{Code: 550, Text: "x"}).EnhancedCode(); got != "5.0.0" {
+		t.Errorf("empty Enhanced gives %q, not X.0.0", got)
 	}
-	if (&policy.Reply{Code: 550, Text: "x"}).Temporary() {
-		t.Error("550 Temporary")
+	if got := (&policy.Reply{Code: 421, Text: "x"}).Line(); got != "421 4.0.0 x" {
+		t.Errorf("Line() with empty Enhanced = %q, want 421 4.0.0 x", got)
+	}
+	// The natural way to write a reply reaches the client as written.
+	natural := &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Not for you"}
+	if err := natural.Valid(); err != nil || natural.Line() != "550 5.7.1 Not for you" {
+		t.Errorf("natural reply: Valid() = %v, Line() = %q", err, natural.Line())
 	}
 
 	base := policy.SenderNotAuthorized()

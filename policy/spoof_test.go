@@ -83,7 +83,7 @@ func TestSpoofing(t *testing.T) {
 		es := policy.EnforceSender{Senders: spoofSenders()}
 		err := es.CheckData(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), readHeader(t, in))
 		if refuse {
-			checkReply(t, "EnforceSender", err, want{550, "7.1"})
+			checkReply(t, "EnforceSender", err, want{550, "5.7.1"})
 		} else {
 			checkReply(t, "EnforceSender", err, accept)
 		}

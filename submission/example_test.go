@@ -129,7 +129,7 @@ func Example_customPolicy() {
 	host, _ := envelope.ParseDomain("msa.example.org")
 	embargo := policy.RcptFunc{PolicyName: "embargo", Func: func(_ context.Context, _ *policy.Conn, _ *policy.Transaction, r *policy.Recipient) error {
 		if r.Path.Mailbox.Domain.ASCII() == "embargoed.example" {
-			return &policy.Reply{Code: 550, Enhanced: "7.1", Text: "Recipient domain under embargo"}
+			return &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Recipient domain under embargo"}
 		}
 		return nil
 	}}

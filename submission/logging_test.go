@@ -157,14 +157,14 @@ func TestMemoryRateLimiter(t *testing.T) {
 		}
 		return ok
 	}
-	if !allow("a") || !allow("a") || allow("a") {
+	if first, second, third := allow("a"), allow("a"), allow("a"); !first || !second || third {
 		t.Fatal("burst of 2 not enforced")
 	}
 	if !allow("b") {
 		t.Fatal("keys are not independent")
 	}
 	now = now.Add(time.Second)
-	if !allow("a") || allow("a") {
+	if first, second := allow("a"), allow("a"); !first || second {
 		t.Fatal("refill of 1/s not enforced")
 	}
 	for i := range submission.MaxRateLimiterKeys + 10 {
@@ -191,5 +191,48 @@ func TestMemoryAuthWindow(t *testing.T) {
 	}
 	for i := range submission.MaxAuthWindowEntries + 5 {
 		w.Record(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), auth.Identity{AuthenticationID: "x"})
+	}
+}
+
+// TestSitePolicyReplyAsWritten pins the reply trap of issue 9: a site
+// policy's &policy.Reply{Code: 550, Enhanced: "5.7.1"} reaches the client and
+// the log exactly as written, while the old subject.detail form ("7.1") or a
+// class that disagrees with the code is our own programming error: 451 4.3.0
+// to the client, logged at Error with the reply that was refused (RFC 3463,
+// Section 2).
+func TestSitePolicyReplyAsWritten(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		enhanced string
+		code     int
+		enh      string
+		level    string
+	}{
+		{"5.7.1", 550, "5.7.1", "level=INFO"},
+		{"", 550, "5.0.0", "level=INFO"},
+		{"7.1", 451, "4.3.0", "level=ERROR"},
+		{"4.7.1", 451, "4.3.0", "level=ERROR"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.enhanced, func(t *testing.T) {
+			t.Parallel()
+			embargo := policy.RcptFunc{PolicyName: "embargo", Func: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+				return &policy.Reply{Code: 550, Enhanced: tc.enhanced, Text: "Recipient domain under embargo"}
+			}}
+			f := newFixture(t, func(c *submission.Config) { c.Policies = []policy.Policy{embargo} })
+			s := f.session()
+			if err := s.Mail(t.Context(), "<alice@example.org>", nil); err != nil {
+				t.Fatal(err)
+			}
+			wantReply(t, "RCPT", s.Rcpt(t.Context(), "<bob@example.com>", nil), tc.code, tc.enh)
+			logs := f.logs.String()
+			wantLog := fmt.Sprintf("smtp_code=%d smtp_enhanced=%s", tc.code, tc.enh)
+			if !strings.Contains(logs, tc.level) || !strings.Contains(logs, wantLog) {
+				t.Errorf("log lacks %s %s:\n%s", tc.level, wantLog, logs)
+			}
+			if tc.level == "level=ERROR" && !strings.Contains(logs, "550 "+tc.enhanced+" Recipient domain under embargo") {
+				t.Errorf("the refused reply is not in the Error record:\n%s", logs)
+			}
+		})
 	}
 }

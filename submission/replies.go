@@ -64,10 +64,6 @@ var (
 	ErrRateLimited = errors.New("submission: submission rate limit exceeded")
 )
 
-// enh6_1MediaNotSupported is X.6.1 "Media not supported" (RFC 3463, Section
-// 3.7): 8-bit content over a transaction declared 7-bit.
-const enh6_1MediaNotSupported = "6.1"
-
 // Replies built by this package. Each returns a new value.
 func replyNestedMail() *policy.Reply {
 	// RFC 5321, Section 4.1.1.2 and 4.1.4: MAIL during a transaction is
@@ -108,9 +104,11 @@ func replyLineTooLong() *policy.Reply {
 }
 
 func reply8Bit() *policy.Reply {
+	// 554 with X.6.1 "Media not supported" (RFC 3463, Section 3.7): 8-bit
+	// content over a transaction declared 7-bit.
 	return &policy.Reply{
-		Code:     policy.Code554TransactionFailed,
-		Enhanced: enh6_1MediaNotSupported,
+		Code:     554,
+		Enhanced: "5.6.1",
 		Text:     "8-bit data requires BODY=8BITMIME (RFC 6152)",
 		Err:      Err8Bit,
 	}
@@ -121,8 +119,8 @@ func replyRateLimited() *policy.Reply {
 	// "delivery not authorized" (RFC 3463, Section 3.8) with a transient
 	// class, since the limit refills.
 	return &policy.Reply{
-		Code:     policy.Code451LocalError,
-		Enhanced: policy.Enh7_1NotAuthorized,
+		Code:     451,
+		Enhanced: "4.7.1",
 		Text:     "Submission rate limit exceeded, try again later",
 		Err:      ErrRateLimited,
 	}

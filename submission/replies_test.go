@@ -18,7 +18,7 @@ import (
 
 func TestReplyFor(t *testing.T) {
 	t.Parallel()
-	custom := &policy.Reply{Code: 550, Enhanced: "7.1", Text: "Not for you", Policy: "custom"}
+	custom := &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Not for you", Policy: "custom"}
 	envSyntax := &envelope.ParseError{Input: "a@@b", Offset: 2, Kind: envelope.ErrSyntax, Msg: "unexpected @"}
 	envNotASCII := &envelope.ParseError{Input: "ü@b", Kind: envelope.ErrNotASCII, Msg: "non-ASCII"}
 	hdrLF := &header.SyntaxError{Line: 2, Kind: header.ErrBareLF, Msg: "bare LF"}
@@ -35,10 +35,11 @@ func TestReplyFor(t *testing.T) {
 		{"wrapped reply passes through", submission.StageRcpt, fmt.Errorf("policy x: %w", custom), 550, "5.7.1", false, true},
 		{"code 250 is not an error reply", submission.StageMail, &policy.Reply{Code: 250, Text: "ok"}, 451, "4.3.0", true, false},
 		{"code 600", submission.StageMail, &policy.Reply{Code: 600, Text: "x"}, 451, "4.3.0", true, false},
-		{"bad enhanced code", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "9.1", Text: "x"}, 451, "4.3.0", true, false},
-		{"enhanced with class", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "x"}, 451, "4.3.0", true, false},
-		{"CRLF in text", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "7.1", Text: "no\r\n250 ok"}, 451, "4.3.0", true, false},
-		{"empty text", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "7.1"}, 451, "4.3.0", true, false},
+		{"bad enhanced code", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "5.9.1", Text: "x"}, 451, "4.3.0", true, false},
+		{"subject.detail only (the old form)", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "7.1", Text: "x"}, 451, "4.3.0", true, false},
+		{"class disagrees with the code", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "4.7.1", Text: "x"}, 451, "4.3.0", true, false},
+		{"CRLF in text", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "no\r\n250 ok"}, 451, "4.3.0", true, false},
+		{"empty text", submission.StageMail, &policy.Reply{Code: 550, Enhanced: "5.7.1"}, 451, "4.3.0", true, false},
 		{"invalid reply at AUTH", submission.StageAuth, &policy.Reply{Code: 200, Text: "x"}, 454, "4.7.0", true, false},
 		{"context canceled", submission.StageMail, context.Canceled, 451, "4.3.0", true, false},
 		{"deadline at DATA", submission.StageData, fmt.Errorf("x: %w", context.DeadlineExceeded), 451, "4.3.0", true, false},

@@ -22,16 +22,16 @@ func TestToSMTPError(t *testing.T) {
 		text  string // "" = do not check
 		known bool
 	}{
-		{name: "reply passes through", in: &policy.Reply{Code: 550, Enhanced: "7.1", Text: "Sender not allowed"},
+		{name: "reply passes through", in: &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Sender not allowed"},
 			code: 550, enh: smtp.EnhancedCode{5, 7, 1}, text: "Sender not allowed", known: true},
-		{name: "wrapped reply", in: fmt.Errorf("mail: %w", &policy.Reply{Code: 530, Enhanced: "7.0", Text: "Authentication required"}),
+		{name: "wrapped reply", in: fmt.Errorf("mail: %w", &policy.Reply{Code: 530, Enhanced: "5.7.0", Text: "Authentication required"}),
 			code: 530, enh: smtp.EnhancedCode{5, 7, 0}, known: true},
 		{name: "empty enhanced is X.0.0", in: &policy.Reply{Code: 451, Text: "Try later"},
 			code: 451, enh: smtp.EnhancedCode{4, 0, 0}, known: true},
 		{name: "constructor", in: policy.AuthRequired(), code: 530, enh: smtp.EnhancedCode{5, 7, 0}, known: true},
-		{name: "code out of range", in: &policy.Reply{Code: 250, Enhanced: "0.0", Text: "ok"},
+		{name: "code out of range", in: &policy.Reply{Code: 250, Enhanced: "2.0.0", Text: "ok"},
 			code: 451, enh: smtp.EnhancedCode{4, 3, 0}},
-		{name: "CRLF in text", in: &policy.Reply{Code: 550, Enhanced: "7.1", Text: "no\r\n250 ok"},
+		{name: "CRLF in text", in: &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "no\r\n250 ok"},
 			code: 451, enh: smtp.EnhancedCode{4, 3, 0}},
 		{name: "malformed enhanced", in: &policy.Reply{Code: 550, Enhanced: "x.1", Text: "no"},
 			code: 451, enh: smtp.EnhancedCode{4, 3, 0}},

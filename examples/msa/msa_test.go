@@ -193,7 +193,7 @@ func TestSpool(t *testing.T) {
 	}
 
 	// A body msakit refuses half-way leaves nothing behind.
-	refused := &policy.Reply{Code: 554, Enhanced: "6.0", Text: "bare LF"}
+	refused := &policy.Reply{Code: 554, Enhanced: "5.6.0", Text: "bare LF"}
 	err = sp.Deliver(t.Context(), fakeMessage(t, &failingReader{data: bytes.Repeat([]byte("x"), 100000), err: refused}))
 	if !errors.Is(err, refused) {
 		t.Errorf("Deliver with a refused body = %v, want the reply", err)

@@ -80,8 +80,8 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, body io.Reader
 		// DATA, where 553 is not a valid code (RFC 5321, Section 4.3.2):
 		// 550 with X.6.7, registered for 550 and 553 (RFC 6531, Section 4).
 		return &policy.Reply{
-			Code:     policy.Code550MailboxUnavailable,
-			Enhanced: policy.Enh6_7NonASCIIAddress,
+			Code:     550,
+			Enhanced: "5.6.7",
 			Text:     "Upstream relay does not support SMTPUTF8",
 			Err:      policy.ErrSMTPUTF8Required,
 		}
@@ -139,11 +139,11 @@ func upstreamError(err error) error {
 	if errors.As(err, &se) && se.Code >= 400 && se.Code <= 599 {
 		enh := ""
 		if se.EnhancedCode[0] == se.Code/100 {
-			enh = fmt.Sprintf("%d.%d", se.EnhancedCode[1], se.EnhancedCode[2])
+			enh = fmt.Sprintf("%d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
 		}
 		return &policy.Reply{Code: se.Code, Enhanced: enh, Text: "Refused by the upstream relay", Err: err}
 	}
-	return &policy.Reply{Code: 451, Enhanced: "4.1", Text: "Upstream relay unavailable, try again later", Err: err}
+	return &policy.Reply{Code: 451, Enhanced: "4.4.1", Text: "Upstream relay unavailable, try again later", Err: err}
 }
 
 // dsnRcptOptions passes NOTIFY= and ORCPT= on (RFC 3461, Section 4).
