@@ -93,7 +93,7 @@ func TestNilContext(t *testing.T) {
 	if err := u.Add("alice", "pw", mustMailbox(t, "alice@example.org")); err != nil {
 		t.Fatal(err)
 	}
-	//nolint:staticcheck // SA1012: the nil context is the point of the test
+	//lint:ignore SA1012 the nil context is the point of the test
 	srv, err := auth.NewServer(nil, "PLAIN", withTLS, u, clock, nil)
 	if err != nil {
 		t.Fatal(err)
