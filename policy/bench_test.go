@@ -14,8 +14,8 @@ import (
 )
 
 // benchPolicies returns n accepting MAIL+RCPT policies for an authenticated
-// ASCII transaction: the built-in MAIL/RCPT policies, then MailFunc/RcptFunc
-// fillers, none of which rejects.
+// ASCII transaction: the built-in MAIL/RCPT policies, then Funcs fillers,
+// none of which rejects.
 func benchPolicies(b testing.TB, n int) []policy.Policy {
 	base := []policy.Policy{
 		policy.TrustedNetworks{Prefixes: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}},
@@ -35,9 +35,9 @@ func benchPolicies(b testing.TB, n int) []policy.Policy {
 			ps = append(ps, base[i])
 			continue
 		}
-		ps = append(ps, policy.MailFunc{PolicyName: fmt.Sprintf("mail-%d", i), Func: func(context.Context, *policy.Conn, *policy.Transaction) error { return nil }})
+		ps = append(ps, policy.Funcs{PolicyName: fmt.Sprintf("mail-%d", i), CheckMail: func(context.Context, *policy.Conn, *policy.Transaction) error { return nil }})
 		if len(ps) < n {
-			ps = append(ps, policy.RcptFunc{PolicyName: fmt.Sprintf("rcpt-%d", i), Func: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error { return nil }})
+			ps = append(ps, policy.Funcs{PolicyName: fmt.Sprintf("rcpt-%d", i), CheckRcpt: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error { return nil }})
 		}
 	}
 	return ps
@@ -62,26 +62,28 @@ func BenchmarkChainMail(b *testing.B) {
 				}
 			}
 		})
-		var direct []policy.MailPolicy
-		var rewrites []policy.MailRewriter
+		var direct, rewrites []func(context.Context, *policy.Conn, *policy.Transaction) error
 		for _, p := range ps {
 			if m, ok := p.(policy.MailPolicy); ok {
-				direct = append(direct, m)
+				direct = append(direct, m.CheckMail)
+			}
+			if f, ok := p.(policy.Funcs); ok && f.CheckMail != nil {
+				direct = append(direct, f.CheckMail)
 			}
 			if m, ok := p.(policy.MailRewriter); ok {
-				rewrites = append(rewrites, m)
+				rewrites = append(rewrites, m.RewriteMail)
 			}
 		}
 		b.Run(fmt.Sprintf("direct/%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				for _, p := range direct {
-					if err := p.CheckMail(ctx, conn, txn); err != nil {
+				for _, f := range direct {
+					if err := f(ctx, conn, txn); err != nil {
 						b.Fatal(err)
 					}
 				}
-				for _, p := range rewrites {
-					if err := p.RewriteMail(ctx, conn, txn); err != nil {
+				for _, f := range rewrites {
+					if err := f(ctx, conn, txn); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -109,26 +111,28 @@ func BenchmarkChainRcpt(b *testing.B) {
 				}
 			}
 		})
-		var direct []policy.RcptPolicy
-		var rewrites []policy.RcptRewriter
+		var direct, rewrites []func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error
 		for _, p := range ps {
 			if m, ok := p.(policy.RcptPolicy); ok {
-				direct = append(direct, m)
+				direct = append(direct, m.CheckRcpt)
+			}
+			if f, ok := p.(policy.Funcs); ok && f.CheckRcpt != nil {
+				direct = append(direct, f.CheckRcpt)
 			}
 			if m, ok := p.(policy.RcptRewriter); ok {
-				rewrites = append(rewrites, m)
+				rewrites = append(rewrites, m.RewriteRcpt)
 			}
 		}
 		b.Run(fmt.Sprintf("direct/%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				for _, p := range direct {
-					if err := p.CheckRcpt(ctx, conn, txn, r); err != nil {
+				for _, f := range direct {
+					if err := f(ctx, conn, txn, r); err != nil {
 						b.Fatal(err)
 					}
 				}
-				for _, p := range rewrites {
-					if err := p.RewriteRcpt(ctx, conn, txn, r); err != nil {
+				for _, f := range rewrites {
+					if err := f(ctx, conn, txn, r); err != nil {
 						b.Fatal(err)
 					}
 				}

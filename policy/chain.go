@@ -14,7 +14,7 @@ import (
 // once by [NewChain], is immutable afterwards and is safe for concurrent use
 // (as long as its members are).
 //
-// Order rules (STYLE.md, 2.6):
+// Order rules:
 //
 //  1. At each stage the checks run first, in declared order; the first
 //     rejection (any non-nil error) stops the stage and is returned. Then
@@ -25,131 +25,67 @@ import (
 //     4.3.0, like every error that is not a *Reply).
 //  3. A *[Reply] returned by a member without a Policy name is returned as a
 //     copy with Policy set to the member's name (the member's value is not
-//     changed, so constructors may return shared values). Any other error
-//     is wrapped with the member's name; errors.Is and errors.As still see
-//     through it.
+//     changed). Any other error is wrapped in an [*Error] naming the
+//     member; errors.Is and errors.As still see through it.
 //
-// A *Chain is itself a [Policy] that implements every stage interface, so
-// chains nest: as a member of another chain, its checks run among the outer
-// chain's checks and its rewrites among the outer chain's rewrites, and it
-// joins only the stages where it has members. The Chain does not recover
-// panics of third-party policies; that is the host server's decision.
+// A *Chain is itself a [Policy]. As a member of another chain it is
+// flattened once, by NewChain: its members take its place, in order, so
+// its checks run among the outer chain's checks and its rewrites among the
+// outer chain's rewrites, and a reply names the inner member that decided.
+// The Chain does not recover panics of third-party policies; that is the
+// host server's decision.
 type Chain struct {
-	name string
-
-	mailChecks   []MailPolicy
-	rcptChecks   []RcptPolicy
-	dataChecks   []DataPolicy
-	mailRewrites []MailRewriter
-	rcptRewrites []RcptRewriter
-	dataRewrites []DataRewriter
-	members      []Policy
+	name    string
+	members []Funcs // flattened, in declared order
 }
 
 // Errors returned by [NewChain]; a chain that cannot be built would run the
 // RFC 6409 profile incompletely, so these are reported, never ignored.
 var (
-	// ErrNilPolicy: a member is nil, which would leave a stage of RFC 5321,
-	// Section 3.3 unchecked.
-	ErrNilPolicy = errors.New("policy: nil policy in chain")
-	// ErrNoStage: a member implements none of the stage interfaces (MAIL,
-	// RCPT or DATA, RFC 5321, Section 3.3).
-	ErrNoStage = errors.New("policy: policy joins no stage")
-	// ErrDuplicateName: two members share a name, so replies and logs
-	// could not say which decided (RFC 6409, Section 5.2).
-	ErrDuplicateName = errors.New("policy: duplicate policy name in chain")
-	// ErrEmptyPolicyName: a member's Name is empty, so logs could not name
-	// it (RFC 6409, Section 5.2).
-	ErrEmptyPolicyName = errors.New("policy: policy has an empty name")
+	errNilPolicy       = errors.New("policy: nil policy in chain")
+	errNoStage         = errors.New("policy: policy joins no stage")
+	errDuplicateName   = errors.New("policy: duplicate policy name in chain")
+	errEmptyPolicyName = errors.New("policy: policy has an empty name")
 )
 
-// NewChain builds a chain named name from ps, in this order. It resolves
-// once which stages each policy joins. It returns an error (wrapping
-// ErrNilPolicy, ErrEmptyPolicyName, ErrNoStage or ErrDuplicateName) for a
-// nil policy (also a typed nil pointer), a policy with an empty name, a
-// policy that joins no stage (a nested chain with no member for any stage
-// counts as one), or two policies with the same name. Names inside nested
-// chains are not compared with the outer chain's names. The stages are those
-// of RFC 5321, Section 3.3.
+// NewChain builds a chain named name from ps, in this order, and resolves
+// once which stages (RFC 5321, Section 3.3) each policy joins: the stage
+// interfaces it implements, or the non-nil functions of a [Funcs]. A nested
+// *Chain is flattened into this one. NewChain fails for a nil policy (also
+// a typed nil pointer), a policy with an empty name, a policy that joins no
+// stage (a Funcs without functions, a nested chain without members), or two
+// policies of ps with the same name; names inside nested chains are not
+// compared with the outer chain's names.
 func NewChain(name string, ps ...Policy) (*Chain, error) {
-	c := &Chain{name: name, members: make([]Policy, 0, len(ps))}
+	c := &Chain{name: name}
 	seen := make(map[string]int, len(ps))
 	for i, p := range ps {
 		if isNil(p) {
-			return nil, fmt.Errorf("%w: position %d of chain %q", ErrNilPolicy, i, name)
+			return nil, fmt.Errorf("%w: position %d of chain %q", errNilPolicy, i, name)
 		}
 		n := p.Name()
 		if n == "" {
-			return nil, fmt.Errorf("%w: position %d (%T) of chain %q", ErrEmptyPolicyName, i, p, name)
+			return nil, fmt.Errorf("%w: position %d (%T) of chain %q", errEmptyPolicyName, i, p, name)
 		}
 		if j, dup := seen[n]; dup {
-			return nil, fmt.Errorf("%w: %q at positions %d and %d of chain %q", ErrDuplicateName, n, j, i, name)
+			return nil, fmt.Errorf("%w: %q at positions %d and %d of chain %q", errDuplicateName, n, j, i, name)
 		}
 		seen[n] = i
-		if !c.add(p) {
-			return nil, fmt.Errorf("%w: %q (%T) in chain %q", ErrNoStage, n, p, name)
+		if sub, ok := p.(*Chain); ok {
+			if len(sub.members) == 0 {
+				return nil, fmt.Errorf("%w: %q (empty chain) in chain %q", errNoStage, n, name)
+			}
+			c.members = append(c.members, sub.members...)
+			continue
 		}
-		c.members = append(c.members, p)
+		f := funcsOf(p)
+		if f.joinsNoStage() {
+			return nil, fmt.Errorf("%w: %q (%T) in chain %q", errNoStage, n, p, name)
+		}
+		f.PolicyName = n
+		c.members = append(c.members, f)
 	}
 	return c, nil
-}
-
-// add sorts p into the stage slices and reports whether it joined any.
-func (c *Chain) add(p Policy) bool {
-	if sub, ok := p.(*Chain); ok {
-		joined := false
-		if len(sub.mailChecks) > 0 {
-			c.mailChecks = append(c.mailChecks, sub)
-			joined = true
-		}
-		if len(sub.rcptChecks) > 0 {
-			c.rcptChecks = append(c.rcptChecks, sub)
-			joined = true
-		}
-		if len(sub.dataChecks) > 0 {
-			c.dataChecks = append(c.dataChecks, sub)
-			joined = true
-		}
-		if len(sub.mailRewrites) > 0 {
-			c.mailRewrites = append(c.mailRewrites, sub)
-			joined = true
-		}
-		if len(sub.rcptRewrites) > 0 {
-			c.rcptRewrites = append(c.rcptRewrites, sub)
-			joined = true
-		}
-		if len(sub.dataRewrites) > 0 {
-			c.dataRewrites = append(c.dataRewrites, sub)
-			joined = true
-		}
-		return joined
-	}
-	joined := false
-	if s, ok := p.(MailPolicy); ok {
-		c.mailChecks = append(c.mailChecks, s)
-		joined = true
-	}
-	if s, ok := p.(RcptPolicy); ok {
-		c.rcptChecks = append(c.rcptChecks, s)
-		joined = true
-	}
-	if s, ok := p.(DataPolicy); ok {
-		c.dataChecks = append(c.dataChecks, s)
-		joined = true
-	}
-	if s, ok := p.(MailRewriter); ok {
-		c.mailRewrites = append(c.mailRewrites, s)
-		joined = true
-	}
-	if s, ok := p.(RcptRewriter); ok {
-		c.rcptRewrites = append(c.rcptRewrites, s)
-		joined = true
-	}
-	if s, ok := p.(DataRewriter); ok {
-		c.dataRewrites = append(c.dataRewrites, s)
-		joined = true
-	}
-	return joined
 }
 
 func isNil(p Policy) bool {
@@ -164,114 +100,102 @@ func isNil(p Policy) bool {
 	return false
 }
 
-// Name returns the chain's name, used when it is nested and in logs (RFC
-// 6409, Section 5.2).
+// Name returns the chain's name (RFC 6409, Section 5.2: for logs).
 func (c *Chain) Name() string { return c.name }
-
-// Policies returns the members in declared order, for example to log the
-// profile in force (RFC 6409, Section 5.2). The slice is a copy.
-func (c *Chain) Policies() []Policy { return append([]Policy(nil), c.members...) }
 
 // Mail runs the MAIL stage: every MAIL check, then every MAIL rewrite (RFC
 // 5321, Section 4.1.1.2). It returns nil when the command may go on.
 func (c *Chain) Mail(ctx context.Context, conn *Conn, tx *Transaction) error {
-	if err := c.CheckMail(ctx, conn, tx); err != nil {
+	if err := run(ctx, c.members, func(f *Funcs) error {
+		if f.CheckMail == nil {
+			return nil
+		}
+		return f.CheckMail(ctx, conn, tx)
+	}); err != nil {
 		return err
 	}
-	return c.RewriteMail(ctx, conn, tx)
+	return run(ctx, c.members, func(f *Funcs) error {
+		if f.RewriteMail == nil {
+			return nil
+		}
+		return f.RewriteMail(ctx, conn, tx)
+	})
 }
 
 // Rcpt runs the RCPT stage for rcpt: every RCPT check, then every RCPT
 // rewrite (RFC 5321, Section 4.1.1.3). The caller appends rcpt to
 // tx.Recipients when Rcpt returns nil.
 func (c *Chain) Rcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Recipient) error {
-	if err := c.CheckRcpt(ctx, conn, tx, rcpt); err != nil {
+	if err := run(ctx, c.members, func(f *Funcs) error {
+		if f.CheckRcpt == nil {
+			return nil
+		}
+		return f.CheckRcpt(ctx, conn, tx, rcpt)
+	}); err != nil {
 		return err
 	}
-	return c.RewriteRcpt(ctx, conn, tx, rcpt)
+	return run(ctx, c.members, func(f *Funcs) error {
+		if f.RewriteRcpt == nil {
+			return nil
+		}
+		return f.RewriteRcpt(ctx, conn, tx, rcpt)
+	})
 }
 
 // Data runs the DATA stage (RFC 6409, Sections 6.3 and 8): every DATA check
-// on the header as sent, then every DATA rewrite. When it returns an error the caller must discard h:
-// a rewrite may have edited it before a later one failed.
+// on the header as sent, then every DATA rewrite. When it returns an error
+// the caller must discard h: a rewrite may have edited it before a later
+// one failed (a check never edits it).
 func (c *Chain) Data(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
-	if err := c.CheckData(ctx, conn, tx, h); err != nil {
+	if err := run(ctx, c.members, func(f *Funcs) error {
+		if f.CheckData == nil {
+			return nil
+		}
+		return f.CheckData(ctx, conn, tx, h)
+	}); err != nil {
 		return err
 	}
-	return c.RewriteData(ctx, conn, tx, h)
+	return run(ctx, c.members, func(f *Funcs) error {
+		if f.RewriteData == nil {
+			return nil
+		}
+		return f.RewriteData(ctx, conn, tx, h)
+	})
 }
 
-// CheckMail runs the MAIL checks only, in declared order (RFC 5321, Section
-// 4.1.1.2); it makes *Chain a [MailPolicy].
-func (c *Chain) CheckMail(ctx context.Context, conn *Conn, tx *Transaction) error {
-	return run(ctx, c.mailChecks, func(p MailPolicy) error { return p.CheckMail(ctx, conn, tx) })
-}
-
-// CheckRcpt runs the RCPT checks only (RFC 5321, Section 4.1.1.3); it makes
-// *Chain an [RcptPolicy].
-func (c *Chain) CheckRcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Recipient) error {
-	return run(ctx, c.rcptChecks, func(p RcptPolicy) error { return p.CheckRcpt(ctx, conn, tx, rcpt) })
-}
-
-// CheckData runs the DATA checks only (RFC 6409, Section 6.3); it makes
-// *Chain a [DataPolicy].
-func (c *Chain) CheckData(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
-	return run(ctx, c.dataChecks, func(p DataPolicy) error { return p.CheckData(ctx, conn, tx, h) })
-}
-
-// RewriteMail runs the MAIL rewrites only (RFC 6409, Section 8.8); it makes
-// *Chain a [MailRewriter].
-func (c *Chain) RewriteMail(ctx context.Context, conn *Conn, tx *Transaction) error {
-	return run(ctx, c.mailRewrites, func(p MailRewriter) error { return p.RewriteMail(ctx, conn, tx) })
-}
-
-// RewriteRcpt runs the RCPT rewrites only (RFC 6409, Section 8.8); it makes
-// *Chain an [RcptRewriter].
-func (c *Chain) RewriteRcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Recipient) error {
-	return run(ctx, c.rcptRewrites, func(p RcptRewriter) error { return p.RewriteRcpt(ctx, conn, tx, rcpt) })
-}
-
-// RewriteData runs the DATA rewrites only (RFC 6409, Section 8); it makes
-// *Chain a [DataRewriter].
-func (c *Chain) RewriteData(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
-	return run(ctx, c.dataRewrites, func(p DataRewriter) error { return p.RewriteData(ctx, conn, tx, h) })
-}
-
-// run calls call for each member of one stage in order, with order rules 1
-// to 3 of [Chain]: ctx.Err() before each, the first error stops the stage
-// and is attributed by decided. call does not escape, so the accept path
-// allocates nothing (TestChainAcceptPathAllocs).
-func run[P Policy](ctx context.Context, ps []P, call func(P) error) error {
-	for _, p := range ps {
+// run calls call for each member in order, with order rules 1 to 3 of
+// [Chain]: ctx.Err() before each, the first error stops the stage and is
+// attributed by decided. call returns nil for a member that does not join
+// the stage. call does not escape, so the accept path allocates nothing
+// (TestChainAcceptPathAllocs).
+func run(ctx context.Context, members []Funcs, call func(*Funcs) error) error {
+	for i := range members {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := call(p); err != nil {
-			return decided(p, err)
+		if err := call(&members[i]); err != nil {
+			return decided(members[i].PolicyName, err)
 		}
 	}
 	return nil
 }
 
-// decided attributes err to p: a *Reply without a policy name is copied with
-// p's name; a nested chain's errors are already attributed; a context error
-// passes unchanged; any other error is wrapped with p's name.
-func decided(p Policy, err error) error {
+// decided attributes err to the policy named name: a *Reply without a
+// policy name is copied with name; a context error passes unchanged; any
+// other error is wrapped in an *Error.
+func decided(name string, err error) error {
 	if r, ok := err.(*Reply); ok {
 		if r.Policy != "" {
 			return r
 		}
 		cp := *r
-		cp.Policy = p.Name()
+		cp.Policy = name
 		return &cp
-	}
-	if _, ok := p.(*Chain); ok {
-		return err
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return &Error{Policy: p.Name(), Err: err}
+	return &Error{Policy: name, Err: err}
 }
 
 // Error is an internal error of a policy, as returned by a [Chain]: not a
@@ -289,13 +213,3 @@ func (e *Error) Error() string { return "policy " + e.Policy + ": " + e.Err.Erro
 // Unwrap returns the policy's error, so errors.Is sees, for example, a
 // directory failure behind a 451 (RFC 5321, Section 4.2.3).
 func (e *Error) Unwrap() error { return e.Err }
-
-// compile-time checks: a *Chain joins every stage.
-var (
-	_ MailPolicy   = (*Chain)(nil)
-	_ RcptPolicy   = (*Chain)(nil)
-	_ DataPolicy   = (*Chain)(nil)
-	_ MailRewriter = (*Chain)(nil)
-	_ RcptRewriter = (*Chain)(nil)
-	_ DataRewriter = (*Chain)(nil)
-)

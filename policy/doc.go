@@ -11,8 +11,9 @@
 // [RcptRewriter], [DataRewriter] for changes. At every stage a [Chain] runs
 // all checks, in order, before any change, so nothing is changed for a
 // command that is refused. [Defaults] returns the RFC 6409 profile as a
-// list of policies; [MailFunc], [RcptFunc] and [DataFunc] turn a function
-// into a one-off policy.
+// list of policies; [Funcs] turns functions into a one-off policy. A
+// policy keeps state across the stages of one transaction with
+// [Transaction.SetValue].
 //
 // Policies never write to the client and never log: they return nil, a
 // *[Reply], or an internal error that package submission turns into 451

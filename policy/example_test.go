@@ -69,14 +69,14 @@ func ExampleRequireAuth_rejected() {
 	// auth required: true
 }
 
-// ExampleMailFunc writes a one-off policy in a few lines and adds it to the
+// ExampleFuncs writes a one-off policy in a few lines and adds it to the
 // profile.
-func ExampleMailFunc() {
-	noBounces := policy.MailFunc{
+func ExampleFuncs() {
+	noBounces := policy.Funcs{
 		PolicyName: "no-null-sender",
-		Func: func(ctx context.Context, c *policy.Conn, tx *policy.Transaction) error {
+		CheckMail: func(ctx context.Context, c *policy.Conn, tx *policy.Transaction) error {
 			if tx.From.IsNull() {
-				return policy.SenderNotAuthorized().WithText("This service does not send bounces")
+				return &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "This service does not send bounces"}
 			}
 			return nil
 		},

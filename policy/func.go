@@ -6,127 +6,87 @@ import (
 	"github.com/msakit/msakit/header"
 )
 
-// MailFunc is a one-off MAIL check written as a function, in the style of
-// http.HandlerFunc but with a name (RFC 5321, Section 4.1.1.2):
+// Funcs is a policy written as functions, one optional function per stage,
+// for a site rule that needs no type of its own (RFC 5321, Section 3.3;
+// RFC 6409, Section 8 for the rewrites):
 //
-//	noBounces := policy.MailFunc{PolicyName: "no-bounces", Func: func(ctx context.Context, c *policy.Conn, tx *policy.Transaction) error {
-//		if tx.From.IsNull() {
-//			return policy.SenderNotAuthorized()
-//		}
-//		return nil
-//	}}
+//	noBounces := policy.Funcs{
+//		PolicyName: "no-null-sender",
+//		CheckMail: func(ctx context.Context, c *policy.Conn, tx *policy.Transaction) error {
+//			if tx.From.IsNull() {
+//				return &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "This service sends no bounces"}
+//			}
+//			return nil
+//		},
+//	}
 //
-// A nil Func accepts everything. A MailFunc is safe for concurrent use when
-// Func is.
-type MailFunc struct {
+// A [Chain] runs each non-nil function at its stage, with the order rules of
+// [Chain] and the contracts of the matching stage interface ([MailPolicy],
+// [RcptPolicy], [DataPolicy], [MailRewriter], [RcptRewriter],
+// [DataRewriter]): a check must not change its arguments, a DATA check must
+// not edit the header. A Funcs whose functions are all nil joins no stage
+// and [NewChain] refuses it. A Funcs is safe for concurrent use when its
+// functions are.
+type Funcs struct {
+	// PolicyName names the policy in replies ([Reply.Policy]) and logs;
+	// it must be non-empty and unique in its chain.
 	PolicyName string
-	Func       func(ctx context.Context, c *Conn, tx *Transaction) error
+	// CheckMail checks MAIL FROM (RFC 5321, Section 4.1.1.2).
+	CheckMail func(ctx context.Context, c *Conn, tx *Transaction) error
+	// CheckRcpt checks one RCPT TO (RFC 5321, Section 4.1.1.3).
+	CheckRcpt func(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error
+	// CheckData checks the header as the client sent it (RFC 6409,
+	// Section 6.3).
+	CheckData func(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error
+	// RewriteMail changes the reverse-path after every MAIL check passed
+	// (RFC 6409, Section 8.8).
+	RewriteMail func(ctx context.Context, c *Conn, tx *Transaction) error
+	// RewriteRcpt changes the recipient after every RCPT check passed (RFC
+	// 6409, Section 8.8).
+	RewriteRcpt func(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error
+	// RewriteData edits the header after every DATA check passed (RFC 6409,
+	// Section 8).
+	RewriteData func(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error
 }
 
 // Name returns PolicyName, the name used in replies and logs (RFC 6409,
 // Section 5.2).
-func (f MailFunc) Name() string { return f.PolicyName }
+func (f Funcs) Name() string { return f.PolicyName }
 
-// CheckMail calls Func (RFC 5321, Section 4.1.1.2); a nil Func returns nil.
-func (f MailFunc) CheckMail(ctx context.Context, c *Conn, tx *Transaction) error {
-	if f.Func == nil {
-		return nil
+// funcsOf returns the stages p joins as a Funcs: p itself for a Funcs, the
+// methods of the stage interfaces p implements otherwise. A *Chain is
+// flattened by NewChain before it gets here.
+func funcsOf(p Policy) Funcs {
+	switch f := p.(type) {
+	case Funcs:
+		return f
+	case *Funcs:
+		return *f
 	}
-	return f.Func(ctx, c, tx)
-}
-
-// RcptFunc is a one-off RCPT check written as a function (RFC 5321, Section
-// 4.1.1.3); see [MailFunc]. A nil Func accepts everything.
-type RcptFunc struct {
-	PolicyName string
-	Func       func(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error
-}
-
-// Name returns PolicyName, the name used in replies and logs (RFC 6409,
-// Section 5.2).
-func (f RcptFunc) Name() string { return f.PolicyName }
-
-// CheckRcpt calls Func (RFC 5321, Section 4.1.1.3); a nil Func returns nil.
-func (f RcptFunc) CheckRcpt(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error {
-	if f.Func == nil {
-		return nil
+	f := Funcs{PolicyName: p.Name()}
+	if s, ok := p.(MailPolicy); ok {
+		f.CheckMail = s.CheckMail
 	}
-	return f.Func(ctx, c, tx, rcpt)
-}
-
-// DataFunc is a one-off DATA header check written as a function (RFC 6409,
-// Section 6.3); see [MailFunc]. Func must not edit h. A nil Func accepts
-// everything.
-type DataFunc struct {
-	PolicyName string
-	Func       func(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error
-}
-
-// Name returns PolicyName, the name used in replies and logs (RFC 6409,
-// Section 5.2).
-func (f DataFunc) Name() string { return f.PolicyName }
-
-// CheckData calls Func (RFC 6409, Section 6.3); a nil Func returns nil.
-func (f DataFunc) CheckData(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error {
-	if f.Func == nil {
-		return nil
+	if s, ok := p.(RcptPolicy); ok {
+		f.CheckRcpt = s.CheckRcpt
 	}
-	return f.Func(ctx, c, tx, h)
-}
-
-// MailRewriteFunc is a one-off reverse-path rewrite written as a function
-// (RFC 6409, Section 8.8). A nil Func changes nothing.
-type MailRewriteFunc struct {
-	PolicyName string
-	Func       func(ctx context.Context, c *Conn, tx *Transaction) error
-}
-
-// Name returns PolicyName, the name used in replies and logs (RFC 6409,
-// Section 5.2).
-func (f MailRewriteFunc) Name() string { return f.PolicyName }
-
-// RewriteMail calls Func (RFC 6409, Section 8.8); a nil Func returns nil.
-func (f MailRewriteFunc) RewriteMail(ctx context.Context, c *Conn, tx *Transaction) error {
-	if f.Func == nil {
-		return nil
+	if s, ok := p.(DataPolicy); ok {
+		f.CheckData = s.CheckData
 	}
-	return f.Func(ctx, c, tx)
-}
-
-// RcptRewriteFunc is a one-off forward-path rewrite written as a function
-// (RFC 6409, Section 8.8). A nil Func changes nothing.
-type RcptRewriteFunc struct {
-	PolicyName string
-	Func       func(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error
-}
-
-// Name returns PolicyName, the name used in replies and logs (RFC 6409,
-// Section 5.2).
-func (f RcptRewriteFunc) Name() string { return f.PolicyName }
-
-// RewriteRcpt calls Func (RFC 6409, Section 8.8); a nil Func returns nil.
-func (f RcptRewriteFunc) RewriteRcpt(ctx context.Context, c *Conn, tx *Transaction, rcpt *Recipient) error {
-	if f.Func == nil {
-		return nil
+	if s, ok := p.(MailRewriter); ok {
+		f.RewriteMail = s.RewriteMail
 	}
-	return f.Func(ctx, c, tx, rcpt)
-}
-
-// DataRewriteFunc is a one-off header edit written as a function (RFC 6409,
-// Section 8). A nil Func changes nothing.
-type DataRewriteFunc struct {
-	PolicyName string
-	Func       func(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error
-}
-
-// Name returns PolicyName, the name used in replies and logs (RFC 6409,
-// Section 5.2).
-func (f DataRewriteFunc) Name() string { return f.PolicyName }
-
-// RewriteData calls Func (RFC 6409, Section 8); a nil Func returns nil.
-func (f DataRewriteFunc) RewriteData(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error {
-	if f.Func == nil {
-		return nil
+	if s, ok := p.(RcptRewriter); ok {
+		f.RewriteRcpt = s.RewriteRcpt
 	}
-	return f.Func(ctx, c, tx, h)
+	if s, ok := p.(DataRewriter); ok {
+		f.RewriteData = s.RewriteData
+	}
+	return f
+}
+
+// joinsNoStage reports whether every function of f is nil.
+func (f *Funcs) joinsNoStage() bool {
+	return f.CheckMail == nil && f.CheckRcpt == nil && f.CheckData == nil &&
+		f.RewriteMail == nil && f.RewriteRcpt == nil && f.RewriteData == nil
 }

@@ -8,10 +8,10 @@ import (
 
 // Policy is a named value that takes part in any of the stages of a
 // submission (RFC 6409, Section 3; RFC 5321, Section 3.3) by also implementing [MailPolicy], [RcptPolicy], [DataPolicy],
-// [MailRewriter], [RcptRewriter] or [DataRewriter]. A policy implements only
-// the stages it joins: there are no empty methods and no "next" to call
-// (DESIGN.md, "Decisions"). [NewChain] finds the stages by type assertion,
-// once.
+// [MailRewriter], [RcptRewriter] or [DataRewriter], or is a [Funcs]. A policy
+// implements only the stages it joins: there are no empty methods and no
+// "next" to call (DESIGN.md, "Decisions"). [NewChain] finds the stages by
+// type assertion, once.
 //
 // Name identifies the policy in replies ([Reply.Policy]) and logs; it must be
 // non-empty and unique within a chain.

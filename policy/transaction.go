@@ -39,6 +39,9 @@ type Transaction struct {
 	// Start is when MAIL FROM was accepted.
 	Start time.Time
 
+	// values is the state slot of Value and SetValue.
+	values []keyValue
+
 	// parsed memoizes header.ParseAddressList by field value during the
 	// DATA stage, so the built-in policies parse each address field once.
 	parsed map[string]parsedList

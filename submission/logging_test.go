@@ -79,10 +79,10 @@ func TestLogSanitisesClientStrings(t *testing.T) {
 func TestInternalErrorsLoggedNotSent(t *testing.T) {
 	t.Parallel()
 	secret := "dial tcp 10.9.8.7:5432: connection refused"
-	failing := policy.MailFunc{PolicyName: "db-check", Func: func(context.Context, *policy.Conn, *policy.Transaction) error {
+	failing := policy.Funcs{PolicyName: "db-check", CheckMail: func(context.Context, *policy.Conn, *policy.Transaction) error {
 		return errors.New(secret)
 	}}
-	badReply := policy.RcptFunc{PolicyName: "bad-reply", Func: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+	badReply := policy.Funcs{PolicyName: "bad-reply", CheckRcpt: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
 		return &policy.Reply{Code: 250, Text: "fake success\r\n250 OK"}
 	}}
 	for _, p := range []policy.Policy{failing, badReply} {
@@ -216,7 +216,7 @@ func TestSitePolicyReplyAsWritten(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.enhanced, func(t *testing.T) {
 			t.Parallel()
-			embargo := policy.RcptFunc{PolicyName: "embargo", Func: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+			embargo := policy.Funcs{PolicyName: "embargo", CheckRcpt: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
 				return &policy.Reply{Code: 550, Enhanced: tc.enhanced, Text: "Recipient domain under embargo"}
 			}}
 			f := newFixture(t, func(c *submission.Config) { c.Policies = []policy.Policy{embargo} })
