@@ -206,7 +206,7 @@ func foldASCII(s string) string {
 // [Senders]: the same domain in A-label form (RFC 5890, Section 2.3.2.1) and
 // local parts equal with ASCII letters folded, every other octet exactly
 // (RFC 5321, Section 2.4 lets the receiving host decide; msakit's choice).
-// Unlike [envelope.Mailbox.Equal], which is exact, "Alice@example.org" is
+// Unlike ==, which is exact for an [envelope.Mailbox], "Alice@example.org" is
 // the same mailbox as "alice@EXAMPLE.org". A mailbox without a local part or
 // domain (such as the zero Mailbox) is the same as nothing.
 func SameMailbox(a, b envelope.Mailbox) bool {

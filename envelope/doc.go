@@ -10,11 +10,14 @@
 //     [ParseDomain].
 //   - [Mailbox]: a decoded local part and a Domain. Parsed by [ParseMailbox],
 //     built by [NewMailbox], written back by [Mailbox.String].
-//   - [Path]: a Mailbox, or the null path "<>", or "<Postmaster>". Parsed by
-//     [ParseReversePath] and [ParseForwardPath].
+//   - [Path]: exactly one of a Mailbox, the null path "<>" or "<Postmaster>".
+//     Parsed by [ParseReversePath] and [ParseForwardPath], built from a
+//     mailbox by [NewPath].
 //
 // [Parser] holds options (ASCII only, for sessions without SMTPUTF8).
-// [SplitSubaddress] splits "user+tag" local parts.
+// [SplitSubaddress] splits "user+tag" local parts. [MustParseDomain] and
+// [MustParseMailbox] are for literals in configuration code: they panic on
+// a bad one, so a typo stops the program at start.
 //
 // # Standards
 //

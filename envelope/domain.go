@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"log/slog"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -70,6 +71,18 @@ func ParseDomain(s string) (Domain, error) {
 		return Domain{}, err
 	}
 	return d, nil
+}
+
+// MustParseDomain is [ParseDomain] for a domain written in the program,
+// such as a configured hostname (RFC 5321, Section 4.1.2): it panics, with
+// the parse error in the message, when s is not a valid domain. Use
+// ParseDomain for anything read from a client, a file or a flag.
+func MustParseDomain(s string) Domain {
+	d, err := parseDomain(s)
+	if err != nil {
+		panic("envelope: MustParseDomain(" + strconv.Quote(s) + "): " + err.Error())
+	}
+	return d
 }
 
 // parseDomain is ParseDomain returning the concrete error type.
@@ -268,11 +281,6 @@ func (d Domain) Format(smtputf8 bool) string {
 	}
 	return d.ascii
 }
-
-// Equal reports whether d and e are the same domain: d == e. It compares the
-// ASCII forms, which is how RFC 5321, Section 2.4 and RFC 5890,
-// Section 2.3.2.4 compare names.
-func (d Domain) Equal(e Domain) bool { return d == e }
 
 // IsFullyQualified reports whether d is a fully-qualified domain name as RFC
 // 6409, Section 4.2 requires of envelope and header addresses: an address

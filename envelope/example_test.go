@@ -14,7 +14,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	m := p.Mailbox
+	m := p.Mailbox()
 	fmt.Println(m.LocalPart)
 	fmt.Println(m.Domain.ASCII(), m.Domain.Unicode())
 	fmt.Println(m.Domain.IsFullyQualified(), m.IsASCII())
@@ -142,6 +142,30 @@ func ExampleParser() {
 	// Output:
 	// true
 	// 臺網中心.tw <nil>
+}
+
+// Configuration code names its domains and addresses as literals; a typo
+// stops the program at start instead of failing on every message.
+func ExampleMustParseDomain() {
+	hostname := envelope.MustParseDomain("msa.example.org")
+	postmaster := envelope.MustParseMailbox("postmaster@example.org")
+	fmt.Println(hostname, postmaster, postmaster.Domain.IsFullyQualified())
+	defer func() { fmt.Println("panic:", recover()) }()
+	envelope.MustParseDomain("msa..example.org")
+	// Output:
+	// msa.example.org postmaster@example.org true
+	// panic: envelope: MustParseDomain("msa..example.org"): envelope: empty label in domain at offset 4 in "msa..example.org"
+}
+
+// A policy that rewrites a recipient builds the new path from a mailbox.
+func ExampleNewPath() {
+	rcpt, _ := envelope.ParseForwardPath("<alice@old.example>")
+	m := rcpt.Mailbox()
+	m.Domain = envelope.MustParseDomain("new.example")
+	rcpt = envelope.NewPath(m)
+	fmt.Println(rcpt, rcpt.IsNull(), rcpt.IsPostmaster())
+	// Output:
+	// <alice@new.example> false false
 }
 
 func ExampleSplitSubaddress() {

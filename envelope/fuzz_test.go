@@ -40,7 +40,7 @@ func FuzzParseDomain(f *testing.F) {
 			return
 		}
 		a, u := d.ASCII(), d.Unicode()
-		if a == "" || u == "" || len(a) > MaxDomainLen || !utf8.ValidString(u) {
+		if a == "" || u == "" || len(a) > maxDomainLen || !utf8.ValidString(u) {
 			t.Fatalf("ParseDomain(%q) = %q / %q", s, a, u)
 		}
 		for i := 0; i < len(a); i++ {
@@ -71,11 +71,11 @@ func FuzzParseMailbox(f *testing.F) {
 			checkError(t, s, err)
 			return
 		}
-		if m.IsZero() || m.Domain.IsZero() || len(s) > MaxPathLen-2 {
+		if m.IsZero() || m.Domain.IsZero() || len(s) > maxPathLen-2 {
 			t.Fatalf("ParseMailbox(%q) = %#v", s, m)
 		}
 		for _, again := range []string{m.String(), m.Format(false), m.Format(true)} {
-			if len(again) > MaxPathLen-2 {
+			if len(again) > maxPathLen-2 {
 				t.Fatalf("ParseMailbox(%q) formats as %q, over 254 octets", s, again)
 			}
 			if m2, err := ParseMailbox(again); err != nil || m2 != m {
@@ -104,7 +104,7 @@ func FuzzParsePath(f *testing.F) {
 				continue
 			}
 			n := 0
-			for _, b := range []bool{p.Null, p.Postmaster, !p.Mailbox.IsZero()} {
+			for _, b := range []bool{p.IsNull(), p.IsPostmaster(), !p.Mailbox().IsZero()} {
 				if b {
 					n++
 				}
@@ -112,7 +112,7 @@ func FuzzParsePath(f *testing.F) {
 			if n != 1 {
 				t.Fatalf("parse(%q) = %#v, want exactly one of null, postmaster, mailbox", s, p)
 			}
-			if len(p.String()) > MaxPathLen {
+			if len(p.String()) > maxPathLen {
 				t.Fatalf("parse(%q).String() = %q, over 256 octets", s, p.String())
 			}
 			if p2, err := parse(p.String()); err != nil || p2 != p {

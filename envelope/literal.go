@@ -19,8 +19,8 @@ import (
 // the RFC 5952 text (which RFC 5321's grammar accepts), and a general literal
 // with its tag in lower case and its content unchanged.
 func parseLiteral(s string) (Domain, *ParseError) {
-	if len(s) > MaxDomainLen {
-		return Domain{}, newError(s, MaxDomainLen, ErrTooLong, "address literal longer than 255 octets")
+	if len(s) > maxDomainLen {
+		return Domain{}, newError(s, maxDomainLen, ErrTooLong, "address literal longer than 255 octets")
 	}
 	end := strings.IndexByte(s, ']')
 	if end < 0 {

@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"log/slog"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,12 +16,13 @@ import (
 //
 // LocalPart holds the local part as received, decoded: without the
 // surrounding double quotes of a Quoted-string and with each quoted-pair
-// replaced by the character it quotes, not otherwise normalized. RFC 5321,
-// Section 2.4 makes local parts case-sensitive, so [Mailbox.Equal] and == are
-// too; policies that want another comparison say so. It may contain UTF-8
-// (RFC 6531, Section 3.3); see [Mailbox.IsASCII].
+// replaced by the character it quotes, not otherwise normalized. It may
+// contain UTF-8 (RFC 6531, Section 3.3); see [Mailbox.IsASCII].
 //
-// A Mailbox is a comparable value. The zero Mailbox means "no mailbox"
+// A Mailbox is a comparable value: m == n when the local parts are equal
+// octet for octet (RFC 5321, Section 2.4 makes them case-sensitive) and the
+// domains are the same ([Domain] compares by its ASCII form); policies that
+// want another comparison say so (auth.SameMailbox). The zero Mailbox means "no mailbox"
 // ([Mailbox.IsZero]). Values built by hand may break the grammar; build them
 // with [ParseMailbox] or [NewMailbox], which check it.
 type Mailbox struct {
@@ -54,6 +56,19 @@ type Mailbox struct {
 // without allocating.
 func ParseMailbox(s string) (Mailbox, error) {
 	return Parser{}.ParseMailbox(s)
+}
+
+// MustParseMailbox is [ParseMailbox] for a mailbox written in the program,
+// such as a configured postmaster or sender address (RFC 5321,
+// Section 4.1.2): it panics, with the parse error in the message, when s is
+// not a valid mailbox. Use ParseMailbox for anything read from a client, a
+// file or a flag.
+func MustParseMailbox(s string) Mailbox {
+	m, err := Parser{}.parseMailbox(s)
+	if err != nil {
+		panic("envelope: MustParseMailbox(" + strconv.Quote(s) + "): " + err.Error())
+	}
+	return m
 }
 
 // parseMailbox is the RFC 5321 Mailbox parser behind ParseMailbox.
@@ -106,12 +121,12 @@ func parseDotString(s string) (local string, at int, err *ParseError) {
 	atomStart := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if ascii.IsAtext(c) && i < MaxLocalPartLen {
+		if ascii.IsAtext(c) && i < maxLocalPartLen {
 			i++
 			continue
 		}
-		if i > MaxLocalPartLen {
-			return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+		if i > maxLocalPartLen {
+			return "", 0, newError(s, maxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 		}
 		switch {
 		case ascii.IsAtext(c):
@@ -146,8 +161,8 @@ func parseDotString(s string) (local string, at int, err *ParseError) {
 			return "", 0, newError(s, i, ErrSyntax, "invalid character "+quoteByte(c)+" in local part")
 		}
 	}
-	if len(s) > MaxLocalPartLen {
-		return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+	if len(s) > maxLocalPartLen {
+		return "", 0, newError(s, maxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 	}
 	return "", 0, newError(s, len(s), ErrSyntax, "missing '@'")
 }
@@ -160,8 +175,8 @@ func parseDotString(s string) (local string, at int, err *ParseError) {
 func parseQuotedLocal(s string) (local string, at int, err *ParseError) {
 	escapes := 0
 	for i := 1; i < len(s); {
-		if i >= MaxLocalPartLen {
-			return "", 0, newError(s, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+		if i >= maxLocalPartLen {
+			return "", 0, newError(s, maxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 		}
 		c := s[i]
 		switch {
@@ -280,9 +295,9 @@ func runeName(r rune) string {
 // *[ParseError] of kind [ErrSyntax] or [ErrTooLong] whose Input is the local
 // part.
 func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
-	if len(localPart) > MaxLocalPartLen {
+	if len(localPart) > maxLocalPartLen {
 		// The written form is never shorter than the decoded one.
-		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+		return Mailbox{}, newError(localPart, maxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 	}
 	for i := 0; i < len(localPart); {
 		c := localPart[i]
@@ -303,8 +318,8 @@ func NewMailbox(localPart string, domain Domain) (Mailbox, error) {
 		return Mailbox{}, newError(localPart, len(localPart), ErrSyntax, "missing domain")
 	}
 	n := localLen(localPart)
-	if n > MaxLocalPartLen {
-		return Mailbox{}, newError(localPart, MaxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
+	if n > maxLocalPartLen {
+		return Mailbox{}, newError(localPart, maxLocalPartLen, ErrTooLong, "local part longer than 64 octets")
 	}
 	if tooLong(n, domain) {
 		return Mailbox{}, newError(localPart, 0, ErrTooLong, "mailbox longer than 254 octets")
@@ -421,11 +436,6 @@ func (m Mailbox) IsASCII() bool { return ascii.Is(m.LocalPart) }
 // A parsed Mailbox always has a domain (RFC 5321, Section 4.1.2), so it is
 // never zero.
 func (m Mailbox) IsZero() bool { return m.LocalPart == "" && m.Domain.IsZero() }
-
-// Equal reports whether m and n are the same mailbox: the same local part,
-// octet for octet (RFC 5321, Section 2.4 makes it case-sensitive), and the
-// same domain compared by its ASCII form. It is m == n.
-func (m Mailbox) Equal(n Mailbox) bool { return m == n }
 
 // LogValue implements [slog.LogValuer]: [Mailbox.String], or, when the
 // domain is an IDN, the form with U-labels, "/", and the form with A-labels

@@ -67,7 +67,7 @@ func TestParseMailbox(t *testing.T) {
 				t.Errorf("ParseMailbox(%q).IsASCII() = %v, want %v", tc.in, m.IsASCII(), tc.ascii)
 			}
 			m2, err := ParseMailbox(m.String())
-			if err != nil || m2 != m || !m2.Equal(m) {
+			if err != nil || m2 != m {
 				t.Errorf("ParseMailbox(%q) = %#v, %v; want %#v", m.String(), m2, err, m)
 			}
 			for _, utf8 := range []bool{false, true} {
@@ -292,5 +292,34 @@ func TestIsDotString(t *testing.T) {
 		if quoted := strings.HasPrefix(m.String(), `"`); quoted == tc.want {
 			t.Errorf("NewMailbox(%q).String() = %q: quoted %v, want %v", tc.in, m.String(), quoted, !tc.want)
 		}
+	}
+}
+
+// TestMustParse: the Must forms return what the parsers return and panic
+// with the parser's error, naming the literal, on a bad one.
+func TestMustParse(t *testing.T) {
+	t.Parallel()
+	if got, want := MustParseMailbox("Alice@Example.ORG"), (Mailbox{LocalPart: "Alice", Domain: MustParseDomain("example.org")}); got != want {
+		t.Errorf("MustParseMailbox = %#v, want %#v", got, want)
+	}
+	if d, _ := ParseDomain("bücher.example"); MustParseDomain("BÜCHER.example") != d {
+		t.Errorf("MustParseDomain differs from ParseDomain")
+	}
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"domain", func() { MustParseDomain("a..b") }, `envelope: MustParseDomain("a..b"): envelope: empty label in domain at offset 2 in "a..b"`},
+		{"mailbox", func() { MustParseMailbox("alice") }, `envelope: MustParseMailbox("alice"): envelope: missing '@' at offset 5 in "alice"`},
+	} {
+		func() {
+			defer func() {
+				if got := recover(); got != tc.want {
+					t.Errorf("%s: panic %v, want %q", tc.name, got, tc.want)
+				}
+			}()
+			tc.f()
+		}()
 	}
 }

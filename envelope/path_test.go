@@ -49,7 +49,7 @@ func TestParsePath(t *testing.T) {
 			if p.IsZero() {
 				t.Errorf("parse(%q) IsZero", tc.in)
 			}
-			if p2, err := parse(p.String()); err != nil || p2 != p || !p2.Equal(p) {
+			if p2, err := parse(p.String()); err != nil || p2 != p {
 				t.Errorf("parse(%q) = %#v, %v; want %#v", p.String(), p2, err, p)
 			}
 		})
@@ -130,7 +130,33 @@ func TestPathFormat(t *testing.T) {
 	if !zero.IsZero() || zero.String() != "" || zero.IsNull() || zero.IsPostmaster() {
 		t.Errorf("zero Path: IsZero %v String %q", zero.IsZero(), zero.String())
 	}
-	if (Path{Null: true}).String() != "<>" || (Path{Postmaster: true}).String() != "<Postmaster>" {
+	if (Path{kind: pathNull}).String() != "<>" || (Path{kind: pathPostmaster}).String() != "<Postmaster>" {
 		t.Errorf("null/postmaster String wrong")
+	}
+}
+
+// TestNewPath: NewPath is the path a parser gives for the same mailbox, and
+// the only way to build a Path outside the parsers, so no Path can be both
+// null and <Postmaster>, or carry a mailbox besides either.
+func TestNewPath(t *testing.T) {
+	t.Parallel()
+	m := MustParseMailbox("alice@example.org")
+	p := NewPath(m)
+	parsed, err := ParseForwardPath("<alice@example.org>")
+	if err != nil || p != parsed || p.Mailbox() != m || p.IsNull() || p.IsPostmaster() || p.IsZero() {
+		t.Errorf("NewPath(%v) = %#v; ParseForwardPath = %#v, %v", m, p, parsed, err)
+	}
+	if got := p.String(); got != "<alice@example.org>" {
+		t.Errorf("NewPath(%v).String() = %q", m, got)
+	}
+	if z := NewPath(Mailbox{}); !z.IsZero() || z != (Path{}) {
+		t.Errorf("NewPath(zero) = %#v, want the zero Path", z)
+	}
+	null, _ := ParseReversePath("<>")
+	pm, _ := ParseForwardPath("<Postmaster>")
+	for _, q := range []Path{null, pm} {
+		if !q.Mailbox().IsZero() || q.IsNull() == q.IsPostmaster() || q.IsZero() {
+			t.Errorf("%v: Mailbox %#v IsNull %v IsPostmaster %v", q, q.Mailbox(), q.IsNull(), q.IsPostmaster())
+		}
 	}
 }

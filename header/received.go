@@ -193,10 +193,10 @@ func (r Received) build(smtputf8 bool) (string, error) {
 	if !r.For.IsZero() && !r.For.IsNull() {
 		if smtputf8 || r.For.IsASCII() {
 			w.begin()
-			if r.For.Postmaster || r.For.Mailbox.IsZero() {
+			if r.For.IsPostmaster() || r.For.Mailbox().IsZero() {
 				w.add("for ", r.For.Format(smtputf8))
 			} else { // Path.Format without its concatenation
-				w.add("for <", r.For.Mailbox.Format(smtputf8), ">")
+				w.add("for <", r.For.Mailbox().Format(smtputf8), ">")
 			}
 		} else {
 			errs = append(errs, errAt(ErrNotASCII, 0, "received: UTF-8 recipient needs SMTPUTF8"))

@@ -133,10 +133,10 @@ func FuzzReceivedBuild(f *testing.F) {
 			r.By = d
 		}
 		if dom == "" && local == "Postmaster" {
-			r.For = envelope.Path{Postmaster: true}
+			r.For = mustForward(t, "<Postmaster>")
 		} else if d, err := envelope.ParseDomain(dom); err == nil {
 			if m, err := envelope.NewMailbox(local, d); err == nil {
-				r.For = envelope.Path{Mailbox: m}
+				r.For = envelope.NewPath(m)
 			}
 		}
 		if unix != 0 {

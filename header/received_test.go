@@ -47,7 +47,7 @@ func domain(t *testing.T, s string) envelope.Domain {
 func TestReceived(t *testing.T) {
 	t.Parallel()
 	date := time.Date(2024, 3, 1, 12, 30, 0, 0, time.FixedZone("", 3600))
-	rcpt := envelope.Path{Mailbox: mailbox(t, "mary", "example.net")}
+	rcpt := envelope.NewPath(mailbox(t, "mary", "example.net"))
 	tests := []struct {
 		name string
 		r    Received
@@ -89,7 +89,7 @@ func TestReceived(t *testing.T) {
 		{
 			name: "SMTPUTF8: U-labels and a UTF-8 recipient",
 			r: Received{Helo: "xn--bcher-kva.example", By: domain(t, "m\u00fcnchen.example"), With: "UTF8SMTPSA",
-				For: envelope.Path{Mailbox: mailbox(t, "j\u00f6rg", "example.net")}, ID: "<1@m>", Date: date},
+				For: envelope.NewPath(mailbox(t, "j\u00f6rg", "example.net")), ID: "<1@m>", Date: date},
 			utf8: true,
 			want: "Received: from b\u00fccher.example by m\u00fcnchen.example with UTF8SMTPSA id <1@m>\r\n" +
 				" for <j\u00f6rg@example.net>; Fri, 01 Mar 2024 12:30:00 +0100\r\n",
@@ -145,7 +145,7 @@ func TestReceivedErrors(t *testing.T) {
 		{"no date", Received{Helo: "a.example", By: by}, ErrSyntax},
 		{"with not an atom", Received{By: by, Date: date, With: "ESMTP\r\nBcc: x"}, ErrSyntax},
 		{"id not an atom", Received{By: by, Date: date, ID: "a b"}, ErrSyntax},
-		{"UTF-8 for without SMTPUTF8", Received{By: by, Date: date, For: envelope.Path{Mailbox: mailbox(t, "j\u00f6rg", "example.net")}}, ErrNotASCII},
+		{"UTF-8 for without SMTPUTF8", Received{By: by, Date: date, For: envelope.NewPath(mailbox(t, "j\u00f6rg", "example.net"))}, ErrNotASCII},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,4 +159,13 @@ func TestReceivedErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustForward(t testing.TB, s string) envelope.Path {
+	t.Helper()
+	p, err := envelope.ParseForwardPath(s)
+	if err != nil {
+		t.Fatalf("ParseForwardPath(%q): %v", s, err)
+	}
+	return p
 }

@@ -282,7 +282,7 @@ func TestRewriteAddressesDomainKeys(t *testing.T) {
 			if err := rw.RewriteMail(t.Context(), authedConn(t), txn); err != nil {
 				t.Fatalf("RewriteMail(%s): %v", tc.in, err)
 			}
-			if got := txn.From.Mailbox.String(); got != tc.want {
+			if got := txn.From.Mailbox().String(); got != tc.want {
 				t.Errorf("RewriteMail(%s) = %s, want %s", tc.in, got, tc.want)
 			}
 		})
@@ -317,7 +317,7 @@ func TestRow_RewriteAddresses(t *testing.T) {
 			t.Errorf("RewriteMail(%s): %v", tc.in, err)
 			continue
 		}
-		if got := txn.From.Mailbox.String(); got != tc.want {
+		if got := txn.From.Mailbox().String(); got != tc.want {
 			t.Errorf("RewriteMail(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}

@@ -48,7 +48,7 @@ func (EnforceAddressSyntax) Name() string { return "enforce-address-syntax" }
 // CheckMail refuses an improper reverse-path with 501 5.1.7 (RFC 6409,
 // Section 5.1).
 func (p EnforceAddressSyntax) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
-	if tx.From.IsNull() || p.ValidMailbox(tx.From.Mailbox) {
+	if tx.From.IsNull() || p.ValidMailbox(tx.From.Mailbox()) {
 		return nil
 	}
 	return BadSenderSyntax()
@@ -57,7 +57,7 @@ func (p EnforceAddressSyntax) CheckMail(_ context.Context, _ *Conn, tx *Transact
 // CheckRcpt refuses an improper forward-path with 501 5.1.3 (RFC 6409,
 // Section 5.1).
 func (p EnforceAddressSyntax) CheckRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
-	if rcpt.Path.IsPostmaster() || (!rcpt.Path.IsNull() && p.ValidMailbox(rcpt.Path.Mailbox)) {
+	if rcpt.Path.IsPostmaster() || (!rcpt.Path.IsNull() && p.ValidMailbox(rcpt.Path.Mailbox())) {
 		return nil
 	}
 	return BadRecipientSyntax()

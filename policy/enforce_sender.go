@@ -70,7 +70,7 @@ func (p EnforceSender) CheckMail(ctx context.Context, c *Conn, tx *Transaction) 
 	if tx.From.IsNull() || c.Identity.IsZero() {
 		return nil
 	}
-	ok, err := p.Authorized(ctx, c.Identity, tx.From.Mailbox)
+	ok, err := p.Authorized(ctx, c.Identity, tx.From.Mailbox())
 	if err != nil {
 		return err
 	}

@@ -171,19 +171,19 @@ func TestRow_QualifyDomains(t *testing.T) {
 		{name: "expand single-level sender", ps: []policy.Policy{qe}, from: mustRev(t, "<alice@sales>"), mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<bob@eng>")), rcptWant: accept,
 			after: func(t *testing.T, tx *policy.Transaction, r *policy.Recipient) {
-				if got := tx.From.Mailbox.Domain.ASCII(); got != "sales.example.net" {
+				if got := tx.From.Mailbox().Domain.ASCII(); got != "sales.example.net" {
 					t.Errorf("From domain = %q, want sales.example.net", got)
 				}
-				if got := r.Path.Mailbox.Domain.ASCII(); got != "eng.example.net" {
+				if got := r.Path.Mailbox().Domain.ASCII(); got != "eng.example.net" {
 					t.Errorf("rcpt domain = %q, want eng.example.net", got)
 				}
-				if r.Path.Mailbox.LocalPart != "bob" {
-					t.Errorf("local part changed to %q", r.Path.Mailbox.LocalPart)
+				if r.Path.Mailbox().LocalPart != "bob" {
+					t.Errorf("local part changed to %q", r.Path.Mailbox().LocalPart)
 				}
 			}},
 		{name: "multi-level partial never expanded", ps: []policy.Policy{qe}, from: mustRev(t, "<alice@squeaky.sales>"), mail: accept,
 			after: func(t *testing.T, tx *policy.Transaction, _ *policy.Recipient) {
-				if got := tx.From.Mailbox.Domain.ASCII(); got != "squeaky.sales" {
+				if got := tx.From.Mailbox().Domain.ASCII(); got != "squeaky.sales" {
 					t.Errorf("squeaky.sales became %q: RFC 6409 §4.2 forbids expanding it", got)
 				}
 			}},
@@ -214,7 +214,7 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 	t.Parallel()
 	d := mustDomain(t, "example.org")
 	mk := func(lp string, dom envelope.Domain) envelope.Path {
-		return envelope.Path{Mailbox: envelope.Mailbox{LocalPart: lp, Domain: dom}}
+		return envelope.NewPath(envelope.Mailbox{LocalPart: lp, Domain: dom})
 	}
 	long255 := mustDomain(t, strings.Repeat("a", 63)+"."+strings.Repeat("b", 63)+"."+strings.Repeat("c", 63)+"."+strings.Repeat("d", 61))
 	e := policy.EnforceAddressSyntax{}
@@ -254,7 +254,7 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 	}
 	checkReply(t, "CheckMail(<>)", e.CheckMail(t.Context(), alice(t), &policy.Transaction{From: mustRev(t, "<>")}), accept)
 	checkReply(t, "CheckRcpt(<Postmaster>)", e.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, rcpt(t, "<Postmaster>")), accept)
-	checkReply(t, "CheckRcpt(null)", e.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, &policy.Recipient{Path: envelope.Path{Null: true}}), want{501, "5.1.3"})
+	checkReply(t, "CheckRcpt(null)", e.CheckRcpt(t.Context(), alice(t), &policy.Transaction{}, &policy.Recipient{Path: mustRev(t, "<>")}), want{501, "5.1.3"})
 }
 
 // Row: "MAIL FROM must be an address the identity may use (6409 §6.1, 5068
@@ -311,10 +311,10 @@ func TestRow_RecipientPermissions(t *testing.T) {
 		if p.IsPostmaster() {
 			return true, nil
 		}
-		if p.Mailbox.Domain.ASCII() == "fail.example" {
+		if p.Mailbox().Domain.ASCII() == "fail.example" {
 			return false, errors.New("directory down")
 		}
-		return id.User() == "alice" && p.Mailbox.Domain.ASCII() == "example.org", nil
+		return id.User() == "alice" && p.Mailbox().Domain.ASCII() == "example.org", nil
 	}}
 	from := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
@@ -342,7 +342,7 @@ func TestRow_Postmaster(t *testing.T) {
 		{name: "qualified to the hostname", ps: all, conn: alice, from: mustRev(t, "<alice@example.org>"), mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept,
 			after: func(t *testing.T, _ *policy.Transaction, r *policy.Recipient) {
-				if r.Path.IsPostmaster() || r.Path.Mailbox.String() != "postmaster@mx.example.org" {
+				if r.Path.IsPostmaster() || r.Path.Mailbox().String() != "postmaster@mx.example.org" {
 					t.Errorf("rewritten to %v, want postmaster@mx.example.org", r.Path)
 				}
 			}},
@@ -356,7 +356,7 @@ func TestRow_Postmaster(t *testing.T) {
 		{name: "other recipients untouched", ps: []policy.Policy{policy.Postmaster{Domain: mx}}, conn: alice, from: mustRev(t, "<alice@example.org>"),
 			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept,
 			after: func(t *testing.T, _ *policy.Transaction, r *policy.Recipient) {
-				if r.Path.Mailbox.String() != "bob@example.net" {
+				if r.Path.Mailbox().String() != "bob@example.net" {
 					t.Errorf("rewritten to %v", r.Path)
 				}
 			}},
@@ -408,7 +408,7 @@ func TestRow_MaxRecipients(t *testing.T) {
 	// Through a chain, rejected recipients are not counted: the caller only
 	// appends accepted ones.
 	c := mustChain(t, "c", policy.MaxRecipients{Max: 2}, policy.RecipientPermissions{Allow: func(_ context.Context, _ auth.Identity, p envelope.Path) (bool, error) {
-		return p.Mailbox.LocalPart != "nope", nil
+		return p.Mailbox().LocalPart != "nope", nil
 	}})
 	txn := tx(t, "<alice@example.org>")
 	results := []want{}

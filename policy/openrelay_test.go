@@ -90,5 +90,5 @@ func TestNoOpenRelay(t *testing.T) {
 }
 
 func isPostmasterPath(p envelope.Path) bool {
-	return p.IsPostmaster() || (p.Mailbox.LocalPart == "postmaster" || p.Mailbox.LocalPart == "POSTMASTER")
+	return p.IsPostmaster() || (p.Mailbox().LocalPart == "postmaster" || p.Mailbox().LocalPart == "POSTMASTER")
 }

@@ -39,7 +39,7 @@ func (p Postmaster) RewriteRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt
 	if err != nil {
 		return err
 	}
-	rcpt.Path = envelope.Path{Mailbox: m}
+	rcpt.Path = envelope.NewPath(m)
 	return nil
 }
 

@@ -133,7 +133,7 @@ func (p QualifyDomains) Qualify(d envelope.Domain) (envelope.Domain, error) {
 // CheckMail refuses a reverse-path with an unqualified domain: 554 5.1.8
 // (RFC 6409, Section 4.2).
 func (p QualifyDomains) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
-	if tx.From.IsNull() || p.classify(tx.From.Mailbox.Domain) != unqualified {
+	if tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != unqualified {
 		return nil
 	}
 	return UnqualifiedSender()
@@ -142,7 +142,7 @@ func (p QualifyDomains) CheckMail(_ context.Context, _ *Conn, tx *Transaction) e
 // CheckRcpt refuses a forward-path with an unqualified domain: 554 5.1.2
 // (RFC 6409, Section 4.2).
 func (p QualifyDomains) CheckRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
-	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox.Domain) != unqualified {
+	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != unqualified {
 		return nil
 	}
 	return UnqualifiedRecipient()
@@ -152,14 +152,16 @@ func (p QualifyDomains) CheckRcpt(_ context.Context, _ *Conn, _ *Transaction, rc
 // 4.2). A domain that cannot be expanded within the RFC 5321 length limits
 // gets 554 5.1.8.
 func (p QualifyDomains) RewriteMail(_ context.Context, _ *Conn, tx *Transaction) error {
-	if tx.From.IsNull() || p.classify(tx.From.Mailbox.Domain) != expandable {
+	if tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != expandable {
 		return nil
 	}
-	d, err := p.Qualify(tx.From.Mailbox.Domain)
+	d, err := p.Qualify(tx.From.Mailbox().Domain)
 	if err != nil {
 		return UnqualifiedSender().WithErr(err)
 	}
-	tx.From.Mailbox.Domain = d
+	m := tx.From.Mailbox()
+	m.Domain = d
+	tx.From = envelope.NewPath(m)
 	return nil
 }
 
@@ -167,14 +169,16 @@ func (p QualifyDomains) RewriteMail(_ context.Context, _ *Conn, tx *Transaction)
 // 4.2; only the domain changes, never the local part, RFC 6409, Section
 // 8.8). A domain that cannot be expanded gets 554 5.1.2.
 func (p QualifyDomains) RewriteRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
-	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox.Domain) != expandable {
+	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != expandable {
 		return nil
 	}
-	d, err := p.Qualify(rcpt.Path.Mailbox.Domain)
+	d, err := p.Qualify(rcpt.Path.Mailbox().Domain)
 	if err != nil {
 		return UnqualifiedRecipient().WithErr(err)
 	}
-	rcpt.Path.Mailbox.Domain = d
+	m := rcpt.Path.Mailbox()
+	m.Domain = d
+	rcpt.Path = envelope.NewPath(m)
 	return nil
 }
 

@@ -87,11 +87,11 @@ func (p RequireAuth) IsPostmaster(path envelope.Path) bool {
 	// ASCII case only: strings.EqualFold would also take "poſtmaster"
 	// (U+017F) for the postmaster (RFC 5321, Section 4.5.1 names the
 	// ASCII "Postmaster", case-insensitive).
-	if path.IsNull() || !ascii.EqualFold(path.Mailbox.LocalPart, "postmaster") {
+	if path.IsNull() || !ascii.EqualFold(path.Mailbox().LocalPart, "postmaster") {
 		return false
 	}
 	for _, d := range p.PostmasterDomains {
-		if d.Equal(path.Mailbox.Domain) {
+		if d == path.Mailbox().Domain {
 			return true
 		}
 	}

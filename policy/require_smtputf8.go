@@ -56,7 +56,7 @@ func (RequireSMTPUTF8) CheckRcpt(_ context.Context, _ *Conn, tx *Transaction, rc
 // nonASCII reports whether the path needs SMTPUTF8 (RFC 6531, Section 3.3).
 func nonASCII(original string, p envelope.Path) bool {
 	if original == "" {
-		return !p.Mailbox.IsASCII()
+		return !p.Mailbox().IsASCII()
 	}
 	return !ascii.Is(original)
 }

@@ -145,12 +145,12 @@ func (p RewriteAddresses) RewriteMail(_ context.Context, _ *Conn, tx *Transactio
 	if tx.From.IsNull() {
 		return nil
 	}
-	m, changed, err := p.Rewrite(tx.From.Mailbox)
+	m, changed, err := p.Rewrite(tx.From.Mailbox())
 	if err != nil {
 		return err
 	}
 	if changed {
-		tx.From.Mailbox = m
+		tx.From = envelope.NewPath(m)
 	}
 	return nil
 }

@@ -141,7 +141,7 @@ func TestConfigAllowRecipient(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(c *submission.Config) {
 		c.AllowRecipient = func(_ context.Context, id auth.Identity, rcpt envelope.Path) (bool, error) {
-			return rcpt.Mailbox.Domain.ASCII() != "forbidden.example", nil
+			return rcpt.Mailbox().Domain.ASCII() != "forbidden.example", nil
 		}
 	})
 	s := f.session()
@@ -168,7 +168,7 @@ func TestConfigRewrite(t *testing.T) {
 	if err := s.Mail(t.Context(), "<alice@example.org>", nil); err != nil {
 		t.Fatalf("MAIL with an empty rule set: %v", err)
 	}
-	if got := s.Transaction().From.Mailbox.String(); got != "alice@example.org" {
+	if got := s.Transaction().From.Mailbox().String(); got != "alice@example.org" {
 		t.Errorf("From = %q, want unchanged", got)
 	}
 }

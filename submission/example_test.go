@@ -128,7 +128,7 @@ func Example_customPolicy() {
 	ctx := context.Background()
 	host, _ := envelope.ParseDomain("msa.example.org")
 	embargo := policy.Funcs{PolicyName: "embargo", CheckRcpt: func(_ context.Context, _ *policy.Conn, _ *policy.Transaction, r *policy.Recipient) error {
-		if r.Path.Mailbox.Domain.ASCII() == "embargoed.example" {
+		if r.Path.Mailbox().Domain.ASCII() == "embargoed.example" {
 			return &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Recipient domain under embargo"}
 		}
 		return nil

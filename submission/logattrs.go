@@ -121,7 +121,7 @@ func pathAttr(key string, p envelope.Path) slog.Attr {
 	case p.IsNull(), p.IsPostmaster():
 		return slog.String(key, p.String())
 	}
-	return slog.Any(key, p.Mailbox)
+	return slog.Any(key, p.Mailbox())
 }
 
 // logger bundles the configured logger and the rate limit for records

@@ -169,10 +169,10 @@ func TestRaw_QuotedLocalPart(t *testing.T) {
 		t.Fatalf("recipients %+v, want 2", rcpts)
 	}
 	for i, want := range []string{"carol smith", "odd@local"} {
-		if lp := rcpts[i].Path.Mailbox.LocalPart; lp != want {
+		if lp := rcpts[i].Path.Mailbox().LocalPart; lp != want {
 			t.Errorf("recipient %d local part %q, want %q", i, lp, want)
 		}
-		if d := rcpts[i].Path.Mailbox.Domain.ASCII(); d != "example.net" {
+		if d := rcpts[i].Path.Mailbox().Domain.ASCII(); d != "example.net" {
 			t.Errorf("recipient %d domain %q, want example.net", i, d)
 		}
 	}

@@ -128,7 +128,7 @@ func envelopeString(p envelope.Path, smtputf8 bool) string {
 	case p.IsPostmaster():
 		return "Postmaster"
 	}
-	return p.Mailbox.Format(smtputf8)
+	return p.Mailbox().Format(smtputf8)
 }
 
 // upstreamError turns a failure of the upstream into the reply for our

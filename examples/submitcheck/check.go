@@ -201,7 +201,7 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 	if domainName == "" {
 		domainName = "localhost"
 		if !fromPath.IsNull() {
-			domainName = fromPath.Mailbox.Domain.ASCII()
+			domainName = fromPath.Mailbox().Domain.ASCII()
 		}
 	}
 	dom, err := envelope.ParseDomain(domainName)
@@ -213,7 +213,7 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 		if fromPath.IsNull() {
 			return nil, nil, errors.New("no recipient: give -to, -from or a From field")
 		}
-		to = []string{fromPath.Mailbox.String()}
+		to = []string{fromPath.Mailbox().String()}
 	}
 
 	cfg := submission.Config{Hostname: dom, Now: c.now, Random: c.random}
@@ -238,7 +238,7 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 		now = c.now
 	}
 	if c.identity != "" {
-		s.Authenticated(auth.Identity{AuthenticationID: c.identity, Mechanism: "PLAIN", At: now(), Address: fromPath.Mailbox})
+		s.Authenticated(auth.Identity{AuthenticationID: c.identity, Mechanism: "PLAIN", At: now(), Address: fromPath.Mailbox()})
 	}
 
 	res := &result{from: fromPath.String()}
