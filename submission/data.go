@@ -20,10 +20,10 @@ import (
 // the header as sent, then the rewrites: Date, Message-ID, ...), prepends
 // the Received field (RFC 5321, Section 4.4; "with" per RFC 3848 and RFC
 // 6531, Section 4.3; the TLS version and cipher suite per RFC 8314,
-// Section 4.3; "for" only
-// with exactly one recipient, so Bcc recipients do not leak) and returns a
-// reader of the message to queue: the new header followed by the body,
-// streamed from r without buffering. Memory use is O(header size).
+// Section 4.3; "for" only with exactly one recipient, so Bcc recipients do
+// not leak; none after [Session.OmitReceived]) and returns a reader of the
+// message to queue: the new header followed by the body, streamed from r
+// without buffering. Memory use is O(header size).
 //
 // The returned reader checks the body while it streams and fails with a
 // *policy.Reply at the first problem:
@@ -91,15 +91,16 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 	if err := s.a.chain.Data(ctx, &s.conn, s.tx, h); err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
-	utf8 := s.tx.MailOptions.SMTPUTF8
-	rcv, err := s.received().LenientField(utf8)
-	if err == nil {
-		err = h.PrependField(rcv)
-	}
-	if err != nil {
-		// Our own field failed: internal, never the client's fault, so
-		// the header error is not wrapped (it would map to 554).
-		return nil, s.fail(ctx, StageData, fmt.Errorf("submission: adding Received: %v", err), idAttr(s.tx.ID))
+	if !s.noReceived {
+		rcv, err := s.received().LenientField(s.tx.MailOptions.SMTPUTF8)
+		if err == nil {
+			err = h.PrependField(rcv)
+		}
+		if err != nil {
+			// Our own field failed: internal, never the client's fault, so
+			// the header error is not wrapped (it would map to 554).
+			return nil, s.fail(ctx, StageData, fmt.Errorf("submission: adding Received: %v", err), idAttr(s.tx.ID))
+		}
 	}
 	m.hdr = h.Bytes()
 	m.limit = -1

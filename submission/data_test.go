@@ -123,6 +123,43 @@ func TestDataKeepsHeaderAsSuffix(t *testing.T) {
 	}
 }
 
+// TestDataOmitReceived: after OmitReceived, Data prepends no Received (the
+// server writes its own), still edits the header (a missing Date is added)
+// and still writes the trace record; SetTLS and Reset keep the setting.
+func TestDataOmitReceived(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	s := f.session()
+	s.OmitReceived()
+	in := crlf(message)
+	r, err := submit(t, s, nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != in {
+		t.Fatalf("output differs from the complete input:\n%s", out)
+	}
+	if recs := f.trace.all(); len(recs) != 1 {
+		t.Fatalf("%d trace records, want 1", len(recs))
+	}
+
+	s.SetTLS(conn().TLS)
+	s.Authenticated(f.alice)
+	noDate := strings.Replace(in, "Date: Mon, 23 Nov 2026 19:58:00 +0000\r\n", "", 1)
+	r, err = submit(t, s, nil, noDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ = io.ReadAll(r)
+	if strings.Contains(string(out), "Received:") || !strings.HasPrefix(string(out), "Date: ") || !strings.HasSuffix(string(out), noDate) {
+		t.Fatalf("want only a Date prepended to the input, got:\n%s", out)
+	}
+}
+
 // TestDataReceivedFor: "for" only with exactly one recipient (Bcc privacy,
 // RFC 5321, Section 7.2); the client address can be hidden.
 func TestDataReceivedFor(t *testing.T) {
