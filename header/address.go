@@ -8,21 +8,21 @@ import (
 	"github.com/msakit/msakit/internal/ascii"
 )
 
-// MaxAddresses bounds the number of mailboxes [ParseAddressList] returns
+// maxAddresses bounds the number of mailboxes [ParseAddressList] returns
 // (RFC 5322 sets no limit; RFC 5321, Section 4.5.3.1.8 asks a server to
 // take at least 100 recipients per transaction). A longer list fails with
 // [ErrTooBig] before it is decoded further.
-const MaxAddresses = 2000
+const maxAddresses = 2000
 
 // maxTokens bounds the lexical tokens of an address list: far more than
-// MaxAddresses mailboxes of ordinary size need, and a fast failure for a
+// maxAddresses mailboxes of ordinary size need, and a fast failure for a
 // value made of a million commas or dots.
-const maxTokens = 25 * MaxAddresses
+const maxTokens = 25 * maxAddresses
 
-// MaxAddressListLen bounds the length of a value given to the address
+// maxAddressListLen bounds the length of a value given to the address
 // parsers, the same as the default header size bound (RFC 5322,
 // Section 3.4 sets none).
-const MaxAddressListLen = DefaultMaxSize
+const maxAddressListLen = DefaultMaxSize
 
 // Address is one mailbox of an address header field (RFC 5322, Section 3.4):
 // From, Sender, Reply-To, To, Cc, Bcc and their Resent- forms.
@@ -32,8 +32,8 @@ type Address struct {
 	// encoded-words decoded (RFC 2047, Section 6). Empty when the mailbox is
 	// a bare addr-spec; comments are never taken as a name (RFC 5322,
 	// Section 3.2.2: comments carry no meaning). It is text, never an
-	// address: a DisplayName that holds "@" or "<" is not the mailbox (see
-	// [Address.NameLooksLikeAddress]).
+	// address: a DisplayName that holds "@" or "<" is not the mailbox
+	// (RFC 6409, Section 6.3 checks the addr-spec, never the name).
 	DisplayName string
 	// Mailbox is the addr-spec: the local part decoded from its quoted or
 	// obsolete form, the domain parsed by [envelope.ParseDomain].
@@ -49,14 +49,6 @@ type Address struct {
 	Obsolete bool
 }
 
-// NameLooksLikeAddress reports whether the decoded display name contains
-// "@", "<" or ">", the usual way to make a mail reader show another address
-// than the real one. It is a hint for policies (RFC 6409, Section 6.3
-// checks the addr-spec, never the name).
-func (a Address) NameLooksLikeAddress() bool {
-	return strings.ContainsAny(a.DisplayName, "@<>") || strings.ContainsAny(a.Group, "@<>")
-}
-
 // ParseAddressList parses the value of an address-list field (To, Cc, Bcc,
 // Reply-To and Resent-To/Cc/Bcc; RFC 5322, Sections 3.4 and 3.6.3) and
 // returns its mailboxes in order; the members of a group carry the group's
@@ -64,7 +56,7 @@ func (a Address) NameLooksLikeAddress() bool {
 // entry. It accepts:
 //
 //   - name-addr, addr-spec and groups, with comments and folding white space
-//     anywhere CFWS is allowed (comments nested at most [MaxCommentDepth]);
+//     anywhere CFWS is allowed (comments nested at most 32 deep);
 //   - the obsolete forms of RFC 5322, Section 4.4 (routes, empty list
 //     elements, CFWS around the dots of an addr-spec, "." in a display name),
 //     marking those mailboxes Obsolete;
@@ -78,9 +70,12 @@ func (a Address) NameLooksLikeAddress() bool {
 //
 // The value must hold at least one address or group: an empty value is an
 // error, although Bcc may be empty (RFC 5322, Section 3.6.3), which the
-// caller checks first with [IsCFWS]. Every error is a [*SyntaxError]
-// wrapping [ErrSyntax] (or [ErrTooBig] for more than [MaxAddresses]
-// mailboxes or a value over [MaxAddressListLen] octets; ErrNUL, ErrBareCR,
+// caller checks first with [IsCFWS]. From and Resent-From are a
+// mailbox-list (RFC 5322, Section 3.6.2; RFC 6854 allows a group in From):
+// a caller that wants the RFC 5322 form refuses a result that is empty or
+// has a Group. Every error is a [*SyntaxError]
+// wrapping [ErrSyntax] (or [ErrTooBig] for more than 2000 mailboxes or a
+// value over 1 MiB; ErrNUL, ErrBareCR,
 // ErrBareLF). An addr-spec whose local part or domain [envelope] refuses
 // (for example a domain literal that is no address literal, RFC 5321,
 // Section 4.1.3) is an ErrSyntax whose message carries envelope's reason.
@@ -89,18 +84,13 @@ func ParseAddressList(value string) ([]Address, error) {
 	return parseAddresses(value, true)
 }
 
-// ParseMailboxList parses the value of a mailbox-list field (From and
-// Resent-From; RFC 5322, Sections 3.4 and 3.6.2) like [ParseAddressList],
-// but refuses groups. (RFC 6854 allows a group in From; RFC 6409 submission
-// has no use for one, so it is refused here.)
-func ParseMailboxList(value string) ([]Address, error) {
-	return parseAddresses(value, false)
-}
-
-// ParseMailbox parses the value of a field that holds exactly one mailbox
-// (Sender and Resent-Sender; RFC 5322, Section 3.6.2) like
-// [ParseMailboxList].
-func ParseMailbox(value string) (Address, error) {
+// ParseAddress parses the value of a field that holds exactly one mailbox
+// (Sender and Resent-Sender; RFC 5322, Sections 3.4 and 3.6.2): a
+// name-addr or an addr-spec, read as [ParseAddressList] reads one, and
+// never a group. It returns the [Address], the type of every mailbox this
+// package parses, as net/mail.ParseAddress does. Two mailboxes, a group or
+// an empty value are an [ErrSyntax].
+func ParseAddress(value string) (Address, error) {
 	as, err := parseAddresses(value, false)
 	if err != nil {
 		return Address{}, err
@@ -112,8 +102,8 @@ func ParseMailbox(value string) (Address, error) {
 }
 
 func parseAddresses(value string, groups bool) ([]Address, error) {
-	if len(value) > MaxAddressListLen {
-		return nil, errAt(ErrTooBig, MaxAddressListLen, "address list too long")
+	if len(value) > maxAddressListLen {
+		return nil, errAt(ErrTooBig, maxAddressListLen, "address list too long")
 	}
 	if out, ok := fastAddresses(value); ok {
 		return out, nil
@@ -134,7 +124,7 @@ func slowAddresses(value string, groups bool) ([]Address, error) {
 			ats++
 		}
 	}
-	p := &addrParser{toks: toks, groups: groups, out: make([]Address, 0, min(ats, MaxAddresses))}
+	p := &addrParser{toks: toks, groups: groups, out: make([]Address, 0, min(ats, maxAddresses))}
 	return p.list()
 }
 
@@ -463,8 +453,8 @@ func (p *addrParser) groupList(name string, obs bool) error {
 }
 
 func (p *addrParser) add(a Address) error {
-	if len(p.out) >= MaxAddresses {
-		return errAt(ErrTooBig, int(p.tok().pos), "more than "+strconv.Itoa(MaxAddresses)+" addresses")
+	if len(p.out) >= maxAddresses {
+		return errAt(ErrTooBig, int(p.tok().pos), "more than "+strconv.Itoa(maxAddresses)+" addresses")
 	}
 	p.out = append(p.out, a)
 	return nil

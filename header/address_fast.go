@@ -18,7 +18,7 @@ import (
 // reports true its result is exactly the one slowAddresses would return;
 // FuzzAddressFastPath checks that.
 func fastAddresses(v string) ([]Address, bool) {
-	out := make([]Address, 0, min(strings.Count(v, "@"), MaxAddresses))
+	out := make([]Address, 0, min(strings.Count(v, "@"), maxAddresses))
 	i := 0
 	for {
 		i = skipWSP(v, i)
@@ -45,7 +45,7 @@ func fastAddresses(v string) ([]Address, bool) {
 			i++
 			a.DisplayName = name
 		}
-		if len(out) >= MaxAddresses {
+		if len(out) >= maxAddresses {
 			return nil, false
 		}
 		out = append(out, a)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msakit/msakit/envelope"
 )
 
 // addr is the expected view of an Address in table tests.
@@ -141,9 +143,9 @@ func TestParseAddressListErrors(t *testing.T) {
 		{"invalid UTF-8", "\xed\xa0\x80 <micro@example.net>", ErrSyntax},
 		{"control character", "a\x07b@c.example", ErrSyntax},
 		{"local part too long", strings.Repeat("a", 65) + "@b.example", ErrSyntax},
-		{"too many addresses", strings.Repeat("a@b.example,", MaxAddresses+1), ErrTooBig},
+		{"too many addresses", strings.Repeat("a@b.example,", maxAddresses+1), ErrTooBig},
 		{"too many tokens", strings.Repeat(",", 2*maxTokens), ErrTooBig},
-		{"too long", strings.Repeat(" ", MaxAddressListLen+1), ErrTooBig},
+		{"too long", strings.Repeat(" ", maxAddressListLen+1), ErrTooBig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,42 +157,18 @@ func TestParseAddressListErrors(t *testing.T) {
 	}
 }
 
-func TestParseMailboxList(t *testing.T) {
+// TestParseAddress: one mailbox (RFC 5322, Section 3.6.2, Sender), never
+// a group, a second mailbox or nothing.
+func TestParseAddress(t *testing.T) {
 	t.Parallel()
-	if _, err := ParseMailboxList("G: a@b.example;"); !errors.Is(err, ErrSyntax) {
-		t.Errorf("ParseMailboxList(group) = %v, want ErrSyntax", err)
-	}
-	if as, err := ParseMailboxList("a@b.example, C <c@d.example>"); err != nil || len(as) != 2 {
-		t.Errorf("ParseMailboxList = %v, %v", as, err)
-	}
-	if _, err := ParseMailbox("a@b.example, c@d.example"); !errors.Is(err, ErrSyntax) {
-		t.Errorf("ParseMailbox(two) = %v, want ErrSyntax", err)
-	}
-	a, err := ParseMailbox(" Michael Jones <mjones@machine.example>")
-	if err != nil || a.DisplayName != "Michael Jones" || a.Mailbox.LocalPart != "mjones" {
-		t.Errorf("ParseMailbox = %+v, %v", a, err)
-	}
-}
-
-func TestNameLooksLikeAddress(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{`"alice@example.com" <m@evil.example>`, true},
-		{`=?utf-8?q?=3Calice=3E?= <m@evil.example>`, true},
-		{`Alice <alice@example.com>`, false},
-		{`alice@example.com`, false},
-	}
-	for _, tc := range tests {
-		a, err := ParseMailbox(tc.in)
-		if err != nil {
-			t.Fatalf("ParseMailbox(%q): %v", tc.in, err)
+	for _, in := range []string{"G: a@b.example;", "undisclosed-recipients:;", "a@b.example, c@d.example", "", " (comment) "} {
+		if a, err := ParseAddress(in); !errors.Is(err, ErrSyntax) {
+			t.Errorf("ParseAddress(%q) = %+v, %v; want ErrSyntax", in, a, err)
 		}
-		if a.NameLooksLikeAddress() != tc.want {
-			t.Errorf("ParseMailbox(%q).NameLooksLikeAddress() = %v", tc.in, !tc.want)
-		}
+	}
+	a, err := ParseAddress(" Michael Jones <mjones@machine.example>")
+	if err != nil || a != (Address{DisplayName: "Michael Jones", Mailbox: envelope.MustParseMailbox("mjones@machine.example")}) {
+		t.Errorf("ParseAddress = %+v, %v", a, err)
 	}
 }
 
@@ -273,12 +251,12 @@ func TestParseAddressListGoVectors(t *testing.T) {
 		return string(b)
 	}
 	// net/mail's ParseAddress takes one mailbox, so its error vectors are
-	// checked with ParseMailbox (single means: no group, no second address).
+	// checked with ParseAddress (single means: no group, no second address).
 	check := func(in string, want []goAddr, accept bool) {
 		got, err := ParseAddressList(in)
 		if !accept {
 			var a Address
-			a, err = ParseMailbox(in)
+			a, err = ParseAddress(in)
 			got = []Address{a}
 		}
 		if why, ok := goAddrDisagree[in]; ok {
@@ -289,7 +267,7 @@ func TestParseAddressListGoVectors(t *testing.T) {
 		}
 		if !accept {
 			if err == nil {
-				t.Errorf("ParseMailbox(%q) = %v, net/mail refuses it", in, got)
+				t.Errorf("ParseAddress(%q) = %v, net/mail refuses it", in, got)
 			}
 			return
 		}
@@ -405,22 +383,22 @@ func TestParseAddressListPythonVectors(t *testing.T) {
 		if _, ok := pyDisagree[c.Source]; ok {
 			continue
 		}
-		got, err := ParseMailbox(c.Source)
+		got, err := ParseAddress(c.Source)
 		if kind == "invalid" {
 			if err == nil {
-				t.Errorf("%s: ParseMailbox(%q) = %+v, CPython finds it invalid", c.Name, c.Source, got)
+				t.Errorf("%s: ParseAddress(%q) = %+v, CPython finds it invalid", c.Name, c.Source, got)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("%s: ParseMailbox(%q) error %v", c.Name, c.Source, err)
+			t.Errorf("%s: ParseAddress(%q) error %v", c.Name, c.Source, err)
 			continue
 		}
 		if got.Obsolete != (kind == "obsolete") {
-			t.Errorf("%s: ParseMailbox(%q).Obsolete = %v", c.Name, c.Source, got.Obsolete)
+			t.Errorf("%s: ParseAddress(%q).Obsolete = %v", c.Name, c.Source, got.Obsolete)
 		}
 		if got.DisplayName != c.DisplayName || got.Mailbox.LocalPart != c.Username || got.Mailbox.Domain.ASCII() != c.Domain {
-			t.Errorf("%s: ParseMailbox(%q) = %q <%s@%s>, want %q <%s@%s>", c.Name, c.Source,
+			t.Errorf("%s: ParseAddress(%q) = %q <%s@%s>, want %q <%s@%s>", c.Name, c.Source,
 				got.DisplayName, got.Mailbox.LocalPart, got.Mailbox.Domain.ASCII(), c.DisplayName, c.Username, c.Domain)
 		}
 	}

@@ -9,13 +9,13 @@ import (
 // Limits on the structured value parsers; each input is checked against them
 // before any parsing, so hostile values fail fast.
 const (
-	// MaxCommentDepth bounds the nesting of comments (RFC 5322,
+	// maxCommentDepth bounds the nesting of comments (RFC 5322,
 	// Section 3.2.2), which the grammar leaves unbounded.
-	MaxCommentDepth = 32
-	// MaxValueLen bounds the length of a value given to ParseDate or
+	maxCommentDepth = 32
+	// maxValueLen bounds the length of a value given to ParseDate or
 	// ParseMessageID: more than a whole 998-octet line (RFC 5322,
 	// Section 2.1.1), so that folded values with comments still fit.
-	MaxValueLen = 4096
+	maxValueLen = 4096
 )
 
 // scanner walks a structured field value (RFC 5322, Section 3.2) octet by
@@ -70,7 +70,7 @@ func (p *scanner) comment() error {
 		switch {
 		case c == '(':
 			depth++
-			if depth > MaxCommentDepth {
+			if depth > maxCommentDepth {
 				return errAt(ErrSyntax, p.i, "comments nested too deep")
 			}
 			p.i++
@@ -191,9 +191,9 @@ func (p *scanner) letters() string {
 // "Bcc: (hidden)", which RFC 5322, Section 3.6.3 allows while
 // [ParseAddressList] needs at least one address. It is false for a value
 // with a bare CR or LF, a NUL or an unterminated comment, and for values
-// over [MaxAddressListLen] octets.
+// over 1 MiB.
 func IsCFWS(value string) bool {
-	if len(value) > MaxAddressListLen {
+	if len(value) > maxAddressListLen {
 		return false
 	}
 	p := &scanner{s: value}

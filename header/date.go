@@ -28,7 +28,7 @@ var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 // Section 3.3: "MUST be the day implied by the date").
 //
 // The value may be folded and may end in CRLF. Values longer than
-// [MaxValueLen] octets are refused. Every error is a [*SyntaxError]
+// 4096 octets are refused. Every error is a [*SyntaxError]
 // wrapping [ErrSyntax] (or ErrBareCR, ErrBareLF, ErrNUL, ErrTooBig).
 func ParseDate(value string) (time.Time, error) {
 	t, _, err := parseDate(value)
@@ -44,8 +44,8 @@ func IsObsoleteDate(value string) bool {
 }
 
 func parseDate(value string) (time.Time, bool, error) {
-	if len(value) > MaxValueLen {
-		return time.Time{}, false, errAt(ErrTooBig, MaxValueLen, "date value too long")
+	if len(value) > maxValueLen {
+		return time.Time{}, false, errAt(ErrTooBig, maxValueLen, "date value too long")
 	}
 	p := &scanner{s: value}
 	fail := func(msg string) (time.Time, bool, error) {

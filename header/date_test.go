@@ -96,7 +96,7 @@ func TestParseDateErrors(t *testing.T) {
 		{"8-bit outside a comment", "Fri, 21 Nov 1997 \u00f9 09:55:06 -0600", ErrSyntax},
 		{"NUL in comment", "1 Jan 2024 00:00:00 +0000 (\x00)", ErrNUL},
 		{"comments too deep", "1 Jan 2024 00:00:00 +0000 " + strings.Repeat("(", 40) + strings.Repeat(")", 40), ErrSyntax},
-		{"too long", "1 Jan 2024 00:00:00 +0000 (" + strings.Repeat("x", MaxValueLen) + ")", ErrTooBig},
+		{"too long", "1 Jan 2024 00:00:00 +0000 (" + strings.Repeat("x", maxValueLen) + ")", ErrTooBig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

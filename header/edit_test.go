@@ -246,7 +246,7 @@ func TestNewFieldLinear(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(string(f.Raw()), "\r\n"), "\r\n")
 	for _, l := range lines {
-		if len(l) > FoldWidth {
+		if len(l) > foldWidth {
 			t.Fatalf("line of %d octets", len(l))
 		}
 	}

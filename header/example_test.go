@@ -69,13 +69,13 @@ func ExampleParseAddressList() {
 		return
 	}
 	for _, a := range as {
-		fmt.Printf("%q <%s> group=%q looks-like-address=%v\n", a.DisplayName, a.Mailbox, a.Group, a.NameLooksLikeAddress())
+		fmt.Printf("%q <%s> group=%q\n", a.DisplayName, a.Mailbox, a.Group)
 	}
 	// Output:
-	// "Ed Jones" <c@a.test> group="A Group" looks-like-address=false
-	// "" <joe@where.test> group="A Group" looks-like-address=false
-	// "alice@example.com" <mallory@evil.example> group="" looks-like-address=true
-	// "André" <andre@example.fr> group="" looks-like-address=false
+	// "Ed Jones" <c@a.test> group="A Group"
+	// "" <joe@where.test> group="A Group"
+	// "alice@example.com" <mallory@evil.example> group=""
+	// "André" <andre@example.fr> group=""
 }
 
 func ExampleFormatAddress() {

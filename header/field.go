@@ -38,29 +38,32 @@ func (f Field) Value() string {
 // modified.
 func (f Field) Raw() []byte { return f.raw }
 
-// ObsoleteName reports whether white space stands between the field name
+// obsoleteName reports whether white space stands between the field name
 // and the colon, the obsolete form of RFC 5322, Section 4.5 (obs-optional
 // and friends) that must be accepted but not generated.
-func (f Field) ObsoleteName() bool { return f.colon != f.nameLen }
+func (f Field) obsoleteName() bool { return f.colon != f.nameLen }
 
 // IsZero reports whether f is the zero Field, which holds no field-name
 // and so is no field at all (RFC 5322, Section 2.2).
 func (f Field) IsZero() bool { return f.raw == nil }
 
-// NameLen returns the length of the field name, len(f.Name()), without
-// allocating: the ftext before the colon and any obsolete white space
-// (RFC 5322, Sections 3.6.8 and 4.5); 0 for the zero Field.
-func (f Field) NameLen() int { return f.nameLen }
-
 // HasName reports whether the field name is name, compared without regard
 // to ASCII case (RFC 5322, Section 1.2.2) and without the obsolete white
 // space before the colon (Section 4.5), without allocating. The zero Field
 // has no name.
+//
+// The length test is inlined at the call site, so a caller that looks for
+// several names in one pass over the header pays a call only for names of
+// the right length.
 func (f Field) HasName(name string) bool {
-	// The length and the first letter (case folded by setting bit 0x20,
-	// which never separates two octets that match) rule out most names
-	// before the loop of equalFold.
-	return f.raw != nil && f.nameLen == len(name) && len(name) > 0 &&
+	return f.nameLen == len(name) && f.sameName(name)
+}
+
+// sameName is HasName for a name of the field's length. The first letter
+// (case folded by setting bit 0x20, which never separates two octets that
+// match) rules out most names before the loop of equalFold.
+func (f Field) sameName(name string) bool {
+	return f.raw != nil && len(name) > 0 &&
 		f.raw[0]|0x20 == name[0]|0x20 && equalFold(f.raw[:f.nameLen], name)
 }
 
@@ -110,9 +113,9 @@ func unfold(b []byte) string {
 	return sb.String()
 }
 
-// IsFieldName reports whether s is a valid field name: one or more printable
+// isFieldName reports whether s is a valid field name: one or more printable
 // US-ASCII characters other than colon (RFC 5322, Section 3.6.8, ftext).
-func IsFieldName(s string) bool {
+func isFieldName(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -7,19 +7,23 @@ import (
 
 // Line lengths of RFC 5322, Section 2.1.1.
 const (
-	// FoldWidth is the line length new fields are folded to (RFC 5322,
+	// foldWidth is the line length new fields are folded to (RFC 5322,
 	// Section 2.1.1: "SHOULD be no more than 78 characters, excluding the
 	// CRLF").
-	FoldWidth = 78
+	foldWidth = 78
 	// MaxLineLen is the hard limit (RFC 5322, Section 2.1.1: "MUST be no
-	// more than 998 characters, excluding the CRLF").
+	// more than 998 characters, excluding the CRLF"): no field [NewField]
+	// builds has a longer line, and [Read] refuses one with
+	// [ErrLineTooLong] unless ReadOptions.MaxLineLen says otherwise. It is
+	// the text-line limit of RFC 5321, Section 4.5.3.1.6 too (1000 octets
+	// with the CRLF), so it bounds the body lines of a message as well.
 	MaxLineLen = 998
 )
 
 // NewField builds a new header field "name: value" ending in CRLF, checked
 // and folded, for [Header.PrependField] and [Header.ReplaceAt]:
 //
-//   - name must be a field name (RFC 5322, Section 3.6.8; see [IsFieldName]);
+//   - name must be a field name (RFC 5322, Section 3.6.8: printable US-ASCII but colon);
 //   - value may hold SP, HTAB and printable US-ASCII (RFC 5322,
 //     Section 3.2.5 unstructured, VCHAR / WSP); when utf8 is true, also
 //     well-formed UTF-8 (RFC 6532, Section 3.2), which a message may carry
@@ -28,7 +32,7 @@ const (
 //     already be folded, that is hold CRLF immediately followed by SP or
 //     HTAB, as returned by [Received.Value];
 //   - leading and trailing white space is dropped;
-//   - each line longer than [FoldWidth] (78) octets is folded before a
+//   - each line longer than 78 octets is folded before a
 //     white space character (RFC 5322, Section 2.2.3), never producing a
 //     line of white space only; a line that cannot be folded below
 //     [MaxLineLen] (998) octets is refused with [ErrLineTooLong].
@@ -40,7 +44,7 @@ const (
 // not grammar. Text that needs other characters without SMTPUTF8 must be
 // RFC 2047 encoded by the caller.
 func NewField(name, value string, utf8OK bool) (Field, error) {
-	if !IsFieldName(name) {
+	if !isFieldName(name) {
 		return Field{}, errAt(ErrSyntax, 0, "invalid field name "+strconv.Quote(name))
 	}
 	if len(name)+2 > MaxLineLen {
@@ -50,7 +54,7 @@ func NewField(name, value string, utf8OK bool) (Field, error) {
 		return Field{}, err
 	}
 	value = trimFWS(value)
-	b := make([]byte, 0, len(name)+len(value)+len(value)/FoldWidth*3+5)
+	b := make([]byte, 0, len(name)+len(value)+len(value)/foldWidth*3+5)
 	b = append(b, name...)
 	b = append(b, ':')
 	if value != "" {
@@ -96,15 +100,15 @@ func splitFolds(v string) func(func(string) bool) {
 }
 
 // appendFolded appends seg to the current line b[lineStart:], folding
-// before white space wherever the line would grow past FoldWidth. A break
+// before white space wherever the line would grow past foldWidth. A break
 // is allowed only at an index of b greater than minBreak and after a
 // character that is not white space, so no line is white space only. Every
 // octet of seg is copied once and each break is searched for within at
-// most FoldWidth octets back, or forward to the next break, so the work is
+// most foldWidth octets back, or forward to the next break, so the work is
 // linear in len(seg).
 func appendFolded(b []byte, seg string, lineStart, minBreak int) ([]byte, int, error) {
 	for {
-		room := FoldWidth - (len(b) - lineStart)
+		room := foldWidth - (len(b) - lineStart)
 		if len(seg) <= room {
 			b = append(b, seg...)
 			break

@@ -47,9 +47,9 @@ func TestFormatAddress(t *testing.T) {
 			if err != nil || got != tc.want {
 				t.Fatalf("FormatAddress = %q, %v; want %q", got, err, tc.want)
 			}
-			back, err := ParseMailbox(got)
+			back, err := ParseAddress(got)
 			if err != nil || back.DisplayName != tc.display || back.Mailbox != a.Mailbox {
-				t.Errorf("ParseMailbox(%q) = %+v, %v; want the address back", got, back, err)
+				t.Errorf("ParseAddress(%q) = %+v, %v; want the address back", got, back, err)
 			}
 		})
 	}

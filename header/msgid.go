@@ -21,7 +21,7 @@ import (
 // compare equal.
 //
 // id-right need not be a DNS name: only its syntax is checked. Values longer
-// than [MaxValueLen] octets are refused. Every error is a [*SyntaxError]
+// than 4096 octets are refused. Every error is a [*SyntaxError]
 // wrapping [ErrSyntax] (or ErrTooBig, ErrNUL, ErrBareCR, ErrBareLF).
 func ParseMessageID(value string) (string, error) {
 	id, _, err := parseMessageID(value)
@@ -40,7 +40,7 @@ func IsObsoleteMessageID(value string) bool {
 // obsolete form: the usual id through [fastMessageID], anything else
 // through [slowMessageID].
 func parseMessageID(value string) (string, bool, error) {
-	if len(value) <= MaxValueLen {
+	if len(value) <= maxValueLen {
 		if id, ok := fastMessageID(value); ok {
 			return id, false, nil
 		}
@@ -51,8 +51,8 @@ func parseMessageID(value string) (string, bool, error) {
 // slowMessageID is the general parser behind parseMessageID: it tokenizes
 // value and handles every form, errors included.
 func slowMessageID(value string) (string, bool, error) {
-	if len(value) > MaxValueLen {
-		return "", false, errAt(ErrTooBig, MaxValueLen, "message identifier too long")
+	if len(value) > maxValueLen {
+		return "", false, errAt(ErrTooBig, maxValueLen, "message identifier too long")
 	}
 	toks, err := tokenize(value)
 	if err != nil {
@@ -143,14 +143,14 @@ func quote(s string) string {
 // atext (RFC 5322, Section 3.2.3).
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// MessageIDBits is the number of random bits in an identifier made by
+// messageIDBits is the number of random bits in an identifier made by
 // [NewMessageID]: enough that it is unique as RFC 5322, Section 3.6.4
 // requires, without coordination.
-const MessageIDBits = 160
+const messageIDBits = 160
 
 // NewMessageID returns a new msg-id, "<random@domain>" with angle brackets,
 // for a Message-ID or Resent-Message-ID field (RFC 5322, Section 3.6.4;
-// RFC 6409, Section 8.3). id-left is [MessageIDBits] (160) bits read from
+// RFC 6409, Section 8.3). id-left is 160 bits read from
 // random, written as 32 lower-case base32 characters; random nil means
 // [crypto/rand.Reader]. The domain, which must not be zero, is written as
 // an A-label unless smtputf8 (RFC 6532, Section 3.2; [envelope.Domain.Format]);
@@ -164,7 +164,7 @@ func NewMessageID(random io.Reader, domain envelope.Domain, smtputf8 bool) (stri
 	if random == nil {
 		random = rand.Reader
 	}
-	var buf [MessageIDBits / 8]byte
+	var buf [messageIDBits / 8]byte
 	if _, err := io.ReadFull(random, buf[:]); err != nil {
 		return "", fmt.Errorf("header: reading random bits for a message identifier: %w", err)
 	}

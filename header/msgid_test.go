@@ -66,7 +66,7 @@ func TestParseMessageIDErrors(t *testing.T) {
 		{"space in left", "<a b@c>", ErrSyntax},
 		{"NUL", "<a\x00@b>", ErrNUL},
 		{"bare LF", "<a@b>\n", ErrBareLF},
-		{"too long", "<" + strings.Repeat("a", MaxValueLen) + "@b>", ErrTooBig},
+		{"too long", "<" + strings.Repeat("a", maxValueLen) + "@b>", ErrTooBig},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,8 +152,8 @@ func TestNewMessageID(t *testing.T) {
 	if err != nil || id != want {
 		t.Fatalf("NewMessageID = %q, %v; want %q", id, err, want)
 	}
-	if random.Len() != 40-MessageIDBits/8 {
-		t.Errorf("read %d random octets, want %d", 40-random.Len(), MessageIDBits/8)
+	if random.Len() != 40-messageIDBits/8 {
+		t.Errorf("read %d random octets, want %d", 40-random.Len(), messageIDBits/8)
 	}
 	id, err = NewMessageID(nil, d, true)
 	if err != nil || !strings.HasSuffix(id, "@b\u00fccher.example>") {

@@ -9,7 +9,7 @@ import (
 	"strconv"
 )
 
-// Default bounds of [Read] (RFC 5322, Section 2.1.1 for the line length).
+// Default bounds of [Read]; the line length defaults to [MaxLineLen].
 const (
 	// DefaultMaxSize is the default bound on the header block, separator
 	// line included: 1 MiB, as go-message's ReadOptions (RFC 5322,
@@ -18,13 +18,10 @@ const (
 	// DefaultMaxFields is the default bound on the number of fields
 	// (RFC 5322, Section 3.6 sets none).
 	DefaultMaxFields = 1000
-	// DefaultMaxLineLen is the line length limit of RFC 5322,
-	// Section 2.1.1: 998 octets, excluding the CRLF.
-	DefaultMaxLineLen = 998
 )
 
 // ReadOptions bounds [Read]. A zero field means its default
-// (DefaultMaxSize, DefaultMaxFields, DefaultMaxLineLen); a negative field
+// (DefaultMaxSize, DefaultMaxFields, MaxLineLen); a negative field
 // means no bound, which only a caller that bounds its input otherwise
 // should choose. The zero value is the RFC 5322 profile.
 type ReadOptions struct {
@@ -80,7 +77,7 @@ func bound(v, def int) int {
 func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 	maxSize := bound(opts.MaxSize, DefaultMaxSize)
 	maxFields := bound(opts.MaxFields, DefaultMaxFields)
-	maxLine := bound(opts.MaxLineLen, DefaultMaxLineLen)
+	maxLine := bound(opts.MaxLineLen, MaxLineLen)
 
 	block := make([]byte, 0, 4096)
 	spans := make([]span, 0, 32)

@@ -154,8 +154,8 @@ func TestReadValues(t *testing.T) {
 	if vs := h.Values("keywords"); len(vs) != 2 || vs[0] != "obs" || vs[1] != "second" {
 		t.Errorf("Values(keywords) = %q", vs)
 	}
-	if !h.Field(2).ObsoleteName() || h.Field(3).ObsoleteName() {
-		t.Errorf("ObsoleteName wrong")
+	if !h.Field(2).obsoleteName() || h.Field(3).obsoleteName() {
+		t.Errorf("obsoleteName wrong")
 	}
 }
 

@@ -225,7 +225,7 @@ func isMessageID(id string) bool {
 
 // clauseWriter writes the clauses of a Received value into b, separated by
 // a space, or by CRLF and a space where the clause would take the line past
-// [FoldWidth] (RFC 5322, Section 2.2.3). A clause is written in place after
+// foldWidth (RFC 5322, Section 2.2.3). A clause is written in place after
 // begin and placed when the next one begins, so that text can still be
 // added to it.
 type clauseWriter struct {
@@ -257,7 +257,7 @@ func (w *clauseWriter) finish() {
 	n := len(w.b) - w.start
 	if w.n > 0 {
 		sep := " "
-		if w.col+1+n > FoldWidth {
+		if w.col+1+n > foldWidth {
 			sep = "\r\n "
 			w.col = 0
 		}

@@ -81,7 +81,7 @@ func refBuild(r Received, smtputf8 bool) (string, error) {
 	col := len("Received: ")
 	for i, c := range chunks {
 		if i > 0 {
-			if col+1+len(c) > FoldWidth {
+			if col+1+len(c) > foldWidth {
 				b.WriteString("\r\n")
 				col = 0
 			}

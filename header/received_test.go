@@ -114,7 +114,7 @@ func TestReceived(t *testing.T) {
 				t.Errorf("Value = %q", v)
 			}
 			for _, line := range strings.Split(tc.want, "\r\n") {
-				if len(line) > FoldWidth {
+				if len(line) > foldWidth {
 					t.Errorf("line longer than 78: %q", line)
 				}
 			}

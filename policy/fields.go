@@ -17,9 +17,8 @@ func fieldIn(f header.Field, names []string) (string, bool) {
 
 // fieldIndex is [fieldIn] returning the index in names, or -1.
 func fieldIndex(f header.Field, names []string) int {
-	n := f.NameLen() // most names are ruled out by their length alone
 	for i, name := range names {
-		if len(name) == n && f.HasName(name) {
+		if f.HasName(name) { // inlined length test: most names cost no call
 			return i
 		}
 	}
