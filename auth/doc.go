@@ -27,7 +27,7 @@
 // run without it (RFC 4954, Section 4; RFC 5068, Section 5;
 // RFC 8314, Section 3), and neither is OAUTHBEARER, whose bearer token is as
 // good as a password (RFC 7628, Section 3; RFC 6750, Section 5.3). Every
-// response is bounded by [MaxResponseLen] (RFC 4954, Section 4) and parsed in
+// response is bounded at 12288 octets (RFC 4954, Section 4) and parsed in
 // linear time; no input makes a server panic.
 //
 // User names are prepared with the RFC 8265 UsernameCaseMapped profile
@@ -75,7 +75,7 @@
 //     Name" and "Password".
 //   - [Senders] compares local parts with ASCII case folded, although
 //     RFC 5321, Section 2.4 makes them case-sensitive (see [Senders]).
-//   - [MaxResponseLen] bounds the decoded response at 12288 octets, the line
+//   - A decoded response is bounded at 12288 octets, the line
 //     length RFC 4954, Section 4 sets for the encoded line; a server that
 //     bounds its lines first never reaches it.
 package auth

@@ -6,14 +6,14 @@ import (
 	"fmt"
 )
 
-// MaxResponseLen is the largest decoded SASL response, in octets, that a
-// server returned by [NewServer] accepts; a longer one fails with
-// [ErrLineTooLong]. RFC 4954, Section 4 makes 12288 octets the line length a
+// maxResponseLen is the largest decoded SASL response, in octets, that a
+// server returned by NewServer accepts; a longer one fails with
+// ErrResponseTooLong. RFC 4954, Section 4 makes 12288 octets the line length a
 // server must accept for an AUTH exchange line. That limit applies to the
 // base64 line; the decoded response is at most three quarters of it, so a
 // response within this bound never came from a line the server had to
 // refuse.
-const MaxResponseLen = 12288
+const maxResponseLen = 12288
 
 // Sentinel errors returned by [NewServer], the servers it returns, and the
 // in-memory [Users]. Every error this package returns from an exchange
@@ -53,9 +53,12 @@ var (
 	// base64 the same way).
 	ErrMalformed = errors.New("auth: malformed response")
 
-	// ErrLineTooLong means a decoded response exceeds [MaxResponseLen].
-	// Reply 500 5.5.6 (RFC 4954, Section 4).
-	ErrLineTooLong = errors.New("auth: line too long")
+	// ErrResponseTooLong means a decoded response is longer than 12288
+	// octets, the AUTH line length of RFC 4954, Section 4. Reply 500 5.5.6
+	// "Authentication Exchange line is too long" (RFC 4954, Section 6).
+	// (Message lines too long are header.ErrLineTooLong, a different
+	// reply.)
+	ErrResponseTooLong = errors.New("auth: response too long")
 
 	// ErrUnsupported means the mechanism is unknown or not available with
 	// this [Authenticator] (for example EXTERNAL when it does not implement
@@ -66,7 +69,7 @@ var (
 // sentinels lists the errors an exchange may end with.
 var sentinels = [...]error{
 	ErrInvalidCredentials, ErrMechanismTooWeak, ErrEncryptionRequired,
-	ErrTemporary, ErrMalformed, ErrLineTooLong, ErrUnsupported,
+	ErrTemporary, ErrMalformed, ErrResponseTooLong, ErrUnsupported,
 }
 
 // isSentinel reports whether err matches one of the package's sentinels.

@@ -19,7 +19,7 @@ import (
 // sentinels are the errors every failed exchange must match exactly one of.
 var sentinels = []error{
 	auth.ErrInvalidCredentials, auth.ErrMechanismTooWeak, auth.ErrEncryptionRequired,
-	auth.ErrTemporary, auth.ErrMalformed, auth.ErrLineTooLong, auth.ErrUnsupported,
+	auth.ErrTemporary, auth.ErrMalformed, auth.ErrResponseTooLong, auth.ErrUnsupported,
 }
 
 // checkSentinel fails unless err matches exactly one sentinel.

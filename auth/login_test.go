@@ -28,8 +28,8 @@ func TestLogin(t *testing.T) {
 		{name: "user name not UTF-8", responses: [][]byte{b("\xffalice")}, want: auth.ErrMalformed},
 		{name: "user name with LF", responses: [][]byte{b("alice\n")}, want: auth.ErrMalformed},
 		{name: "password with NUL", responses: [][]byte{b("alice"), b("sec\x00ret")}, want: auth.ErrMalformed},
-		{name: "too long user", responses: [][]byte{b(strings.Repeat("a", auth.MaxResponseLen+1))}, want: auth.ErrLineTooLong},
-		{name: "too long password", responses: [][]byte{b("alice"), b(strings.Repeat("a", auth.MaxResponseLen+1))}, want: auth.ErrLineTooLong},
+		{name: "too long user", responses: [][]byte{b(strings.Repeat("a", 12288+1))}, want: auth.ErrResponseTooLong},
+		{name: "too long password", responses: [][]byte{b("alice"), b(strings.Repeat("a", 12288+1))}, want: auth.ErrResponseTooLong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

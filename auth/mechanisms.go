@@ -9,23 +9,6 @@ import (
 	"github.com/emersion/go-sasl"
 )
 
-// Mechanism names (RFC 4422, Section 3.1), as advertised in the EHLO AUTH
-// keyword (RFC 4954, Section 3) and accepted by [NewServer].
-const (
-	// Plain is the PLAIN mechanism (RFC 4616); cleartext, TLS required.
-	Plain = sasl.Plain
-	// Login is the LOGIN mechanism (draft-murchison-sasl-login; it has no
-	// RFC, and is offered because deployed clients use it); cleartext, TLS
-	// required (RFC 4954, Section 4).
-	Login = sasl.Login
-	// External is the EXTERNAL mechanism (RFC 4422, Appendix A) over a
-	// verified TLS client certificate.
-	External = sasl.External
-	// OAuthBearer is the OAUTHBEARER mechanism (RFC 7628, Section 3);
-	// bearer tokens, TLS required.
-	OAuthBearer = sasl.OAuthBearer
-)
-
 // ConnState is what the mechanisms need to know of the connection
 // (RFC 4954, Section 4 ties the choice of mechanism to the connection's
 // protection). The zero value is a connection without TLS.
@@ -65,30 +48,33 @@ func (c ConnState) hasCertificate() bool {
 //   - PLAIN and LOGIN, under TLS only (RFC 4954, Section 4;
 //     RFC 5068, Section 5; RFC 8314).
 //
-// A nil Authenticator offers nothing. The result is a new slice the caller
-// may keep or change; an empty result means AUTH must not be advertised.
+// The names are go-sasl's constants ([sasl.External], [sasl.OAuthBearer],
+// [sasl.Plain], [sasl.Login]). A nil Authenticator offers nothing. The
+// result is a new slice the caller may keep or change; an empty result
+// means AUTH must not be advertised.
 func Mechanisms(c ConnState, a Authenticator) []string {
 	if a == nil {
 		return nil
 	}
 	var ms []string
 	if _, ok := a.(CertificateAuthenticator); ok && c.hasCertificate() {
-		ms = append(ms, External)
+		ms = append(ms, sasl.External)
 	}
 	if !c.TLS {
 		return ms
 	}
 	if _, ok := a.(TokenAuthenticator); ok {
-		ms = append(ms, OAuthBearer)
+		ms = append(ms, sasl.OAuthBearer)
 	}
-	return append(ms, Plain, Login)
+	return append(ms, sasl.Plain, sasl.Login)
 }
 
 // maxMechanismLen is the longest mechanism name, RFC 4422, Section 3.1.
 const maxMechanismLen = 20
 
 // NewServer returns a SASL server (go-sasl's [sasl.Server]) that runs one
-// AUTH exchange of mechanism mech (case-insensitive) for a connection in
+// AUTH exchange of mechanism mech (case-insensitive: "PLAIN", "LOGIN",
+// "EXTERNAL" or "OAUTHBEARER", go-sasl's constants) for a connection in
 // state c, checking credentials with a.
 //
 // ctx is the context of this AUTH exchange; it is handed to every
@@ -111,8 +97,8 @@ const maxMechanismLen = 20
 // The server's Next follows go-sasl: a nil response means the client sent
 // no initial response and gets an empty challenge. Next returns done ==
 // true only on success. Any error ends the exchange and matches one
-// sentinel of this package: [ErrLineTooLong] for a response over
-// [MaxResponseLen], [ErrMalformed] for bad syntax or a response after the
+// sentinel of this package: [ErrResponseTooLong] for a response over
+// 12288 octets, [ErrMalformed] for bad syntax or a response after the
 // end, and the Authenticator's verdict otherwise. Next never panics. A
 // server is for one exchange on one goroutine; it is not safe for
 // concurrent use.
@@ -134,15 +120,15 @@ func NewServer(ctx context.Context, mech string, c ConnState, a Authenticator, n
 	}
 	x := &exchange{ctx: ctx, mech: name, now: now, done: done}
 	switch name {
-	case Plain, Login:
+	case sasl.Plain, sasl.Login:
 		if !c.TLS {
 			return nil, fmt.Errorf("%w: %s sends the password in the clear", ErrEncryptionRequired, name)
 		}
-		if name == Plain {
+		if name == sasl.Plain {
 			return newPlainServer(x, a), nil
 		}
 		return newLoginServer(x, a), nil
-	case OAuthBearer:
+	case sasl.OAuthBearer:
 		ta, ok := a.(TokenAuthenticator)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s: authenticator does not check tokens", ErrUnsupported, name)
@@ -151,7 +137,7 @@ func NewServer(ctx context.Context, mech string, c ConnState, a Authenticator, n
 			return nil, fmt.Errorf("%w: %s sends a bearer token in the clear", ErrEncryptionRequired, name)
 		}
 		return newOAuthBearerServer(x, ta, c.Host), nil
-	case External:
+	case sasl.External:
 		ca, ok := a.(CertificateAuthenticator)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s: authenticator does not check certificates", ErrUnsupported, name)
@@ -231,9 +217,9 @@ func (g *guard) Next(response []byte) (challenge []byte, done bool, err error) {
 	if g.over {
 		return nil, false, malformed(g.mech, "response after the end of the exchange")
 	}
-	if len(response) > MaxResponseLen {
+	if len(response) > maxResponseLen {
 		g.over = true
-		return nil, false, fmt.Errorf("%w: %s: response longer than %d octets", ErrLineTooLong, g.mech, MaxResponseLen)
+		return nil, false, fmt.Errorf("%w: %s: response longer than %d octets", ErrResponseTooLong, g.mech, maxResponseLen)
 	}
 	challenge, done, err = g.inner.Next(response)
 	if err != nil {

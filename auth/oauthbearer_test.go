@@ -72,7 +72,7 @@ func TestOAuthBearer(t *testing.T) {
 		{name: "control char in value", responses: [][]byte{ob("n,,", "x=\x00", tok), b("\x01")}, want: auth.ErrMalformed, wantStatus: "invalid_request"},
 		{name: "missing final kvsep", responses: [][]byte{b("n,,\x01" + tok), b("\x01")}, want: auth.ErrMalformed, wantStatus: "invalid_request"},
 		{name: "unterminated pair", responses: [][]byte{b("n,,\x01" + tok + "\x01host=x"), b("\x01")}, want: auth.ErrMalformed, wantStatus: "invalid_request"},
-		{name: "too long", responses: [][]byte{ob("n,,", "auth=Bearer "+strings.Repeat("a", auth.MaxResponseLen))}, want: auth.ErrLineTooLong},
+		{name: "too long", responses: [][]byte{ob("n,,", "auth=Bearer "+strings.Repeat("a", 12288))}, want: auth.ErrResponseTooLong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 func TestPlain(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("a", auth.MaxResponseLen)
+	long := strings.Repeat("a", 12288)
 	tests := []struct {
 		name      string
 		responses [][]byte
@@ -39,7 +39,7 @@ func TestPlain(t *testing.T) {
 		{name: "authzid not UTF-8", responses: [][]byte{b("\xc3\x00alice\x00secret")}, want: auth.ErrMalformed},
 		{name: "password not UTF-8", responses: [][]byte{b("\x00alice\x00\xff")}, want: auth.ErrMalformed},
 		{name: "CR LF in authcid", responses: [][]byte{b("\x00alice\r\nX: y\x00secret")}, want: auth.ErrMalformed},
-		{name: "too long", responses: [][]byte{b("\x00alice\x00" + long)}, want: auth.ErrLineTooLong},
+		{name: "too long", responses: [][]byte{b("\x00alice\x00" + long)}, want: auth.ErrResponseTooLong},
 		{name: "response after success", responses: [][]byte{b("\x00alice\x00secret"), b("x")}, wantUser: "alice"},
 	}
 	for _, tc := range tests {

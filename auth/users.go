@@ -77,8 +77,8 @@ func (u *Users) Add(name, password string, address envelope.Mailbox) error {
 	if password == "" {
 		return errors.New("auth: empty password")
 	}
-	if len(password) > MaxResponseLen {
-		return fmt.Errorf("auth: password longer than %d octets", MaxResponseLen)
+	if len(password) > maxResponseLen {
+		return fmt.Errorf("auth: password longer than %d octets", maxResponseLen)
 	}
 	p, err := preparePassword(password)
 	if err != nil {
@@ -158,7 +158,7 @@ func (u *Users) AuthenticatePassword(ctx context.Context, authzid, username, pas
 	}
 	name, nameErr := NormalizeUsername(username)
 	p, passErr := preparePassword(password)
-	if len(password) > MaxResponseLen {
+	if len(password) > maxResponseLen {
 		passErr = errors.New("password too long")
 	}
 

@@ -205,9 +205,9 @@ func AuthMalformed() *Reply {
 }
 
 // AuthLineTooLong returns 500 5.5.6 "Authentication Exchange line is too
-// long" (RFC 4954, Section 6). Err is auth.ErrLineTooLong.
+// long" (RFC 4954, Section 6). Err is auth.ErrResponseTooLong.
 func AuthLineTooLong() *Reply {
-	return reply(500, "5.5.6", "Authentication exchange line is too long", auth.ErrLineTooLong)
+	return reply(500, "5.5.6", "Authentication exchange line is too long", auth.ErrResponseTooLong)
 }
 
 // AuthUnsupported returns 504 5.5.4 for an unsupported SASL mechanism (RFC

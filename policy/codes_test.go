@@ -84,7 +84,7 @@ func TestReplyConstructors(t *testing.T) {
 		{"AuthMechanismTooWeak", policy.AuthMechanismTooWeak, 534, "5.7.9", auth.ErrMechanismTooWeak},
 		{"AuthEncryptionRequired", policy.AuthEncryptionRequired, 538, "5.7.11", auth.ErrEncryptionRequired},
 		{"AuthMalformed", policy.AuthMalformed, 501, "5.5.2", auth.ErrMalformed},
-		{"AuthLineTooLong", policy.AuthLineTooLong, 500, "5.5.6", auth.ErrLineTooLong},
+		{"AuthLineTooLong", policy.AuthLineTooLong, 500, "5.5.6", auth.ErrResponseTooLong},
 		{"AuthUnsupported", policy.AuthUnsupported, 504, "5.5.4", auth.ErrUnsupported},
 	}
 	for _, tc := range cases {

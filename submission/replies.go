@@ -190,7 +190,7 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 			return policy.AuthTemporaryFailure().WithErr(err), true
 		case errors.Is(err, auth.ErrMalformed):
 			return policy.AuthMalformed().WithErr(err), false
-		case errors.Is(err, auth.ErrLineTooLong):
+		case errors.Is(err, auth.ErrResponseTooLong):
 			return policy.AuthLineTooLong().WithErr(err), false
 		case errors.Is(err, auth.ErrUnsupported):
 			return policy.AuthUnsupported().WithErr(err), false

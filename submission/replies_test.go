@@ -49,7 +49,7 @@ func TestReplyFor(t *testing.T) {
 		{"auth encryption required", submission.StageAuth, auth.ErrEncryptionRequired, 538, "5.7.11", false, false},
 		{"auth temporary", submission.StageAuth, fmt.Errorf("%w: ldap down", auth.ErrTemporary), 454, "4.7.0", true, false},
 		{"auth malformed", submission.StageAuth, auth.ErrMalformed, 501, "5.5.2", false, false},
-		{"auth line too long", submission.StageAuth, auth.ErrLineTooLong, 500, "5.5.6", false, false},
+		{"auth line too long", submission.StageAuth, auth.ErrResponseTooLong, 500, "5.5.6", false, false},
 		{"auth unsupported", submission.StageAuth, auth.ErrUnsupported, 504, "5.5.4", false, false},
 		{"envelope syntax at MAIL", submission.StageMail, envSyntax, 501, "5.1.7", false, false},
 		{"envelope syntax at RCPT", submission.StageRcpt, envSyntax, 501, "5.1.3", false, false},
