@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// msaServer is examples/msa, built once into dir and started there.
+type msaServer struct {
+	cmd  *exec.Cmd
+	host string
+}
+
+// startMSA builds examples/msa into dir and starts it on a free loopback port
+// with its spool in dir; trusted lets loopback submit without AUTH.
+func startMSA(ctx context.Context, dir string, trusted bool, extra []string) (*msaServer, error) {
+	bin := filepath.Join(dir, "msa")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/msakit/msakit/examples/msa")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build examples/msa: %w\n%s", err, out)
+	}
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{
+		"-listen", addr,
+		"-hostname", "msa.example.org",
+		"-domain", "example.org",
+		"-spool", filepath.Join(dir, "spool"),
+		"-user", benchUser + ":" + benchPassword + ":" + benchFrom,
+	}
+	if trusted {
+		args = append(args, "-trusted", "127.0.0.0/8")
+	}
+	args = append(args, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	log, err := os.Create(filepath.Join(dir, "msa.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &msaServer{cmd: cmd, host: addr}
+	if err := waitListening(ctx, addr); err != nil {
+		s.stop()
+		out, _ := os.ReadFile(filepath.Join(dir, "msa.log"))
+		return nil, fmt.Errorf("examples/msa did not start: %w\n%s", err, out)
+	}
+	return s, nil
+}
+
+func (s *msaServer) addr() string { return s.host }
+func (s *msaServer) pid() int     { return s.cmd.Process.Pid }
+
+// stop sends SIGTERM, as an operator would, and kills after 10 s.
+func (s *msaServer) stop() error {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		return errors.Join(errors.New("examples/msa ignored SIGTERM for 10 s"), <-done)
+	}
+}
+
+// freePort returns a loopback address with a port that was free a moment
+// ago.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// waitListening waits up to 20 s until addr accepts connections.
+func waitListening(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return c.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

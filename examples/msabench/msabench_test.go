@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRunMSA runs the benchmark briefly against examples/msa in both modes
+// and checks that every message was accepted and measured.
+func TestRunMSA(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts examples/msa")
+	}
+	for _, mode := range []string{"plain", "auth"} {
+		t.Run(mode, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(t.Context(), []string{"-target", "msa", "-mode", mode, "-sessions", "1,3", "-messages", "12"}, &out, io.Discard)
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			checkRows(t, out.String(), "msa", mode, 2, 12)
+		})
+	}
+}
+
+// TestRunPaired compares examples/msa with a private Postfix instance; it
+// needs root and Debian's postfix, which CI installs.
+func TestRunPaired(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Postfix")
+	}
+	if _, err := exec.LookPath("postfix"); err != nil || os.Geteuid() != 0 {
+		if os.Getenv("MSAKIT_REAL_CLIENTS") == "1" {
+			t.Fatalf("MSAKIT_REAL_CLIENTS=1 but postfix is missing (%v) or not root (euid %d)", err, os.Geteuid())
+		}
+		t.Skip("needs root and postfix (apt-get install postfix)")
+	}
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"-target", "msa,postfix", "-sessions", "2", "-messages", "10", "-rounds", "2"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	checkRows(t, out.String(), "msa", "plain", 2, 10)
+	checkRows(t, out.String(), "postfix", "plain", 2, 10)
+	if !strings.Contains(out.String(), "sessions=2   msgs/s ratio ") {
+		t.Errorf("no paired summary in\n%s", out.String())
+	}
+}
+
+// checkRows checks that out has want rows for target in mode, each with all
+// messages accepted and positive figures.
+func checkRows(t *testing.T, out, target, mode string, want, messages int) {
+	t.Helper()
+	got := 0
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 8 || f[0] != target {
+			continue
+		}
+		got++
+		if f[1] != mode {
+			t.Errorf("row %q: mode %s, want %s", line, f[1], mode)
+		}
+		if f[4] != fmt.Sprint(messages) {
+			t.Errorf("row %q: %s messages, want %d", line, f[4], messages)
+		}
+		// CPU time has a resolution of 10 ms, so a short run may measure 0.
+		rate, err1 := strconv.ParseFloat(f[5], 64)
+		cpu, err2 := strconv.ParseFloat(f[6], 64)
+		rss, err3 := strconv.ParseFloat(f[7], 64)
+		if err := errors.Join(err1, err2, err3); err != nil || rate <= 0 || cpu < 0 || rss <= 0 || math.IsInf(rate, 0) {
+			t.Errorf("row %q: bad figures (%v)", line, err)
+		}
+	}
+	if got != want {
+		t.Errorf("%d %s rows, want %d:\n%s", got, target, want, out)
+	}
+}
