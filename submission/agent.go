@@ -18,9 +18,9 @@ import (
 
 // Agent is a Message Submission Agent (RFC 6409): the configured policy
 // chain plus everything shared by the sessions it creates (logger, clock,
-// random source, rate limits, trace sink). It has no network code: a server
-// creates one [Session] per connection with [Agent.NewSession] and calls it
-// from its command handlers.
+// random source, log rate limit, limit store, trace sink). It has no
+// network code: a server creates one [Session] per connection with
+// [Agent.NewSession] and calls it from its command handlers.
 //
 // An Agent is immutable after [New] and safe for concurrent use by many
 // sessions.
@@ -34,6 +34,7 @@ type Agent struct {
 	headerOpts header.ReadOptions
 	trace      TraceSink
 	omit       map[string]bool
+	limits     LimitStore // Config.Limits.Store or an in-process one; nil without limits
 }
 
 // lockedReader serialises reads from a source that may not be safe for
@@ -53,7 +54,8 @@ func (l *lockedReader) Read(p []byte) (int, error) {
 // cfg.Hostname is required. The policy chain
 // is the RFC 6409 profile (see [Profile]) followed by cfg.Policies, all in
 // one [policy.Chain]. New fails when Hostname is zero, when OmitExtensions
-// names AUTH, or when the chain cannot be built (a policy that joins no
+// names AUTH, when Config.Limits holds a negative Max or a Max without a
+// positive Per, or when the chain cannot be built (a policy that joins no
 // stage, a duplicate policy name).
 func New(cfg Config) (*Agent, error) {
 	if cfg.Hostname.IsZero() {
@@ -107,6 +109,15 @@ func New(cfg Config) (*Agent, error) {
 			hmax = int(min(a.maxSize, int64(^uint(0)>>1)))
 		}
 		a.headerOpts.MaxSize = hmax
+	}
+	if err := cfg.Limits.check(); err != nil {
+		return nil, err
+	}
+	if cfg.Limits.on() {
+		a.limits = cfg.Limits.Store
+		if a.limits == nil {
+			a.limits = &MemoryLimitStore{Now: a.now}
+		}
 	}
 	a.trace = cfg.Trace
 	if a.trace == nil {

@@ -63,7 +63,8 @@ type messageReader struct {
 	prevCR  bool  // the last octet read was CR
 	rec     TraceRecord
 	hdrSize int64
-	err     error // sticky: the reply, or io.EOF
+	charge  sendCharge // recipients charged to Config.Limits, given back on a refusal
+	err     error      // sticky: the reply, or io.EOF
 }
 
 // Read reads the rendered header, then body octets after checking them;
@@ -104,9 +105,10 @@ func (b *messageReader) Read(p []byte) (int, error) {
 	}
 }
 
-// stop maps err to the reply the client gets, logs it once, and makes it
-// sticky.
+// stop maps err to the reply the client gets, logs it once, makes it
+// sticky, and gives back the recipients charged to the limits.
 func (b *messageReader) stop(err error) error {
+	b.a.release(b.ctx, &b.charge)
 	r, internal := ReplyFor(StageData, err)
 	lg := &b.a.log
 	attrs := []slog.Attr{
@@ -132,18 +134,27 @@ func (b *messageReader) stop(err error) error {
 }
 
 // finish runs at the end of the body: a CR left pending is bare, then the
-// trace record is written.
+// message is charged to the sending limits (after every check, RFC 6409
+// leaves the limits to site policy) and the trace record is written.
 func (b *messageReader) finish() error {
 	if b.prevCR && b.mode != bodyBinary {
 		return replyBareCR()
 	}
+	charged, err := b.a.chargeMessage(b.ctx, &b.charge)
+	if err != nil {
+		return err
+	}
 	b.rec.Time = b.a.now()
 	b.rec.Size = b.hdrSize + b.n
 	if err := b.a.trace.Record(b.ctx, b.rec); err != nil {
+		if charged {
+			b.a.giveBack(b.ctx, b.charge.msgKey, 1, b.a.cfg.Limits.Messages)
+		}
 		// Not a reply: ReplyFor makes it 451 4.3.0 and marks it internal,
 		// so stop logs the sink's error at Error, not as a client rejection.
 		return errors.Join(ErrTraceFailed, err)
 	}
+	b.charge.rcpts = 0 // accepted: the recipients stay counted
 	lg := &b.a.log
 	if lg.enabled(b.ctx, slog.LevelDebug) {
 		lg.log(b.ctx, slog.LevelDebug, "accepted",

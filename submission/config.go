@@ -167,10 +167,11 @@ type Config struct {
 	// level through Logger.
 	Trace TraceSink
 
-	// RateLimit, when set, limits submissions per identity (per client
-	// address for sessions without one); a refused MAIL gets 451 4.7.1.
-	// nil means no limit.
-	RateLimit RateLimiter
+	// Limits bounds the messages and recipients each identity may send
+	// per window and throttles failed AUTH per client address and user
+	// name, with the store that keeps the counts (shared by replicas, or
+	// in-process). The zero value limits nothing. See [Limits].
+	Limits Limits
 
 	// AuthWindow, when set, authorizes a session whose client address
 	// logged in to POP or IMAP recently ("POP before SMTP", RFC 6409,

@@ -40,7 +40,17 @@ import (
 //     or SMTPUTF8 (RFC 6152, Section 3; X.6.1 "media not supported", RFC
 //     3463, Section 3.7; [Err8Bit]);
 //   - 552 5.3.4 when header and body exceed Config.MaxSize (RFC 1870);
-//   - 451 4.3.0 for an I/O error of r, a done ctx or a failing TraceSink.
+//   - 451 4.7.1 at the end of the data when the message would take the
+//     sender over Config.Limits.Messages (the message is counted only
+//     here, after every check), with the time left in the text;
+//   - 451 4.3.0 for an I/O error of r, a done ctx, a failing TraceSink or
+//     a limit store failing closed.
+//
+// When the reader fails, the recipients the transaction charged to
+// Config.Limits.Recipients are given back; so they are when Data itself
+// fails. A reader abandoned before its end keeps them charged until their
+// window ends, as does a message the server fails to queue after the
+// reader reached its end.
 //
 // With BODY=BINARYMIME only the size is checked: binary content has no
 // line structure (RFC 3030, Section 3).
@@ -65,7 +75,7 @@ import (
 // The reader is valid until read to its end or abandoned; it does not use
 // the Session, so it may be read after the next command. When it fails, the
 // server must still consume the rest of the client's data itself.
-func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
+func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error) {
 	if s.state != txOpen {
 		return nil, s.fail(ctx, StageData, replyNeedMail(), idAttr(""))
 	}
@@ -76,6 +86,14 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (io.Reader, error) {
 	// One allocation holds the reader state, the byte counter and the
 	// bufio.Reader (whose zero value Reset gives the default 4 KiB buffer).
 	m := &messageReader{a: s.a, ctx: ctx}
+	// The recipients charged so far go with the message: the reader gives
+	// them back if the message is refused.
+	m.charge, s.charge = s.charge, sendCharge{}
+	defer func() {
+		if err != nil {
+			s.a.release(ctx, &m.charge)
+		}
+	}()
 	m.cr.r = r
 	m.br.Reset(&m.cr)
 	br := &m.br

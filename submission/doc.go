@@ -39,6 +39,15 @@
 //     BINARYMIME), RFC 6531 (SMTPUTF8), RFC 3463 and RFC 5248 (enhanced
 //     status codes).
 //
+// # Limits
+//
+// Config.Limits bounds the messages and recipients each identity may send
+// per window (451 4.7.1 and 452 4.5.3, with the time left in the text) and
+// throttles failed AUTH per client address and per user name (454 4.7.0,
+// then 421 4.7.0 and the connection closed). The counts live in a
+// [LimitStore]: in-process by default ([MemoryLimitStore]), or shared by
+// MSA replicas (a Redis store is in the examples module).
+//
 // # Logging
 //
 // Records go to Config.Logger with the fixed keys LogKey*. Records caused

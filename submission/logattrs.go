@@ -35,6 +35,7 @@ const (
 	LogKeySuppressed = "suppressed"    // client-error records dropped by the rate limit
 	LogKeyRecipients = "recipients"    // number of recipients
 	LogKeySize       = "size"          // message octets received
+	LogKeyLimitKey   = "limit_key"     // key of a sending limit or AUTH throttle
 )
 
 // MaxLogStringLen caps a client-supplied string in a log record, in octets

@@ -145,33 +145,6 @@ func TestAgentConcurrentSessions(t *testing.T) {
 	}
 }
 
-func TestMemoryRateLimiter(t *testing.T) {
-	t.Parallel()
-	now := testNow
-	rl := submission.NewMemoryRateLimiter(1, 2, func() time.Time { return now })
-	ctx := t.Context()
-	allow := func(key string) bool {
-		ok, err := rl.Allow(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
-	if first, second, third := allow("a"), allow("a"), allow("a"); !first || !second || third {
-		t.Fatal("burst of 2 not enforced")
-	}
-	if !allow("b") {
-		t.Fatal("keys are not independent")
-	}
-	now = now.Add(time.Second)
-	if first, second := allow("a"), allow("a"); !first || second {
-		t.Fatal("refill of 1/s not enforced")
-	}
-	for i := range submission.MaxRateLimiterKeys + 10 {
-		allow(fmt.Sprint("k", i))
-	}
-}
-
 func TestMemoryAuthWindow(t *testing.T) {
 	t.Parallel()
 	now := testNow

@@ -16,7 +16,7 @@ import (
 //
 // Mail starts a transaction: it gives it a new submission id (from
 // Config.Random), consults the AuthWindow when configured, runs the MAIL
-// stage of the policy chain and, when configured, the RateLimiter. Replies:
+// stage of the policy chain and checks Config.Limits.Messages. Replies:
 //
 //   - 503 5.5.1 when a transaction is already open (RFC 5321, Section
 //     4.1.4);
@@ -26,11 +26,18 @@ import (
 //     5.1.8 for an unqualified domain, 550 5.7.1 for a sender the identity
 //     may not use, 550 5.6.7 for a non-ASCII address without SMTPUTF8, 552
 //     5.3.4 for a declared size over the limit, ...);
-//   - 451 4.7.1 when the rate limit refuses;
-//   - 451 4.3.0 for an internal failure or a done ctx (logged, not sent).
+//   - 451 4.7.1 when the sender has used up Limits.Messages, with the
+//     time left in the text;
+//   - 421 4.7.0 after the session was closed for failed AUTH attempts
+//     (RFC 5321, Section 3.8);
+//   - 451 4.3.0 for an internal failure (the limit store failing closed
+//     included) or a done ctx (logged, not sent).
 //
 // After an error no transaction is open. Every error is a *policy.Reply.
 func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOptions) error {
+	if s.closing {
+		return s.fail(ctx, StageMail, replyAuthClosing(), clientString(LogKeyFrom, from))
+	}
 	if s.state == txOpen {
 		return s.fail(ctx, StageMail, replyNestedMail(), clientString(LogKeyFrom, from))
 	}
@@ -58,7 +65,8 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	if err := s.a.chain.Mail(ctx, &s.conn, tx); err != nil {
 		return s.abortMail(ctx, err, from)
 	}
-	if err := s.checkRate(ctx); err != nil {
+	s.startCharge()
+	if err := s.checkMessageLimit(ctx); err != nil {
 		return s.abortMail(ctx, err, from)
 	}
 	s.state = txOpen
@@ -101,28 +109,5 @@ func (s *Session) checkWindow(ctx context.Context) error {
 	}
 	s.conn.Identity = id
 	s.windowAuth = true
-	return nil
-}
-
-// checkRate asks the RateLimiter whether the identity (or, without one, the
-// client address) may submit another message.
-func (s *Session) checkRate(ctx context.Context) error {
-	rl := s.a.cfg.RateLimit
-	if rl == nil {
-		return nil
-	}
-	key := s.conn.Identity.User()
-	if key == "" {
-		key = "addr:" + s.conn.RemoteAddr.Addr().String()
-	} else {
-		key = "user:" + key
-	}
-	ok, err := rl.Allow(ctx, key)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return replyRateLimited()
-	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package submission
 
 import (
-	"context"
 	"sync"
 	"time"
 )
@@ -69,100 +68,5 @@ func (b *tokenBucket) refill(now time.Time) {
 			b.tokens = b.burst
 		}
 		b.last = now
-	}
-}
-
-// full reports whether the bucket has refilled completely by now, so that
-// forgetting it loses nothing.
-func (b *tokenBucket) full(now time.Time) bool {
-	b.refill(now)
-	return b.tokens >= b.burst
-}
-
-// RateLimiter decides whether a key (an identity, or a client address for
-// sessions authorized without one) may submit one more message now. It is
-// the shared state of a per-identity submission rate limit: with several
-// MSA replicas, an implementation backed by a shared store lets them
-// enforce one limit together (DESIGN.md, "Later"). A rate limit is site
-// policy, which RFC 6409, Section 6.3 allows an MSA to enforce.
-//
-// Allow must be safe for concurrent use. An error is an internal failure:
-// the MAIL command gets 451 4.3.0 and the error is logged, never sent.
-type RateLimiter interface {
-	Allow(ctx context.Context, key string) (bool, error)
-}
-
-// RateLimiterFunc adapts a function to [RateLimiter], a site policy limit
-// (RFC 6409, Section 6.3).
-type RateLimiterFunc func(ctx context.Context, key string) (bool, error)
-
-// Allow calls f(ctx, key) (RFC 6409, Section 6.3).
-func (f RateLimiterFunc) Allow(ctx context.Context, key string) (bool, error) { return f(ctx, key) }
-
-// MaxRateLimiterKeys bounds the number of keys a [MemoryRateLimiter]
-// remembers (a bound on state a client can create, RFC 6409, Section 5.2), so that a stream of distinct keys cannot grow it without
-// limit. When it is full, keys whose bucket has refilled completely are
-// forgotten (which loses nothing), then, if still full, arbitrary ones.
-const MaxRateLimiterKeys = 1 << 16
-
-// MemoryRateLimiter is the in-process [RateLimiter] (site policy, RFC 6409,
-// Section 6.3): one token bucket per key, refilled at Rate messages per second up to Burst. It is safe for
-// concurrent use. Replicas that must share a limit need an implementation
-// backed by shared storage instead.
-type MemoryRateLimiter struct {
-	mu      sync.Mutex
-	rate    float64
-	burst   int
-	now     func() time.Time
-	buckets map[string]*tokenBucket
-}
-
-// NewMemoryRateLimiter returns a limiter (RFC 6409, Section 6.3) that lets
-// each key submit burst messages at once and rate messages per second on
-// average. now is the
-// clock; nil means time.Now. A rate <= 0 allows everything.
-func NewMemoryRateLimiter(rate float64, burst int, now func() time.Time) *MemoryRateLimiter {
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryRateLimiter{rate: rate, burst: burst, now: now, buckets: make(map[string]*tokenBucket)}
-}
-
-// Allow takes one token from key's bucket and reports whether there was
-// one (RFC 6409, Section 6.3). It never returns an error.
-func (m *MemoryRateLimiter) Allow(_ context.Context, key string) (bool, error) {
-	if m.rate <= 0 {
-		return true, nil
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.buckets[key]
-	if !ok {
-		if len(m.buckets) >= MaxRateLimiterKeys {
-			m.evict()
-		}
-		b = newTokenBucket(m.rate, m.burst, m.now)
-		m.buckets[key] = b
-	}
-	ok, _ = b.take()
-	return ok, nil
-}
-
-// evict forgets the keys whose buckets are full, and if none is, one
-// arbitrary key. Called with m.mu held.
-func (m *MemoryRateLimiter) evict() {
-	now := m.now()
-	n := len(m.buckets)
-	for k, b := range m.buckets {
-		if b.full(now) {
-			delete(m.buckets, k)
-		}
-	}
-	if len(m.buckets) < n {
-		return
-	}
-	for k := range m.buckets {
-		delete(m.buckets, k)
-		return
 	}
 }

@@ -26,6 +26,9 @@ import (
 //     5.6.7 for a non-ASCII address without SMTPUTF8, 452 4.5.3 over the
 //     recipient limit, 550 5.7.1 for a recipient the identity may not
 //     reach, ...);
+//   - 452 4.5.3 when the sender has used up Limits.Recipients, with the
+//     time left in the text (the recipient is charged only when every
+//     policy has accepted it);
 //   - 451 4.3.0 for an internal failure or a done ctx.
 //
 // Every error is a *policy.Reply.
@@ -48,7 +51,11 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 		rcpt.Options = *opts
 	}
 	s.tx.Recipients = rs
-	if err := s.a.chain.Rcpt(ctx, &s.conn, s.tx, rcpt); err != nil {
+	err = s.a.chain.Rcpt(ctx, &s.conn, s.tx, rcpt)
+	if err == nil {
+		err = s.chargeRecipient(ctx)
+	}
+	if err != nil {
 		*rcpt = policy.Recipient{}
 		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
 	}

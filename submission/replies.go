@@ -59,9 +59,6 @@ var (
 	// ErrTraceFailed: the [TraceSink] failed, so the message cannot be
 	// traced to its submitter (RFC 5068, Section 3.1); 451 4.3.0.
 	ErrTraceFailed = errors.New("submission: trace record not written")
-	// ErrRateLimited: the [RateLimiter] refused the submission, a site
-	// policy (RFC 6409, Section 6.3); 451 4.7.1.
-	ErrRateLimited = errors.New("submission: submission rate limit exceeded")
 )
 
 // Replies built by this package. Each returns a new value.
@@ -111,18 +108,6 @@ func reply8Bit() *policy.Reply {
 		Enhanced: "5.6.1",
 		Text:     "8-bit data requires BODY=8BITMIME (RFC 6152)",
 		Err:      Err8Bit,
-	}
-}
-
-func replyRateLimited() *policy.Reply {
-	// 451 is a permitted reply to MAIL (RFC 5321, Section 4.3.2); X.7.1
-	// "delivery not authorized" (RFC 3463, Section 3.8) with a transient
-	// class, since the limit refills.
-	return &policy.Reply{
-		Code:     451,
-		Enhanced: "4.7.1",
-		Text:     "Submission rate limit exceeded, try again later",
-		Err:      ErrRateLimited,
 	}
 }
 

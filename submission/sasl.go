@@ -23,9 +23,18 @@ import (
 // credentials, 534 5.7.9, 501 5.5.2 for a malformed response, 500 5.5.6 for
 // an overlong one, and 454 4.7.0 for a temporary or internal failure (RFC
 // 4954, Section 6). Failures are logged without any payload or password.
+//
+// With Config.Limits.AuthFailuresPerIP or AuthFailuresPerUser, an address
+// or user name that has failed too often gets 454 4.7.0 without any
+// credential being checked, and the session's third such refusal is 421
+// 4.7.0: the server must then close the connection (RFC 5321, Section
+// 3.8), and the session answers 421 to every later AUTH and MAIL.
 func (s *Session) NewSASLServer(ctx context.Context, mech string) (sasl.Server, error) {
 	mech = strings.ToUpper(mech)
 	mechAttr := clientString(LogKeyMechanism, mech)
+	if s.closing {
+		return nil, s.fail(ctx, StageAuth, replyAuthClosing(), mechAttr)
+	}
 	if s.authenticated() {
 		return nil, s.fail(ctx, StageAuth, replyAlreadyAuthenticated(), mechAttr)
 	}
@@ -35,11 +44,16 @@ func (s *Session) NewSASLServer(ctx context.Context, mech string) (sasl.Server, 
 	if s.a.cfg.Authenticator == nil {
 		return nil, s.fail(ctx, StageAuth, auth.ErrUnsupported, mechAttr)
 	}
-	srv, err := auth.NewServer(ctx, mech, connState(s.conn), s.a.cfg.Authenticator, s.a.now, s.Authenticated)
+	t, err := s.startAuth(ctx)
 	if err != nil {
 		return nil, s.fail(ctx, StageAuth, err, mechAttr)
 	}
-	return &saslServer{s: s, ctx: ctx, mech: mech, srv: srv}, nil
+	srv, err := auth.NewServer(ctx, mech, connState(s.conn), s.authenticator(t, mech), s.a.now, s.Authenticated)
+	if err != nil {
+		t.end(ctx, err)
+		return nil, s.fail(ctx, StageAuth, err, mechAttr)
+	}
+	return &saslServer{s: s, ctx: ctx, mech: mech, srv: srv, t: t}, nil
 }
 
 // saslServer maps the errors of an auth server to replies and logs them.
@@ -48,13 +62,18 @@ type saslServer struct {
 	ctx  context.Context // the AUTH command's context, for logging
 	mech string
 	srv  sasl.Server
+	t    *authAttempt // nil without AUTH limits
 }
 
 // Next passes response to the mechanism; see [sasl.Server].
 func (x *saslServer) Next(response []byte) (challenge []byte, done bool, err error) {
 	challenge, done, err = x.srv.Next(response)
 	if err != nil {
+		x.t.end(x.ctx, err)
 		return nil, true, x.s.fail(x.ctx, StageAuth, err, slog.String(LogKeyMechanism, x.mech))
+	}
+	if done {
+		x.t.end(x.ctx, nil)
 	}
 	return challenge, done, nil
 }

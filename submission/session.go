@@ -44,6 +44,9 @@ type Session struct {
 	state      txState
 	tx         *policy.Transaction // nil in txNone
 	idBuf      [idBytes]byte
+	charge     sendCharge // the open transaction's charges to Config.Limits
+	authFails  int        // AUTH commands refused by the throttle
+	closing    bool       // 421 sent: every later command gets it again
 }
 
 // Conn returns what is known of the connection: remote address, TLS state,
@@ -121,9 +124,15 @@ func (s *Session) Transaction() *policy.Transaction {
 }
 
 // Reset aborts the mail transaction, as RSET does (RFC 5321, Section
-// 4.1.1.5): the reverse-path and recipients are cleared. The identity, TLS
-// state and HELO name are kept.
+// 4.1.1.5): the reverse-path and recipients are cleared, and the
+// recipients charged to Config.Limits are given back. The identity, TLS
+// state and HELO name are kept. A server calls it also when the
+// connection ends.
 func (s *Session) Reset() {
+	if s.charge.rcpts > 0 {
+		// Reset has no context of its own; a store bounds its calls.
+		s.a.release(context.Background(), &s.charge)
+	}
 	s.state = txNone
 	s.tx = nil
 }
@@ -162,9 +171,13 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 		return r
 	}
 	level, msg := slog.LevelInfo, "rejected"
-	if errors.Is(err, header.ErrBareCR) || errors.Is(err, header.ErrBareLF) {
+	switch {
+	case errors.Is(err, header.ErrBareCR) || errors.Is(err, header.ErrBareLF):
 		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
 		level, msg = slog.LevelWarn, "rejected: bare CR or LF in header"
+	case errors.Is(err, ErrAuthThrottled):
+		// Suspicious: someone is guessing passwords.
+		level, msg = slog.LevelWarn, "rejected: too many failed authentication attempts"
 	}
 	if lg.enabled(ctx, level) {
 		lg.clientLog(ctx, level, msg,

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
@@ -165,8 +166,8 @@ func TestSessionTableMailRcpt(t *testing.T) {
 			{cmd: "RCPT", arg: "<bob@example.com>"},
 			{cmd: "DATA", arg: message},
 		}},
-		{"rate limit (site policy, RFC 6409 6.3)", authed,
-			func(c *submission.Config) { c.RateLimit = submission.NewMemoryRateLimiter(0.001, 1, clock) }, []step{
+		{"message limit (site policy)", authed,
+			func(c *submission.Config) { c.Limits.Messages = submission.Limit{Max: 1, Per: time.Hour} }, []step{
 				{cmd: "MAIL", arg: "<alice@example.org>"},
 				{cmd: "RCPT", arg: "<bob@example.com>"},
 				{cmd: "DATA", arg: message},

@@ -52,6 +52,11 @@
 //   - BDAT (RFC 3030) reaches Data on a second goroutine; the adapter
 //     serializes Data, Reset and Logout so msakit's Session is never used
 //     concurrently.
+//   - go-smtp writes a 421 reply returned by a session and goes on reading
+//     commands; RFC 5321, Section 3.8 wants the connection closed after it
+//     (msakit answers 421 to a client that keeps failing AUTH, see
+//     [submission.Limits]). The adapter writes the reply itself and closes
+//     the socket; go-smtp then ends the connection and calls Logout.
 //
 // # Divergences
 //

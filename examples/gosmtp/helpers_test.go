@@ -66,19 +66,24 @@ func mustMailbox(t testing.TB, s string) envelope.Mailbox {
 	return m
 }
 
-// newTestAgent returns msakit's default profile with one user.
-func newTestAgent(t testing.TB) *submission.Agent {
+// newTestAgent returns msakit's default profile with one user, changed by
+// mods.
+func newTestAgent(t testing.TB, mods ...func(*submission.Config)) *submission.Agent {
 	t.Helper()
 	users := auth.NewUsers()
 	if err := users.Add(testUser, testPassword, mustMailbox(t, testFrom)); err != nil {
 		t.Fatalf("Users.Add: %v", err)
 	}
-	a, err := submission.New(submission.Config{
+	cfg := submission.Config{
 		Hostname:      mustDomain(t, testHost),
 		Authenticator: users,
 		Chunking:      true,
 		Now:           func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
-	})
+	}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	a, err := submission.New(cfg)
 	if err != nil {
 		t.Fatalf("submission.New: %v", err)
 	}
@@ -160,10 +165,10 @@ type testServer struct {
 	pipe *pipeListener // nil for a loopback server
 }
 
-func newTestServer(t testing.TB, pipe bool) *testServer {
+func newTestServer(t testing.TB, pipe bool, mods ...func(*submission.Config)) *testServer {
 	t.Helper()
 	ts := &testServer{dlv: &memDeliverer{}}
-	ts.be = NewBackend(newTestAgent(t), ts.dlv, nil)
+	ts.be = NewBackend(newTestAgent(t, mods...), ts.dlv, nil)
 	ts.srv = smtp.NewServer(ts.be)
 	ts.be.Configure(ts.srv)
 	ts.srv.Domain = testHost
@@ -264,7 +269,15 @@ type rawClient struct {
 
 func (ts *testServer) raw(t testing.TB) *rawClient {
 	t.Helper()
-	c := ts.pipe.dial(t)
+	var c net.Conn
+	if ts.pipe != nil {
+		c = ts.pipe.dial(t)
+	} else {
+		var err error
+		if c, err = net.Dial("tcp", ts.addr); err != nil {
+			t.Fatal(err)
+		}
+	}
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	rc := &rawClient{t: t, conn: c, text: textproto.NewConn(c)}
 	t.Cleanup(func() { _ = c.Close() })
@@ -349,6 +362,14 @@ func (rc *rawClient) write(b []byte) {
 // login says EHLO, starts TLS and authenticates with AUTH PLAIN.
 func (rc *rawClient) login() {
 	rc.t.Helper()
+	rc.startTLS()
+	ir := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + testPassword))
+	rc.must("AUTH PLAIN "+ir, 235)
+}
+
+// startTLS says EHLO, starts TLS and says EHLO again.
+func (rc *rawClient) startTLS() {
+	rc.t.Helper()
 	rc.must("EHLO client.example.net", 250)
 	rc.must("STARTTLS", 220)
 	tc := tls.Client(rc.conn, &tls.Config{InsecureSkipVerify: true})
@@ -358,8 +379,6 @@ func (rc *rawClient) login() {
 	rc.conn = tc
 	rc.text = textproto.NewConn(tc)
 	rc.must("EHLO client.example.net", 250)
-	ir := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + testPassword))
-	rc.must("AUTH PLAIN "+ir, 235)
 }
 
 // dotStuff prepares msg for DATA (RFC 5321, Section 4.5.2) and ends it.

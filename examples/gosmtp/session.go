@@ -3,10 +3,12 @@ package gosmtp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -243,14 +245,42 @@ func (s *Session) drain() {
 }
 
 // reply turns err into what go-smtp writes to the client and logs the
-// errors msakit did not produce.
+// errors msakit did not produce. A 421 reply ends the connection (see
+// closeWith).
 func (s *Session) reply(ctx context.Context, stage string, err error) error {
 	e, known := toSMTPError(err)
 	if !known {
 		s.b.logger.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("stage", stage), slog.Any("err", err))
 	}
+	if e.Code == 421 {
+		s.closeWith(ctx, e)
+	}
 	return e
 }
+
+// closeWith sends the 421 reply e and closes the connection, as RFC 5321,
+// Section 3.8 requires after 421 (msakit answers it to a client that keeps
+// failing AUTH). go-smtp only writes the replies it is given and would keep
+// reading commands, so the adapter writes e itself and closes the socket;
+// go-smtp's own write of e then fails unseen, its next read ends the
+// connection, and Logout runs as usual.
+func (s *Session) closeWith(ctx context.Context, e *smtp.SMTPError) {
+	nc := s.c.Conn()
+	d := s.c.Server().WriteTimeout
+	if d <= 0 {
+		d = closeWriteTimeout
+	}
+	_ = nc.SetWriteDeadline(time.Now().Add(d))
+	ec := e.EnhancedCode
+	if _, err := fmt.Fprintf(nc, "%d %d.%d.%d %s\r\n", e.Code, ec[0], ec[1], ec[2], e.Message); err != nil {
+		s.b.logger.LogAttrs(ctx, slog.LevelDebug, "writing 421", slog.Any("err", err))
+	}
+	_ = nc.Close() // the connection ends either way
+}
+
+// closeWriteTimeout bounds the write of a 421 reply when the server has no
+// WriteTimeout.
+const closeWriteTimeout = 10 * time.Second
 
 // mailOptions converts go-smtp's MAIL parameters to msakit's.
 func mailOptions(o *smtp.MailOptions) *policy.MailOptions {
