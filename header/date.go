@@ -254,10 +254,20 @@ func obsZone(name string) (int, bool) {
 // field (RFC 5322, Section 3.3), in t's location, with a numeric zone and
 // seconds: "Mon, 02 Jan 2006 15:04:05 -0700". To use a configured zone,
 // pass t.In(loc). A zone of UTC is written "+0000" (the offset is known;
-// "-0000" would mean it is not). The year of t must be 1900-9999 for the
-// result to be a valid date-time.
+// "-0000" would mean it is not). A zone whose offset is not a whole number
+// of minutes (local mean time before 1900, say) cannot be written as
+// +hhmm, so t is then written in UTC: the instant is never changed. The year
+// of t must be 1900-9999 for the result to be a valid date-time.
 func FormatDate(t time.Time) string {
-	return t.Format(dateLayout)
+	return string(appendDate(nil, t))
+}
+
+// appendDate appends t as FormatDate writes it.
+func appendDate(b []byte, t time.Time) []byte {
+	if _, off := t.Zone(); off%60 != 0 {
+		t = t.UTC()
+	}
+	return t.AppendFormat(b, dateLayout)
 }
 
 // dateLayout is the time layout of [FormatDate] (RFC 5322, Section 3.3).

@@ -118,6 +118,9 @@ func TestFormatDate(t *testing.T) {
 		{"UTC", time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), "Tue, 02 Jan 2024 03:04:05 +0000"},
 		{"Newfoundland", time.Date(1969, 2, 13, 23, 32, 54, 0, time.FixedZone("NST", -(3*3600+1800))), "Thu, 13 Feb 1969 23:32:54 -0330"},
 		{"named zone becomes numeric", time.Date(2024, 7, 1, 12, 0, 0, 0, time.FixedZone("CEST", 2*3600)), "Mon, 01 Jul 2024 12:00:00 +0200"},
+		// Amsterdam's mean time was +00:19:32 until 1937: +hhmm cannot say
+		// it, and writing +0019 would move the instant by 32 seconds.
+		{"offset with seconds written in UTC", time.Date(1930, 5, 1, 12, 19, 32, 0, time.FixedZone("AMT", 19*60+32)), "Thu, 01 May 1930 12:00:00 +0000"},
 	}
 	for _, tc := range tests {
 		got := FormatDate(tc.t)

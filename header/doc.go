@@ -87,4 +87,9 @@
 //   - The Received field records the TLS cipher suite in the "tls" clause of
 //     RFC 8314, Section 4.3, and the TLS version only in a comment: the
 //     clause is defined for the cipher suite, not the version.
+//   - The Received field always has a "with" clause, derived from the
+//     session (RFC 5321 makes it optional), and leaves out a "for" clause it
+//     cannot write (a UTF-8 recipient without SMTPUTF8, RFC 6531, Section
+//     3.7.3) rather than fail: RFC 5321, Section 4.4 wants the field on
+//     every message.
 package header

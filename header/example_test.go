@@ -3,6 +3,7 @@ package header_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -144,15 +145,16 @@ func ExampleNewField() {
 func ExampleReceived_Field() {
 	by, _ := envelope.ParseDomain("msa.example")
 	r := header.Received{
-		Helo:       "laptop.example",
-		ClientAddr: netip.MustParseAddr("192.0.2.7"),
-		By:         by,
-		With:       header.Protocol(true, true, true, false),
-		TLSVersion: 0x0304, // tls.VersionTLS13
-		ID:         "4TqZ3k1R2bz9sQ",
-		Date:       time.Date(2024, 3, 5, 9, 41, 18, 0, time.UTC),
+		Helo:          "laptop.example",
+		ClientAddr:    netip.MustParseAddr("192.0.2.7"),
+		By:            by,
+		ESMTP:         true,
+		TLS:           &tls.ConnectionState{Version: tls.VersionTLS13},
+		Authenticated: true,
+		ID:            "4TqZ3k1R2bz9sQ",
+		Date:          time.Date(2024, 3, 5, 9, 41, 18, 0, time.UTC),
 	}
-	f, err := r.Field(false)
+	f, err := r.Field()
 	fmt.Printf("%s%v\n", strings.ReplaceAll(string(f.Raw()), "\r\n", "\n"), err)
 	// Output:
 	// Received: from laptop.example ([192.0.2.7]) by msa.example with ESMTPSA

@@ -23,14 +23,16 @@ const (
 // NewField builds a new header field "name: value" ending in CRLF, checked
 // and folded, for [Header.PrependField] and [Header.ReplaceAt]:
 //
-//   - name must be a field name (RFC 5322, Section 3.6.8: printable US-ASCII but colon);
+//   - name must be a field name (RFC 5322, Section 3.6.8: printable
+//     US-ASCII but colon);
 //   - value may hold SP, HTAB and printable US-ASCII (RFC 5322,
 //     Section 3.2.5 unstructured, VCHAR / WSP); when utf8 is true, also
 //     well-formed UTF-8 (RFC 6532, Section 3.2), which a message may carry
 //     only in an SMTPUTF8 transaction (RFC 6531). Any other control
 //     character, NUL, CR or LF is refused, with one exception: the value may
 //     already be folded, that is hold CRLF immediately followed by SP or
-//     HTAB, as returned by [Received.Value];
+//     HTAB (RFC 5322, Section 2.2.3), as a caller that folds its own
+//     clauses writes it;
 //   - leading and trailing white space is dropped;
 //   - each line longer than 78 octets is folded before a
 //     white space character (RFC 5322, Section 2.2.3), never producing a

@@ -13,9 +13,10 @@ import (
 
 // Received describes the Received trace field an MSA prepends (RFC 5321,
 // Section 4.4; RFC 6409, Section 8 and RFC 5068, Section 3.1 on
-// traceability). Build the value with [Received.Value] or a checked field
-// with [Received.Field]. The zero value is not useful: set at least By and
-// Date.
+// traceability): the facts of one submission, from which [Received.Field]
+// writes the one field. The "with" keyword follows from ESMTP, TLS,
+// Authenticated and SMTPUTF8 (RFC 3848, RFC 6531, Section 4.3); there is
+// no other way to set it. Set at least By and Date.
 type Received struct {
 	// Helo is the client's EHLO/HELO argument, as sent. A valid domain or
 	// address literal becomes the "from" domain; anything else is shown in
@@ -31,16 +32,26 @@ type Received struct {
 	// By is this server's name (the "by" clause), written as an A-label
 	// unless SMTPUTF8.
 	By envelope.Domain
-	// With is the protocol keyword (the "with" clause), see [Protocol];
-	// "" leaves the clause out.
-	With string
-	// TLSVersion is the TLS version of the connection (tls.VersionTLS13
-	// and so on), written as a comment; 0 means no TLS.
-	TLSVersion uint16
-	// TLSCipherSuite is the negotiated cipher suite, written as the "tls"
-	// clause of RFC 8314, Section 4.3 (registered name, or "0x" and four
-	// hex digits for an unknown one); 0 leaves the clause out.
-	TLSCipherSuite uint16
+	// ESMTP reports that the client greeted with EHLO (RFC 5321,
+	// Section 4.1.1.1): "with ESMTP" and its RFC 3848 forms rather than
+	// "with SMTP". Authenticated and SMTPUTF8 imply it, since AUTH and
+	// SMTPUTF8 exist only after EHLO; TLS does not (implicit TLS, RFC 8314,
+	// Section 3, may carry a HELO session).
+	ESMTP bool
+	// TLS is the state of the connection's TLS layer, nil without TLS. With
+	// ESMTP it adds the "S" of ESMTPS (RFC 3848); its version is written
+	// as a comment and its cipher suite as the "tls" clause of RFC 8314,
+	// Section 4.3 (the registered name, or "0x" and four hex digits for an
+	// unknown one; a zero suite leaves the clause out).
+	TLS *tls.ConnectionState
+	// Authenticated reports a successful SMTP AUTH (RFC 4954): the "A" of
+	// ESMTPA (RFC 3848).
+	Authenticated bool
+	// SMTPUTF8 reports that the transaction used SMTPUTF8 (RFC 6531): the
+	// keyword becomes UTF8SMTP, UTF8SMTPS, UTF8SMTPA or UTF8SMTPSA (RFC
+	// 6531, Section 4.3), domains are written as U-labels and a UTF-8
+	// recipient may be written (RFC 6531, Section 3.7.3).
+	SMTPUTF8 bool
 	// ID is the submission identifier (the "id" clause): an atom or a
 	// msg-id; "" leaves the clause out. Choose one that maps to the
 	// authenticated identity in the server's records (RFC 5068,
@@ -49,96 +60,62 @@ type Received struct {
 	// For is the recipient (the "for" clause). Set it only when the
 	// transaction has exactly one recipient: listing several would reveal
 	// Bcc recipients to each other (RFC 5321, Section 7.2). The zero Path
-	// (and the null path) leave the clause out.
+	// and the null path leave the clause out, and so does a UTF-8 local
+	// part without SMTPUTF8, which cannot be written.
 	For envelope.Path
 	// Date is the time the message was received, written with
-	// [FormatDate] in Date's location.
+	// [FormatDate] in Date's location; its year must be 1900-9999 (RFC
+	// 5322, Section 3.3).
 	Date time.Time
 }
 
-// Protocol returns the keyword of the "with" clause for a submission
-// (RFC 5321, Section 4.4; the "mail parameters" registry):
+// Field returns the Received field, checked and folded at 78 columns
+// (RFC 5322, Section 2.1.1), ready for [Header.PrependField] (RFC 5321,
+// Section 4.4 puts trace fields at the top): "from" clause, "by", "with",
+// the TLS version comment, "id", "for", "tls", then ";" and the date. It is
+// ASCII unless SMTPUTF8.
 //
-//   - "SMTP" when the client did not use EHLO (esmtp false);
-//   - "ESMTP", "ESMTPS" (TLS), "ESMTPA" (AUTH), "ESMTPSA" (both), RFC 3848,
-//     Section 2;
-//   - with SMTPUTF8, "UTF8SMTP", "UTF8SMTPS", "UTF8SMTPA", "UTF8SMTPSA",
-//     RFC 6531, Section 4.3 (the table in its IANA considerations).
-//
-// tls, authenticated and smtputf8 are ignored when esmtp is false, since
-// STARTTLS, AUTH and SMTPUTF8 all need EHLO.
-func Protocol(esmtp, tls, authenticated, smtputf8 bool) string {
-	if !esmtp {
+// It fails, with [ErrSyntax], only for what the caller sets: a zero By, a
+// zero Date or one outside the years 1900-9999, or an ID that is neither an
+// atom nor a msg-id. What the client sent
+// never makes it fail, since RFC 5321, Section 4.4 wants the field on every
+// message: a HELO argument that is not a domain is shown in a comment, and a
+// recipient that cannot be written is left out.
+func (r Received) Field() (Field, error) {
+	v, err := r.value()
+	if err != nil {
+		return Field{}, err
+	}
+	return NewField("Received", v, r.SMTPUTF8)
+}
+
+// protocol returns the keyword of the "with" clause (RFC 5321, Section 4.4;
+// the "WITH protocol types" registry): "SMTP" after HELO; "ESMTP",
+// "ESMTPS" (TLS), "ESMTPA" (AUTH), "ESMTPSA" (both), RFC 3848; with
+// SMTPUTF8, "UTF8SMTP", "UTF8SMTPS", "UTF8SMTPA", "UTF8SMTPSA", RFC 6531,
+// Section 4.3.
+func (r Received) protocol() string {
+	if !r.ESMTP && !r.Authenticated && !r.SMTPUTF8 {
 		return "SMTP"
 	}
 	i := 0
-	if tls {
+	if r.TLS != nil {
 		i |= 1
 	}
-	if authenticated {
+	if r.Authenticated {
 		i |= 2
 	}
-	if smtputf8 {
+	if r.SMTPUTF8 {
 		return [...]string{"UTF8SMTP", "UTF8SMTPS", "UTF8SMTPA", "UTF8SMTPSA"}[i]
 	}
 	return [...]string{"ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"}[i]
 }
 
-// Value returns the field body: "from" clause, "by", "with", "id", "for",
-// "tls", then "; " and the date, folded to 78 columns as it would be after
-// "Received: " (RFC 5322, Section 2.1.1), without "Received:" and without
-// the final CRLF. smtputf8 selects U-labels and UTF-8 mailboxes. Parts that
-// cannot be written validly are left out (a zero By becomes "unknown");
-// [Received.Field] reports them instead.
-func (r Received) Value(smtputf8 bool) string {
-	v, _ := r.build(smtputf8)
-	f, err := NewField("Received", v, smtputf8)
-	if err != nil { // a long unbreakable token; build never makes one
-		return v
-	}
-	body := f.Raw()
-	body = body[len("Received: ") : len(body)-2]
-	if string(body) == v { // nothing refolded: v is the body, no copy
-		return v
-	}
-	return string(body)
-}
-
-// LenientField returns the Received field whose body is [Received.Value]:
-// parts that cannot be written validly are left out, where
-// [Received.Field] reports them (RFC 5321, Section 4.4 asks for a trace
-// field even when, say, the HELO name is not a domain). It is exactly
-// NewField("Received", r.Value(smtputf8), smtputf8), built without
-// folding the value twice; it fails only as that call would.
-func (r Received) LenientField(smtputf8 bool) (Field, error) {
-	v, _ := r.build(smtputf8)
-	f, err := NewField("Received", v, smtputf8)
-	if err != nil {
-		return Field{}, err
-	}
-	body := f.Raw()
-	body = body[len("Received: ") : len(body)-2]
-	if string(body) != v { // folded again: fold Value's result as a caller would
-		return NewField("Received", string(body), smtputf8)
-	}
-	return f, nil
-}
-
-// Field returns the complete Received field, checked and folded, ready for
-// [Header.PrependField] (RFC 5321, Section 4.4 wants trace fields at the
-// top). It fails with [ErrSyntax] when By or Date is zero, With is not an
-// atom, or ID is neither an atom nor a msg-id; with [ErrNotASCII] when For
-// is a UTF-8 mailbox and smtputf8 is false.
-func (r Received) Field(smtputf8 bool) (Field, error) {
-	v, err := r.build(smtputf8)
-	if err != nil {
-		return Field{}, err
-	}
-	return NewField("Received", v, smtputf8)
-}
-
-func (r Received) build(smtputf8 bool) (string, error) {
+// value writes the field body, folded between clauses, and reports the
+// caller's mistakes.
+func (r Received) value() (string, error) {
 	var errs []error
+	utf8 := r.SMTPUTF8
 	// Clauses are kept whole on a line where they fit; the value is folded
 	// between them (RFC 5322, Section 2.2.3; each clause starts with CFWS).
 	// One buffer, sized for the usual value, holds them all.
@@ -148,7 +125,7 @@ func (r Received) build(smtputf8 bool) (string, error) {
 	helo, herr := envelope.ParseDomain(r.Helo)
 	switch {
 	case herr == nil:
-		w.add(helo.Format(smtputf8))
+		w.add(helo.Format(utf8))
 	case r.ClientAddr.IsValid():
 		w.b = appendAddressLiteral(w.b, r.ClientAddr)
 	default:
@@ -168,19 +145,13 @@ func (r Received) build(smtputf8 bool) (string, error) {
 		errs = append(errs, errAt(ErrSyntax, 0, "received: no by domain"))
 		w.add("by unknown")
 	} else {
-		w.add("by ", r.By.Format(smtputf8))
+		w.add("by ", r.By.Format(utf8))
 	}
-	if r.With != "" {
-		if isAtom(r.With) {
-			w.begin()
-			w.add("with ", r.With)
-		} else {
-			errs = append(errs, errAt(ErrSyntax, 0, "received: with is not an atom"))
-		}
-	}
-	if r.TLSVersion != 0 {
+	w.begin()
+	w.add("with ", r.protocol())
+	if r.TLS != nil && r.TLS.Version != 0 {
 		w.begin()
-		w.add("(", commentText(tls.VersionName(r.TLSVersion), 32), ")")
+		w.add("(", commentText(tls.VersionName(r.TLS.Version), 32), ")")
 	}
 	if r.ID != "" {
 		if isAtom(r.ID) || strings.HasPrefix(r.ID, "<") && strings.HasSuffix(r.ID, ">") && isMessageID(r.ID) {
@@ -190,29 +161,28 @@ func (r Received) build(smtputf8 bool) (string, error) {
 			errs = append(errs, errAt(ErrSyntax, 0, "received: id is neither an atom nor a msg-id"))
 		}
 	}
-	if !r.For.IsZero() && !r.For.IsNull() {
-		if smtputf8 || r.For.IsASCII() {
-			w.begin()
-			if r.For.IsPostmaster() || r.For.Mailbox().IsZero() {
-				w.add("for ", r.For.Format(smtputf8))
-			} else { // Path.Format without its concatenation
-				w.add("for <", r.For.Mailbox().Format(smtputf8), ">")
-			}
-		} else {
-			errs = append(errs, errAt(ErrNotASCII, 0, "received: UTF-8 recipient needs SMTPUTF8"))
+	if m := r.For.Mailbox(); (utf8 || m.IsASCII()) && (!m.IsZero() || r.For.IsPostmaster()) {
+		w.begin()
+		if m.IsZero() { // <Postmaster>
+			w.add("for ", r.For.Format(utf8))
+		} else { // Path.Format without its concatenation
+			w.add("for <", m.Format(utf8), ">")
 		}
 	}
-	if r.TLSCipherSuite != 0 {
+	if r.TLS != nil && r.TLS.CipherSuite != 0 {
 		w.begin()
 		w.add("tls ")
-		w.b = appendCipherName(w.b, r.TLSCipherSuite)
+		w.b = appendCipherName(w.b, r.TLS.CipherSuite)
 	}
 	w.add(";")
-	if r.Date.IsZero() {
+	switch y := r.Date.Year(); {
+	case r.Date.IsZero():
 		errs = append(errs, errAt(ErrSyntax, 0, "received: no date"))
+	case y < 1900 || y > 9999:
+		errs = append(errs, errAt(ErrSyntax, 0, "received: date outside the years 1900-9999"))
 	}
 	w.begin()
-	w.b = r.Date.AppendFormat(w.b, dateLayout)
+	w.b = appendDate(w.b, r.Date)
 	w.finish()
 	return string(w.b), errors.Join(errs...)
 }

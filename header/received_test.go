@@ -11,26 +11,44 @@ import (
 	"github.com/msakit/msakit/envelope"
 )
 
-func TestProtocol(t *testing.T) {
+// TestReceivedProtocol: the "with" keyword follows from the session's
+// facts, one keyword per combination, as the registry lists them: SMTP and
+// ESMTP (RFC 5321, Section 4.4), ESMTPS, ESMTPA, ESMTPSA (RFC 3848,
+// Section 1), UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA (RFC 6531,
+// Section 4.3). AUTH and SMTPUTF8 exist only after EHLO, so they imply
+// ESMTP; TLS alone does not (implicit TLS carries HELO sessions too).
+func TestReceivedProtocol(t *testing.T) {
 	t.Parallel()
+	on := &tls.ConnectionState{Version: tls.VersionTLS13}
 	tests := []struct {
-		esmtp, tls, auth, utf8 bool
-		want                   string
+		esmtp bool
+		tls   *tls.ConnectionState
+		auth  bool
+		utf8  bool
+		want  string
 	}{
-		{false, false, false, false, "SMTP"},
-		{false, true, true, true, "SMTP"},
-		{true, false, false, false, "ESMTP"},
-		{true, true, false, false, "ESMTPS"},
-		{true, false, true, false, "ESMTPA"},
-		{true, true, true, false, "ESMTPSA"},
-		{true, false, false, true, "UTF8SMTP"},
-		{true, true, false, true, "UTF8SMTPS"},
-		{true, false, true, true, "UTF8SMTPA"},
-		{true, true, true, true, "UTF8SMTPSA"},
+		{false, nil, false, false, "SMTP"},
+		{false, on, false, false, "SMTP"},
+		{true, nil, false, false, "ESMTP"},
+		{true, on, false, false, "ESMTPS"},
+		{true, nil, true, false, "ESMTPA"},
+		{true, on, true, false, "ESMTPSA"},
+		{true, nil, false, true, "UTF8SMTP"},
+		{true, on, false, true, "UTF8SMTPS"},
+		{true, nil, true, true, "UTF8SMTPA"},
+		{true, on, true, true, "UTF8SMTPSA"},
+		{false, on, true, false, "ESMTPSA"},
+		{false, nil, false, true, "UTF8SMTP"},
 	}
 	for _, tc := range tests {
-		if got := Protocol(tc.esmtp, tc.tls, tc.auth, tc.utf8); got != tc.want {
-			t.Errorf("Protocol(%v, %v, %v, %v) = %q, want %q", tc.esmtp, tc.tls, tc.auth, tc.utf8, got, tc.want)
+		r := Received{By: envelope.MustParseDomain("msa.example"), Date: time.Unix(0, 0).UTC(),
+			ESMTP: tc.esmtp, TLS: tc.tls, Authenticated: tc.auth, SMTPUTF8: tc.utf8}
+		f, err := r.Field()
+		if err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		if got := clausesOf(t, f.Value()).clauses["with"]; got != tc.want {
+			t.Errorf("ESMTP %v TLS %v Authenticated %v SMTPUTF8 %v: with %q, want %q", tc.esmtp, tc.tls != nil, tc.auth, tc.utf8, got, tc.want)
 		}
 	}
 }
@@ -44,6 +62,7 @@ func domain(t *testing.T, s string) envelope.Domain {
 	return d
 }
 
+// TestReceived pins the whole field, byte for byte.
 func TestReceived(t *testing.T) {
 	t.Parallel()
 	date := time.Date(2024, 3, 1, 12, 30, 0, 0, time.FixedZone("", 3600))
@@ -51,13 +70,12 @@ func TestReceived(t *testing.T) {
 	tests := []struct {
 		name string
 		r    Received
-		utf8 bool
 		want string // the whole field
 	}{
 		{
 			name: "full, TLS and AUTH",
 			r: Received{Helo: "client.example", ClientAddr: netip.MustParseAddr("192.0.2.7"), By: domain(t, "msa.example"),
-				With: Protocol(true, true, true, false), TLSVersion: tls.VersionTLS13, TLSCipherSuite: tls.TLS_AES_128_GCM_SHA256,
+				ESMTP: true, TLS: &tls.ConnectionState{Version: tls.VersionTLS13, CipherSuite: tls.TLS_AES_128_GCM_SHA256}, Authenticated: true,
 				ID: "ab12cd", For: rcpt, Date: date},
 			want: "Received: from client.example ([192.0.2.7]) by msa.example with ESMTPSA\r\n" +
 				" (TLS 1.3) id ab12cd for <mary@example.net> tls TLS_AES_128_GCM_SHA256;\r\n" +
@@ -65,53 +83,68 @@ func TestReceived(t *testing.T) {
 		},
 		{
 			name: "privacy: no client address, no for",
-			r:    Received{Helo: "laptop.example", By: domain(t, "msa.example"), With: "ESMTPA", ID: "x1", Date: date},
+			r:    Received{Helo: "laptop.example", By: domain(t, "msa.example"), ESMTP: true, Authenticated: true, ID: "x1", Date: date},
 			want: "Received: from laptop.example by msa.example with ESMTPA id x1;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
 		},
 		{
 			name: "IPv6 and an invalid HELO in a comment",
 			r: Received{Helo: "bad helo (x)", ClientAddr: netip.MustParseAddr("2001:db8::1"), By: domain(t, "msa.example"),
-				With: "ESMTP", Date: date},
+				ESMTP: true, Date: date},
 			want: "Received: from [IPv6:2001:db8::1] ([IPv6:2001:db8::1]) (HELO bad helo \\(x\\))\r\n" +
 				" by msa.example with ESMTP; Fri, 01 Mar 2024 12:30:00 +0100\r\n",
 		},
 		{
+			// Before issue 9 the keyword could be left out; it now always
+			// follows from the session, and this case was written without one.
 			name: "HELO address literal, IPv4-mapped client",
 			r: Received{Helo: "[192.0.2.7]", ClientAddr: netip.MustParseAddr("::ffff:192.0.2.7"), By: domain(t, "msa.example"),
-				Date: date},
-			want: "Received: from [192.0.2.7] ([192.0.2.7]) by msa.example;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
+				ESMTP: true, Date: date},
+			want: "Received: from [192.0.2.7] ([192.0.2.7]) by msa.example with ESMTP;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
 		},
 		{
+			// A client that sent neither HELO nor EHLO spoke plain SMTP.
 			name: "no HELO, no address",
 			r:    Received{By: domain(t, "msa.example"), Date: date},
-			want: "Received: from unknown (HELO \"\") by msa.example;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
+			want: "Received: from unknown (HELO \"\") by msa.example with SMTP;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
 		},
 		{
 			name: "SMTPUTF8: U-labels and a UTF-8 recipient",
-			r: Received{Helo: "xn--bcher-kva.example", By: domain(t, "m\u00fcnchen.example"), With: "UTF8SMTPSA",
+			r: Received{Helo: "xn--bcher-kva.example", By: domain(t, "m\u00fcnchen.example"),
+				ESMTP: true, TLS: &tls.ConnectionState{}, Authenticated: true, SMTPUTF8: true,
 				For: envelope.NewPath(mailbox(t, "j\u00f6rg", "example.net")), ID: "<1@m>", Date: date},
-			utf8: true,
 			want: "Received: from b\u00fccher.example by m\u00fcnchen.example with UTF8SMTPSA id <1@m>\r\n" +
 				" for <j\u00f6rg@example.net>; Fri, 01 Mar 2024 12:30:00 +0100\r\n",
 		},
 		{
 			name: "unknown cipher in hex",
-			r:    Received{Helo: "c.example", By: domain(t, "msa.example"), TLSCipherSuite: 0xabcd, Date: date},
-			want: "Received: from c.example by msa.example tls 0xABCD;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
+			r:    Received{Helo: "c.example", By: domain(t, "msa.example"), ESMTP: true, TLS: &tls.ConnectionState{CipherSuite: 0xabcd}, Date: date},
+			want: "Received: from c.example by msa.example with ESMTPS tls 0xABCD;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
+		},
+		{
+			// RFC 6531, Section 3.7.3: without SMTPUTF8 the field conforms
+			// to RFC 5321, so a recipient with a UTF-8 local part is left out
+			// (the clause is optional) and the domains are A-labels.
+			name: "UTF-8 recipient without SMTPUTF8 left out",
+			r: Received{Helo: "b\u00fccher.example", By: domain(t, "m\u00fcnchen.example"), ESMTP: true,
+				For: envelope.NewPath(mailbox(t, "j\u00f6rg", "example.net")), Date: date},
+			want: "Received: from xn--bcher-kva.example by xn--mnchen-3ya.example with ESMTP;\r\n" +
+				" Fri, 01 Mar 2024 12:30:00 +0100\r\n",
+		},
+		{
+			name: "unqualified <Postmaster>",
+			r:    Received{Helo: "c.example", By: domain(t, "msa.example"), ESMTP: true, For: mustForward(t, "<Postmaster>"), Date: date},
+			want: "Received: from c.example by msa.example with ESMTP for <Postmaster>;\r\n Fri, 01 Mar 2024 12:30:00 +0100\r\n",
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := tc.r.Field(tc.utf8)
+			f, err := tc.r.Field()
 			if err != nil {
 				t.Fatalf("Field: %v", err)
 			}
 			if got := string(f.Raw()); got != tc.want {
 				t.Errorf("Field =\n%q\nwant\n%q", got, tc.want)
-			}
-			if v := tc.r.Value(tc.utf8); "Received: "+v+"\r\n" != tc.want {
-				t.Errorf("Value = %q", v)
 			}
 			for _, line := range strings.Split(tc.want, "\r\n") {
 				if len(line) > foldWidth {
@@ -132,6 +165,7 @@ func TestReceived(t *testing.T) {
 	}
 }
 
+// TestReceivedErrors: only what the caller sets makes Field fail.
 func TestReceivedErrors(t *testing.T) {
 	t.Parallel()
 	date := time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)
@@ -139,23 +173,21 @@ func TestReceivedErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		r    Received
-		want error
+		want string // the SyntaxError's message
 	}{
-		{"no by", Received{Helo: "a.example", Date: date}, ErrSyntax},
-		{"no date", Received{Helo: "a.example", By: by}, ErrSyntax},
-		{"with not an atom", Received{By: by, Date: date, With: "ESMTP\r\nBcc: x"}, ErrSyntax},
-		{"id not an atom", Received{By: by, Date: date, ID: "a b"}, ErrSyntax},
-		{"UTF-8 for without SMTPUTF8", Received{By: by, Date: date, For: envelope.NewPath(mailbox(t, "j\u00f6rg", "example.net"))}, ErrNotASCII},
+		{"no by", Received{Helo: "a.example", Date: date}, "received: no by domain"},
+		{"no date", Received{Helo: "a.example", By: by}, "received: no date"},
+		{"id not an atom", Received{By: by, Date: date, ID: "a b"}, "received: id is neither an atom nor a msg-id"},
+		{"id with a fold", Received{By: by, Date: date, ID: "a\r\nBcc: x"}, "received: id is neither an atom nor a msg-id"},
+		{"id not a msg-id", Received{By: by, Date: date, ID: "<a b@c>"}, "received: id is neither an atom nor a msg-id"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := tc.r.Field(false); !errors.Is(err, tc.want) {
-				t.Errorf("Field = %v, want %v", err, tc.want)
-			}
-			v := tc.r.Value(false)
-			if strings.ContainsAny(v, "\x00") || strings.Contains(strings.ReplaceAll(v, "\r\n ", ""), "\r") {
-				t.Errorf("Value = %q holds a bad line break", v)
+			f, err := tc.r.Field()
+			var se *SyntaxError
+			if !errors.Is(err, ErrSyntax) || !errors.As(err, &se) || se.Msg != tc.want || !f.IsZero() {
+				t.Errorf("Field = %q, %v; want a SyntaxError %q", f.Raw(), err, tc.want)
 			}
 		})
 	}

@@ -110,7 +110,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
 	if !s.noReceived {
-		rcv, err := s.received().LenientField(s.tx.MailOptions.SMTPUTF8)
+		rcv, err := s.received().Field()
 		if err == nil {
 			err = h.PrependField(rcv)
 		}
@@ -135,18 +135,17 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 // 4.4).
 func (s *Session) received() header.Received {
 	rcv := header.Received{
-		Helo: s.conn.Helo,
-		By:   s.a.cfg.Hostname,
-		With: header.Protocol(s.conn.ESMTP, s.conn.TLS != nil, s.authenticated(), s.tx.MailOptions.SMTPUTF8),
-		ID:   s.tx.ID,
-		Date: s.a.now(),
+		Helo:          s.conn.Helo,
+		By:            s.a.cfg.Hostname,
+		ESMTP:         s.conn.ESMTP,
+		TLS:           s.conn.TLS,
+		Authenticated: s.authenticated(),
+		SMTPUTF8:      s.tx.MailOptions.SMTPUTF8,
+		ID:            s.tx.ID,
+		Date:          s.a.now(),
 	}
 	if !s.a.cfg.HideClientAddr {
 		rcv.ClientAddr = s.conn.RemoteAddr.Addr()
-	}
-	if s.conn.TLS != nil {
-		rcv.TLSVersion = s.conn.TLS.Version
-		rcv.TLSCipherSuite = s.conn.TLS.CipherSuite
 	}
 	if len(s.tx.Recipients) == 1 {
 		rcv.For = s.tx.Recipients[0].Path
