@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msakit/msakit/auth"
-	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 )
@@ -122,7 +120,7 @@ func TestChain_FirstRejectionStops(t *testing.T) {
 	var log []string
 	c := mustChain(t, "c",
 		&recorder{name: "a", log: &log},
-		&recorder{name: "deny", log: &log, checkErr: policy.SenderNotAuthorized()},
+		&recorder{name: "deny", log: &log, checkErr: &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "no"}},
 		&recorder{name: "never", log: &log},
 		&rewriter{name: "rw", log: &log},
 	)
@@ -139,7 +137,7 @@ func TestChain_FirstRejectionStops(t *testing.T) {
 
 func TestChain_ReplyPolicyNameCopied(t *testing.T) {
 	t.Parallel()
-	shared := policy.AuthRequired() // a value a policy might return every time
+	shared := &policy.Reply{Code: 530, Enhanced: "5.7.0", Text: "Authentication required"} // a value a policy might return every time
 	var log []string
 	c := mustChain(t, "c", &recorder{name: "p1", log: &log, checkErr: shared})
 	err := c.Mail(t.Context(), &policy.Conn{}, tx(t, "<a@example.org>"))
@@ -235,7 +233,7 @@ func TestChain_Nested(t *testing.T) {
 
 	// A rejection inside the nested chain names the inner member.
 	log = nil
-	deny := mustChain(t, "deny-chain", &recorder{name: "deep", log: &log, checkErr: policy.RecipientNotPermitted()})
+	deny := mustChain(t, "deny-chain", &recorder{name: "deep", log: &log, checkErr: &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "no"}})
 	outer2 := mustChain(t, "outer2", deny, &recorder{name: "after", log: &log})
 	err := outer2.Rcpt(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), rcpt(t, "<x@example.net>"))
 	checkReply(t, "Rcpt", err, want{550, "5.7.1"})
@@ -358,12 +356,12 @@ func TestNewChain_Errors(t *testing.T) {
 		ps   []policy.Policy
 		want string // in the error
 	}{
-		{"nil policy", []policy.Policy{policy.RequireAuth{}, nil}, "nil policy"},
+		{"nil policy", []policy.Policy{&recorder{name: "a", log: &log}, nil}, "nil policy"},
 		{"typed nil", []policy.Policy{typedNil}, "nil policy"},
 		{"no stage", []policy.Policy{nameOnly{}}, "joins no stage"},
 		{"Funcs without functions", []policy.Policy{policy.Funcs{PolicyName: "f"}}, "joins no stage"},
 		{"empty nested chain", []policy.Policy{empty}, "joins no stage"},
-		{"duplicate", []policy.Policy{policy.RequireAuth{}, policy.MaxSize{Max: 1}, policy.RequireAuth{AllowPostmaster: true}}, "duplicate policy name"},
+		{"duplicate", []policy.Policy{&recorder{name: "a", log: &log}, &rewriter{name: "b", log: &log}, &rewriter{name: "a", log: &log}}, "duplicate policy name"},
 		{"duplicate func names", []policy.Policy{
 			policy.Funcs{PolicyName: "x", CheckMail: func(context.Context, *policy.Conn, *policy.Transaction) error { return nil }},
 			policy.Funcs{PolicyName: "x", CheckRcpt: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error { return nil }},
@@ -381,39 +379,5 @@ func TestNewChain_Errors(t *testing.T) {
 				t.Errorf("error %q does not start with the package name", err)
 			}
 		})
-	}
-}
-
-func TestChain_Defaults(t *testing.T) {
-	t.Parallel()
-	ps := policy.Defaults(policy.DefaultOptions{Hostname: mustDomain(t, "mx.example.org")})
-	c := mustChain(t, "rfc6409", ps...)
-	if c.Name() != "rfc6409" {
-		t.Errorf("Name() = %q", c.Name())
-	}
-	names := make([]string, len(ps))
-	for i, p := range ps {
-		names[i] = p.Name()
-	}
-	for _, must := range []string{"require-auth", "qualify-domains", "enforce-address-syntax", "require-smtputf8",
-		"enforce-sender", "max-recipients", "postmaster", "check-header", "add-date", "add-message-id"} {
-		if !slices.Contains(names, must) {
-			t.Errorf("Defaults() lacks %s: %v", must, names)
-		}
-	}
-	for _, off := range []string{"add-sender", "remove-bcc", "trusted-networks", "max-size", "rewrite-addresses", "recipient-permissions"} {
-		if slices.Contains(names, off) {
-			t.Errorf("Defaults() includes %s, which is off by default", off)
-		}
-	}
-	all := policy.Defaults(policy.DefaultOptions{
-		Hostname: mustDomain(t, "mx.example.org"), AddSender: true, RemoveBcc: true, MaxSize: 10,
-		Rewrite: &policy.RewriteAddresses{}, AllowRecipient: func(context.Context, auth.Identity, envelope.Path) (bool, error) { return true, nil },
-	})
-	if _, err := policy.NewChain("all", all...); err != nil {
-		t.Errorf("NewChain(all defaults): %v", err)
-	}
-	if idx := slices.IndexFunc(names, func(s string) bool { return s == "require-auth" }); idx != 0 {
-		t.Errorf("require-auth at %d, want first without trusted networks", idx)
 	}
 }

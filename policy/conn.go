@@ -13,8 +13,9 @@ import (
 // Section 3.3).
 //
 // A Conn belongs to one session and is not safe for concurrent use. Policies
-// read it; the only built-in policy that writes it is [TrustedNetworks],
-// which sets Trusted during the MAIL checks.
+// only read it: the session that owns it (package submission) sets Identity
+// and Trusted before any policy runs, so the order of policies in a chain
+// never decides who is trusted.
 type Conn struct {
 	// RemoteAddr is the client's address and port; the zero value means
 	// unknown (for example a submission handed over in-process).
@@ -29,26 +30,13 @@ type Conn struct {
 	// Identity is the authenticated identity; zero when the session has not
 	// authenticated (RFC 4954).
 	Identity auth.Identity
-	// Trusted reports that the client is authorized without SASL, for
-	// example because it connects from a protected network (RFC 6409,
-	// Sections 3.3 and 4.3). [TrustedNetworks] sets it; a server may also
-	// set it itself (IPsec, a local socket).
+	// Trusted reports that the client is authorized without SASL (RFC
+	// 6409, Sections 3.3 and 4.3): the server says so when it creates the
+	// session (IPsec, a local socket), or the client connects from one of
+	// the submission.Config.Trusted networks.
 	Trusted bool
 }
-
-// Authenticated reports whether the session has a non-zero identity (RFC
-// 4954).
-func (c *Conn) Authenticated() bool { return !c.Identity.IsZero() }
 
 // Authorized reports whether the session may submit at all: it is
 // authenticated or independently authorized (RFC 6409, Section 4.3).
 func (c *Conn) Authorized() bool { return c.Trusted || !c.Identity.IsZero() }
-
-// TLSVersion returns the negotiated TLS version (tls.VersionTLS13 etc.), 0
-// when not under TLS (RFC 8314, Section 4.3).
-func (c *Conn) TLSVersion() uint16 {
-	if c.TLS == nil {
-		return 0
-	}
-	return c.TLS.Version
-}

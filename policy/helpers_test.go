@@ -1,10 +1,7 @@
 package policy_test
 
 import (
-	"context"
 	"errors"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/msakit/msakit/auth"
@@ -19,15 +16,6 @@ func mustMailbox(t testing.TB, s string) envelope.Mailbox {
 		t.Fatalf("ParseMailbox(%q): %v", s, err)
 	}
 	return m
-}
-
-func mustDomain(t testing.TB, s string) envelope.Domain {
-	t.Helper()
-	d, err := envelope.ParseDomain(s)
-	if err != nil {
-		t.Fatalf("ParseDomain(%q): %v", s, err)
-	}
-	return d
 }
 
 func mustRev(t testing.TB, s string) envelope.Path {
@@ -77,8 +65,6 @@ type want struct {
 	Enhanced string
 }
 
-var accept = want{}
-
 // checkReply fails unless err matches w: nil for accept, else a *policy.Reply
 // with that code and enhanced code (never the text), valid per Reply.Valid.
 func checkReply(t testing.TB, what string, err error, w want) {
@@ -100,40 +86,4 @@ func checkReply(t testing.TB, what string, err error, w want) {
 	if verr := r.Valid(); verr != nil {
 		t.Errorf("%s returned an invalid reply %q: %v", what, r.Line(), verr)
 	}
-}
-
-// fakeSenders is a SenderAuthorizer: user → allowed addresses ("@domain" for
-// a whole domain). It records the mailboxes it was asked about.
-type fakeSenders struct {
-	allow map[string][]string
-	err   error
-
-	mu    sync.Mutex
-	asked []string
-}
-
-var _ auth.SenderAuthorizer = (*fakeSenders)(nil)
-
-func (f *fakeSenders) AuthorizeSender(ctx context.Context, id auth.Identity, m envelope.Mailbox) (bool, error) {
-	f.mu.Lock()
-	f.asked = append(f.asked, m.String())
-	f.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	if f.err != nil {
-		return false, f.err
-	}
-	for _, a := range f.allow[id.User()] {
-		if strings.HasPrefix(a, "@") {
-			if strings.EqualFold(a[1:], m.Domain.ASCII()) {
-				return true, nil
-			}
-			continue
-		}
-		if strings.EqualFold(a, m.String()) {
-			return true, nil
-		}
-	}
-	return false, nil
 }

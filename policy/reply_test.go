@@ -105,17 +105,4 @@ func TestReplyMethods(t *testing.T) {
 	if err := natural.Valid(); err != nil || natural.Line() != "550 5.7.1 Not for you" {
 		t.Errorf("natural reply: Valid() = %v, Line() = %q", err, natural.Line())
 	}
-
-	base := policy.SenderNotAuthorized()
-	extra := errors.New("lookup said no")
-	w := base.WithErr(extra)
-	if !errors.Is(w, policy.ErrSenderNotAuthorized) || !errors.Is(w, extra) {
-		t.Error("WithErr lost a cause")
-	}
-	if errors.Is(base, extra) {
-		t.Error("WithErr changed its receiver")
-	}
-	if wt := base.WithText("Other"); wt.Text != "Other" || base.Text == "Other" {
-		t.Error("WithText changed its receiver or did not set Text")
-	}
 }

@@ -51,12 +51,13 @@ func (l *lockedReader) Read(p []byte) (int, error) {
 }
 
 // New builds an Agent from cfg, the MSA of RFC 6409, Section 3.1.
-// cfg.Hostname is required. The policy chain
-// is the RFC 6409 profile (see [Profile]) followed by cfg.Policies, all in
-// one [policy.Chain]. New fails when Hostname is zero, when OmitExtensions
-// names AUTH, when Config.Limits holds a negative Max or a Max without a
-// positive Per, or when the chain cannot be built (a policy that joins no
-// stage, a duplicate policy name).
+// cfg.Hostname is required. The policy chain is the RFC 6409 profile that
+// cfg configures (see the package documentation) followed by cfg.Policies,
+// all in one [policy.Chain]. New fails when Hostname is zero, when
+// DisableExtensions names AUTH, when Config.Limits holds a negative Max or
+// a Max without a positive Per, when a Rewrite rule cannot be right (see
+// [RewriteRules]), or when the chain cannot be built (a policy that joins
+// no stage, a duplicate policy name).
 func New(cfg Config) (*Agent, error) {
 	if cfg.Hostname.IsZero() {
 		return nil, errors.New("submission: Config.Hostname is required")
@@ -65,9 +66,9 @@ func New(cfg Config) (*Agent, error) {
 	// arrays, so that the Agent is immutable as documented.
 	cfg.Trusted = slices.Clone(cfg.Trusted)
 	cfg.Policies = slices.Clone(cfg.Policies)
-	cfg.OmitExtensions = slices.Clone(cfg.OmitExtensions)
+	cfg.DisableExtensions = slices.Clone(cfg.DisableExtensions)
 	a := &Agent{cfg: cfg, omit: make(map[string]bool)}
-	for _, k := range cfg.OmitExtensions {
+	for _, k := range cfg.DisableExtensions {
 		k = strings.ToUpper(strings.TrimSpace(k))
 		if k == "AUTH" {
 			return nil, errors.New("submission: AUTH cannot be omitted: RFC 6409, Section 7 requires it")
@@ -123,8 +124,11 @@ func New(cfg Config) (*Agent, error) {
 	if a.trace == nil {
 		a.trace = LogTraceSink(l)
 	}
-	ps := append(a.Profile(), cfg.Policies...)
-	chain, err := policy.NewChain("submission", ps...)
+	ps, err := a.profile()
+	if err != nil {
+		return nil, err
+	}
+	chain, err := policy.NewChain("submission", append(ps, cfg.Policies...)...)
 	if err != nil {
 		return nil, fmt.Errorf("submission: building the policy chain: %w", err)
 	}
@@ -140,11 +144,6 @@ func (a *Agent) MaxSize() int64 {
 	}
 	return a.maxSize
 }
-
-// Chain returns the agent's policy chain: the RFC 6409 profile (RFC 6409,
-// Sections 4 to 8) followed by Config.Policies. It is immutable and safe for concurrent use; tests and
-// conformance suites can call its stages directly.
-func (a *Agent) Chain() *policy.Chain { return a.chain }
 
 // Mechanisms lists the SASL mechanisms to advertise on c after "AUTH" (RFC
 // 4954, Section 3): none without a Config.Authenticator, and no cleartext
@@ -171,9 +170,37 @@ func connState(c policy.Conn) auth.ConnState {
 
 // NewSession starts the session of one client connection. c carries what
 // the server knows when the connection opens: at least RemoteAddr, and TLS
-// for implicit TLS on port 465 (RFC 8314, Section 3.3). c.Identity and
-// c.Trusted are normally zero here: AUTH sets the identity through
-// [Session.Authenticated], and the TrustedNetworks policy decides trust.
+// for implicit TLS on port 465 (RFC 8314, Section 3.3). c.Identity is
+// normally zero here: AUTH sets it through [Session.Authenticated].
+//
+// Trust is decided here, before any policy runs (RFC 6409, Sections 3.3
+// and 4.3): the session is trusted when the server says so (c.Trusted, for
+// a client it authorized itself: IPsec, a local socket) or when
+// c.RemoteAddr is in Config.Trusted. Policies read [policy.Conn].Trusted and
+// never set it; Config.AuthWindow is asked at each MAIL.
 func (a *Agent) NewSession(c policy.Conn) *Session {
-	return &Session{a: a, conn: c, saslAuth: !c.Identity.IsZero()}
+	s := &Session{a: a, conn: c, serverTrusted: c.Trusted, saslAuth: !c.Identity.IsZero()}
+	s.conn.Trusted = s.trusted()
+	return s
+}
+
+// trusted reports whether the session is independently authorized without
+// an identity: the server said so, or the client's address is in one of
+// Config.Trusted (RFC 6409, Section 3.3). IPv4-mapped IPv6 addresses
+// (::ffff:192.0.2.1) match IPv4 prefixes.
+func (s *Session) trusted() bool {
+	if s.serverTrusted {
+		return true
+	}
+	a := s.conn.RemoteAddr.Addr()
+	if !a.IsValid() {
+		return false
+	}
+	u := a.Unmap()
+	for _, p := range s.a.cfg.Trusted {
+		if p.Contains(u) || (u != a && p.Contains(a)) {
+			return true
+		}
+	}
+	return false
 }

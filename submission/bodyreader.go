@@ -85,7 +85,7 @@ func (b *messageReader) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.n += int64(n)
 		if b.limit >= 0 && b.n > b.limit {
-			return 0, b.stop(policy.MessageTooBig())
+			return 0, b.stop(replyMessageTooBig())
 		}
 		if err := b.check(p[:n]); err != nil {
 			return 0, b.stop(err)

@@ -23,10 +23,12 @@ const DefaultMaxSize = 32 << 20
 // least RFC 5321, Section 4.5.3.1.8 allows a server to impose.
 const DefaultMaxRecipients = 100
 
-// Config configures an [Agent]. The zero value with a Hostname is the RFC
-// 6409 profile: every MUST and SHOULD of RFC 6409 and RFC 5068 is on (see
-// the package documentation for the list), every MAY is off. A Config is
-// copied by [New]; changing it afterwards has no effect.
+// Config configures an [Agent]; it is the one place each setting of the RFC
+// 6409 profile lives. The zero value with a Hostname is that profile: every
+// MUST and SHOULD of RFC 6409 and RFC 5068 is on (see the package
+// documentation for the list), every MAY is off. A field that turns a
+// default off is named Disable…; a zero number means the default. A Config
+// is copied by [New]; changing it afterwards has no effect.
 type Config struct {
 	// Hostname is this MSA's name, used in the Received "by" clause (RFC
 	// 5321, Section 4.4) and in generated Message-IDs (RFC 5322, Section
@@ -46,8 +48,13 @@ type Config struct {
 	Senders auth.SenderAuthorizer
 
 	// Trusted lists networks whose clients may submit without AUTH, the
-	// "protected subnetwork" of RFC 6409, Sections 3.3 and 4.3. nil means
-	// none.
+	// "protected subnetwork" of RFC 6409, Sections 3.3 and 4.3: a session
+	// whose remote address is in one of them is trusted
+	// ([policy.Conn].Trusted) from [Agent.NewSession] on, before any
+	// policy runs. IPv4-mapped IPv6 addresses match IPv4 prefixes. RFC
+	// 6409, Section 3.3 warns that address restrictions "can be easily
+	// spoofed unless all transport paths between the MUA and MSA are
+	// trustworthy": list only networks you control. nil means none.
 	Trusted []netip.Prefix
 
 	// Expand, when not zero, is appended to single-label domains in the
@@ -61,7 +68,8 @@ type Config struct {
 	// incomplete, such as "squeaky.sales" where "sales" is an internal
 	// subdomain; they are refused, never expanded (RFC 6409, Section 4.2).
 	// nil means every multi-level domain counts as fully qualified: its
-	// syntax cannot tell, and msakit does no DNS.
+	// syntax cannot tell, and msakit does no DNS. [PartialUnder] builds
+	// the usual rule.
 	Partial func(envelope.Domain) bool
 
 	// AllowPostmaster permits the reduced authentication of RFC 6409,
@@ -92,43 +100,44 @@ type Config struct {
 	// default.
 	RemoveBcc bool
 
-	// Rewrite, when set, rewrites the reverse-path and the From and Sender
-	// fields by these configured rules only (RFC 6409, Section 8.8).
-	// nil means no rewriting.
-	Rewrite *policy.RewriteAddresses
+	// Rewrite rewrites the reverse-path, and with Rewrite.Header the From
+	// and Sender fields, by these configured rules only (RFC 6409, Section
+	// 8.8). [New] fails for a rule that cannot be right. The zero value
+	// rewrites nothing.
+	Rewrite RewriteRules
 
 	// Location is the time zone of Date fields the MSA adds (RFC 6409,
 	// Section 8.2). nil means the zone of Now's result.
 	Location *time.Location
 
-	// NoEnforceSender turns off the check that MAIL FROM, From and Sender
-	// are addresses the identity may use (RFC 6409, Sections 6.1 and 6.3,
-	// both MAYs that the profile turns on).
-	NoEnforceSender bool
+	// DisableEnforceSender turns off the check that MAIL FROM, From and
+	// Sender are addresses the identity may use (RFC 6409, Sections 6.1
+	// and 6.3, both MAYs that the profile turns on).
+	DisableEnforceSender bool
 
-	// NoCheckHeader turns off the header syntax and required-field checks
-	// (RFC 6409, Sections 5.1 and 6.3).
-	NoCheckHeader bool
+	// DisableCheckHeader turns off the header syntax and required-field
+	// checks (RFC 6409, Sections 5.1 and 6.3).
+	DisableCheckHeader bool
 
-	// NoAddDate stops the MSA adding or correcting Date (RFC 6409, Section
-	// 8.2). A message without Date is then relayed without one, which RFC
-	// 5322, Section 3.6 does not allow: set it only when a later stage
-	// adds the field.
-	NoAddDate bool
+	// DisableAddDate stops the MSA adding or correcting Date (RFC 6409,
+	// Section 8.2). A message without Date is then relayed without one,
+	// which RFC 5322, Section 3.6 does not allow: set it only when a later
+	// stage adds the field.
+	DisableAddDate bool
 
-	// NoAddMessageID stops the MSA adding or replacing Message-ID (RFC
-	// 6409, Section 8.3, a SHOULD).
-	NoAddMessageID bool
+	// DisableAddMessageID stops the MSA adding or replacing Message-ID
+	// (RFC 6409, Section 8.3, a SHOULD).
+	DisableAddMessageID bool
 
 	// MaxSize bounds the message in octets, header and body as received
-	// (RFC 1870; 552 5.3.4). 0 means DefaultMaxSize; a negative value
-	// means no limit.
+	// (RFC 1870; 552 5.3.4, also for a larger SIZE= at MAIL). 0 means
+	// DefaultMaxSize; a negative value means no limit.
 	MaxSize int64
 
 	// MaxRecipients bounds the recipients of one transaction (452 4.5.3,
-	// RFC 5321, Section 4.5.3.1.10). 0 means DefaultMaxRecipients. A value
-	// below 100 violates RFC 5321, Section 4.5.3.1.8 and is accepted only
-	// because it is explicit.
+	// RFC 5321, Section 4.5.3.1.10). 0 means DefaultMaxRecipients; a
+	// negative value means no limit. A value below 100 violates RFC 5321,
+	// Section 4.5.3.1.8 and is honoured only because it is explicit.
 	MaxRecipients int
 
 	// Header bounds the header block of each message; zero fields mean
@@ -175,21 +184,24 @@ type Config struct {
 
 	// AuthWindow, when set, authorizes a session whose client address
 	// logged in to POP or IMAP recently ("POP before SMTP", RFC 6409,
-	// Section 3.3). nil means off.
+	// Section 3.3): an unauthenticated session asks it at each MAIL,
+	// before any policy runs, and takes the identity it returns. nil means
+	// off.
 	AuthWindow AuthWindow
 
-	// HideClientAddr leaves the client's IP address out of the Received
-	// field, for privacy; the HELO name and the id remain.
-	HideClientAddr bool
+	// DisableReceivedClientAddr leaves the client's IP address out of the
+	// Received field (RFC 5321, Section 4.4 makes the TCP-info a SHOULD),
+	// for privacy; the HELO name and the id remain.
+	DisableReceivedClientAddr bool
 
 	// Chunking offers CHUNKING and BINARYMIME (RFC 3030), both MAY in RFC
 	// 6409, Section 7. Set it only when the server implements BDAT.
 	Chunking bool
 
-	// OmitExtensions names EHLO keywords (case-insensitive) that
+	// DisableExtensions names EHLO keywords (case-insensitive) that
 	// [Agent.Extensions] must not offer, for a server that does not
 	// implement them, such as "DSN" when the queue cannot send
 	// notifications or "STARTTLS" without a certificate. AUTH cannot be
-	// omitted: RFC 6409, Section 7 makes it a MUST; [New] fails.
-	OmitExtensions []string
+	// left out: RFC 6409, Section 7 makes it a MUST; [New] fails.
+	DisableExtensions []string
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
-	"github.com/msakit/msakit/policy"
 	"github.com/msakit/msakit/submission"
 )
 
@@ -68,14 +67,18 @@ func TestConfigProfileSwitches(t *testing.T) {
 			present: []string{"Date: ", "Message-ID: <"},
 		},
 		{
-			name:   "NoAddDate and NoAddMessageID leave them out",
-			mod:    func(c *submission.Config) { c.AddMissingFrom = true; c.NoAddDate = true; c.NoAddMessageID = true },
+			name: "DisableAddDate and DisableAddMessageID leave them out",
+			mod: func(c *submission.Config) {
+				c.AddMissingFrom = true
+				c.DisableAddDate = true
+				c.DisableAddMessageID = true
+			},
 			msg:    noFrom,
 			absent: []string{"Date: ", "Message-ID:"},
 		},
 		{
-			name:    "NoCheckHeader lets a message without From through",
-			mod:     func(c *submission.Config) { c.NoCheckHeader = true },
+			name:    "DisableCheckHeader lets a message without From through",
+			mod:     func(c *submission.Config) { c.DisableCheckHeader = true },
 			msg:     noFrom,
 			absent:  []string{"From:"},
 			present: []string{"Bcc: carol@example.com"},
@@ -86,8 +89,8 @@ func TestConfigProfileSwitches(t *testing.T) {
 			code: 550, enh: "5.7.1",
 		},
 		{
-			name:    "NoEnforceSender lets it through",
-			mod:     func(c *submission.Config) { c.NoEnforceSender = true },
+			name:    "DisableEnforceSender lets it through",
+			mod:     func(c *submission.Config) { c.DisableEnforceSender = true },
 			msg:     strings.Replace(fromOther, "sales@example.net", "ceo@example.com", 1),
 			present: []string{"From: Sales <ceo@example.com>"},
 		},
@@ -157,18 +160,26 @@ func TestConfigAllowRecipient(t *testing.T) {
 }
 
 // TestConfigRewrite checks Config.Rewrite: the reverse-path is rewritten by
-// a configured rule only (RFC 6409, Section 8.8).
+// a configured rule only (RFC 6409, Section 8.8), after the checks judged
+// the address the client sent; a rule that cannot be right fails New.
 func TestConfigRewrite(t *testing.T) {
 	t.Parallel()
-	var _ *policy.RewriteAddresses // the rule type lives in policy
 	f := newFixture(t, func(c *submission.Config) {
-		c.Rewrite = &policy.RewriteAddresses{}
+		c.Rewrite = submission.RewriteRules{
+			Domains: map[envelope.Domain]envelope.Domain{mustDomain(t, "example.org"): mustDomain(t, "mail.example.org")},
+		}
 	})
 	s := f.session()
 	if err := s.Mail(t.Context(), "<alice@example.org>", nil); err != nil {
-		t.Fatalf("MAIL with an empty rule set: %v", err)
+		t.Fatalf("MAIL: %v", err)
 	}
-	if got := s.Transaction().From.Mailbox().String(); got != "alice@example.org" {
-		t.Errorf("From = %q, want unchanged", got)
+	if got := s.Transaction().From.Mailbox().String(); got != "alice@mail.example.org" {
+		t.Errorf("From = %q, want alice@mail.example.org", got)
+	}
+	_, err := submission.New(submission.Config{Hostname: mustDomain(t, "msa.example.org"), Rewrite: submission.RewriteRules{
+		Domains: map[envelope.Domain]envelope.Domain{mustDomain(t, "example.org"): mustDomain(t, "corp")},
+	}})
+	if err == nil {
+		t.Error("New accepted a rewrite rule whose result is not fully qualified")
 	}
 }

@@ -144,7 +144,7 @@ func (s *Session) received() header.Received {
 		ID:            s.tx.ID,
 		Date:          s.a.now(),
 	}
-	if !s.a.cfg.HideClientAddr {
+	if !s.a.cfg.DisableReceivedClientAddr {
 		rcv.ClientAddr = s.conn.RemoteAddr.Addr()
 	}
 	if len(s.tx.Recipients) == 1 {

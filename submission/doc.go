@@ -3,8 +3,8 @@
 // hooks and gets back either nil (go on) or a [*policy.Reply] to send.
 //
 // An [Agent] is built once from a [Config] whose zero value, plus a
-// Hostname, is the RFC 6409 profile ([Agent.Profile]); it is safe for
-// concurrent use. Each connection gets a [Session]:
+// Hostname, is the RFC 6409 profile; it is safe for concurrent use. Each
+// connection gets a [Session]:
 //
 //	EHLO  Agent.Extensions, Session.SetHelo
 //	STARTTLS  Session.SetTLS
@@ -23,6 +23,48 @@
 // Rcpt, Data, that reader, and the AUTH methods is a *policy.Reply;
 // internal failures are logged and answered 451 4.3.0 (454 4.7.0 at AUTH),
 // see [ReplyFor].
+//
+// # The RFC 6409 profile
+//
+// The Session decides trust before any policy runs: a session is trusted
+// when the server says so (policy.Conn.Trusted in [Agent.NewSession]), when
+// its address is in Config.Trusted, or when Config.AuthWindow knows it.
+// Then the built-in policies run, in this order, each named as in
+// [policy.Reply].Policy and in the logs, checks before rewrites at every
+// stage (the Config field that changes each is in brackets):
+//
+//   - require-auth: 530 5.7.0 at MAIL and RCPT without authentication or
+//     trust (RFC 6409, Section 4.3; RFC 5068, Section 3.2); the postmaster
+//     exception of RFC 6409, Section 6.4 [AllowPostmaster], with 550 5.7.1
+//     for a null reverse-path then (RFC 6409, Section 3.2).
+//   - enforce-address-syntax: 501 5.1.7 / 501 5.1.3 (RFC 6409, Section 5.1).
+//   - qualify-domains: 554 5.1.8 at MAIL, 554 5.1.2 at RCPT, 554 5.6.0 for
+//     address header fields (RFC 6409, Section 4.2) [Expand, Partial].
+//   - require-smtputf8: 550 5.6.7 at MAIL, 553 5.6.7 at RCPT (RFC 6531,
+//     Section 3.5).
+//   - max-size: a declared SIZE= over the limit, 552 5.3.4 (RFC 1870)
+//     [MaxSize].
+//   - enforce-sender: MAIL FROM, From, Sender and their Resent- forms must
+//     be addresses the identity may use, 550 5.7.1 (RFC 6409, Sections 6.1
+//     and 6.3) [Senders, DisableEnforceSender].
+//   - recipient-permissions: 550 5.7.1 (RFC 6409, Section 6.2)
+//     [AllowRecipient].
+//   - max-recipients: 452 4.5.3 (RFC 5321, Section 4.5.3.1.8)
+//     [MaxRecipients].
+//   - postmaster: <Postmaster> accepted and qualified to Hostname (RFC
+//     5321, Section 4.1.1.3).
+//   - check-header: header syntax and required fields, 554 5.6.0 (RFC
+//     6409, Sections 5.1 and 6.3) [DisableCheckHeader, AddMissingFrom].
+//   - rewrite-addresses: configured rules only (RFC 6409, Section 8.8)
+//     [Rewrite].
+//   - add-date, add-message-id: add or correct Date and Message-ID (RFC
+//     6409, Sections 8.2 and 8.3) [DisableAddDate, DisableAddMessageID].
+//   - add-sender: Sender when From is not the identity (RFC 6409, Section
+//     8.1) [AddSender].
+//   - remove-bcc: Bcc and Resent-Bcc deleted (RFC 5322, Section 3.6.3)
+//     [RemoveBcc].
+//
+// Config.Policies run after them in the same [policy.Chain].
 //
 // # Standards
 //
@@ -70,6 +112,23 @@
 //   - With BODY=BINARYMIME only the size limit applies: binary content has
 //     no lines (RFC 3030, Section 3).
 //   - Multi-level partial domains ("squeaky.sales") are refused only when
-//     Config.Partial says so: their syntax does not tell (RFC 6409,
-//     Section 4.2), and msakit does no DNS.
+//     Config.Partial says so (for example [PartialUnder]): their syntax
+//     does not tell (RFC 6409, Section 4.2), and msakit does no DNS.
+//     DESIGN.md lists them as always refused.
+//   - qualify-domains checks address header fields at every DATA stage,
+//     not only when the header is changed: RFC 6409, Section 4.2 applies
+//     when the MSA "examines or alters" the message, and the profile
+//     examines it.
+//   - require-auth answers an unauthorized RCPT with 530 5.7.0 (RFC 4954,
+//     Section 6), not 550 5.7.1.
+//   - enforce-sender also checks Resent-From and Resent-Sender, and refuses
+//     display names that hold an address the identity may not use. A user
+//     re-sending (RFC 5322, Section 3.6.6) someone else's message needs that
+//     From allowed by Config.Senders.
+//   - enforce-sender compares local parts ignoring ASCII case, although RFC
+//     5321, Section 2.4 makes them case-sensitive.
+//   - Config.MaxRecipients below the 100 of RFC 5321, Section 4.5.3.1.8 is
+//     honoured.
+//   - rewrite-addresses never rewrites forward-paths, and re-formats a
+//     header field it changes (comments dropped).
 package submission

@@ -153,28 +153,6 @@ func Example_customPolicy() {
 	// 550 5.7.1 embargo
 }
 
-// Example_defaultProfile lists the policies of the zero Config, in the
-// order they run.
-func Example_defaultProfile() {
-	host, _ := envelope.ParseDomain("msa.example.org")
-	agent, _ := submission.New(submission.Config{Hostname: host})
-	for _, p := range agent.Profile() {
-		fmt.Println(p.Name())
-	}
-	// Output:
-	// require-auth
-	// enforce-address-syntax
-	// qualify-domains
-	// require-smtputf8
-	// max-size
-	// enforce-sender
-	// max-recipients
-	// postmaster
-	// check-header
-	// add-date
-	// add-message-id
-}
-
 // ExampleAuditExtensions checks a server's EHLO keywords against RFC 6409,
 // Section 7.
 func ExampleAuditExtensions() {
@@ -186,30 +164,4 @@ func ExampleAuditExtensions() {
 	// ENHANCEDSTATUSCODES: not offered (SHOULD, RFC 6409, Section 7)
 	// ETRN: offered on the submission port (MUST NOT, RFC 6409, Section 7)
 	// DSN: not offered (SHOULD, RFC 6409, Section 7)
-}
-
-// ExampleAgent_Chain uses the agent's policy chain directly, as a test
-// suite or a conformance kit may: would this envelope be accepted, and with
-// which reply if not? No session and no network are involved.
-func ExampleAgent_Chain() {
-	ctx := context.Background()
-	host, _ := envelope.ParseDomain("msa.example.org")
-	agent, _ := submission.New(submission.Config{Hostname: host})
-
-	alice, _ := envelope.ParseMailbox("alice@example.org")
-	conn := policy.Conn{Identity: auth.Identity{AuthenticationID: "alice", Address: alice}}
-	for _, from := range []string{"<alice@example.org>", "<boss@example.org>", "<alice@example>"} {
-		path, _ := envelope.ParseReversePath(from)
-		tx := policy.Transaction{From: path}
-		var reply *policy.Reply
-		if err := agent.Chain().Mail(ctx, &conn, &tx); errors.As(err, &reply) {
-			fmt.Println(from, reply.Code, reply.EnhancedCode(), reply.Policy)
-		} else {
-			fmt.Println(from, "accepted")
-		}
-	}
-	// Output:
-	// <alice@example.org> accepted
-	// <boss@example.org> 550 5.7.1 enforce-sender
-	// <alice@example> 554 5.1.8 qualify-domains
 }

@@ -75,7 +75,7 @@ func ExtensionTable() []ExtensionRule {
 // Without Config.Authenticator no AUTH is offered at all, which RFC 6409,
 // Section 7 does not allow on a submission port open to clients outside
 // the Trusted networks. ETRN and ATRN (MUST NOT) are never offered. Keywords listed in
-// Config.OmitExtensions are left out. The slice is new on each call.
+// Config.DisableExtensions are left out. The slice is new on each call.
 func (a *Agent) Extensions(c policy.Conn) []string {
 	ext := make([]string, 0, 11)
 	add := func(kw, line string) {

@@ -24,7 +24,7 @@ func TestExtensions(t *testing.T) {
 		{"chunking, no limit, no DSN", func(c *submission.Config) {
 			c.Chunking = true
 			c.MaxSize = -1
-			c.OmitExtensions = []string{"dsn", "STARTTLS"}
+			c.DisableExtensions = []string{"dsn", "STARTTLS"}
 		}, true,
 			[]string{"PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8", "SIZE", "CHUNKING", "BINARYMIME", "AUTH PLAIN LOGIN"}},
 	}
@@ -57,9 +57,9 @@ func TestExtensions(t *testing.T) {
 
 func TestNewRejectsOmittingAuth(t *testing.T) {
 	t.Parallel()
-	_, err := submission.New(submission.Config{Hostname: mustDomain(t, "msa.example.org"), OmitExtensions: []string{"auth"}})
+	_, err := submission.New(submission.Config{Hostname: mustDomain(t, "msa.example.org"), DisableExtensions: []string{"auth"}})
 	if err == nil {
-		t.Fatal("New accepted OmitExtensions AUTH")
+		t.Fatal("New accepted DisableExtensions AUTH")
 	}
 	if _, err := submission.New(submission.Config{}); err == nil {
 		t.Fatal("New accepted a zero Hostname")

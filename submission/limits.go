@@ -269,16 +269,16 @@ func replyMessageLimit(l Limit, resetIn time.Duration) *policy.Reply {
 func replyRecipientLimit(l Limit, resetIn time.Duration) *policy.Reply {
 	// RFC 5321, Section 4.5.3.1.10: too many recipients is 452, so the
 	// client sends the rest later; X.5.3 (RFC 3463, Section 3.6).
-	return policy.TooManyRecipients().
-		WithText(fmt.Sprintf("Sending limit of %d recipients per %s reached, try again in %s", l.Max, shortDuration(l.Per), retryIn(resetIn))).
-		WithErr(ErrRecipientLimit)
+	return withErr(withText(replyTooManyRecipients(),
+		fmt.Sprintf("Sending limit of %d recipients per %s reached, try again in %s", l.Max, shortDuration(l.Per), retryIn(resetIn))),
+		ErrRecipientLimit)
 }
 
 func replyAuthThrottled(resetIn time.Duration) *policy.Reply {
 	// RFC 4954, Section 6: 454 4.7.0 "Temporary authentication failure".
-	return policy.AuthTemporaryFailure().
-		WithText("Too many failed authentication attempts, try again in " + retryIn(resetIn)).
-		WithErr(ErrAuthThrottled)
+	return withErr(withText(replyAuthTemporaryFailure(),
+		"Too many failed authentication attempts, try again in "+retryIn(resetIn)),
+		ErrAuthThrottled)
 }
 
 func replyAuthClosing() *policy.Reply {

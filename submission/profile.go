@@ -1,64 +1,78 @@
 package submission
 
 import (
+	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/policy"
 )
 
-// Profile returns the policies of the RFC 6409 profile as configured by
-// the agent's Config, in the order they run, without Config.Policies. It is
-// [policy.Defaults] with the Config's Hostname, Senders, Trusted, Expand,
-// Partial, AllowPostmaster, AllowRecipient, AddMissingFrom, AddSender,
-// RemoveBcc, Rewrite, Location, the No... switches, MaxSize, MaxRecipients,
-// Now and Random:
+// profile returns the policies of the RFC 6409 profile as the Config sets
+// them, in the order they run, without Config.Policies; New puts them, then
+// Config.Policies, in one policy.Chain. Trust (Config.Trusted, the
+// AuthWindow, a server-set Conn.Trusted) is decided by the Session before
+// any of them runs. The list, with the requirement each implements and the
+// name it has in replies and logs:
 //
-//   - TrustedNetworks (when Trusted is set): independent authorization by
-//     network (RFC 6409, Sections 3.3 and 4.3);
-//   - RequireAuth: 530 5.7.0 at MAIL without authentication or trust (RFC
-//     6409, Section 4.3; RFC 5068, Sections 3.1-3.2);
-//   - EnforceAddressSyntax: 501 5.1.7 / 501 5.1.3 (RFC 6409, Section 5.1);
-//   - QualifyDomains: 554 5.1.8 / 554 5.1.2, and address header fields at
-//     DATA (RFC 6409, Section 4.2);
-//   - RequireSMTPUTF8: 550 5.6.7 / 553 5.6.7 (RFC 6531, Section 3.5);
-//   - MaxSize: a declared SIZE= over the limit, 552 5.3.4 (RFC 1870);
-//   - EnforceSender: MAIL FROM, From and Sender must be addresses the
-//     identity may use, 550 5.7.1 (RFC 6409, Sections 6.1 and 6.3);
-//   - MaxRecipients: 452 4.5.3 (RFC 5321, Section 4.5.3.1.8);
-//   - Postmaster: <Postmaster> accepted and qualified to Hostname (RFC
-//     5321, Section 4.1.1.3; RFC 6409, Section 6.4);
-//   - CheckHeader: header syntax and required fields, 554 5.6.0 (RFC 6409,
-//     Sections 5.1 and 6.3; RFC 5322, Section 3.6);
-//   - AddDate, AddMessageID: add or correct Date and Message-ID (RFC 6409,
-//     Sections 8.2 and 8.3).
+//	require-auth            MUST, always           RFC 6409, Section 4.3; 530 5.7.0
+//	enforce-address-syntax  SHOULD, always         RFC 6409, Section 5.1; 501 5.1.7 / 5.1.3
+//	qualify-domains         MUST, always           RFC 6409, Section 4.2; 554 5.1.8 / 5.1.2 / 5.6.0
+//	require-smtputf8        MUST, always           RFC 6531, Section 3.5; 550 / 553 5.6.7
+//	max-size                unless MaxSize < 0     RFC 1870; 552 5.3.4
+//	enforce-sender          DisableEnforceSender   RFC 6409, Sections 6.1, 6.3; 550 5.7.1
+//	recipient-permissions   AllowRecipient         RFC 6409, Section 6.2; 550 5.7.1
+//	max-recipients          unless < 0             RFC 5321, Section 4.5.3.1.8; 452 4.5.3
+//	postmaster              always                 RFC 5321, Section 4.1.1.3
+//	check-header            DisableCheckHeader     RFC 6409, Sections 5.1, 6.3; 554 5.6.0
+//	rewrite-addresses       Rewrite not zero       RFC 6409, Section 8.8
+//	add-date                DisableAddDate         RFC 6409, Section 8.2
+//	add-message-id          DisableAddMessageID    RFC 6409, Section 8.3
+//	add-sender              AddSender              RFC 6409, Section 8.1
+//	remove-bcc              RemoveBcc              RFC 5322, Section 3.6.3
 //
-// The list is new on each call; [New] puts it, then Config.Policies, in one
-// [policy.Chain]. A program that wants a different profile builds its own
-// list with [policy.Defaults] and passes it as the only policies of a
-// chain it calls directly.
-func (a *Agent) Profile() []policy.Policy {
-	var maxSize int64
+// Order matters only within a stage: checks run before rewrites, each kind
+// in this order. It fails only for Rewrite rules that cannot be right.
+func (a *Agent) profile() ([]policy.Policy, error) {
+	cfg := &a.cfg
+	ps := make([]policy.Policy, 0, 16)
+	ps = append(ps,
+		requireAuth{AllowPostmaster: cfg.AllowPostmaster, PostmasterDomains: []envelope.Domain{cfg.Hostname}},
+		enforceAddressSyntax{},
+		qualifyDomains{Expand: cfg.Expand, Partial: cfg.Partial},
+		requireSMTPUTF8{},
+	)
 	if a.maxSize > 0 {
-		maxSize = a.maxSize
+		ps = append(ps, maxSize{Max: a.maxSize})
 	}
-	return policy.Defaults(policy.DefaultOptions{
-		Hostname:        a.cfg.Hostname,
-		Senders:         a.cfg.Senders,
-		Trusted:         a.cfg.Trusted,
-		Expand:          a.cfg.Expand,
-		Partial:         a.cfg.Partial,
-		MaxSize:         maxSize,
-		MaxRecipients:   a.cfg.MaxRecipients,
-		AllowPostmaster: a.cfg.AllowPostmaster,
-		AllowRecipient:  a.cfg.AllowRecipient,
-		AddMissingFrom:  a.cfg.AddMissingFrom,
-		AddSender:       a.cfg.AddSender,
-		RemoveBcc:       a.cfg.RemoveBcc,
-		Rewrite:         a.cfg.Rewrite,
-		Location:        a.cfg.Location,
-		NoEnforceSender: a.cfg.NoEnforceSender,
-		NoCheckHeader:   a.cfg.NoCheckHeader,
-		NoAddDate:       a.cfg.NoAddDate,
-		NoAddMessageID:  a.cfg.NoAddMessageID,
-		Now:             a.now,
-		Random:          a.random,
-	})
+	if !cfg.DisableEnforceSender {
+		ps = append(ps, enforceSender{Senders: cfg.Senders, Expand: cfg.Expand})
+	}
+	if cfg.AllowRecipient != nil {
+		ps = append(ps, recipientPermissions{Allow: cfg.AllowRecipient})
+	}
+	if cfg.MaxRecipients >= 0 {
+		ps = append(ps, maxRecipients{Max: cfg.MaxRecipients})
+	}
+	ps = append(ps, qualifyPostmaster{Domain: cfg.Hostname})
+	if !cfg.DisableCheckHeader {
+		ps = append(ps, checkHeader{AddMissingFrom: cfg.AddMissingFrom, AddMissingSender: cfg.AddSender})
+	}
+	if !cfg.Rewrite.isZero() {
+		rw, err := newRewriteAddresses(cfg.Rewrite)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, rw)
+	}
+	if !cfg.DisableAddDate {
+		ps = append(ps, addDate{Now: a.now, Location: cfg.Location})
+	}
+	if !cfg.DisableAddMessageID {
+		ps = append(ps, addMessageID{Domain: cfg.Hostname, Random: a.random})
+	}
+	if cfg.AddSender {
+		ps = append(ps, addSender{})
+	}
+	if cfg.RemoveBcc {
+		ps = append(ps, removeBcc{})
+	}
+	return ps, nil
 }

@@ -65,39 +65,39 @@ var (
 func replyNestedMail() *policy.Reply {
 	// RFC 5321, Section 4.1.1.2 and 4.1.4: MAIL during a transaction is
 	// out of sequence; 503 with X.5.1 (RFC 3463, Section 3.6).
-	return policy.BadSequence().WithText("Nested MAIL command")
+	return withText(replyBadSequence(), "Nested MAIL command")
 }
 
 func replyNeedMail() *policy.Reply {
-	return policy.BadSequence().WithText("Need MAIL command first")
+	return withText(replyBadSequence(), "Need MAIL command first")
 }
 
 func replyNeedRcpt() *policy.Reply {
 	// RFC 5321, Section 3.3: DATA without an accepted RCPT may get 503.
-	return policy.BadSequence().WithText("Need RCPT command first")
+	return withText(replyBadSequence(), "Need RCPT command first")
 }
 
 func replyAlreadyAuthenticated() *policy.Reply {
 	// RFC 4954, Section 4: a second AUTH MUST be rejected with 503.
-	return policy.BadSequence().WithText("Already authenticated")
+	return withText(replyBadSequence(), "Already authenticated")
 }
 
 func replyAuthInTransaction() *policy.Reply {
 	// RFC 4954, Section 4: AUTH during a mail transaction MUST be
 	// rejected with 503.
-	return policy.BadSequence().WithText("AUTH not permitted during a mail transaction")
+	return withText(replyBadSequence(), "AUTH not permitted during a mail transaction")
 }
 
 func replyBareCR() *policy.Reply {
-	return policy.MessageInvalid("Message contains a bare CR; lines must end with CRLF (RFC 5321, Section 2.3.8)").WithErr(ErrBareCR)
+	return withErr(replyMessageInvalid("Message contains a bare CR; lines must end with CRLF (RFC 5321, Section 2.3.8)"), ErrBareCR)
 }
 
 func replyBareLF() *policy.Reply {
-	return policy.MessageInvalid("Message contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)").WithErr(ErrBareLF)
+	return withErr(replyMessageInvalid("Message contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)"), ErrBareLF)
 }
 
 func replyLineTooLong() *policy.Reply {
-	return policy.MessageInvalid("Message line longer than 1000 octets (RFC 5321, Section 4.5.3.1.6)").WithErr(ErrLineTooLong)
+	return withErr(replyMessageInvalid("Message line longer than 1000 octets (RFC 5321, Section 4.5.3.1.6)"), ErrLineTooLong)
 }
 
 func reply8Bit() *policy.Reply {
@@ -165,20 +165,20 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 	if stage == StageAuth {
 		switch {
 		case errors.Is(err, auth.ErrInvalidCredentials):
-			return policy.AuthInvalid().WithErr(err), false
+			return withErr(replyAuthInvalid(), err), false
 		case errors.Is(err, auth.ErrMechanismTooWeak):
-			return policy.AuthMechanismTooWeak().WithErr(err), false
+			return withErr(replyAuthMechanismTooWeak(), err), false
 		case errors.Is(err, auth.ErrEncryptionRequired):
-			return policy.AuthEncryptionRequired().WithErr(err), false
+			return withErr(replyAuthEncryptionRequired(), err), false
 		case errors.Is(err, auth.ErrTemporary):
 			// A temporary failure is logged: its cause is on our side.
-			return policy.AuthTemporaryFailure().WithErr(err), true
+			return withErr(replyAuthTemporaryFailure(), err), true
 		case errors.Is(err, auth.ErrMalformed):
-			return policy.AuthMalformed().WithErr(err), false
+			return withErr(replyAuthMalformed(), err), false
 		case errors.Is(err, auth.ErrResponseTooLong):
-			return policy.AuthLineTooLong().WithErr(err), false
+			return withErr(replyAuthLineTooLong(), err), false
 		case errors.Is(err, auth.ErrUnsupported):
-			return policy.AuthUnsupported().WithErr(err), false
+			return withErr(replyAuthUnsupported(), err), false
 		}
 		return localError(stage, err), true
 	}
@@ -186,23 +186,23 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 		notASCII := errors.Is(err, envelope.ErrNotASCII)
 		switch {
 		case stage == StageMail && notASCII:
-			return policy.NonASCIISender().WithErr(err), false
+			return withErr(replyNonASCIISender(), err), false
 		case stage == StageMail:
-			return policy.BadSenderSyntax().WithErr(err), false
+			return withErr(replyBadSenderSyntax(), err), false
 		case stage == StageRcpt && notASCII:
-			return policy.NonASCIIRecipient().WithErr(err), false
+			return withErr(replyNonASCIIRecipient(), err), false
 		case stage == StageRcpt:
-			return policy.BadRecipientSyntax().WithErr(err), false
+			return withErr(replyBadRecipientSyntax(), err), false
 		case stage == StageData:
-			return policy.HeaderInvalid("Invalid address in message header").WithErr(err), false
+			return withErr(replyHeaderInvalid("Invalid address in message header"), err), false
 		}
 	}
 	if errors.Is(err, header.ErrTooBig) {
-		return policy.MessageTooBig().WithText("Message header too big").WithErr(err), false
+		return withErr(withText(replyMessageTooBig(), "Message header too big"), err), false
 	}
 	for _, h := range headerSyntaxErrors {
 		if errors.Is(err, h) {
-			return policy.HeaderInvalid(headerText(err)).WithErr(err), false
+			return withErr(replyHeaderInvalid(headerText(err)), err), false
 		}
 	}
 	return localError(stage, err), true
@@ -220,7 +220,7 @@ func clientReadError(err error) error {
 	if _, internal := ReplyFor(StageData, err); !internal {
 		return err
 	}
-	return policy.LocalError().WithErr(fmt.Errorf("submission: reading the message: %w", err))
+	return withErr(replyLocalError(), fmt.Errorf("submission: reading the message: %w", err))
 }
 
 // headerText is the client text for a malformed header; it names the kind
@@ -256,7 +256,7 @@ func isEnvelopeError(err error) bool {
 // localError is the generic reply for an internal failure at stage.
 func localError(stage Stage, err error) *policy.Reply {
 	if stage == StageAuth {
-		return policy.AuthTemporaryFailure().WithErr(err)
+		return withErr(replyAuthTemporaryFailure(), err)
 	}
-	return policy.LocalError().WithErr(err)
+	return withErr(replyLocalError(), err)
 }

@@ -36,17 +36,18 @@ const (
 // command at a time (RFC 5321, Section 2.3.7; with PIPELINING, RFC 2920,
 // Section 3.1, the server still processes commands in order).
 type Session struct {
-	a          *Agent
-	conn       policy.Conn
-	saslAuth   bool // Identity came from SASL (Received "with" ESMTPA)
-	windowAuth bool // Identity came from the AuthWindow
-	noReceived bool // the server writes the Received field (OmitReceived)
-	state      txState
-	tx         *policy.Transaction // nil in txNone
-	idBuf      [idBytes]byte
-	charge     sendCharge // the open transaction's charges to Config.Limits
-	authFails  int        // AUTH commands refused by the throttle
-	closing    bool       // 421 sent: every later command gets it again
+	a             *Agent
+	conn          policy.Conn
+	serverTrusted bool // the server set Conn.Trusted in NewSession
+	saslAuth      bool // Identity came from SASL (Received "with" ESMTPA)
+	windowAuth    bool // Identity came from the AuthWindow
+	noReceived    bool // the server writes the Received field (OmitReceived)
+	state         txState
+	tx            *policy.Transaction // nil in txNone
+	idBuf         [idBytes]byte
+	charge        sendCharge // the open transaction's charges to Config.Limits
+	authFails     int        // AUTH commands refused by the throttle
+	closing       bool       // 421 sent: every later command gets it again
 }
 
 // Conn returns what is known of the connection: remote address, TLS state,
@@ -68,13 +69,14 @@ func (s *Session) SetHelo(name string, esmtp bool) {
 // SetTLS records that TLS was started on the connection, with its state.
 // Everything learnt from the client before is discarded: the EHLO
 // argument, any authentication and the transaction (RFC 3207, Section
-// 4.2). Trust is decided again by the next MAIL.
+// 4.2). Trust that does not come from the client (the server's, the
+// Trusted networks') is kept.
 func (s *Session) SetTLS(cs *tls.ConnectionState) {
 	s.conn.TLS = cs
 	s.conn.Helo = ""
 	s.conn.ESMTP = false
 	s.conn.Identity = auth.Identity{}
-	s.conn.Trusted = false
+	s.conn.Trusted = s.trusted()
 	s.saslAuth = false
 	s.windowAuth = false
 	s.Reset()

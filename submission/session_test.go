@@ -130,11 +130,9 @@ func TestSessionTableMailRcpt(t *testing.T) {
 		}},
 		{"recipient permissions (RFC 6409 6.2)", authed,
 			func(c *submission.Config) {
-				c.Policies = append(c.Policies, policy.RecipientPermissions{
-					Allow: func(_ context.Context, _ auth.Identity, rcpt envelope.Path) (bool, error) {
-						return !strings.HasSuffix(rcpt.String(), "@forbidden.example>"), nil
-					},
-				})
+				c.AllowRecipient = func(_ context.Context, _ auth.Identity, rcpt envelope.Path) (bool, error) {
+					return !strings.HasSuffix(rcpt.String(), "@forbidden.example>"), nil
+				}
 			}, []step{
 				{cmd: "MAIL", arg: "<alice@example.org>"},
 				{cmd: "RCPT", arg: "<carol@forbidden.example>", code: 550, enh: "5.7.1"},
@@ -386,4 +384,64 @@ func TestConfigCopied(t *testing.T) {
 	ctx := t.Context()
 	wantReply(t, "MAIL from 10/8", f.trusted().Mail(ctx, "<printer@example.org>", nil), 0, "")
 	wantReply(t, "MAIL from 192.0.2.10", f.anonymous().Mail(ctx, "<printer@example.org>", nil), 530, "5.7.0")
+}
+
+// TestSessionTrust: the Session decides trust before any policy runs (RFC
+// 6409, Sections 3.3 and 4.3): from Config.Trusted (IPv4, IPv4-mapped,
+// IPv6) or the server's own Conn.Trusted; a site policy anywhere in the
+// chain sees the decision at its first stage, so the order of policies
+// cannot change who is trusted; STARTTLS keeps trust that did not come from
+// the client.
+func TestSessionTrust(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		remote  string // "" for unknown
+		server  bool   // the server set Conn.Trusted
+		trusted bool
+	}{
+		{"IPv4 network", "192.0.2.7:5000", false, true},
+		{"IPv4-mapped IPv6", "[::ffff:192.0.2.7]:5000", false, true},
+		{"IPv6 network", "[2001:db8::1]:25", false, true},
+		{"outside", "198.51.100.1:5000", false, false},
+		{"outside, mapped", "[::ffff:198.51.100.1]:5000", false, false},
+		{"unknown address", "", false, false},
+		{"set by the server", "198.51.100.1:5000", true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var seen []bool
+			spy := policy.Funcs{PolicyName: "spy", CheckMail: func(_ context.Context, c *policy.Conn, _ *policy.Transaction) error {
+				seen = append(seen, c.Trusted)
+				return nil
+			}}
+			f := newFixture(t, func(c *submission.Config) {
+				c.Trusted = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::/32")}
+				c.Policies = []policy.Policy{spy} // after require-auth: order does not matter
+			})
+			c := policy.Conn{Trusted: tc.server}
+			if tc.remote != "" {
+				c.RemoteAddr = netip.MustParseAddrPort(tc.remote)
+			}
+			s := f.agent.NewSession(c)
+			if got := s.Conn().Trusted; got != tc.trusted {
+				t.Errorf("Conn().Trusted = %v, want %v", got, tc.trusted)
+			}
+			err := s.Mail(t.Context(), "<printer@example.org>", nil)
+			if tc.trusted {
+				wantReply(t, "MAIL", err, 0, "")
+				wantReply(t, "RCPT", s.Rcpt(t.Context(), "<bob@example.com>", nil), 0, "")
+				if len(seen) != 1 || !seen[0] {
+					t.Errorf("the site policy saw Trusted = %v", seen)
+				}
+			} else {
+				wantReply(t, "MAIL", err, 530, "5.7.0")
+			}
+			s.SetTLS(&tls.ConnectionState{Version: tls.VersionTLS13})
+			if got := s.Conn().Trusted; got != tc.trusted {
+				t.Errorf("after STARTTLS Conn().Trusted = %v, want %v", got, tc.trusted)
+			}
+		})
+	}
 }

@@ -31,8 +31,8 @@ func toSMTPError(err error) (*smtp.SMTPError, bool) {
 	// ErrDataTooLarge; msakit reports that read error as 451 4.3.0, but
 	// the client must hear 552 5.3.4 (RFC 1870, Section 6.3).
 	if errors.Is(err, smtp.ErrDataTooLarge) {
-		e, _ := fromReply(policy.MessageTooBig())
-		return e, true
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
+			Message: "Message size exceeds fixed maximum message size"}, true
 	}
 	if r, ok := errors.AsType[*policy.Reply](err); ok {
 		if e, ok := fromReply(r); ok {
@@ -46,10 +46,11 @@ func toSMTPError(err error) (*smtp.SMTPError, bool) {
 	return localError(), false
 }
 
+// localError is msakit's reply to an internal error, 451 4.3.0 (RFC 5321,
+// Section 4.2.3).
 func localError() *smtp.SMTPError {
-	r := policy.LocalError()
-	e, _ := fromReply(r)
-	return e
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "Local error in processing, try again later"}
 }
 
 // fromReply converts a reply that [policy.Reply.Valid] accepts: a 4xx or

@@ -83,7 +83,6 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, body io.Reader
 			Code:     550,
 			Enhanced: "5.6.7",
 			Text:     "Upstream relay does not support SMTPUTF8",
-			Err:      policy.ErrSMTPUTF8Required,
 		}
 	}
 	if ok, _ := c.Extension("8BITMIME"); !ok {

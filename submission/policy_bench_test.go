@@ -1,13 +1,11 @@
-package policy_test
+package submission
 
 import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
@@ -18,16 +16,15 @@ import (
 // none of which rejects.
 func benchPolicies(b testing.TB, n int) []policy.Policy {
 	base := []policy.Policy{
-		policy.TrustedNetworks{Prefixes: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}},
-		policy.RequireAuth{},
-		policy.EnforceAddressSyntax{},
-		policy.QualifyDomains{},
-		policy.RequireSMTPUTF8{},
-		policy.MaxSize{Max: 1 << 20},
-		policy.EnforceSender{},
-		policy.MaxRecipients{},
-		policy.Postmaster{Domain: mustDomain(b, "mx.example.org")},
-		policy.RecipientPermissions{},
+		requireAuth{},
+		enforceAddressSyntax{},
+		qualifyDomains{},
+		requireSMTPUTF8{},
+		maxSize{Max: 1 << 20},
+		enforceSender{},
+		maxRecipients{},
+		qualifyPostmaster{Domain: mustDomain(b, "mx.example.org")},
+		recipientPermissions{},
 	}
 	ps := make([]policy.Policy, 0, n)
 	for i := 0; len(ps) < n; i++ {
@@ -182,11 +179,7 @@ func BenchmarkChainData(b *testing.B) {
 	ctx := context.Background()
 	conn := authedConn(b)
 	txn := tx(b, "<alice@example.org>")
-	c := mustChain(b, "rfc6409", policy.Defaults(policy.DefaultOptions{
-		Hostname: mustDomain(b, "mx.example.org"),
-		Now:      func() time.Time { return fixedNow },
-		NewID:    func() (string, error) { return "<bench@mx.example.org>", nil },
-	})...)
+	c := profileChain(b, Config{})
 	b.Run("profile", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchHeader)))

@@ -1,4 +1,4 @@
-package policy_test
+package submission
 
 import (
 	"context"
@@ -65,25 +65,19 @@ func fromNet(addr string) func(t testing.TB) *policy.Conn {
 }
 
 // Row: "Authenticate before MAIL, unless independently authorized (6409
-// §4.3, 5068 §3.1-3.2)": RequireAuth, TrustedNetworks, 530 5.7.0.
+// §4.3, 5068 §3.1-3.2)": requireAuth, 530 5.7.0. Trust is decided by the
+// Session before the chain runs (TestSessionTrust); the policy reads
+// Conn.Trusted.
 func TestRow_RequireAuthAtMail(t *testing.T) {
 	t.Parallel()
-	tn := policy.TrustedNetworks{Prefixes: []netip.Prefix{
-		netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::/32"),
-	}}
 	from := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
-		{name: "unauthenticated", ps: []policy.Policy{policy.RequireAuth{}}, from: from, mail: want{530, "5.7.0"}},
-		{name: "unauthenticated null path", ps: []policy.Policy{policy.RequireAuth{}}, from: mustRev(t, "<>"), mail: want{530, "5.7.0"}},
-		{name: "authenticated", ps: []policy.Policy{policy.RequireAuth{}}, conn: alice, from: from, mail: accept},
-		{name: "trusted flag set by server", ps: []policy.Policy{policy.RequireAuth{}},
+		{name: "unauthenticated", ps: []policy.Policy{requireAuth{}}, from: from, mail: want{530, "5.7.0"}},
+		{name: "unauthenticated null path", ps: []policy.Policy{requireAuth{}}, from: mustRev(t, "<>"), mail: want{530, "5.7.0"}},
+		{name: "authenticated", ps: []policy.Policy{requireAuth{}}, conn: alice, from: from, mail: accept},
+		{name: "trusted", ps: []policy.Policy{requireAuth{}},
 			conn: func(testing.TB) *policy.Conn { return &policy.Conn{Trusted: true} }, from: from, mail: accept},
-		{name: "trusted IPv4 network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("192.0.2.7:5000"), from: from, mail: accept},
-		{name: "trusted IPv4-mapped", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("[::ffff:192.0.2.7]:5000"), from: from, mail: accept},
-		{name: "trusted IPv6 network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("[2001:db8::1]:25"), from: from, mail: accept},
-		{name: "outside trusted network", ps: []policy.Policy{tn, policy.RequireAuth{}}, conn: fromNet("198.51.100.1:5000"), from: from, mail: want{530, "5.7.0"}},
-		{name: "trusted network listed after RequireAuth", ps: []policy.Policy{policy.RequireAuth{}, tn}, conn: fromNet("192.0.2.7:5000"), from: from, mail: want{530, "5.7.0"}},
-		{name: "unknown remote address", ps: []policy.Policy{tn, policy.RequireAuth{}}, from: from, mail: want{530, "5.7.0"}},
+		{name: "an address alone is not trust", ps: []policy.Policy{requireAuth{}}, conn: fromNet("192.0.2.7:5000"), from: from, mail: want{530, "5.7.0"}},
 	}
 	runStageCases(t, cases)
 }
@@ -92,16 +86,16 @@ func TestRow_RequireAuthAtMail(t *testing.T) {
 func TestRow_NoOpenRelayAtRcpt(t *testing.T) {
 	t.Parallel()
 	mx := mustDomain(t, "mx.example.org")
-	pm := policy.RequireAuth{AllowPostmaster: true, PostmasterDomains: []envelope.Domain{mx}}
+	pm := requireAuth{AllowPostmaster: true, PostmasterDomains: []envelope.Domain{mx}}
 	from := mustRev(t, "<someone@example.net>")
-	rcptCase := func(name string, p policy.RequireAuth, conn func(testing.TB) *policy.Conn, to string, w want) stageCase {
+	rcptCase := func(name string, p requireAuth, conn func(testing.TB) *policy.Conn, to string, w want) stageCase {
 		// MAIL is skipped by passing no MAIL check: use a RCPT-only view.
 		return stageCase{name: name, ps: []policy.Policy{rcptOnly{p}}, conn: conn, from: from, rcpt: pathPtr(mustFwd(t, to)), rcptWant: w}
 	}
 	cases := []stageCase{
-		rcptCase("unauthenticated", policy.RequireAuth{}, nil, "<bob@example.net>", want{530, "5.7.0"}),
-		rcptCase("unauthenticated postmaster without AllowPostmaster", policy.RequireAuth{}, nil, "<Postmaster>", want{530, "5.7.0"}),
-		rcptCase("authenticated", policy.RequireAuth{}, alice, "<bob@example.net>", accept),
+		rcptCase("unauthenticated", requireAuth{}, nil, "<bob@example.net>", want{530, "5.7.0"}),
+		rcptCase("unauthenticated postmaster without AllowPostmaster", requireAuth{}, nil, "<Postmaster>", want{530, "5.7.0"}),
+		rcptCase("authenticated", requireAuth{}, alice, "<bob@example.net>", accept),
 		rcptCase("AllowPostmaster: <Postmaster>", pm, nil, "<Postmaster>", accept),
 		rcptCase("AllowPostmaster: postmaster@mx", pm, nil, "<postmaster@mx.example.org>", accept),
 		rcptCase("AllowPostmaster: PostMaster@MX (case)", pm, nil, "<PostMaster@MX.Example.ORG>", accept),
@@ -128,18 +122,17 @@ func (r rcptOnly) CheckRcpt(ctx context.Context, c *policy.Conn, tx *policy.Tran
 // Row: "Null reverse-path <> is never by itself a reason to reject".
 func TestRow_ReturnPath(t *testing.T) {
 	t.Parallel()
-	all := policy.Defaults(policy.DefaultOptions{Hostname: mustDomain(t, "mx.example.org"), MaxSize: 1 << 20,
-		Trusted: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}})
+	all := testProfile(t, Config{MaxSize: 1 << 20})
 	null := mustRev(t, "<>")
 	cases := []stageCase{
-		{name: "unauthenticated, postmaster exception, <>", ps: []policy.Policy{policy.RequireAuth{AllowPostmaster: true}}, from: null, mail: want{550, "5.7.1"}},
-		{name: "unauthenticated, postmaster exception, return path given", ps: []policy.Policy{policy.RequireAuth{AllowPostmaster: true}},
+		{name: "unauthenticated, postmaster exception, <>", ps: []policy.Policy{requireAuth{AllowPostmaster: true}}, from: null, mail: want{550, "5.7.1"}},
+		{name: "unauthenticated, postmaster exception, return path given", ps: []policy.Policy{requireAuth{AllowPostmaster: true}},
 			from: mustRev(t, "<x@example.net>"), mail: accept},
 		{name: "authenticated <> through every default policy", ps: all, conn: alice, from: null, mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
-		{name: "trusted <> through every default policy", ps: all, conn: fromNet("192.0.2.1:1"), from: null, mail: accept,
+		{name: "trusted <> through every default policy", ps: all, conn: func(testing.TB) *policy.Conn { return &policy.Conn{Trusted: true} }, from: null, mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
-		{name: "authenticated identity without address may use <>", ps: []policy.Policy{policy.EnforceSender{}},
+		{name: "authenticated identity without address may use <>", ps: []policy.Policy{enforceSender{}},
 			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} }, from: null, mail: accept},
 	}
 	runStageCases(t, cases)
@@ -157,9 +150,9 @@ func TestRow_ReturnPath(t *testing.T) {
 func TestRow_QualifyDomains(t *testing.T) {
 	t.Parallel()
 	exp := mustDomain(t, "example.net")
-	q := policy.QualifyDomains{}
-	qe := policy.QualifyDomains{Expand: exp}
-	partial := policy.QualifyDomains{Expand: exp, Partial: policy.PartialUnder("sales", "ENG")}
+	q := qualifyDomains{}
+	qe := qualifyDomains{Expand: exp}
+	partial := qualifyDomains{Expand: exp, Partial: PartialUnder(mustDomain(t, "sales"), mustDomain(t, "ENG"))}
 	good := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
 		{name: "fully qualified", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
@@ -194,16 +187,18 @@ func TestRow_QualifyDomains(t *testing.T) {
 	}
 	runStageCases(t, cases)
 
-	for d, want := range map[string]bool{"squeaky.sales": true, "build.eng": true, "example.sales.example.net": false,
-		"sales.example.net": false, "sales": false, "[192.0.2.1]": false, "example.org": false} {
-		if got := policy.PartialUnder("sales", "eng.")(mustDomain(t, d)); got != want {
-			t.Errorf("PartialUnder(sales, eng)(%s) = %v, want %v", d, got, want)
+	under := PartialUnder(mustDomain(t, "sales"), mustDomain(t, "eng"), mustDomain(t, "dev.corp"))
+	for d, want := range map[string]bool{"squeaky.sales": true, "build.eng": true, "a.b.eng": true, "x.dev.corp": true,
+		"example.sales.example.net": false, "sales.example.net": false, "sales": false, "dev.corp": false, "corp": false,
+		"[192.0.2.1]": false, "example.org": false, "xsales": false} {
+		if got := under(mustDomain(t, d)); got != want {
+			t.Errorf("PartialUnder(sales, eng, dev.corp)(%s) = %v, want %v", d, got, want)
 		}
 	}
 	if d, err := qe.Qualify(mustDomain(t, "sales")); err != nil || d.ASCII() != "sales.example.net" {
 		t.Errorf("Qualify(sales) = %v, %v", d.ASCII(), err)
 	}
-	if _, err := q.Qualify(mustDomain(t, "sales")); !errors.Is(err, policy.ErrUnqualifiedDomain) {
+	if _, err := q.Qualify(mustDomain(t, "sales")); !errors.Is(err, errUnqualifiedDomain) {
 		t.Errorf("Qualify without Expand: err = %v", err)
 	}
 }
@@ -217,10 +212,10 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 		return envelope.NewPath(envelope.Mailbox{LocalPart: lp, Domain: dom})
 	}
 	long255 := mustDomain(t, strings.Repeat("a", 63)+"."+strings.Repeat("b", 63)+"."+strings.Repeat("c", 63)+"."+strings.Repeat("d", 61))
-	e := policy.EnforceAddressSyntax{}
+	e := enforceAddressSyntax{}
 	cases := []struct {
 		name string
-		p    policy.EnforceAddressSyntax
+		p    enforceAddressSyntax
 		path envelope.Path
 		ok   bool
 	}{
@@ -239,7 +234,7 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 		{"zero domain", e, mk("alice", envelope.Domain{}), false},
 		{"path over 256", e, mk(strings.Repeat("a", 10), long255), false},
 		{"address literal allowed", e, mk("alice", mustDomain(t, "[192.0.2.1]")), true},
-		{"address literal refused", policy.EnforceAddressSyntax{NoAddressLiterals: true}, mk("alice", mustDomain(t, "[192.0.2.1]")), false},
+		{"address literal refused", enforceAddressSyntax{NoAddressLiterals: true}, mk("alice", mustDomain(t, "[192.0.2.1]")), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -262,8 +257,8 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 func TestRow_EnforceSenderAtMail(t *testing.T) {
 	t.Parallel()
 	senders := &fakeSenders{allow: map[string][]string{"alice": {"alias@example.org", "@alice.example"}}}
-	withSenders := policy.EnforceSender{Senders: senders}
-	own := policy.EnforceSender{}
+	withSenders := enforceSender{Senders: senders}
+	own := enforceSender{}
 	cases := []stageCase{
 		{name: "own address", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<alice@example.org>"), mail: accept},
 		{name: "own address, other case", ps: []policy.Policy{own}, conn: alice, from: mustRev(t, "<ALICE@EXAMPLE.ORG>"), mail: accept},
@@ -281,7 +276,7 @@ func TestRow_EnforceSenderAtMail(t *testing.T) {
 			from: mustRev(t, "<svc@example.org>"), mail: want{550, "5.7.1"}},
 		{name: "trusted, unauthenticated: not judged", ps: []policy.Policy{own},
 			conn: func(testing.TB) *policy.Conn { return &policy.Conn{Trusted: true} }, from: mustRev(t, "<anyone@example.org>"), mail: accept},
-		{name: "single-level judged as expanded", ps: []policy.Policy{policy.EnforceSender{Expand: mustDomain(t, "example.org")}},
+		{name: "single-level judged as expanded", ps: []policy.Policy{enforceSender{Expand: mustDomain(t, "example.org")}},
 			conn: func(t testing.TB) *policy.Conn {
 				return &policy.Conn{Identity: identity(t, "alice", "alice@sales.example.org")}
 			},
@@ -295,7 +290,7 @@ func TestRow_EnforceSenderAtMail(t *testing.T) {
 	runStageCases(t, cases)
 
 	// An authorizer failure is an internal error, not a reply.
-	failing := policy.EnforceSender{Senders: &fakeSenders{err: errors.New("ldap down")}}
+	failing := enforceSender{Senders: &fakeSenders{err: errors.New("ldap down")}}
 	err := failing.CheckMail(t.Context(), authedConn(t), tx(t, "<other@example.org>"))
 	var r *policy.Reply
 	if err == nil || errors.As(err, &r) {
@@ -307,7 +302,7 @@ func TestRow_EnforceSenderAtMail(t *testing.T) {
 // RecipientPermissions, 550 5.7.1.
 func TestRow_RecipientPermissions(t *testing.T) {
 	t.Parallel()
-	internalOnly := policy.RecipientPermissions{Allow: func(_ context.Context, id auth.Identity, p envelope.Path) (bool, error) {
+	internalOnly := recipientPermissions{Allow: func(_ context.Context, id auth.Identity, p envelope.Path) (bool, error) {
 		if p.IsPostmaster() {
 			return true, nil
 		}
@@ -321,7 +316,7 @@ func TestRow_RecipientPermissions(t *testing.T) {
 		{name: "permitted", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<bob@example.org>")), rcptWant: accept},
 		{name: "not permitted", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: want{550, "5.7.1"}},
 		{name: "postmaster", ps: []policy.Policy{internalOnly}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept},
-		{name: "nil Allow permits", ps: []policy.Policy{policy.RecipientPermissions{}}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<x@example.net>")), rcptWant: accept},
+		{name: "nil Allow permits", ps: []policy.Policy{recipientPermissions{}}, conn: alice, from: from, rcpt: pathPtr(mustFwd(t, "<x@example.net>")), rcptWant: accept},
 		{name: "unauthenticated not judged", ps: []policy.Policy{internalOnly}, from: from, rcpt: pathPtr(mustFwd(t, "<x@example.net>")), rcptWant: accept},
 	}
 	runStageCases(t, cases)
@@ -337,7 +332,7 @@ func TestRow_RecipientPermissions(t *testing.T) {
 func TestRow_Postmaster(t *testing.T) {
 	t.Parallel()
 	mx := mustDomain(t, "mx.example.org")
-	all := policy.Defaults(policy.DefaultOptions{Hostname: mx})
+	all := testProfile(t, Config{Hostname: mx})
 	cases := []stageCase{
 		{name: "qualified to the hostname", ps: all, conn: alice, from: mustRev(t, "<alice@example.org>"), mail: accept,
 			rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept,
@@ -346,21 +341,21 @@ func TestRow_Postmaster(t *testing.T) {
 					t.Errorf("rewritten to %v, want postmaster@mx.example.org", r.Path)
 				}
 			}},
-		{name: "zero domain leaves it", ps: []policy.Policy{policy.Postmaster{}}, conn: alice, from: mustRev(t, "<alice@example.org>"),
+		{name: "zero domain leaves it", ps: []policy.Policy{qualifyPostmaster{}}, conn: alice, from: mustRev(t, "<alice@example.org>"),
 			rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept,
 			after: func(t *testing.T, _ *policy.Transaction, r *policy.Recipient) {
 				if !r.Path.IsPostmaster() {
 					t.Errorf("rewritten to %v", r.Path)
 				}
 			}},
-		{name: "other recipients untouched", ps: []policy.Policy{policy.Postmaster{Domain: mx}}, conn: alice, from: mustRev(t, "<alice@example.org>"),
+		{name: "other recipients untouched", ps: []policy.Policy{qualifyPostmaster{Domain: mx}}, conn: alice, from: mustRev(t, "<alice@example.org>"),
 			rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept,
 			after: func(t *testing.T, _ *policy.Transaction, r *policy.Recipient) {
 				if r.Path.Mailbox().String() != "bob@example.net" {
 					t.Errorf("rewritten to %v", r.Path)
 				}
 			}},
-		{name: "unauthenticated postmaster with the profile's exception", ps: policy.Defaults(policy.DefaultOptions{Hostname: mx, AllowPostmaster: true}),
+		{name: "unauthenticated postmaster with the profile's exception", ps: testProfile(t, Config{Hostname: mx, AllowPostmaster: true}),
 			from: mustRev(t, "<someone@example.net>"), mail: accept, rcpt: pathPtr(mustFwd(t, "<Postmaster>")), rcptWant: accept},
 	}
 	runStageCases(t, cases)
@@ -370,7 +365,7 @@ func TestRow_Postmaster(t *testing.T) {
 // RequireSMTPUTF8, 550 5.6.7 (MAIL) / 553 5.6.7 (RCPT).
 func TestRow_RequireSMTPUTF8(t *testing.T) {
 	t.Parallel()
-	p := []policy.Policy{policy.RequireSMTPUTF8{}}
+	p := []policy.Policy{requireSMTPUTF8{}}
 	utf8 := policy.MailOptions{SMTPUTF8: true}
 	cases := []stageCase{
 		{name: "ASCII", ps: p, from: mustRev(t, "<alice@example.org>"), mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
@@ -394,20 +389,20 @@ func TestRow_MaxRecipients(t *testing.T) {
 	from := mustRev(t, "<alice@example.org>")
 	to := pathPtr(mustFwd(t, "<bob@example.net>"))
 	cases := []stageCase{
-		{name: "default: 99 accepted, 100th ok", ps: []policy.Policy{policy.MaxRecipients{}}, from: from, prior: 99, rcpt: to, rcptWant: accept},
-		{name: "default: 101st refused", ps: []policy.Policy{policy.MaxRecipients{}}, from: from, prior: 100, rcpt: to, rcptWant: want{452, "4.5.3"}},
-		{name: "configured 5", ps: []policy.Policy{policy.MaxRecipients{Max: 5}}, from: from, prior: 5, rcpt: to, rcptWant: want{452, "4.5.3"}},
-		{name: "configured 500", ps: []policy.Policy{policy.MaxRecipients{Max: 500}}, from: from, prior: 100, rcpt: to, rcptWant: accept},
-		{name: "no limit", ps: []policy.Policy{policy.MaxRecipients{Max: -1}}, from: from, prior: 1000, rcpt: to, rcptWant: accept},
+		{name: "default: 99 accepted, 100th ok", ps: []policy.Policy{maxRecipients{}}, from: from, prior: 99, rcpt: to, rcptWant: accept},
+		{name: "default: 101st refused", ps: []policy.Policy{maxRecipients{}}, from: from, prior: 100, rcpt: to, rcptWant: want{452, "4.5.3"}},
+		{name: "configured 5", ps: []policy.Policy{maxRecipients{Max: 5}}, from: from, prior: 5, rcpt: to, rcptWant: want{452, "4.5.3"}},
+		{name: "configured 500", ps: []policy.Policy{maxRecipients{Max: 500}}, from: from, prior: 100, rcpt: to, rcptWant: accept},
+		{name: "no limit", ps: []policy.Policy{maxRecipients{Max: -1}}, from: from, prior: 1000, rcpt: to, rcptWant: accept},
 	}
 	runStageCases(t, cases)
-	if got := (policy.MaxRecipients{}).Limit(); got != 100 {
+	if got := (maxRecipients{}).Limit(); got != 100 {
 		t.Errorf("Limit() = %d, want 100", got)
 	}
 
 	// Through a chain, rejected recipients are not counted: the caller only
 	// appends accepted ones.
-	c := mustChain(t, "c", policy.MaxRecipients{Max: 2}, policy.RecipientPermissions{Allow: func(_ context.Context, _ auth.Identity, p envelope.Path) (bool, error) {
+	c := mustChain(t, "c", maxRecipients{Max: 2}, recipientPermissions{Allow: func(_ context.Context, _ auth.Identity, p envelope.Path) (bool, error) {
 		return p.Mailbox().LocalPart != "nope", nil
 	}})
 	txn := tx(t, "<alice@example.org>")
@@ -436,14 +431,14 @@ func TestRow_MaxRecipients(t *testing.T) {
 func TestRow_MaxSize(t *testing.T) {
 	t.Parallel()
 	from := mustRev(t, "<alice@example.org>")
-	p := []policy.Policy{policy.MaxSize{Max: 1000}}
+	p := []policy.Policy{maxSize{Max: 1000}}
 	cases := []stageCase{
 		{name: "no SIZE", ps: p, from: from, mail: accept},
 		{name: "at limit", ps: p, from: from, opts: policy.MailOptions{Size: 1000}, mail: accept},
 		{name: "over limit", ps: p, from: from, opts: policy.MailOptions{Size: 1001}, mail: want{552, "5.3.4"}},
-		{name: "no limit", ps: []policy.Policy{policy.MaxSize{}}, from: from, opts: policy.MailOptions{Size: 1 << 40}, mail: accept},
+		{name: "no limit", ps: []policy.Policy{maxSize{}}, from: from, opts: policy.MailOptions{Size: 1 << 40}, mail: accept},
 	}
 	runStageCases(t, cases)
-	checkReply(t, "Check(1001)", policy.MaxSize{Max: 1000}.Check(1001), want{552, "5.3.4"})
-	checkReply(t, "Check(1000)", policy.MaxSize{Max: 1000}.Check(1000), accept)
+	checkReply(t, "Check(1001)", maxSize{Max: 1000}.Check(1001), want{552, "5.3.4"})
+	checkReply(t, "Check(1000)", maxSize{Max: 1000}.Check(1000), accept)
 }

@@ -1,4 +1,4 @@
-package policy
+package submission
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// QualifyDomains ensures that every domain in the SMTP envelope, and in the
+// qualifyDomains ensures that every domain in the SMTP envelope, and in the
 // address header fields, is fully qualified (RFC 6409, Section 4.2, a MUST).
 //
 // Stages: MAIL check, RCPT check, DATA check; MAIL, RCPT and DATA rewrites
@@ -24,7 +25,7 @@ import (
 //     and their Resent- forms) with a domain that is not fully qualified
 //     gets 554 5.6.0 (RFC 6409, Section 4.2). RFC 6409 requires this "if the
 //     MSA examines or alters the message text in any way, except to add
-//     trace header fields"; a chain that holds QualifyDomains examines the
+//     trace header fields"; a chain that holds qualifyDomains examines the
 //     header (this policy does), so the check always runs at DATA. An
 //     address field that cannot be parsed is refused with 554 5.6.0 too,
 //     since its domains cannot be ensured.
@@ -41,15 +42,15 @@ import (
 // Section 4.2 says local conventions "SHOULD reject, rather than expand,
 // incomplete multi-level domains". Whether such a name is incomplete cannot
 // be told from its syntax ("squeaky.sales" is a syntactically fully qualified
-// name, and .sales is a delegated top-level domain), so QualifyDomains
+// name, and .sales is a delegated top-level domain), so qualifyDomains
 // passes it unchanged unless Partial is set and reports it incomplete; then
 // it is refused like a single-level domain. [PartialUnder] builds Partial
-// from the site's own subdomain labels: QualifyDomains{Expand: example.net,
-// Partial: PartialUnder("sales")} refuses "squeaky.sales". This is a documented divergence
+// from the site's own subdomains: PartialUnder(sales) refuses
+// "squeaky.sales". This is a documented divergence
 // from DESIGN.md, which lists "squeaky.sales" as refused: msakit does no DNS.
 //
-// QualifyDomains is safe for concurrent use when Partial is.
-type QualifyDomains struct {
+// qualifyDomains is safe for concurrent use when Partial is.
+type qualifyDomains struct {
 	// Expand is the domain appended to single-level domains; zero refuses
 	// them.
 	Expand envelope.Domain
@@ -59,19 +60,22 @@ type QualifyDomains struct {
 	Partial func(d envelope.Domain) bool
 }
 
-// PartialUnder returns a [QualifyDomains].Partial function for a site whose
-// local convention lets users abbreviate names under its own subdomains: a
-// multi-level domain whose rightmost label is one of labels (compared by
-// A-label form, without regard to case) is an incomplete reference such as
-// "squeaky.sales" for "squeaky.sales.example.net", which RFC 6409, Section
-// 4.2 says to reject rather than expand. PartialUnder("sales", "eng") refuses
-// "squeaky.sales" and "build.eng" but not "example.sales.example.net". The
-// returned function is safe for concurrent use.
-func PartialUnder(labels ...string) func(envelope.Domain) bool {
-	set := make(map[string]bool, len(labels))
-	for _, l := range labels {
-		if d, err := envelope.ParseDomain(strings.TrimSuffix(l, ".")); err == nil {
-			set[d.ASCII()] = true
+// PartialUnder returns a [Config].Partial function for a site whose local
+// convention lets users abbreviate names under its own subdomains: a domain
+// that ends with "." followed by one of subdomains (compared by A-label
+// form) is an incomplete reference such as "squeaky.sales" for
+// "squeaky.sales.example.net", which RFC 6409, Section 4.2 says to reject
+// rather than expand. With subdomains "sales" and "eng", it refuses
+// "squeaky.sales" and "build.eng" but not "sales.example.net",
+// "example.sales.example.net" or "sales" itself (a single-level name, which
+// Config.Expand governs). Address literals are never partial. The
+// subdomains are parsed domains, so a misspelt one is an error where it is
+// parsed, at start. The returned function is safe for concurrent use.
+func PartialUnder(subdomains ...envelope.Domain) func(envelope.Domain) bool {
+	suffixes := make([]string, 0, len(subdomains))
+	for _, s := range subdomains {
+		if !s.IsZero() && !s.IsLiteral() {
+			suffixes = append(suffixes, "."+s.ASCII())
 		}
 	}
 	return func(d envelope.Domain) bool {
@@ -79,13 +83,17 @@ func PartialUnder(labels ...string) func(envelope.Domain) bool {
 			return false
 		}
 		a := d.ASCII()
-		i := strings.LastIndexByte(a, '.')
-		return i > 0 && set[a[i+1:]]
+		for _, s := range suffixes {
+			if len(a) > len(s) && strings.HasSuffix(a, s) {
+				return true
+			}
+		}
+		return false
 	}
 }
 
 // Name returns "qualify-domains", the policy of RFC 6409, Section 4.2.
-func (QualifyDomains) Name() string { return "qualify-domains" }
+func (qualifyDomains) Name() string { return "qualify-domains" }
 
 // qualification of one domain.
 type qualification int
@@ -96,7 +104,7 @@ const (
 	unqualified                      // refuse
 )
 
-func (p QualifyDomains) classify(d envelope.Domain) qualification {
+func (p qualifyDomains) classify(d envelope.Domain) qualification {
 	switch {
 	case d.IsZero():
 		return unqualified
@@ -115,49 +123,49 @@ func (p QualifyDomains) classify(d envelope.Domain) qualification {
 
 // Qualify returns d fully qualified: d itself when it is fully qualified or
 // an address literal, "d.<Expand>" for a single-level d when Expand is set
-// (RFC 6409, Section 4.2). It returns ErrUnqualifiedDomain otherwise.
-func (p QualifyDomains) Qualify(d envelope.Domain) (envelope.Domain, error) {
+// (RFC 6409, Section 4.2). It returns errUnqualifiedDomain otherwise.
+func (p qualifyDomains) Qualify(d envelope.Domain) (envelope.Domain, error) {
 	switch p.classify(d) {
 	case qualified:
 		return d, nil
 	case expandable:
 		e, err := envelope.ParseDomain(d.ASCII() + "." + p.Expand.ASCII())
 		if err != nil {
-			return d, fmt.Errorf("%w: expanding %s: %w", ErrUnqualifiedDomain, d.ASCII(), err)
+			return d, fmt.Errorf("%w: expanding %s: %w", errUnqualifiedDomain, d.ASCII(), err)
 		}
 		return e, nil
 	}
-	return d, fmt.Errorf("%w: %s", ErrUnqualifiedDomain, d.ASCII())
+	return d, fmt.Errorf("%w: %s", errUnqualifiedDomain, d.ASCII())
 }
 
 // CheckMail refuses a reverse-path with an unqualified domain: 554 5.1.8
 // (RFC 6409, Section 4.2).
-func (p QualifyDomains) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
+func (p qualifyDomains) CheckMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
 	if tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != unqualified {
 		return nil
 	}
-	return UnqualifiedSender()
+	return replyUnqualifiedSender()
 }
 
 // CheckRcpt refuses a forward-path with an unqualified domain: 554 5.1.2
 // (RFC 6409, Section 4.2).
-func (p QualifyDomains) CheckRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
+func (p qualifyDomains) CheckRcpt(_ context.Context, _ *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
 	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != unqualified {
 		return nil
 	}
-	return UnqualifiedRecipient()
+	return replyUnqualifiedRecipient()
 }
 
 // RewriteMail expands a single-level reverse-path domain (RFC 6409, Section
 // 4.2). A domain that cannot be expanded within the RFC 5321 length limits
 // gets 554 5.1.8.
-func (p QualifyDomains) RewriteMail(_ context.Context, _ *Conn, tx *Transaction) error {
+func (p qualifyDomains) RewriteMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
 	if tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != expandable {
 		return nil
 	}
 	d, err := p.Qualify(tx.From.Mailbox().Domain)
 	if err != nil {
-		return UnqualifiedSender().WithErr(err)
+		return withErr(replyUnqualifiedSender(), err)
 	}
 	m := tx.From.Mailbox()
 	m.Domain = d
@@ -168,13 +176,13 @@ func (p QualifyDomains) RewriteMail(_ context.Context, _ *Conn, tx *Transaction)
 // RewriteRcpt expands a single-level forward-path domain (RFC 6409, Section
 // 4.2; only the domain changes, never the local part, RFC 6409, Section
 // 8.8). A domain that cannot be expanded gets 554 5.1.2.
-func (p QualifyDomains) RewriteRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
+func (p qualifyDomains) RewriteRcpt(_ context.Context, _ *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
 	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != expandable {
 		return nil
 	}
 	d, err := p.Qualify(rcpt.Path.Mailbox().Domain)
 	if err != nil {
-		return UnqualifiedRecipient().WithErr(err)
+		return withErr(replyUnqualifiedRecipient(), err)
 	}
 	m := rcpt.Path.Mailbox()
 	m.Domain = d
@@ -191,23 +199,23 @@ var addressFields = [...]string{
 
 // CheckData refuses a header whose address fields hold a domain that is
 // neither fully qualified nor expandable: 554 5.6.0 (RFC 6409, Section 4.2).
-func (p QualifyDomains) CheckData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
+func (p qualifyDomains) CheckData(_ context.Context, _ *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
 		name, ok := fieldIn(f, addressFields[:])
 		if !ok {
 			continue
 		}
-		addrs, blank, err := tx.fieldAddresses(f)
+		addrs, blank, err := fieldAddresses(tx, f)
 		if blank {
 			continue // an empty Bcc (RFC 5322, Section 3.6.3) has no domain
 		}
 		if err != nil {
-			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
+			return withErr(replyHeaderInvalid("Cannot parse the "+name+" header field"), err)
 		}
 		for _, a := range addrs {
 			if p.classify(a.Mailbox.Domain) == unqualified {
-				return UnqualifiedHeader()
+				return replyUnqualifiedHeader()
 			}
 		}
 	}
@@ -218,23 +226,23 @@ func (p QualifyDomains) CheckData(_ context.Context, _ *Conn, tx *Transaction, h
 // Expand is set (RFC 6409, Section 4.2). A changed field is replaced in place
 // with its addresses re-formatted (comments are not kept); other fields keep
 // their bytes.
-func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
+func (p qualifyDomains) RewriteData(_ context.Context, _ *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	if p.Expand.IsZero() {
 		return nil
 	}
-	utf8OK := tx.SMTPUTF8()
+	utf8OK := tx.MailOptions.SMTPUTF8
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
 		if _, ok := fieldIn(f, addressFields[:]); !ok {
 			continue
 		}
-		addrs, blank, err := tx.fieldAddresses(f)
+		addrs, blank, err := fieldAddresses(tx, f)
 		if blank {
 			continue
 		}
 		name := f.Name()
 		if err != nil {
-			return HeaderInvalid("Cannot parse the " + name + " header field").WithErr(err)
+			return withErr(replyHeaderInvalid("Cannot parse the "+name+" header field"), err)
 		}
 		addrs, err = mapMailboxes(addrs, p.expand)
 		if err != nil {
@@ -245,7 +253,7 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 		}
 		nf, err := formatField(name, addrs, utf8OK)
 		if err != nil {
-			return UnqualifiedHeader().WithErr(err)
+			return withErr(replyUnqualifiedHeader(), err)
 		}
 		if err := h.ReplaceAt(i, nf); err != nil {
 			return err
@@ -257,23 +265,23 @@ func (p QualifyDomains) RewriteData(_ context.Context, _ *Conn, tx *Transaction,
 // expand returns m with a single-level domain expanded (RFC 6409, Section
 // 4.2) and whether it changed; a domain that cannot be expanded gets 554
 // 5.6.0. It is RewriteData's mapping for [mapMailboxes].
-func (p QualifyDomains) expand(m envelope.Mailbox) (envelope.Mailbox, bool, error) {
+func (p qualifyDomains) expand(m envelope.Mailbox) (envelope.Mailbox, bool, error) {
 	if p.classify(m.Domain) != expandable {
 		return m, false, nil
 	}
 	d, err := p.Qualify(m.Domain)
 	if err != nil {
-		return m, false, UnqualifiedHeader().WithErr(err)
+		return m, false, withErr(replyUnqualifiedHeader(), err)
 	}
 	m.Domain = d
 	return m, true, nil
 }
 
 var (
-	_ DataRewriter = QualifyDomains{}
-	_ MailPolicy   = QualifyDomains{}
-	_ RcptPolicy   = QualifyDomains{}
-	_ DataPolicy   = QualifyDomains{}
-	_ MailRewriter = QualifyDomains{}
-	_ RcptRewriter = QualifyDomains{}
+	_ policy.DataRewriter = qualifyDomains{}
+	_ policy.MailPolicy   = qualifyDomains{}
+	_ policy.RcptPolicy   = qualifyDomains{}
+	_ policy.DataPolicy   = qualifyDomains{}
+	_ policy.MailRewriter = qualifyDomains{}
+	_ policy.RcptRewriter = qualifyDomains{}
 )

@@ -1,12 +1,12 @@
-package policy
+package submission
 
-import "context"
+import (
+	"context"
 
-// DefaultMaxRecipients is the recipient limit [MaxRecipients] uses when Max
-// is 0: the minimum RFC 5321, Section 4.5.3.1.8 requires a server to accept.
-const DefaultMaxRecipients = 100
+	"github.com/msakit/msakit/policy"
+)
 
-// MaxRecipients limits the number of recipients of one transaction (RFC
+// maxRecipients limits the number of recipients of one transaction (RFC
 // 5321, Section 4.5.3.1.8): once Max recipients have been accepted, each
 // further RCPT gets 452 4.5.3 "Too many recipients" (RFC 5321, Section
 // 4.5.3.1.10: 452, a temporary failure, so the client sends the rest in
@@ -20,19 +20,19 @@ const DefaultMaxRecipients = 100
 // 5321, Section 4.5.3.1.8 ("Rejection of messages (for excessive
 // recipients) with fewer than 100 RCPT commands is a violation of this
 // specification") but is honoured when configured, for sites that accept
-// that. A negative Max means no limit. MaxRecipients is safe for concurrent
+// that. A negative Max means no limit. maxRecipients is safe for concurrent
 // use.
-type MaxRecipients struct {
+type maxRecipients struct {
 	// Max is the most recipients per transaction; 0 = 100, < 0 = no limit.
 	Max int
 }
 
 // Name returns "max-recipients", the policy of RFC 5321, Section 4.5.3.1.8.
-func (MaxRecipients) Name() string { return "max-recipients" }
+func (maxRecipients) Name() string { return "max-recipients" }
 
 // Limit returns the effective limit: Max, or 100 when Max is 0, or -1 for no
 // limit (RFC 5321, Section 4.5.3.1.8).
-func (p MaxRecipients) Limit() int {
+func (p maxRecipients) Limit() int {
 	switch {
 	case p.Max == 0:
 		return DefaultMaxRecipients
@@ -44,11 +44,11 @@ func (p MaxRecipients) Limit() int {
 
 // CheckRcpt refuses the recipient with 452 4.5.3 when the limit has been
 // reached (RFC 5321, Section 4.5.3.1.10).
-func (p MaxRecipients) CheckRcpt(_ context.Context, _ *Conn, tx *Transaction, _ *Recipient) error {
+func (p maxRecipients) CheckRcpt(_ context.Context, _ *policy.Conn, tx *policy.Transaction, _ *policy.Recipient) error {
 	if n := p.Limit(); n >= 0 && len(tx.Recipients) >= n {
-		return TooManyRecipients()
+		return replyTooManyRecipients()
 	}
 	return nil
 }
 
-var _ RcptPolicy = MaxRecipients{}
+var _ policy.RcptPolicy = maxRecipients{}

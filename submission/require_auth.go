@@ -1,15 +1,17 @@
-package policy
+package submission
 
 import (
 	"context"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/internal/ascii"
+	"github.com/msakit/msakit/policy"
 )
 
-// RequireAuth refuses submissions from sessions that are neither
+// requireAuth refuses submissions from sessions that are neither
 // authenticated (RFC 4954) nor independently authorized, for example by
-// [TrustedNetworks] (RFC 6409, Sections 3.3 and 4.3). It is the MSA's
+// Config.Trusted or the server (policy.Conn.Trusted, decided by the Session
+// before any policy runs; RFC 6409, Sections 3.3 and 4.3). It is the MSA's
 // "never an open relay" rule (RFC 5068, Section 3.2; RFC 6409, Section 9).
 //
 // Stages: MAIL check and RCPT check.
@@ -35,9 +37,9 @@ import (
 // rejection RFC 6409, Section 3.2 asks for when no return path can be
 // determined (authenticated and trusted sessions may always use <>).
 //
-// The zero value is the RFC 6409 default. RequireAuth is safe for concurrent
+// The zero value is the RFC 6409 default. requireAuth is safe for concurrent
 // use.
-type RequireAuth struct {
+type requireAuth struct {
 	// AllowPostmaster lets unauthorized sessions send to the postmaster
 	// (RFC 6409, Section 6.4).
 	AllowPostmaster bool
@@ -47,20 +49,20 @@ type RequireAuth struct {
 }
 
 // Name returns "require-auth", the policy of RFC 6409, Section 4.3.
-func (RequireAuth) Name() string { return "require-auth" }
+func (requireAuth) Name() string { return "require-auth" }
 
 // CheckMail refuses MAIL from an unauthorized session with 530 5.7.0 (RFC
 // 6409, Section 4.3), or, with AllowPostmaster, only a null reverse-path
 // with 550 5.7.1 (RFC 6409, Section 3.2).
-func (p RequireAuth) CheckMail(_ context.Context, c *Conn, tx *Transaction) error {
+func (p requireAuth) CheckMail(_ context.Context, c *policy.Conn, tx *policy.Transaction) error {
 	if c.Authorized() {
 		return nil
 	}
 	if !p.AllowPostmaster {
-		return AuthRequired()
+		return replyAuthRequired()
 	}
 	if tx.From.IsNull() {
-		return NoReturnPath()
+		return replyNoReturnPath()
 	}
 	return nil
 }
@@ -68,19 +70,19 @@ func (p RequireAuth) CheckMail(_ context.Context, c *Conn, tx *Transaction) erro
 // CheckRcpt refuses every recipient of an unauthorized session with 530
 // 5.7.0 (RFC 4954, Section 6; RFC 5068, Section 3.2), except postmaster
 // recipients when AllowPostmaster is set (RFC 6409, Section 6.4).
-func (p RequireAuth) CheckRcpt(_ context.Context, c *Conn, _ *Transaction, rcpt *Recipient) error {
+func (p requireAuth) CheckRcpt(_ context.Context, c *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
 	if c.Authorized() {
 		return nil
 	}
 	if p.AllowPostmaster && p.IsPostmaster(rcpt.Path) {
 		return nil
 	}
-	return AuthRequired()
+	return replyAuthRequired()
 }
 
 // IsPostmaster reports whether path is <Postmaster> or postmaster@d for a d
 // in PostmasterDomains (RFC 5321, Sections 4.1.1.3 and 4.5.1).
-func (p RequireAuth) IsPostmaster(path envelope.Path) bool {
+func (p requireAuth) IsPostmaster(path envelope.Path) bool {
 	if path.IsPostmaster() {
 		return true
 	}
@@ -99,6 +101,6 @@ func (p RequireAuth) IsPostmaster(path envelope.Path) bool {
 }
 
 var (
-	_ MailPolicy = RequireAuth{}
-	_ RcptPolicy = RequireAuth{}
+	_ policy.MailPolicy = requireAuth{}
+	_ policy.RcptPolicy = requireAuth{}
 )

@@ -1,13 +1,14 @@
-package policy
+package submission
 
 import (
 	"context"
 	"time"
 
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// AddDate adds a Date field to a message that lacks one, and corrects one
+// addDate adds a Date field to a message that lacks one, and corrects one
 // that does not conform to RFC 5322 syntax (RFC 6409, Section 8.2; RFC 5322,
 // Section 3.6.1).
 //
@@ -25,9 +26,9 @@ import (
 //
 // Now gives the time (nil: time.Now); Location the zone written (nil: the
 // zone of the time Now returns). The date is written with a numeric zone
-// (RFC 5322, Section 3.3). It is on in the RFC 6409 profile ([Defaults]).
-// AddDate is safe for concurrent use when Now is.
-type AddDate struct {
+// (RFC 5322, Section 3.3). It is on in the RFC 6409 profile (Config.DisableAddDate turns it off).
+// addDate is safe for concurrent use when Now is.
+type addDate struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Location is the zone the date is written in; nil keeps Now's zone.
@@ -35,10 +36,10 @@ type AddDate struct {
 }
 
 // Name returns "add-date", the policy of RFC 6409, Section 8.2.
-func (AddDate) Name() string { return "add-date" }
+func (addDate) Name() string { return "add-date" }
 
 // RewriteData adds or corrects Date (or Resent-Date) (RFC 6409, Section 8.2).
-func (p AddDate) RewriteData(_ context.Context, _ *Conn, _ *Transaction, h *header.Header) error {
+func (p addDate) RewriteData(_ context.Context, _ *policy.Conn, _ *policy.Transaction, h *header.Header) error {
 	return ensureField(h, "Date", "Resent-Date", false, validDate, p.date)
 }
 
@@ -49,7 +50,7 @@ func validDate(v string) bool {
 }
 
 // date returns the current time as an RFC 5322, Section 3.3 date-time.
-func (p AddDate) date() (string, error) {
+func (p addDate) date() (string, error) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
@@ -61,4 +62,4 @@ func (p AddDate) date() (string, error) {
 	return header.FormatDate(t), nil
 }
 
-var _ DataRewriter = AddDate{}
+var _ policy.DataRewriter = addDate{}

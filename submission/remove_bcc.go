@@ -1,30 +1,31 @@
-package policy
+package submission
 
 import (
 	"context"
 
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// RemoveBcc deletes every Bcc and Resent-Bcc field, so that blind carbon
+// removeBcc deletes every Bcc and Resent-Bcc field, so that blind carbon
 // copy recipients are not disclosed to the other recipients (RFC 5322,
 // Section 3.6.3, the first of the ways it describes to handle Bcc).
 //
 // Stages: DATA rewrite. It never rejects. It is off by default: most MUAs
 // already leave Bcc out of the message they submit, and the envelope, not
 // the header, decides who receives a copy. Turn it on for clients that
-// submit the Bcc field. RemoveBcc is safe for concurrent use.
-type RemoveBcc struct{}
+// submit the Bcc field. removeBcc is safe for concurrent use.
+type removeBcc struct{}
 
 // Name returns "remove-bcc", the policy of RFC 5322, Section 3.6.3.
-func (RemoveBcc) Name() string { return "remove-bcc" }
+func (removeBcc) Name() string { return "remove-bcc" }
 
 // RewriteData deletes Bcc and Resent-Bcc (RFC 5322, Sections 3.6.3 and
 // 3.6.6).
-func (RemoveBcc) RewriteData(_ context.Context, _ *Conn, _ *Transaction, h *header.Header) error {
+func (removeBcc) RewriteData(_ context.Context, _ *policy.Conn, _ *policy.Transaction, h *header.Header) error {
 	h.Delete("Bcc")
 	h.Delete("Resent-Bcc")
 	return nil
 }
 
-var _ DataRewriter = RemoveBcc{}
+var _ policy.DataRewriter = removeBcc{}

@@ -1,4 +1,4 @@
-package policy_test
+package submission
 
 import (
 	"net/netip"
@@ -9,7 +9,7 @@ import (
 )
 
 // TestNoOpenRelay: an unauthenticated session from an untrusted address
-// cannot get a single RCPT accepted under any profile built by Defaults,
+// cannot get a single RCPT accepted under any profile a Config builds,
 // whether or not the server ran the MAIL stage first (RFC 5068, Section 3.2;
 // RFC 6409, Sections 4.3 and 9). The only exception is the postmaster, and
 // only when AllowPostmaster is set (RFC 6409, Section 6.4).
@@ -19,16 +19,18 @@ func TestNoOpenRelay(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
 	profiles := []struct {
 		name            string
-		o               policy.DefaultOptions
+		o               Config
 		allowPostmaster bool
 	}{
-		{"zero", policy.DefaultOptions{}, false},
-		{"hostname", policy.DefaultOptions{Hostname: mx}, false},
-		{"trusted networks elsewhere", policy.DefaultOptions{Hostname: mx, Trusted: trusted}, false},
-		{"expansion", policy.DefaultOptions{Hostname: mx, Expand: mustDomain(t, "example.org")}, false},
-		{"senders and limits", policy.DefaultOptions{Hostname: mx, Senders: &fakeSenders{}, MaxRecipients: 1000, MaxSize: 1 << 20}, false},
-		{"no sender enforcement", policy.DefaultOptions{Hostname: mx, NoEnforceSender: true}, false},
-		{"postmaster exception", policy.DefaultOptions{Hostname: mx, AllowPostmaster: true}, true},
+		{"zero", Config{}, false},
+		{"hostname", Config{Hostname: mx}, false},
+		{"trusted networks elsewhere", Config{Hostname: mx, Trusted: trusted}, false},
+		{"expansion", Config{Hostname: mx, Expand: mustDomain(t, "example.org")}, false},
+		{"senders and limits", Config{Hostname: mx, Senders: &fakeSenders{}, MaxRecipients: 1000, MaxSize: 1 << 20}, false},
+		{"no limits", Config{Hostname: mx, MaxRecipients: -1, MaxSize: -1}, false},
+		{"no sender enforcement", Config{Hostname: mx, DisableEnforceSender: true}, false},
+		{"no header check", Config{Hostname: mx, DisableCheckHeader: true}, false},
+		{"postmaster exception", Config{Hostname: mx, AllowPostmaster: true}, true},
 	}
 	recipients := []struct {
 		to         string
@@ -57,20 +59,22 @@ func TestNoOpenRelay(t *testing.T) {
 	}
 	froms := []string{"<alice@example.org>", "<>", "<postmaster@mx.example.org>"}
 	for _, pr := range profiles {
-		c := mustChain(t, pr.name, policy.Defaults(pr.o)...)
+		a := testAgent(t, pr.o)
+		c := a.chain
 		for connName, mkConn := range conns {
 			for _, from := range froms {
 				for _, r := range recipients {
 					for _, skipMail := range []bool{false, true} {
-						conn := mkConn()
+						// The Agent decides trust, as a server's session would.
+						conn := a.NewSession(*mkConn()).Conn()
 						txn := &policy.Transaction{From: mustRev(t, from), OriginalFrom: from, MailOptions: policy.MailOptions{SMTPUTF8: true}}
 						if !skipMail {
-							if err := c.Mail(t.Context(), conn, txn); err != nil {
+							if err := c.Mail(t.Context(), &conn, txn); err != nil {
 								continue // refused at MAIL: no recipient possible
 							}
 						}
 						rc := &policy.Recipient{Path: mustFwd(t, r.to), Original: r.to}
-						err := c.Rcpt(t.Context(), conn, txn, rc)
+						err := c.Rcpt(t.Context(), &conn, txn, rc)
 						allowed := pr.allowPostmaster && r.postmaster
 						if err == nil && !allowed {
 							t.Errorf("%s/%s: MAIL FROM:%s (skip MAIL %v) RCPT TO:%s accepted without authentication",

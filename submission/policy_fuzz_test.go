@@ -1,4 +1,4 @@
-package policy_test
+package submission
 
 import (
 	"bufio"
@@ -6,8 +6,8 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
+	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 )
@@ -36,17 +36,16 @@ func FuzzCheckData(f *testing.F) {
 	}
 	senders := spoofSenders()
 	checks := []policy.DataPolicy{
-		policy.CheckHeader{},
-		policy.EnforceSender{Senders: senders},
-		policy.QualifyDomains{Expand: mustDomain(f, "example.org")},
+		checkHeader{},
+		enforceSender{Senders: senders},
+		qualifyDomains{Expand: mustDomain(f, "example.org")},
 	}
-	profile := mustChain(f, "rfc6409", policy.Defaults(policy.DefaultOptions{
-		Hostname: mustDomain(f, "mx.example.org"), Senders: senders, Expand: mustDomain(f, "example.org"),
+	profile := profileChain(f, Config{
+		Senders: senders, Expand: mustDomain(f, "example.org"),
 		AddMissingFrom: true, AddSender: true, RemoveBcc: true,
-		Rewrite: &policy.RewriteAddresses{LocalParts: map[string]string{"alice": "Alice.Example"}, StripSuffixes: []string{"*.example.org"}, Header: true},
-		Now:     func() time.Time { return fixedNow },
-		NewID:   func() (string, error) { return "<id@mx.example.org>", nil },
-	})...)
+		Rewrite: RewriteRules{LocalParts: map[string]string{"alice": "Alice.Example"},
+			StripSubdomains: []envelope.Domain{mustDomain(f, "example.org")}, Header: true},
+	})
 	// rewritesStarted runs first among the rewrites and marks the
 	// transaction, so that a refusal can be told from a failed rewrite.
 	type rewritesStartedKey struct{}

@@ -1,12 +1,13 @@
-package policy
+package submission
 
 import (
 	"context"
 
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
 )
 
-// EnforceAddressSyntax refuses envelope addresses with illegal syntax (RFC
+// enforceAddressSyntax refuses envelope addresses with illegal syntax (RFC
 // 6409, Section 5.1, a SHOULD): 501 5.1.7 at MAIL (X.1.7 "Bad sender's
 // mailbox address syntax") and 501 5.1.3 at RCPT (X.1.3 "Bad destination
 // mailbox address syntax").
@@ -37,39 +38,39 @@ import (
 //
 // The null reverse-path <> (RFC 6409, Section 3.2) and <Postmaster> pass.
 // The zero value is the RFC 6409 default. It is safe for concurrent use.
-type EnforceAddressSyntax struct {
+type enforceAddressSyntax struct {
 	// NoAddressLiterals refuses address literals in MAIL FROM and RCPT TO.
 	NoAddressLiterals bool
 }
 
 // Name returns "enforce-address-syntax", the policy of RFC 6409, Section 5.1.
-func (EnforceAddressSyntax) Name() string { return "enforce-address-syntax" }
+func (enforceAddressSyntax) Name() string { return "enforce-address-syntax" }
 
 // CheckMail refuses an improper reverse-path with 501 5.1.7 (RFC 6409,
 // Section 5.1).
-func (p EnforceAddressSyntax) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
+func (p enforceAddressSyntax) CheckMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
 	if tx.From.IsNull() || p.ValidMailbox(tx.From.Mailbox()) {
 		return nil
 	}
-	return BadSenderSyntax()
+	return replyBadSenderSyntax()
 }
 
 // CheckRcpt refuses an improper forward-path with 501 5.1.3 (RFC 6409,
 // Section 5.1).
-func (p EnforceAddressSyntax) CheckRcpt(_ context.Context, _ *Conn, _ *Transaction, rcpt *Recipient) error {
+func (p enforceAddressSyntax) CheckRcpt(_ context.Context, _ *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
 	if rcpt.Path.IsPostmaster() || (!rcpt.Path.IsNull() && p.ValidMailbox(rcpt.Path.Mailbox())) {
 		return nil
 	}
-	return BadRecipientSyntax()
+	return replyBadRecipientSyntax()
 }
 
 // ValidMailbox reports whether m passes the checks listed on
-// [EnforceAddressSyntax] (RFC 5321, Sections 4.1.2 and 4.5.3.1). The
+// [enforceAddressSyntax] (RFC 5321, Sections 4.1.2 and 4.5.3.1). The
 // character and length rules are those of [envelope.NewMailbox], so a
 // mailbox built by hand is held to exactly what the envelope parser
 // accepts; this adds only that the local part is not empty and the
 // NoAddressLiterals option. It does not allocate for a valid mailbox.
-func (p EnforceAddressSyntax) ValidMailbox(m envelope.Mailbox) bool {
+func (p enforceAddressSyntax) ValidMailbox(m envelope.Mailbox) bool {
 	if m.LocalPart == "" || (p.NoAddressLiterals && m.Domain.IsLiteral()) {
 		return false
 	}
@@ -78,6 +79,6 @@ func (p EnforceAddressSyntax) ValidMailbox(m envelope.Mailbox) bool {
 }
 
 var (
-	_ MailPolicy = EnforceAddressSyntax{}
-	_ RcptPolicy = EnforceAddressSyntax{}
+	_ policy.MailPolicy = enforceAddressSyntax{}
+	_ policy.RcptPolicy = enforceAddressSyntax{}
 )

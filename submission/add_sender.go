@@ -1,4 +1,4 @@
-package policy
+package submission
 
 import (
 	"context"
@@ -6,9 +6,10 @@ import (
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// AddSender adds or replaces the Sender field with the authenticated
+// addSender adds or replaces the Sender field with the authenticated
 // identity's address when the From field does not already name that identity
 // (RFC 6409, Section 8.1: "if the identity of the sender is known and this
 // is not given in the 'From' field"; RFC 5322, Section 3.6.2).
@@ -24,28 +25,28 @@ import (
 //
 // RFC 6409, Section 8.1 requires that "any address it places in a 'Sender'
 // field is, in fact, a valid mail address": the identity's address must pass
-// [EnforceAddressSyntax] with a fully qualified domain, and be ASCII unless
+// [enforceAddressSyntax] with a fully qualified domain, and be ASCII unless
 // the transaction uses SMTPUTF8; otherwise nothing is placed. When the
 // message carries Resent- fields (RFC 5322, Section 3.6.6) the fix-up
 // compares with Resent-From and targets Resent-Sender.
 //
-// It is off by default (a MAY). AddSender is safe for concurrent use.
-type AddSender struct{}
+// It is off by default (a MAY). addSender is safe for concurrent use.
+type addSender struct{}
 
 // Name returns "add-sender", the policy of RFC 6409, Section 8.1.
-func (AddSender) Name() string { return "add-sender" }
+func (addSender) Name() string { return "add-sender" }
 
 // RewriteData adds or replaces Sender (or Resent-Sender) (RFC 6409, Section
 // 8.1).
-func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+func (addSender) RewriteData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	m, ok := senderAddress(c, tx)
 	if !ok {
 		return nil
 	}
-	utf8OK := tx.SMTPUTF8()
+	utf8OK := tx.MailOptions.SMTPUTF8
 	// names reports whether v is exactly one mailbox, the identity's.
 	names := func(v string) bool {
-		addrs, err := tx.Addresses(v)
+		addrs, err := addresses(tx, v)
 		return err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox)
 	}
 	from := "From"
@@ -61,21 +62,21 @@ func (AddSender) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *hea
 
 // senderAddress returns the identity's address when the MSA may place it in
 // a header field: the session is authenticated, the address passes
-// [EnforceAddressSyntax] with a fully qualified domain, and it is ASCII
+// [enforceAddressSyntax] with a fully qualified domain, and it is ASCII
 // unless the transaction uses SMTPUTF8 (RFC 6409, Section 8.1: "a valid mail
 // address"; RFC 6532, Section 3).
-func senderAddress(c *Conn, tx *Transaction) (envelope.Mailbox, bool) {
+func senderAddress(c *policy.Conn, tx *policy.Transaction) (envelope.Mailbox, bool) {
 	m := c.Identity.Address
 	if c.Identity.IsZero() || m.IsZero() {
 		return m, false
 	}
-	if !(EnforceAddressSyntax{}).ValidMailbox(m) || !(m.Domain.IsFullyQualified() || m.Domain.IsLiteral()) {
+	if !(enforceAddressSyntax{}).ValidMailbox(m) || !(m.Domain.IsFullyQualified() || m.Domain.IsLiteral()) {
 		return m, false
 	}
-	if !m.IsASCII() && !tx.SMTPUTF8() {
+	if !m.IsASCII() && !tx.MailOptions.SMTPUTF8 {
 		return m, false
 	}
 	return m, true
 }
 
-var _ DataRewriter = AddSender{}
+var _ policy.DataRewriter = addSender{}

@@ -1,12 +1,13 @@
-package policy
+package submission
 
 import (
 	"context"
 
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// CheckHeader refuses a message header that breaks the rules of RFC 5322,
+// checkHeader refuses a message header that breaks the rules of RFC 5322,
 // Section 3.6 an MSA can check without guessing (RFC 6409, Sections 5.1 and
 // 6.3): 554 5.6.0 (X.6.0, RFC 3463, Section 3.7), with a text that says
 // precisely what is wrong.
@@ -33,11 +34,11 @@ import (
 //     in the header is refused after end-of-data as RFC 6409, Section 5.1
 //     describes.
 //
-// It does not require Date or Message-ID: [AddDate] and [AddMessageID] add
+// It does not require Date or Message-ID: [addDate] and [addMessageID] add
 // them (RFC 6409, Sections 8.2 and 8.3). Obsolete address syntax (RFC 5322,
 // Section 4.4) is accepted, as receivers must accept it. The zero value is
-// the default. CheckHeader is safe for concurrent use.
-type CheckHeader struct {
+// the default. checkHeader is safe for concurrent use.
+type checkHeader struct {
 	// AddMissingFrom adds a From with the identity's address instead of
 	// refusing a message without From.
 	AddMissingFrom bool
@@ -48,7 +49,7 @@ type CheckHeader struct {
 }
 
 // Name returns "check-header", the policy of RFC 6409, Section 6.3.
-func (CheckHeader) Name() string { return "check-header" }
+func (checkHeader) Name() string { return "check-header" }
 
 // uniqueFields are the fields RFC 5322, Section 3.6 allows at most once;
 // fromIndex is the place of From.
@@ -66,7 +67,7 @@ var listFields = [...]string{
 }
 
 // CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
-func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+func (p checkHeader) CheckData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	_, canAdd := senderAddress(c, tx)
 	// One pass: count the fields RFC 5322, Section 3.6 limits to one.
 	var counts [len(uniqueFields)]int
@@ -78,42 +79,42 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 	switch n := counts[fromIndex]; {
 	case n == 0:
 		if !p.AddMissingFrom || !canAdd {
-			return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
+			return replyHeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
 		}
 	case n > 1:
-		return HeaderInvalid("Message has more than one From header field (RFC 5322, Section 3.6)")
+		return replyHeaderInvalid("Message has more than one From header field (RFC 5322, Section 3.6)")
 	}
 	for j, name := range uniqueFields {
 		if counts[j] > 1 {
-			return HeaderInvalid("Message has more than one " + name + " header field (RFC 5322, Section 3.6)")
+			return replyHeaderInvalid("Message has more than one " + name + " header field (RFC 5322, Section 3.6)")
 		}
 	}
 	fromMailboxes := 0
 	if i := h.Index("From"); i >= 0 {
-		addrs, _, err := tx.fieldAddresses(h.Field(i))
+		addrs, _, err := fieldAddresses(tx, h.Field(i))
 		if err != nil {
-			return HeaderInvalid("Invalid address in the From header field").WithErr(err)
+			return withErr(replyHeaderInvalid("Invalid address in the From header field"), err)
 		}
 		for _, a := range addrs {
 			if a.Group != "" {
-				return HeaderInvalid("The From header field must not use group syntax (RFC 5322, Section 3.6.2)")
+				return replyHeaderInvalid("The From header field must not use group syntax (RFC 5322, Section 3.6.2)")
 			}
 		}
 		if len(addrs) == 0 {
-			return HeaderInvalid("The From header field has no mailbox (RFC 5322, Section 3.6.2)")
+			return replyHeaderInvalid("The From header field has no mailbox (RFC 5322, Section 3.6.2)")
 		}
 		fromMailboxes = len(addrs)
 	}
 	if i := h.Index("Sender"); i >= 0 {
-		addrs, _, err := tx.fieldAddresses(h.Field(i))
+		addrs, _, err := fieldAddresses(tx, h.Field(i))
 		if err != nil {
-			return HeaderInvalid("Invalid address in the Sender header field").WithErr(err)
+			return withErr(replyHeaderInvalid("Invalid address in the Sender header field"), err)
 		}
 		if len(addrs) != 1 || addrs[0].Group != "" {
-			return HeaderInvalid("The Sender header field must hold exactly one mailbox (RFC 5322, Section 3.6.2)")
+			return replyHeaderInvalid("The Sender header field must hold exactly one mailbox (RFC 5322, Section 3.6.2)")
 		}
 	} else if fromMailboxes > 1 && !(p.AddMissingSender && canAdd) {
-		return HeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
+		return replyHeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
 	}
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
@@ -121,15 +122,15 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 		if !ok {
 			continue
 		}
-		_, blank, err := tx.fieldAddresses(f)
+		_, blank, err := fieldAddresses(tx, f)
 		if blank {
 			if name == "Bcc" || name == "Resent-Bcc" {
 				continue // RFC 5322, Sections 3.6.3 and 3.6.6
 			}
-			return HeaderInvalid("The " + name + " header field is empty")
+			return replyHeaderInvalid("The " + name + " header field is empty")
 		}
 		if err != nil {
-			return HeaderInvalid("Invalid address in the " + name + " header field").WithErr(err)
+			return withErr(replyHeaderInvalid("Invalid address in the "+name+" header field"), err)
 		}
 	}
 	return nil
@@ -139,25 +140,25 @@ func (p CheckHeader) CheckData(_ context.Context, c *Conn, tx *Transaction, h *h
 // and AddMissingFrom is set, and Sender when From has several mailboxes,
 // Sender is missing and AddMissingSender is set (RFC 6409, Sections 8 and
 // 8.1; RFC 5322, Section 3.6.2).
-func (p CheckHeader) RewriteData(_ context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+func (p checkHeader) RewriteData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	if !p.AddMissingFrom && !p.AddMissingSender {
 		return nil
 	}
 	m, ok := senderAddress(c, tx)
-	utf8OK := tx.SMTPUTF8()
+	utf8OK := tx.MailOptions.SMTPUTF8
 	if p.AddMissingFrom && !h.Has("From") {
 		if !ok {
-			return HeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
+			return replyHeaderInvalid("Message has no From header field (RFC 5322, Section 3.6)")
 		}
 		return prependAddress(h, "From", m.Format(utf8OK), utf8OK)
 	}
 	if p.AddMissingSender && !h.Has("Sender") {
 		v, _ := h.Get("From")
-		if addrs, err := tx.Addresses(v); err != nil || len(addrs) < 2 {
+		if addrs, err := addresses(tx, v); err != nil || len(addrs) < 2 {
 			return nil
 		}
 		if !ok {
-			return HeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
+			return replyHeaderInvalid("A Sender header field is required when From has several mailboxes (RFC 5322, Section 3.6.2)")
 		}
 		return prependAddress(h, "Sender", m.Format(utf8OK), utf8OK)
 	}
@@ -168,12 +169,12 @@ func (p CheckHeader) RewriteData(_ context.Context, c *Conn, tx *Transaction, h 
 func prependAddress(h *header.Header, name, value string, utf8OK bool) error {
 	f, err := header.NewField(name, value, utf8OK)
 	if err != nil {
-		return HeaderInvalid("Cannot add a " + name + " header field for this account").WithErr(err)
+		return withErr(replyHeaderInvalid("Cannot add a "+name+" header field for this account"), err)
 	}
 	return h.PrependField(f)
 }
 
 var (
-	_ DataPolicy   = CheckHeader{}
-	_ DataRewriter = CheckHeader{}
+	_ policy.DataPolicy   = checkHeader{}
+	_ policy.DataRewriter = checkHeader{}
 )

@@ -1,4 +1,4 @@
-package policy_test
+package submission
 
 import (
 	"errors"
@@ -62,30 +62,30 @@ func TestReplyConstructors(t *testing.T) {
 		enhanced string
 		sentinel error
 	}{
-		{"LocalError", policy.LocalError, 451, "4.3.0", policy.ErrLocal},
-		{"BadSequence", policy.BadSequence, 503, "5.5.1", policy.ErrBadSequence},
-		{"AuthRequired", policy.AuthRequired, 530, "5.7.0", policy.ErrAuthRequired},
-		{"NoReturnPath", policy.NoReturnPath, 550, "5.7.1", policy.ErrNoReturnPath},
-		{"SenderNotAuthorized", policy.SenderNotAuthorized, 550, "5.7.1", policy.ErrSenderNotAuthorized},
-		{"RecipientNotPermitted", policy.RecipientNotPermitted, 550, "5.7.1", policy.ErrRecipientNotPermitted},
-		{"UnqualifiedSender", policy.UnqualifiedSender, 554, "5.1.8", policy.ErrUnqualifiedDomain},
-		{"UnqualifiedRecipient", policy.UnqualifiedRecipient, 554, "5.1.2", policy.ErrUnqualifiedDomain},
-		{"UnqualifiedHeader", policy.UnqualifiedHeader, 554, "5.6.0", policy.ErrUnqualifiedDomain},
-		{"BadSenderSyntax", policy.BadSenderSyntax, 501, "5.1.7", policy.ErrAddressSyntax},
-		{"BadRecipientSyntax", policy.BadRecipientSyntax, 501, "5.1.3", policy.ErrAddressSyntax},
-		{"TooManyRecipients", policy.TooManyRecipients, 452, "4.5.3", policy.ErrTooManyRecipients},
-		{"MessageTooBig", policy.MessageTooBig, 552, "5.3.4", policy.ErrMessageTooBig},
-		{"NonASCIISender", policy.NonASCIISender, 550, "5.6.7", policy.ErrSMTPUTF8Required},
-		{"NonASCIIRecipient", policy.NonASCIIRecipient, 553, "5.6.7", policy.ErrSMTPUTF8Required},
-		{"HeaderInvalid", func() *policy.Reply { return policy.HeaderInvalid("Message has no From header field") }, 554, "5.6.0", policy.ErrHeaderSyntax},
-		{"MessageInvalid", func() *policy.Reply { return policy.MessageInvalid("Bare LF in message body") }, 554, "5.6.0", policy.ErrMessageSyntax},
-		{"AuthTemporaryFailure", policy.AuthTemporaryFailure, 454, "4.7.0", auth.ErrTemporary},
-		{"AuthInvalid", policy.AuthInvalid, 535, "5.7.8", auth.ErrInvalidCredentials},
-		{"AuthMechanismTooWeak", policy.AuthMechanismTooWeak, 534, "5.7.9", auth.ErrMechanismTooWeak},
-		{"AuthEncryptionRequired", policy.AuthEncryptionRequired, 538, "5.7.11", auth.ErrEncryptionRequired},
-		{"AuthMalformed", policy.AuthMalformed, 501, "5.5.2", auth.ErrMalformed},
-		{"AuthLineTooLong", policy.AuthLineTooLong, 500, "5.5.6", auth.ErrResponseTooLong},
-		{"AuthUnsupported", policy.AuthUnsupported, 504, "5.5.4", auth.ErrUnsupported},
+		{"LocalError", replyLocalError, 451, "4.3.0", errLocal},
+		{"BadSequence", replyBadSequence, 503, "5.5.1", errBadSequence},
+		{"AuthRequired", replyAuthRequired, 530, "5.7.0", errAuthRequired},
+		{"NoReturnPath", replyNoReturnPath, 550, "5.7.1", errNoReturnPath},
+		{"SenderNotAuthorized", replySenderNotAuthorized, 550, "5.7.1", errSenderNotAuthorized},
+		{"RecipientNotPermitted", replyRecipientNotPermitted, 550, "5.7.1", errRecipientNotPermitted},
+		{"UnqualifiedSender", replyUnqualifiedSender, 554, "5.1.8", errUnqualifiedDomain},
+		{"UnqualifiedRecipient", replyUnqualifiedRecipient, 554, "5.1.2", errUnqualifiedDomain},
+		{"UnqualifiedHeader", replyUnqualifiedHeader, 554, "5.6.0", errUnqualifiedDomain},
+		{"BadSenderSyntax", replyBadSenderSyntax, 501, "5.1.7", errAddressSyntax},
+		{"BadRecipientSyntax", replyBadRecipientSyntax, 501, "5.1.3", errAddressSyntax},
+		{"TooManyRecipients", replyTooManyRecipients, 452, "4.5.3", errTooManyRecipients},
+		{"MessageTooBig", replyMessageTooBig, 552, "5.3.4", errMessageTooBig},
+		{"NonASCIISender", replyNonASCIISender, 550, "5.6.7", errSMTPUTF8Required},
+		{"NonASCIIRecipient", replyNonASCIIRecipient, 553, "5.6.7", errSMTPUTF8Required},
+		{"HeaderInvalid", func() *policy.Reply { return replyHeaderInvalid("Message has no From header field") }, 554, "5.6.0", errHeaderSyntax},
+		{"MessageInvalid", func() *policy.Reply { return replyMessageInvalid("Bare LF in message body") }, 554, "5.6.0", errMessageSyntax},
+		{"AuthTemporaryFailure", replyAuthTemporaryFailure, 454, "4.7.0", auth.ErrTemporary},
+		{"AuthInvalid", replyAuthInvalid, 535, "5.7.8", auth.ErrInvalidCredentials},
+		{"AuthMechanismTooWeak", replyAuthMechanismTooWeak, 534, "5.7.9", auth.ErrMechanismTooWeak},
+		{"AuthEncryptionRequired", replyAuthEncryptionRequired, 538, "5.7.11", auth.ErrEncryptionRequired},
+		{"AuthMalformed", replyAuthMalformed, 501, "5.5.2", auth.ErrMalformed},
+		{"AuthLineTooLong", replyAuthLineTooLong, 500, "5.5.6", auth.ErrResponseTooLong},
+		{"AuthUnsupported", replyAuthUnsupported, 504, "5.5.4", auth.ErrUnsupported},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,4 +145,22 @@ func containsInt(xs []int, x int) bool {
 		}
 	}
 	return false
+}
+
+// TestWithErrWithText: the helpers that derive a reply copy it, and keep
+// the original cause for errors.Is.
+func TestWithErrWithText(t *testing.T) {
+	t.Parallel()
+	base := replySenderNotAuthorized()
+	extra := errors.New("lookup said no")
+	w := withErr(base, extra)
+	if !errors.Is(w, errSenderNotAuthorized) || !errors.Is(w, extra) {
+		t.Error("withErr lost a cause")
+	}
+	if errors.Is(base, extra) {
+		t.Error("withErr changed its argument")
+	}
+	if wt := withText(base, "Other"); wt.Text != "Other" || base.Text == "Other" {
+		t.Error("withText changed its argument or did not set Text")
+	}
 }

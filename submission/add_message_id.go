@@ -1,4 +1,4 @@
-package policy
+package submission
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// ErrNoMessageIDDomain is returned by [AddMessageID] when it must create a
+// errNoMessageIDDomain is returned by [addMessageID] when it must create a
 // Message-ID but has neither NewID nor Domain (RFC 5322, Section 3.6.4 needs
 // a right-hand side).
-var ErrNoMessageIDDomain = errors.New("policy: AddMessageID needs a Domain or NewID")
+var errNoMessageIDDomain = errors.New("submission: add-message-id needs a Domain or NewID")
 
-// AddMessageID adds a Message-ID field to a message that lacks one, and
+// addMessageID adds a Message-ID field to a message that lacks one, and
 // replaces one that is not valid msg-id syntax (RFC 6409, Section 8.3, a
 // SHOULD; RFC 5322, Section 3.6.4).
 //
@@ -32,9 +33,9 @@ var ErrNoMessageIDDomain = errors.New("policy: AddMessageID needs a Domain or Ne
 // with angle brackets, which is checked. Otherwise it is
 // header.NewMessageID(Random, Domain, smtputf8): at least 128 random bits
 // from Random (nil: crypto/rand) "@" Domain, in A-label form unless the
-// transaction uses SMTPUTF8. It is on in the RFC 6409 profile ([Defaults]).
-// AddMessageID is safe for concurrent use when NewID and Random are.
-type AddMessageID struct {
+// transaction uses SMTPUTF8. It is on in the RFC 6409 profile (Config.DisableAddMessageID turns it off).
+// addMessageID is safe for concurrent use when NewID and Random are.
+type addMessageID struct {
 	// Domain is the right-hand side of new identifiers, usually the MSA's
 	// hostname.
 	Domain envelope.Domain
@@ -45,12 +46,12 @@ type AddMessageID struct {
 }
 
 // Name returns "add-message-id", the policy of RFC 6409, Section 8.3.
-func (AddMessageID) Name() string { return "add-message-id" }
+func (addMessageID) Name() string { return "add-message-id" }
 
 // RewriteData adds or replaces Message-ID (or Resent-Message-ID) (RFC 6409,
 // Section 8.3).
-func (p AddMessageID) RewriteData(_ context.Context, _ *Conn, tx *Transaction, h *header.Header) error {
-	smtputf8 := tx.SMTPUTF8()
+func (p addMessageID) RewriteData(_ context.Context, _ *policy.Conn, tx *policy.Transaction, h *header.Header) error {
+	smtputf8 := tx.MailOptions.SMTPUTF8
 	return ensureField(h, "Message-ID", "Resent-Message-ID", smtputf8, validMessageID,
 		func() (string, error) { return p.newID(smtputf8) })
 }
@@ -61,7 +62,7 @@ func validMessageID(v string) bool {
 	return err == nil
 }
 
-func (p AddMessageID) newID(smtputf8 bool) (string, error) {
+func (p addMessageID) newID(smtputf8 bool) (string, error) {
 	if p.NewID != nil {
 		id, err := p.NewID()
 		if err != nil {
@@ -73,9 +74,9 @@ func (p AddMessageID) newID(smtputf8 bool) (string, error) {
 		return id, nil
 	}
 	if p.Domain.IsZero() {
-		return "", ErrNoMessageIDDomain
+		return "", errNoMessageIDDomain
 	}
 	return header.NewMessageID(p.Random, p.Domain, smtputf8)
 }
 
-var _ DataRewriter = AddMessageID{}
+var _ policy.DataRewriter = addMessageID{}

@@ -1,4 +1,4 @@
-package policy
+package submission
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
 // TestFieldAddresses checks the per-field memo against parsing each
@@ -26,9 +27,9 @@ func TestFieldAddresses(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		tx   *Transaction
+		tx   *policy.Transaction
 	}{
-		{"memo", &Transaction{}},
+		{"memo", &policy.Transaction{}},
 		{"nil transaction", nil},
 	}
 	for _, tc := range tests {
@@ -36,7 +37,7 @@ func TestFieldAddresses(t *testing.T) {
 			for round := range 2 {
 				for i := 0; i < h.Len(); i++ {
 					f := h.Field(i)
-					addrs, blank, err := tc.tx.fieldAddresses(f)
+					addrs, blank, err := fieldAddresses(tc.tx, f)
 					want, wantErr := header.ParseAddressList(f.Value())
 					if blank != header.IsCFWS(f.Value()) {
 						t.Errorf("round %d field %d: blank = %v", round, i, blank)
@@ -54,22 +55,22 @@ func TestFieldAddresses(t *testing.T) {
 					}
 				}
 			}
-			if tc.tx != nil && len(tc.tx.fields) != maxFieldMemo {
-				t.Errorf("memo holds %d fields, want the bound %d", len(tc.tx.fields), maxFieldMemo)
+			if tc.tx != nil && len(memoOf(tc.tx).fields) != maxFieldMemo {
+				t.Errorf("memo holds %d fields, want the bound %d", len(memoOf(tc.tx).fields), maxFieldMemo)
 			}
 		})
 	}
 	t.Run("replaced field", func(t *testing.T) {
-		tx := &Transaction{}
+		tx := &policy.Transaction{}
 		i := h.Index("Cc")
-		if _, _, err := tx.fieldAddresses(h.Field(i)); err == nil {
+		if _, _, err := fieldAddresses(tx, h.Field(i)); err == nil {
 			t.Fatal("Cc parsed")
 		}
 		h2, err := header.Read(bufio.NewReader(strings.NewReader("Cc: a@example.org\r\n\r\n")), header.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		addrs, _, err := tx.fieldAddresses(h2.Field(0))
+		addrs, _, err := fieldAddresses(tx, h2.Field(0))
 		if err != nil || len(addrs) != 1 {
 			t.Errorf("another header's field: %v, %v", addrs, err)
 		}

@@ -1,13 +1,14 @@
-package policy
+package submission
 
 import (
 	"context"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
 )
 
-// RecipientPermissions refuses recipients that are inconsistent with the
+// recipientPermissions refuses recipients that are inconsistent with the
 // permissions given to the authenticated user (RFC 6409, Section 6.2): 550
 // 5.7.1 (X.7.1 "Delivery not authorized, message refused").
 //
@@ -18,20 +19,20 @@ import (
 // error from Allow is returned as is (an internal error, 451 4.3.0). A nil
 // Allow permits every recipient. As RFC 6409, Section 6.2 says, the rule
 // applies "if the session has been authenticated": sessions without an
-// identity are not judged here ([RequireAuth] handles them).
+// identity are not judged here ([requireAuth] handles them).
 //
-// RecipientPermissions is safe for concurrent use when Allow is.
-type RecipientPermissions struct {
+// recipientPermissions is safe for concurrent use when Allow is.
+type recipientPermissions struct {
 	// Allow reports whether id may send to rcpt.
 	Allow func(ctx context.Context, id auth.Identity, rcpt envelope.Path) (bool, error)
 }
 
 // Name returns "recipient-permissions", the policy of RFC 6409, Section 6.2.
-func (RecipientPermissions) Name() string { return "recipient-permissions" }
+func (recipientPermissions) Name() string { return "recipient-permissions" }
 
 // CheckRcpt refuses a recipient Allow does not permit: 550 5.7.1 (RFC 6409,
 // Section 6.2).
-func (p RecipientPermissions) CheckRcpt(ctx context.Context, c *Conn, _ *Transaction, rcpt *Recipient) error {
+func (p recipientPermissions) CheckRcpt(ctx context.Context, c *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
 	if p.Allow == nil || c.Identity.IsZero() {
 		return nil
 	}
@@ -40,9 +41,9 @@ func (p RecipientPermissions) CheckRcpt(ctx context.Context, c *Conn, _ *Transac
 		return err
 	}
 	if !ok {
-		return RecipientNotPermitted()
+		return replyRecipientNotPermitted()
 	}
 	return nil
 }
 
-var _ RcptPolicy = RecipientPermissions{}
+var _ policy.RcptPolicy = recipientPermissions{}

@@ -1,9 +1,8 @@
-package policy_test
+package submission
 
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/msakit/msakit/policy"
 )
@@ -73,14 +72,11 @@ func TestSpoofing(t *testing.T) {
 		{"own Resent-From", "Resent-From: alice@example.org\r\nFrom: alice@example.org"},
 		{"Reply-To elsewhere is not a sender field", "From: alice@example.org\r\nReply-To: list@example.net"},
 	}
-	profile := mustChain(t, "rfc6409", policy.Defaults(policy.DefaultOptions{
-		Hostname: mustDomain(t, "mx.example.org"), Senders: spoofSenders(), Now: func() time.Time { return fixedNow },
-		NewID: func() (string, error) { return "<id@mx.example.org>", nil },
-	})...)
+	profile := profileChain(t, Config{Senders: spoofSenders()})
 	run := func(t *testing.T, hdr string, refuse bool) {
 		t.Helper()
 		in := msg(hdr, "To: bob@example.net", "Subject: s")
-		es := policy.EnforceSender{Senders: spoofSenders()}
+		es := enforceSender{Senders: spoofSenders()}
 		err := es.CheckData(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), readHeader(t, in))
 		if refuse {
 			checkReply(t, "EnforceSender", err, want{550, "5.7.1"})
@@ -108,6 +104,6 @@ func TestSpoofing(t *testing.T) {
 	}
 
 	// Sessions without an identity are not judged (RFC 6409, Section 6.1).
-	err := policy.EnforceSender{}.CheckData(t.Context(), &policy.Conn{Trusted: true}, tx(t, "<>"), readHeader(t, msg("From: ceo@example.org")))
+	err := enforceSender{}.CheckData(t.Context(), &policy.Conn{Trusted: true}, tx(t, "<>"), readHeader(t, msg("From: ceo@example.org")))
 	checkReply(t, "trusted EnforceSender", err, accept)
 }

@@ -1,40 +1,44 @@
-package policy
+package submission
 
-import "context"
+import (
+	"context"
 
-// MaxSize limits the message size (RFC 1870). A SIZE= parameter on MAIL FROM
+	"github.com/msakit/msakit/policy"
+)
+
+// maxSize limits the message size (RFC 1870). A SIZE= parameter on MAIL FROM
 // over Max gets 552 5.3.4 "Message size exceeds fixed maximum message size"
 // (RFC 1870, Section 6.1; X.3.4 "Message too big for system", RFC 3463,
 // Section 3.4).
 //
 // Stages: MAIL check. The actual size is enforced by submission while it
-// streams the body, with [MaxSize.Check] (RFC 1870, Section 6.3 permits
+// streams the body, with [maxSize.Check] (RFC 1870, Section 6.3 permits
 // refusing a message larger than declared). EHLO advertises Max as the SIZE
 // keyword's value (RFC 1870, Section 4).
 //
-// Max 0 means no limit. MaxSize is safe for concurrent use.
-type MaxSize struct {
+// Max 0 means no limit. maxSize is safe for concurrent use.
+type maxSize struct {
 	// Max is the largest message in octets; 0 = no limit.
 	Max int64
 }
 
 // Name returns "max-size", the policy of RFC 1870.
-func (MaxSize) Name() string { return "max-size" }
+func (maxSize) Name() string { return "max-size" }
 
 // CheckMail refuses a declared SIZE= over Max with 552 5.3.4 (RFC 1870,
 // Section 6.1).
-func (p MaxSize) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
+func (p maxSize) CheckMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
 	return p.Check(tx.MailOptions.Size)
 }
 
 // Check returns 552 5.3.4 when n octets are over the limit, else nil (RFC
 // 1870, Sections 6.1 and 6.3). submission calls it on the running count of
 // message octets.
-func (p MaxSize) Check(n int64) error {
+func (p maxSize) Check(n int64) error {
 	if p.Max > 0 && n > p.Max {
-		return MessageTooBig()
+		return replyMessageTooBig()
 	}
 	return nil
 }
 
-var _ MailPolicy = MaxSize{}
+var _ policy.MailPolicy = maxSize{}

@@ -1,4 +1,4 @@
-package policy
+package submission
 
 import (
 	"github.com/msakit/msakit/header"

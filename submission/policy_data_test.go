@@ -1,4 +1,4 @@
-package policy_test
+package submission
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 )
@@ -26,7 +27,7 @@ func readHeader(t testing.TB, s string) *header.Header {
 	return h
 }
 
-func headerText(t testing.TB, h *header.Header) string {
+func headerString(t testing.TB, h *header.Header) string {
 	t.Helper()
 	var b bytes.Buffer
 	if _, err := h.WriteTo(&b); err != nil {
@@ -64,7 +65,7 @@ func runDataCases(t *testing.T, cases []dataCase) {
 			err := c.Data(t.Context(), conn, txn, h)
 			checkReply(t, "Data", err, tc.want)
 			if tc.out != "" {
-				if got := headerText(t, h); got != tc.out {
+				if got := headerString(t, h); got != tc.out {
 					t.Errorf("header after Data:\n got %q\nwant %q", got, tc.out)
 				}
 			}
@@ -81,7 +82,7 @@ const base = "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject:
 // required and unique fields)": CheckHeader, 554 5.6.0.
 func TestRow_CheckHeader(t *testing.T) {
 	t.Parallel()
-	ch := []policy.Policy{policy.CheckHeader{}}
+	ch := []policy.Policy{checkHeader{}}
 	bad := want{554, "5.6.0"}
 	cases := []dataCase{
 		{name: "valid", ps: ch, in: msg(base), want: accept},
@@ -106,31 +107,31 @@ func TestRow_CheckHeader(t *testing.T) {
 		{name: "Resent-To invalid", ps: ch, in: msg("Resent-From: alice@example.org", "Resent-To: ,,,@", "From: carol@example.net"), want: bad},
 		{name: "many Received and Comments allowed", ps: ch, in: msg("Received: a", "Received: b", "Comments: x", "Comments: y", "From: alice@example.org"), want: accept},
 		{name: "missing Date and Message-ID allowed", ps: ch, in: msg("From: alice@example.org"), want: accept},
-		{name: "AddMissingFrom", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}}, in: msg("To: bob@example.net"), want: accept,
+		{name: "AddMissingFrom", ps: []policy.Policy{checkHeader{AddMissingFrom: true}}, in: msg("To: bob@example.net"), want: accept,
 			out: msg("From: alice@example.org", "To: bob@example.net")},
-		{name: "AddMissingFrom without address", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
+		{name: "AddMissingFrom without address", ps: []policy.Policy{checkHeader{AddMissingFrom: true}},
 			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
 			in:   msg("To: bob@example.net"), want: bad},
-		{name: "AddMissingSender", ps: []policy.Policy{policy.CheckHeader{AddMissingSender: true}},
+		{name: "AddMissingSender", ps: []policy.Policy{checkHeader{AddMissingSender: true}},
 			in: msg("From: alice@example.org, alias@example.org", "To: b@example.net"), want: accept,
 			out: msg("Sender: alice@example.org", "From: alice@example.org, alias@example.org", "To: b@example.net")},
-		{name: "AddMissingSender keeps a present Sender", ps: []policy.Policy{policy.CheckHeader{AddMissingSender: true}},
+		{name: "AddMissingSender keeps a present Sender", ps: []policy.Policy{checkHeader{AddMissingSender: true}},
 			in: msg("From: alice@example.org, alias@example.org", "Sender: alias@example.org"), want: accept,
 			out: msg("From: alice@example.org, alias@example.org", "Sender: alias@example.org")},
-		{name: "AddMissingSender without address", ps: []policy.Policy{policy.CheckHeader{AddMissingSender: true}},
+		{name: "AddMissingSender without address", ps: []policy.Policy{checkHeader{AddMissingSender: true}},
 			conn: func(t testing.TB) *policy.Conn { return &policy.Conn{Identity: identity(t, "svc", "")} },
 			in:   msg("From: alice@example.org, alias@example.org"), want: bad},
-		{name: "AddMissingFrom with a non-ASCII address without SMTPUTF8", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
+		{name: "AddMissingFrom with a non-ASCII address without SMTPUTF8", ps: []policy.Policy{checkHeader{AddMissingFrom: true}},
 			conn: func(t testing.TB) *policy.Conn {
 				return &policy.Conn{Identity: identity(t, "jörg", "jörg@example.org")}
 			},
 			in: msg("To: bob@example.net"), want: bad},
-		{name: "AddMissingFrom with a non-ASCII address and SMTPUTF8", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}},
+		{name: "AddMissingFrom with a non-ASCII address and SMTPUTF8", ps: []policy.Policy{checkHeader{AddMissingFrom: true}},
 			conn: func(t testing.TB) *policy.Conn {
 				return &policy.Conn{Identity: identity(t, "jörg", "jörg@example.org")}
 			},
 			utf8: true, in: msg("To: bob@example.net"), want: accept, out: msg("From: jörg@example.org", "To: bob@example.net")},
-		{name: "AddMissingFrom keeps a present From", ps: []policy.Policy{policy.CheckHeader{AddMissingFrom: true}}, in: msg(base), want: accept, out: msg(base)},
+		{name: "AddMissingFrom keeps a present From", ps: []policy.Policy{checkHeader{AddMissingFrom: true}}, in: msg(base), want: accept, out: msg(base)},
 	}
 	for _, f := range []string{"Date: Mon, 23 Nov 2026 20:00:00 +0000", "Sender: alice@example.org", "Reply-To: a@example.org",
 		"To: a@example.org", "Cc: a@example.org", "Bcc: a@example.org", "Message-ID: <2@example.org>", "In-Reply-To: <3@example.org>",
@@ -145,8 +146,8 @@ func TestRow_CheckHeader(t *testing.T) {
 // the header (6409 §4.2)": QualifyDomains, 554 5.6.0.
 func TestRow_QualifyDomainsAtData(t *testing.T) {
 	t.Parallel()
-	q := []policy.Policy{policy.QualifyDomains{}}
-	qe := []policy.Policy{policy.QualifyDomains{Expand: mustDomain(t, "example.org")}}
+	q := []policy.Policy{qualifyDomains{}}
+	qe := []policy.Policy{qualifyDomains{Expand: mustDomain(t, "example.org")}}
 	bad := want{554, "5.6.0"}
 	cases := []dataCase{
 		{name: "all qualified", ps: q, in: msg(base, "Cc: Carol <carol@[192.0.2.1]>"), want: accept, out: msg(base, "Cc: Carol <carol@[192.0.2.1]>")},
@@ -169,7 +170,7 @@ func TestRow_QualifyDomainsAtData(t *testing.T) {
 func TestRow_AddDate(t *testing.T) {
 	t.Parallel()
 	est := time.FixedZone("EST", -5*3600)
-	ad := []policy.Policy{policy.AddDate{Now: func() time.Time { return fixedNow }, Location: est}}
+	ad := []policy.Policy{addDate{Now: func() time.Time { return fixedNow }, Location: est}}
 	const added = "Date: Mon, 23 Nov 2026 15:15:00 -0500"
 	cases := []dataCase{
 		{name: "missing: prepended", ps: ad, in: msg("From: alice@example.org", "Subject: s"), want: accept,
@@ -190,7 +191,7 @@ func TestRow_AddDate(t *testing.T) {
 		{name: "resent: invalid Resent-Date replaced", ps: ad,
 			in: msg("Resent-Date: soon", "Resent-From: alice@example.org", "From: carol@example.net"), want: accept,
 			out: msg("Resent-Date: Mon, 23 Nov 2026 15:15:00 -0500", "Resent-From: alice@example.org", "From: carol@example.net")},
-		{name: "nil Location keeps Now's zone", ps: []policy.Policy{policy.AddDate{Now: func() time.Time { return fixedNow }}},
+		{name: "nil Location keeps Now's zone", ps: []policy.Policy{addDate{Now: func() time.Time { return fixedNow }}},
 			in: msg("From: a@example.org"), want: accept, out: msg("Date: Mon, 23 Nov 2026 20:15:00 +0000", "From: a@example.org")},
 	}
 	runDataCases(t, cases)
@@ -199,7 +200,7 @@ func TestRow_AddDate(t *testing.T) {
 // Row: "Add or replace Message-ID (6409 §8.3, SHOULD)": AddMessageID.
 func TestRow_AddMessageID(t *testing.T) {
 	t.Parallel()
-	fixed := []policy.Policy{policy.AddMessageID{NewID: func() (string, error) { return "<new.1@mx.example.org>", nil }}}
+	fixed := []policy.Policy{addMessageID{NewID: func() (string, error) { return "<new.1@mx.example.org>", nil }}}
 	cases := []dataCase{
 		{name: "missing: prepended", ps: fixed, in: msg("From: a@example.org", "Subject: s"), want: accept,
 			out: msg("Message-ID: <new.1@mx.example.org>", "From: a@example.org", "Subject: s")},
@@ -208,7 +209,7 @@ func TestRow_AddMessageID(t *testing.T) {
 		{name: "valid: unchanged", ps: fixed, in: msg(base), want: accept, out: msg(base)},
 		{name: "resent: Resent-Message-ID", ps: fixed, in: msg("Resent-From: alice@example.org", "From: c@example.net", "Message-ID: <o@example.net>"), want: accept,
 			out: msg("Resent-Message-ID: <new.1@mx.example.org>", "Resent-From: alice@example.org", "From: c@example.net", "Message-ID: <o@example.net>")},
-		{name: "random at Domain", ps: []policy.Policy{policy.AddMessageID{Domain: mustDomain(t, "mx.example.org"), Random: bytes.NewReader(bytes.Repeat([]byte{7}, 64))}},
+		{name: "random at Domain", ps: []policy.Policy{addMessageID{Domain: mustDomain(t, "mx.example.org"), Random: bytes.NewReader(bytes.Repeat([]byte{7}, 64))}},
 			in: msg("From: a@example.org"), want: accept,
 			check: func(t *testing.T, h *header.Header) {
 				v, ok := h.Get("Message-ID")
@@ -224,12 +225,12 @@ func TestRow_AddMessageID(t *testing.T) {
 
 	h := readHeader(t, msg("From: a@example.org"))
 	txn := tx(t, "<a@example.org>")
-	bad := policy.AddMessageID{NewID: func() (string, error) { return "no brackets", nil }}
+	bad := addMessageID{NewID: func() (string, error) { return "no brackets", nil }}
 	if err := bad.RewriteData(t.Context(), authedConn(t), txn, h); err == nil {
 		t.Error("an invalid NewID result was accepted")
 	}
 	h = readHeader(t, msg("From: a@example.org"))
-	if err := (policy.AddMessageID{}).RewriteData(t.Context(), authedConn(t), txn, h); !errors.Is(err, policy.ErrNoMessageIDDomain) {
+	if err := (addMessageID{}).RewriteData(t.Context(), authedConn(t), txn, h); !errors.Is(err, errNoMessageIDDomain) {
 		t.Errorf("no Domain: err = %v", err)
 	}
 }
@@ -238,7 +239,7 @@ func TestRow_AddMessageID(t *testing.T) {
 // §8.1)": AddSender.
 func TestRow_AddSender(t *testing.T) {
 	t.Parallel()
-	as := []policy.Policy{policy.AddSender{}}
+	as := []policy.Policy{addSender{}}
 	cases := []dataCase{
 		{name: "From is the identity", ps: as, in: msg("From: Alice <ALICE@example.org>", "To: b@example.net"), want: accept,
 			out: msg("From: Alice <ALICE@example.org>", "To: b@example.net")},
@@ -260,17 +261,28 @@ func TestRow_AddSender(t *testing.T) {
 	runDataCases(t, cases)
 }
 
-// TestRewriteAddressesDomainKeys checks how Domains keys match: either
-// case, a trailing dot, the U-label or the A-label form of the domain.
+// mustRewrite builds the rewrite policy of r, which must be valid.
+func mustRewrite(t testing.TB, r RewriteRules) rewriteAddresses {
+	t.Helper()
+	p, err := newRewriteAddresses(r)
+	if err != nil {
+		t.Fatalf("newRewriteAddresses: %v", err)
+	}
+	return p
+}
+
+// TestRewriteAddressesDomainKeys checks how Domains keys match: a parsed
+// domain, whatever the case, form (U-label or A-label) or trailing dot the
+// configuration or the client wrote.
 func TestRewriteAddressesDomainKeys(t *testing.T) {
 	t.Parallel()
-	rw := policy.RewriteAddresses{Domains: map[string]string{
-		"Squeaky.Sales.Example.NET.": "zyx.example.net",
-		"bücher.example":             "books.example",
-		"xn--caf-dma.example":        "cafe.example",
-	}}
+	rw := mustRewrite(t, RewriteRules{Domains: map[envelope.Domain]envelope.Domain{
+		mustDomain(t, "Squeaky.Sales.Example.NET"): mustDomain(t, "zyx.example.net"),
+		mustDomain(t, "bücher.example"):            mustDomain(t, "books.example"),
+		mustDomain(t, "xn--caf-dma.example"):       mustDomain(t, "cafe.example"),
+	}})
 	tests := []struct{ name, in, want string }{
-		{"case and trailing dot", "<x@squeaky.sales.example.net>", "x@zyx.example.net"},
+		{"case", "<x@squeaky.SALES.example.net>", "x@zyx.example.net"},
 		{"U-label key, A-label address", "<x@xn--bcher-kva.example>", "x@books.example"},
 		{"U-label key, U-label address", "<x@bücher.example>", "x@books.example"},
 		{"A-label key, U-label address", "<x@café.example>", "x@cafe.example"},
@@ -290,27 +302,29 @@ func TestRewriteAddressesDomainKeys(t *testing.T) {
 }
 
 // Row: "Rewrite local parts/domains only by configured rules (6409 §8.8)":
-// RewriteAddresses.
+// RewriteRules.
 func TestRow_RewriteAddresses(t *testing.T) {
 	t.Parallel()
-	rw := policy.RewriteAddresses{
-		LocalParts:    map[string]string{"JRU": "J.Random.User", "ops@example.org": "operations"},
-		Domains:       map[string]string{"squeaky.sales.example.net": "zyx.example.net"},
-		StripSuffixes: []string{"*.foo.example.net"},
-		Header:        true,
+	rules := RewriteRules{
+		LocalParts:      map[string]string{"JRU": "J.Random.User"},
+		Addresses:       map[envelope.Mailbox]string{mustMailbox(t, "ops@example.org"): "operations"},
+		Domains:         map[envelope.Domain]envelope.Domain{mustDomain(t, "squeaky.sales.example.net"): mustDomain(t, "zyx.example.net")},
+		StripSubdomains: []envelope.Domain{mustDomain(t, "foo.example.net")},
+		Header:          true,
 	}
+	rw := mustRewrite(t, rules)
 	mailCases := []struct{ in, want string }{
-		{"<JRU@example.net>", "JRU@example.net"}, // no: the map key is exact... see below
-		{"<jru@example.net>", "jru@example.net"},
+		{"<JRU@example.net>", "J.Random.User@example.net"},
+		{"<jru@example.net>", "jru@example.net"}, // local parts compare exactly
 		{"<ops@example.org>", "operations@example.org"},
 		{"<ops@example.net>", "ops@example.net"},
 		{"<x@squeaky.sales.example.net>", "x@zyx.example.net"},
 		{"<x@host.foo.example.net>", "x@foo.example.net"},
+		{"<ops@host.foo.example.net>", "ops@foo.example.net"}, // Addresses see the rewritten domain...
 		{"<x@a.b.foo.example.net>", "x@a.b.foo.example.net"},
 		{"<x@foo.example.net>", "x@foo.example.net"},
 		{"<x@[192.0.2.1]>", "x@[192.0.2.1]"},
 	}
-	mailCases[0].want = "J.Random.User@example.net"
 	for _, tc := range mailCases {
 		txn := tx(t, tc.in)
 		if err := rw.RewriteMail(t.Context(), authedConn(t), txn); err != nil {
@@ -326,32 +340,70 @@ func TestRow_RewriteAddresses(t *testing.T) {
 		t.Errorf("RewriteMail(<>) = %v, %v", null.From, err)
 	}
 	if _, ok := any(rw).(policy.RcptRewriter); ok {
-		t.Error("RewriteAddresses rewrites forward-paths; RFC 6409 §8.8 forbids it in general")
+		t.Error("rewriteAddresses rewrites forward-paths; RFC 6409 §8.8 forbids it in general")
 	}
+	noHeader := rules
+	noHeader.Header = false
 	cases := []dataCase{
 		{name: "From and Sender rewritten, others kept", ps: []policy.Policy{rw},
 			in: msg("Received: x", "From: Jay <JRU@example.net>", "Sender: ops@example.org", "To: JRU@example.net", "Subject: s"), want: accept,
 			out: msg("Received: x", "From: Jay <J.Random.User@example.net>", "Sender: operations@example.org", "To: JRU@example.net", "Subject: s")},
 		{name: "nothing to rewrite", ps: []policy.Policy{rw}, in: msg(base), want: accept, out: msg(base)},
-		{name: "Header off", ps: []policy.Policy{policy.RewriteAddresses{LocalParts: rw.LocalParts}},
+		{name: "Header off", ps: []policy.Policy{mustRewrite(t, noHeader)},
 			in: msg("From: JRU@example.net"), want: accept, out: msg("From: JRU@example.net")},
 	}
 	runDataCases(t, cases)
+}
 
-	for _, to := range []string{"bad..domain", "corp"} {
-		broken := policy.RewriteAddresses{Domains: map[string]string{"example.org": to}}
-		if err := broken.RewriteMail(t.Context(), authedConn(t), tx(t, "<a@example.org>")); err == nil {
-			t.Errorf("a rule producing %q was applied", to)
-		}
+// TestRewriteRulesRefused: a rule that cannot be right is an error when the
+// Agent is built, never a 451 on every message (issue 9; RFC 6409,
+// Sections 4.2 and 8.8).
+func TestRewriteRulesRefused(t *testing.T) {
+	t.Parallel()
+	d := func(s string) envelope.Domain { return mustDomain(t, s) }
+	long := strings.Repeat("a", 65)
+	cases := []struct {
+		name string
+		r    RewriteRules
+		want string // in the error
+	}{
+		{"domain to an unqualified one", RewriteRules{Domains: map[envelope.Domain]envelope.Domain{d("example.org"): d("corp")}}, "not fully qualified"},
+		{"domain to itself", RewriteRules{Domains: map[envelope.Domain]envelope.Domain{d("example.org"): d("EXAMPLE.org")}}, "to itself"},
+		{"zero domain key", RewriteRules{Domains: map[envelope.Domain]envelope.Domain{{}: d("example.org")}}, "must be names"},
+		{"address literal", RewriteRules{Domains: map[envelope.Domain]envelope.Domain{d("example.org"): d("[192.0.2.1]")}}, "must be names"},
+		{"strip to an unqualified domain", RewriteRules{StripSubdomains: []envelope.Domain{d("corp")}}, "not fully qualified"},
+		{"strip twice", RewriteRules{StripSubdomains: []envelope.Domain{d("foo.example.net"), d("FOO.example.net")}}, "twice"},
+		{"empty local part key", RewriteRules{LocalParts: map[string]string{"": "x"}}, "empty local part"},
+		{"empty local part value", RewriteRules{LocalParts: map[string]string{"x": ""}}, "empty local part"},
+		{"control character", RewriteRules{LocalParts: map[string]string{"x": "a\x01b"}}, "rewrite rule"},
+		{"local part too long", RewriteRules{LocalParts: map[string]string{"x": long}}, "rewrite rule"},
+		{"keys equal up to case", RewriteRules{LocalParts: map[string]string{"JRU": "a", "jru": "b"}}, "letter case"},
+		{"address keys equal up to case", RewriteRules{Addresses: map[envelope.Mailbox]string{
+			mustMailbox(t, "Ops@example.org"): "a", mustMailbox(t, "ops@example.org"): "b"}}, "letter case"},
+		{"address value invalid", RewriteRules{Addresses: map[envelope.Mailbox]string{mustMailbox(t, "ops@example.org"): long}}, "rewrite rule"},
+		{"address key without local part", RewriteRules{Addresses: map[envelope.Mailbox]string{{Domain: d("example.org")}: "x"}}, "not a valid address"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(Config{Hostname: d("mx.example.org"), Rewrite: tc.r})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New with %s = %v, want an error saying %q", tc.name, err, tc.want)
+			}
+		})
+	}
+	// The same rules with distinct keys are fine.
+	if _, err := New(Config{Hostname: d("mx.example.org"), Rewrite: RewriteRules{LocalParts: map[string]string{"JRU": "a", "jrv": "b"}}}); err != nil {
+		t.Errorf("New with distinct keys: %v", err)
 	}
 }
 
 func TestRemoveBcc(t *testing.T) {
 	t.Parallel()
 	runDataCases(t, []dataCase{
-		{name: "removed", ps: []policy.Policy{policy.RemoveBcc{}}, in: msg("From: a@example.org", "Bcc: secret@example.net", "To: b@example.net", "Resent-Bcc: s2@example.net"), want: accept,
+		{name: "removed", ps: []policy.Policy{removeBcc{}}, in: msg("From: a@example.org", "Bcc: secret@example.net", "To: b@example.net", "Resent-Bcc: s2@example.net"), want: accept,
 			out: msg("From: a@example.org", "To: b@example.net")},
-		{name: "none", ps: []policy.Policy{policy.RemoveBcc{}}, in: msg(base), want: accept, out: msg(base)},
+		{name: "none", ps: []policy.Policy{removeBcc{}}, in: msg(base), want: accept, out: msg(base)},
 	})
 }
 
@@ -359,14 +411,13 @@ func TestRemoveBcc(t *testing.T) {
 // (DESIGN.md, "Checks before changes").
 func TestData_ChecksBeforeChanges(t *testing.T) {
 	t.Parallel()
-	ps := policy.Defaults(policy.DefaultOptions{Hostname: mustDomain(t, "mx.example.org"), Now: func() time.Time { return fixedNow }})
-	c := mustChain(t, "rfc6409", ps...)
+	c := profileChain(t, Config{})
 	in := msg("From: ceo@example.org", "To: b@example.net")
 	h := readHeader(t, in)
 	err := c.Data(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), h)
 	checkReply(t, "Data", err, want{550, "5.7.1"})
-	if h.Changed() || headerText(t, h) != in {
-		t.Errorf("a refused header was edited: %q", headerText(t, h))
+	if h.Changed() || headerString(t, h) != in {
+		t.Errorf("a refused header was edited: %q", headerString(t, h))
 	}
 	// The same message from alice passes and gets Date and Message-ID.
 	h = readHeader(t, msg("From: alice@example.org", "To: b@example.net"))
@@ -386,16 +437,16 @@ func TestTransactionAddresses(t *testing.T) {
 	t.Parallel()
 	const v = "Eng <eng@eng>, bob@example.net"
 	txn := tx(t, "<alice@example.org>")
-	first, err := txn.Addresses(v)
+	first, err := addresses(txn, v)
 	if err != nil || len(first) != 2 {
 		t.Fatalf("Addresses(%q) = %v, %v", v, first, err)
 	}
-	again, _ := txn.Addresses(v)
+	again, _ := addresses(txn, v)
 	if &again[0] != &first[0] {
 		t.Error("second call did not use the memo")
 	}
 	h := readHeader(t, msg("From: alice@example.org", "To: "+v))
-	q := policy.QualifyDomains{Expand: mustDomain(t, "example.org")}
+	q := qualifyDomains{Expand: mustDomain(t, "example.org")}
 	if err := q.RewriteData(t.Context(), authedConn(t), txn, h); err != nil {
 		t.Fatal(err)
 	}
@@ -405,14 +456,14 @@ func TestTransactionAddresses(t *testing.T) {
 	if first[0].Mailbox.Domain.ASCII() != "eng" {
 		t.Errorf("the rewriter modified the memoized addresses: %v", first[0].Mailbox)
 	}
-	if _, err := txn.Addresses("<<<"); err == nil {
+	if _, err := addresses(txn, "<<<"); err == nil {
 		t.Error("a parse error was lost")
 	}
-	if _, err := txn.Addresses("<<<"); err == nil {
+	if _, err := addresses(txn, "<<<"); err == nil {
 		t.Error("a memoized parse error was lost")
 	}
 	var nilTx *policy.Transaction
-	if as, err := nilTx.Addresses(v); err != nil || len(as) != 2 {
+	if as, err := addresses(nilTx, v); err != nil || len(as) != 2 {
 		t.Errorf("nil tx: %v, %v", as, err)
 	}
 }

@@ -1,13 +1,14 @@
-package policy
+package submission
 
 import (
 	"context"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/internal/ascii"
+	"github.com/msakit/msakit/policy"
 )
 
-// RequireSMTPUTF8 refuses non-ASCII envelope addresses in a transaction whose
+// requireSMTPUTF8 refuses non-ASCII envelope addresses in a transaction whose
 // MAIL FROM did not carry the SMTPUTF8 parameter (RFC 6531, Sections 3.4
 // and 3.5).
 //
@@ -30,27 +31,27 @@ import (
 // without SMTPUTF8 is refused, since the command itself then carried
 // 8-bit octets. It is safe for concurrent
 // use.
-type RequireSMTPUTF8 struct{}
+type requireSMTPUTF8 struct{}
 
 // Name returns "require-smtputf8", the policy of RFC 6531, Section 3.5.
-func (RequireSMTPUTF8) Name() string { return "require-smtputf8" }
+func (requireSMTPUTF8) Name() string { return "require-smtputf8" }
 
 // CheckMail refuses a non-ASCII reverse-path without SMTPUTF8: 550 5.6.7
 // (RFC 6531, Section 3.5).
-func (RequireSMTPUTF8) CheckMail(_ context.Context, _ *Conn, tx *Transaction) error {
+func (requireSMTPUTF8) CheckMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
 	if tx.MailOptions.SMTPUTF8 || tx.From.IsNull() || !nonASCII(tx.OriginalFrom, tx.From) {
 		return nil
 	}
-	return NonASCIISender()
+	return replyNonASCIISender()
 }
 
 // CheckRcpt refuses a non-ASCII forward-path without SMTPUTF8: 553 5.6.7
 // (RFC 6531, Section 3.5).
-func (RequireSMTPUTF8) CheckRcpt(_ context.Context, _ *Conn, tx *Transaction, rcpt *Recipient) error {
+func (requireSMTPUTF8) CheckRcpt(_ context.Context, _ *policy.Conn, tx *policy.Transaction, rcpt *policy.Recipient) error {
 	if tx.MailOptions.SMTPUTF8 || rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || !nonASCII(rcpt.Original, rcpt.Path) {
 		return nil
 	}
-	return NonASCIIRecipient()
+	return replyNonASCIIRecipient()
 }
 
 // nonASCII reports whether the path needs SMTPUTF8 (RFC 6531, Section 3.3).
@@ -62,6 +63,6 @@ func nonASCII(original string, p envelope.Path) bool {
 }
 
 var (
-	_ MailPolicy = RequireSMTPUTF8{}
-	_ RcptPolicy = RequireSMTPUTF8{}
+	_ policy.MailPolicy = requireSMTPUTF8{}
+	_ policy.RcptPolicy = requireSMTPUTF8{}
 )

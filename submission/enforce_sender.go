@@ -1,4 +1,4 @@
-package policy
+package submission
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/policy"
 )
 
-// EnforceSender refuses sender addresses the authenticated identity may not
+// enforceSender refuses sender addresses the authenticated identity may not
 // use (RFC 6409, Sections 6.1 and 6.3; RFC 5068, Section 3.1): 550 5.7.1
 // (X.7.1 "Delivery not authorized, message refused").
 //
@@ -37,13 +38,13 @@ import (
 // only <>. Mailboxes are compared with domains by their A-label form and
 // local parts ignoring ASCII case only (non-ASCII octets must match exactly).
 // Single-level domains are judged as "<label>.<Expand>" when Expand is set,
-// to match [QualifyDomains] with the same Expand.
+// to match [qualifyDomains] with the same Expand.
 //
 // Sessions without an identity are not judged: RFC 6409, Section 6.1 applies
 // "if the session has been authenticated". A trusted but unauthenticated
-// session (see [TrustedNetworks]) may therefore use any sender address; the
+// session (Config.Trusted) may therefore use any sender address; the
 // trust placed in the network covers it. Untrusted unauthenticated sessions
-// are refused by [RequireAuth].
+// are refused by [requireAuth].
 //
 // Resending: Resent-From is checked as well as From, so re-sending a message
 // whose From is someone else's is refused unless Senders allows that From
@@ -51,22 +52,22 @@ import (
 // original From, but it is also the easiest spoof).
 //
 // An error from Senders is returned as is (an internal error, 451 4.3.0).
-// EnforceSender is safe for concurrent use when Senders is.
-type EnforceSender struct {
+// enforceSender is safe for concurrent use when Senders is.
+type enforceSender struct {
 	// Senders decides which addresses besides Identity.Address an identity
 	// may use; nil means none.
 	Senders auth.SenderAuthorizer
 	// Expand, when set, qualifies single-level domains before judging, as
-	// QualifyDomains{Expand: Expand} will.
+	// qualifyDomains{Expand: Expand} will.
 	Expand envelope.Domain
 }
 
 // Name returns "enforce-sender", the policy of RFC 6409, Section 6.1.
-func (EnforceSender) Name() string { return "enforce-sender" }
+func (enforceSender) Name() string { return "enforce-sender" }
 
 // CheckMail refuses a reverse-path the identity may not use: 550 5.7.1 (RFC
 // 6409, Section 6.1).
-func (p EnforceSender) CheckMail(ctx context.Context, c *Conn, tx *Transaction) error {
+func (p enforceSender) CheckMail(ctx context.Context, c *policy.Conn, tx *policy.Transaction) error {
 	if tx.From.IsNull() || c.Identity.IsZero() {
 		return nil
 	}
@@ -75,7 +76,7 @@ func (p EnforceSender) CheckMail(ctx context.Context, c *Conn, tx *Transaction) 
 		return err
 	}
 	if !ok {
-		return SenderNotAuthorized()
+		return replySenderNotAuthorized()
 	}
 	return nil
 }
@@ -87,7 +88,7 @@ var senderFields = [...]string{"From", "Sender", "Resent-From", "Resent-Sender"}
 // CheckData refuses a header whose From, Sender, Resent-From or
 // Resent-Sender names an address the identity may not use: 550 5.7.1 (RFC
 // 6409, Section 6.3).
-func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, h *header.Header) error {
+func (p enforceSender) CheckData(ctx context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	if c.Identity.IsZero() {
 		return nil
 	}
@@ -96,12 +97,12 @@ func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, 
 		if _, ok := fieldIn(f, senderFields[:]); !ok {
 			continue
 		}
-		addrs, _, err := tx.fieldAddresses(f)
+		addrs, _, err := fieldAddresses(tx, f)
 		if err != nil {
-			return SenderNotAuthorized().WithErr(err)
+			return withErr(replySenderNotAuthorized(), err)
 		}
 		if len(addrs) == 0 {
-			return SenderNotAuthorized()
+			return replySenderNotAuthorized()
 		}
 		for _, a := range addrs {
 			ok, err := p.Authorized(ctx, c.Identity, a.Mailbox)
@@ -109,7 +110,7 @@ func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, 
 				return err
 			}
 			if !ok {
-				return SenderNotAuthorized()
+				return replySenderNotAuthorized()
 			}
 			if err := p.checkDisplayName(ctx, c.Identity, a.DisplayName); err != nil {
 				return err
@@ -121,7 +122,7 @@ func (p EnforceSender) CheckData(ctx context.Context, c *Conn, tx *Transaction, 
 
 // checkDisplayName refuses a display name that holds an address the identity
 // may not use.
-func (p EnforceSender) checkDisplayName(ctx context.Context, id auth.Identity, name string) error {
+func (p enforceSender) checkDisplayName(ctx context.Context, id auth.Identity, name string) error {
 	if name == "" {
 		return nil
 	}
@@ -145,7 +146,7 @@ func (p EnforceSender) checkDisplayName(ctx context.Context, id auth.Identity, n
 			return err
 		}
 		if !ok {
-			return SenderNotAuthorized()
+			return replySenderNotAuthorized()
 		}
 	}
 	return nil
@@ -160,11 +161,11 @@ func isDisplayNameSeparator(r rune) bool {
 }
 
 // Authorized reports whether id may use m as a sender address (RFC 6409,
-// Section 6.1): m is id.Address, or Senders allows it. See [EnforceSender]
+// Section 6.1): m is id.Address, or Senders allows it. See [enforceSender]
 // for how mailboxes are compared.
-func (p EnforceSender) Authorized(ctx context.Context, id auth.Identity, m envelope.Mailbox) (bool, error) {
+func (p enforceSender) Authorized(ctx context.Context, id auth.Identity, m envelope.Mailbox) (bool, error) {
 	if !p.Expand.IsZero() && !m.Domain.IsZero() && !m.Domain.IsLiteral() && !m.Domain.IsFullyQualified() {
-		d, err := (QualifyDomains{Expand: p.Expand}).Qualify(m.Domain)
+		d, err := (qualifyDomains{Expand: p.Expand}).Qualify(m.Domain)
 		if err != nil {
 			return false, nil
 		}
@@ -183,6 +184,6 @@ func (p EnforceSender) Authorized(ctx context.Context, id auth.Identity, m envel
 }
 
 var (
-	_ MailPolicy = EnforceSender{}
-	_ DataPolicy = EnforceSender{}
+	_ policy.MailPolicy = enforceSender{}
+	_ policy.DataPolicy = enforceSender{}
 )
