@@ -515,13 +515,15 @@ func (p *addrParser) addrSpec(local []token) (Address, error) {
 	if err != nil {
 		return Address{}, err
 	}
+	// envelope's error quotes the input, cut to 300 octets, so that a
+	// megabyte-long local part does not become a megabyte-long log line.
 	d, err := envelope.ParseDomain(domain)
 	if err != nil {
-		return Address{}, &SyntaxError{Offset: int(p.tok().pos), Kind: ErrSyntax, Msg: "invalid domain " + strconv.Quote(domain) + ": " + err.Error()}
+		return Address{}, &SyntaxError{Offset: int(p.tok().pos), Kind: ErrSyntax, Msg: "invalid domain: " + err.Error()}
 	}
 	m, err := envelope.NewMailbox(lp, d)
 	if err != nil {
-		return Address{}, &SyntaxError{Offset: int(p.tok().pos), Kind: ErrSyntax, Msg: "invalid local part " + strconv.Quote(lp) + ": " + err.Error()}
+		return Address{}, &SyntaxError{Offset: int(p.tok().pos), Kind: ErrSyntax, Msg: "invalid local part: " + err.Error()}
 	}
 	return Address{Mailbox: m, Obsolete: obs || dobs}, nil
 }

@@ -17,14 +17,18 @@ var (
 	// exceeds a parser's bound.
 	ErrTooBig = errors.New("header: header block too big")
 	// ErrBareLF: a LF not preceded by CR (RFC 5322, Section 2.2; RFC 5321,
-	// Section 2.3.8).
-	ErrBareLF = errors.New("header: bare LF in header")
+	// Section 2.3.8, the SMTP smuggling attacks). The sentinel names the
+	// fault, not where it was found, so a reader of the message body can
+	// report it too and one errors.Is finds it anywhere in a message.
+	ErrBareLF = errors.New("header: bare LF (LF not preceded by CR)")
 	// ErrBareCR: a CR not followed by LF (RFC 5322, Section 2.2; RFC 5321,
-	// Section 2.3.8).
-	ErrBareCR = errors.New("header: bare CR in header")
+	// Section 2.3.8); like ErrBareLF, for the whole message.
+	ErrBareCR = errors.New("header: bare CR (CR not followed by LF)")
 	// ErrLineTooLong: a line longer than ReadOptions.MaxLineLen octets, CRLF
-	// excluded (RFC 5322, Section 2.1.1: 998).
-	ErrLineTooLong = errors.New("header: line longer than 998 octets")
+	// excluded ([MaxLineLen], 998: RFC 5322, Section 2.1.1, the same limit
+	// as RFC 5321, Section 4.5.3.1.6's 1000 octets with the CRLF); like
+	// ErrBareLF, for the whole message.
+	ErrLineTooLong = errors.New("header: line too long")
 	// ErrSyntax: anything else that does not follow the grammar of RFC 5322,
 	// Sections 2.2 and 3.6 (or of the value parsers of this package).
 	ErrSyntax = errors.New("header: syntax error")
