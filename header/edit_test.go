@@ -102,8 +102,8 @@ func TestEdits(t *testing.T) {
 			if got := written(t, h); got != tc.want {
 				t.Errorf("after edit:\n got %q\nwant %q", got, tc.want)
 			}
-			if h.Size() != len(tc.want) {
-				t.Errorf("Size() = %d, want %d", h.Size(), len(tc.want))
+			if h.size() != len(tc.want) {
+				t.Errorf("Size() = %d, want %d", h.size(), len(tc.want))
 			}
 		})
 	}

@@ -43,9 +43,9 @@ func (f Field) Raw() []byte { return f.raw }
 // and friends) that must be accepted but not generated.
 func (f Field) obsoleteName() bool { return f.colon != f.nameLen }
 
-// IsZero reports whether f is the zero Field, which holds no field-name
+// isZero reports whether f is the zero Field, which holds no field-name
 // and so is no field at all (RFC 5322, Section 2.2).
-func (f Field) IsZero() bool { return f.raw == nil }
+func (f Field) isZero() bool { return f.raw == nil }
 
 // HasName reports whether the field name is name, compared without regard
 // to ASCII case (RFC 5322, Section 1.2.2) and without the obsolete white

@@ -61,8 +61,8 @@ func FuzzHeaderRoundTrip(f *testing.F) {
 		if _, err := h.WriteTo(&out); err != nil {
 			t.Fatal(err)
 		}
-		if h.Size() != out.Len() {
-			t.Fatalf("Size() = %d, wrote %d", h.Size(), out.Len())
+		if h.size() != out.Len() {
+			t.Fatalf("Size() = %d, wrote %d", h.size(), out.Len())
 		}
 		out.Write(body)
 		if !bytes.Equal(out.Bytes(), msg) {

@@ -85,7 +85,7 @@ func TestFieldNameLen(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.field.nameLen; got != tc.want || !tc.field.IsZero() && (got != len(tc.field.Name()) || !tc.field.HasName(strings.ToLower(tc.field.Name()))) {
+			if got := tc.field.nameLen; got != tc.want || !tc.field.isZero() && (got != len(tc.field.Name()) || !tc.field.HasName(strings.ToLower(tc.field.Name()))) {
 				t.Errorf("nameLen = %d, want %d", got, tc.want)
 			}
 		})

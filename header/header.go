@@ -129,9 +129,8 @@ func (f Field) IsASCII() bool { return ascii.IsBytes(f.raw) }
 // Section 4.2 ties some duties of an MSA to whether it changes a message.
 func (h *Header) Changed() bool { return h.changed }
 
-// Size returns the number of octets [Header.WriteTo] writes, for the size
-// accounting of RFC 1870.
-func (h *Header) Size() int {
+// size returns the number of octets WriteTo writes (RFC 1870 counts them).
+func (h *Header) size() int {
 	if !h.changed && h.block != nil {
 		return len(h.block)
 	}
@@ -149,7 +148,7 @@ func (h *Header) Bytes() []byte {
 	if !h.changed && h.block != nil {
 		return h.block
 	}
-	b := make([]byte, 0, h.Size())
+	b := make([]byte, 0, h.size())
 	for _, f := range h.fields {
 		b = append(b, f.raw...)
 	}
@@ -186,7 +185,7 @@ func (h *Header) Prepend(name, value string) error {
 // or from a header read by [Read]; the zero Field is refused with
 // [ErrSyntax].
 func (h *Header) PrependField(f Field) error {
-	if f.IsZero() {
+	if f.isZero() {
 		return errAt(ErrSyntax, 0, "zero field")
 	}
 	h.fields = append(h.fields, Field{})
@@ -221,7 +220,7 @@ func (h *Header) ReplaceAt(i int, f Field) error {
 	if i < 0 || i >= len(h.fields) {
 		return &SyntaxError{Kind: ErrNotFound, Msg: "field index " + strconv.Itoa(i) + " out of range"}
 	}
-	if f.IsZero() {
+	if f.isZero() {
 		return errAt(ErrSyntax, 0, "zero field")
 	}
 	h.fields[i] = f

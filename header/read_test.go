@@ -114,8 +114,8 @@ func TestReadRoundTrip(t *testing.T) {
 			if want := strings.TrimSuffix(tc.in, tc.body); out.String() != want {
 				t.Errorf("WriteTo wrote %q, want %q", out.String(), want)
 			}
-			if h.Size() != out.Len() {
-				t.Errorf("Size() = %d, want %d", h.Size(), out.Len())
+			if h.size() != out.Len() {
+				t.Errorf("Size() = %d, want %d", h.size(), out.Len())
 			}
 		})
 	}

@@ -186,7 +186,7 @@ func TestReceivedErrors(t *testing.T) {
 			t.Parallel()
 			f, err := tc.r.Field()
 			var se *SyntaxError
-			if !errors.Is(err, ErrSyntax) || !errors.As(err, &se) || se.Msg != tc.want || !f.IsZero() {
+			if !errors.Is(err, ErrSyntax) || !errors.As(err, &se) || se.Msg != tc.want || !f.isZero() {
 				t.Errorf("Field = %q, %v; want a SyntaxError %q", f.Raw(), err, tc.want)
 			}
 		})
