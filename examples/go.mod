@@ -5,6 +5,12 @@ go 1.26
 toolchain go1.26.10
 
 require (
+	github.com/d--j/go-milter v0.10.1
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
+)
+
+require (
+	github.com/emersion/go-message v0.18.2 // indirect
+	golang.org/x/text v0.28.0 // indirect
 )
