@@ -90,10 +90,10 @@ func New(cfg Config) (*Agent, error) {
 	}
 	rate, burst := cfg.ClientLogRate, cfg.ClientLogBurst
 	if rate == 0 {
-		rate = DefaultClientLogRate
+		rate = defaultClientLogRate
 	}
 	if burst == 0 {
-		burst = DefaultClientLogBurst
+		burst = defaultClientLogBurst
 	}
 	a.log = logger{l: l, client: newTokenBucket(rate, burst, a.now)}
 	a.maxSize = cfg.MaxSize

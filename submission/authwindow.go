@@ -27,17 +27,20 @@ type AuthWindow interface {
 	Lookup(ctx context.Context, addr netip.Addr) (auth.Identity, bool, error)
 }
 
-// DefaultAuthWindow is the window of a [MemoryAuthWindow] created with a
+// defaultAuthWindow is the window of a [MemoryAuthWindow] created with a
 // zero duration: 20 minutes, the example of RFC 6409, Section 3.3.
-const DefaultAuthWindow = 20 * time.Minute
+const defaultAuthWindow = 20 * time.Minute
 
-// MaxAuthWindowEntries bounds the addresses a [MemoryAuthWindow] keeps
+// maxAuthWindowEntries bounds the addresses a [MemoryAuthWindow] keeps
 // (RFC 6409, Section 3.3);
 // when it is full, expired entries are dropped first, then the oldest.
-const MaxAuthWindowEntries = 1 << 16
+const maxAuthWindowEntries = 1 << 16
 
 // MemoryAuthWindow is the in-process [AuthWindow] (POP before SMTP, RFC
-// 6409, Section 3.3). A POP or IMAP server in the same process calls Record
+// 6409, Section 3.3). It keeps at most 65536 addresses: when it is full,
+// expired entries are dropped first, then the oldest (a bound on state
+// clients can make grow, RFC 6409, Section 5.2). A POP or IMAP server in the
+// same process calls Record
 // after each successful login. It is safe for
 // concurrent use.
 type MemoryAuthWindow struct {
@@ -53,11 +56,11 @@ type windowEntry struct {
 }
 
 // NewMemoryAuthWindow returns an empty window of the given length (0 means
-// [DefaultAuthWindow], RFC 6409, Section 3.3); now is the clock, nil
+// 20 minutes, the example of RFC 6409, Section 3.3); now is the clock, nil
 // meaning time.Now.
 func NewMemoryAuthWindow(window time.Duration, now func() time.Time) *MemoryAuthWindow {
 	if window <= 0 {
-		window = DefaultAuthWindow
+		window = defaultAuthWindow
 	}
 	if now == nil {
 		now = time.Now
@@ -71,7 +74,7 @@ func (w *MemoryAuthWindow) Record(addr netip.Addr, id auth.Identity) {
 	now := w.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, ok := w.m[addr.Unmap()]; !ok && len(w.m) >= MaxAuthWindowEntries {
+	if _, ok := w.m[addr.Unmap()]; !ok && len(w.m) >= maxAuthWindowEntries {
 		w.evict(now)
 	}
 	w.m[addr.Unmap()] = windowEntry{id: id, at: now}

@@ -112,13 +112,13 @@ func (b *messageReader) stop(err error) error {
 	r, internal := ReplyFor(StageData, err)
 	lg := &b.a.log
 	attrs := []slog.Attr{
-		slog.String(LogKeyStage, StageData.String()),
-		slog.Int(LogKeyCode, r.Code),
-		slog.String(LogKeyEnhanced, r.EnhancedCode()),
-		slog.String(LogKeyID, b.rec.ID),
-		clientString(LogKeyIdentity, b.rec.Identity.User()),
-		slog.String(LogKeyRemote, b.rec.RemoteAddr.String()),
-		slog.Int64(LogKeySize, b.hdrSize+b.n),
+		slog.String(logKeyStage, StageData.String()),
+		slog.Int(logKeyCode, r.Code),
+		slog.String(logKeyEnhanced, r.EnhancedCode()),
+		slog.String(logKeyID, b.rec.ID),
+		clientString(logKeyIdentity, b.rec.Identity.User()),
+		slog.String(logKeyRemote, b.rec.RemoteAddr.String()),
+		slog.Int64(logKeySize, b.hdrSize+b.n),
 	}
 	switch {
 	case internal:
@@ -152,15 +152,15 @@ func (b *messageReader) finish() error {
 		}
 		// Not a reply: ReplyFor makes it 451 4.3.0 and marks it internal,
 		// so stop logs the sink's error at Error, not as a client rejection.
-		return errors.Join(ErrTraceFailed, err)
+		return errors.Join(errTraceFailed, err)
 	}
 	b.charge.rcpts = 0 // accepted: the recipients stay counted
 	lg := &b.a.log
 	if lg.enabled(b.ctx, slog.LevelDebug) {
 		lg.log(b.ctx, slog.LevelDebug, "accepted",
-			slog.String(LogKeyStage, StageData.String()),
-			slog.String(LogKeyID, b.rec.ID),
-			slog.Int64(LogKeySize, b.rec.Size))
+			slog.String(logKeyStage, StageData.String()),
+			slog.String(logKeyID, b.rec.ID),
+			slog.Int64(logKeySize, b.rec.Size))
 	}
 	return nil
 }

@@ -156,8 +156,8 @@ type Config struct {
 	// ClientLogRate and ClientLogBurst limit log records caused by
 	// clients (rejections, suspicious input) to a token bucket of
 	// ClientLogBurst records refilled at ClientLogRate per second (RFC
-	// 6409, Section 5.2). 0 means DefaultClientLogRate and
-	// DefaultClientLogBurst; a negative ClientLogRate means no limit.
+	// 6409, Section 5.2). 0 means the defaults, 10 records per second
+	// and a burst of 50; a negative ClientLogRate means no limit.
 	// Internal errors and trace records are never limited.
 	ClientLogRate  float64
 	ClientLogBurst int

@@ -187,4 +187,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 var _ io.Reader = (*countingReader)(nil)
 
 // idAttr is the log attribute of a submission id.
-func idAttr(id string) slog.Attr { return slog.String(LogKeyID, id) }
+func idAttr(id string) slog.Attr { return slog.String(logKeyID, id) }

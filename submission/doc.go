@@ -21,8 +21,9 @@
 // length, 8-bit octets, size). At the clean end of the message a
 // [TraceRecord] goes to the [TraceSink]. Every error returned by Mail,
 // Rcpt, Data, that reader, and the AUTH methods is a *policy.Reply;
-// internal failures are logged and answered 451 4.3.0 (454 4.7.0 at AUTH),
-// see [ReplyFor].
+// internal failures are answered 451 4.3.0 (454 4.7.0 at AUTH) and logged
+// with their cause at Error; a server maps errors of its own with
+// [ReplyFor].
 //
 // # The RFC 6409 profile
 //
@@ -69,7 +70,7 @@
 // # Standards
 //
 //   - RFC 6409 (Message Submission for Mail): Sections 3.2-3.3, 4.1-4.3,
-//     5.1-5.2, 6.1-6.4, 7 ([Agent.Extensions], [AuditExtensions]),
+//     5.1-5.2, 6.1-6.4, 7 ([Agent.Extensions]),
 //     8.2-8.3.
 //   - RFC 5068 (Email Submission Operations), Sections 3.1-3.2 and 5:
 //     authentication, no open relay, traceability ([TraceRecord]).
@@ -92,10 +93,17 @@
 //
 // # Logging
 //
-// Records go to Config.Logger with the fixed keys LogKey*. Records caused
-// by clients are rate limited by a token bucket (RFC 6409, Section 5.2),
-// and client strings are sanitised. Passwords, SASL payloads and body
-// bytes are never logged.
+// Records go to Config.Logger with fixed attribute keys, so that log
+// pipelines can rely on them: "stage" (MAIL, RCPT, DATA, AUTH), "policy"
+// (the policy that decided), "smtp_code" and "smtp_enhanced" (the reply),
+// "from" and "rcpt" (paths), "identity", "err" (an internal cause, never
+// sent), "submission_id", "remote", "message_id", "mechanism", "size",
+// "recipients" and "suppressed" (records dropped by the rate limit).
+// Records caused by clients are rate limited by a token bucket (RFC 6409,
+// Section 5.2: Config.ClientLogRate, ClientLogBurst), and client strings
+// are sanitised: control characters escaped, at most 256 octets. Passwords,
+// SASL payloads, header values other than addresses and Message-ID, and
+// body bytes are never logged.
 //
 // # Divergences
 //

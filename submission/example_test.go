@@ -152,16 +152,3 @@ func Example_customPolicy() {
 	// <nil>
 	// 550 5.7.1 embargo
 }
-
-// ExampleAuditExtensions checks a server's EHLO keywords against RFC 6409,
-// Section 7.
-func ExampleAuditExtensions() {
-	ehlo := []string{"PIPELINING", "8BITMIME", "ETRN", "SIZE 10240000", "AUTH PLAIN LOGIN"}
-	for _, f := range submission.AuditExtensions(ehlo, true) {
-		fmt.Println(f)
-	}
-	// Output:
-	// ENHANCEDSTATUSCODES: not offered (SHOULD, RFC 6409, Section 7)
-	// ETRN: offered on the submission port (MUST NOT, RFC 6409, Section 7)
-	// DSN: not offered (SHOULD, RFC 6409, Section 7)
-}

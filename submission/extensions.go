@@ -7,53 +7,53 @@ import (
 	"github.com/msakit/msakit/policy"
 )
 
-// Requirement is how RFC 6409, Section 7 ranks an SMTP extension on the
+// requirement is how RFC 6409, Section 7 ranks an SMTP extension on the
 // submission port, in the key words of RFC 2119.
-type Requirement string
+type requirement string
 
 // The requirement levels used by RFC 6409, Section 7, Table 1, plus
-// SHOULD NOT for the checks [AuditExtensions] adds from other RFCs.
+// SHOULD NOT for the checks auditExtensions adds from other RFCs.
 const (
-	Must      Requirement = "MUST"
-	MustNot   Requirement = "MUST NOT"
-	Should    Requirement = "SHOULD"
-	ShouldNot Requirement = "SHOULD NOT"
-	May       Requirement = "MAY"
+	must      requirement = "MUST"
+	mustNot   requirement = "MUST NOT"
+	should    requirement = "SHOULD"
+	shouldNot requirement = "SHOULD NOT"
+	may       requirement = "MAY"
 )
 
-// ExtensionRule is one row of RFC 6409, Section 7, Table 1.
-type ExtensionRule struct {
+// extensionRule is one row of RFC 6409, Section 7, Table 1.
+type extensionRule struct {
 	Keyword     string      // EHLO keyword; "" for rows that are no keyword
 	Name        string      // the extension's name in the table
-	Requirement Requirement // use on the submission port
+	Requirement requirement // use on the submission port
 	Reference   string      // the RFC that defines it
 }
 
-// ExtensionTable returns RFC 6409, Section 7, Table 1, in the order of the
+// extensionTable returns RFC 6409, Section 7, Table 1, in the order of the
 // RFC. The rows "Extended Codes" (RFC 3463, used through
 // ENHANCEDSTATUSCODES) and "521 reply code" (RFC 1846, a reply, not a
 // keyword) have no keyword. The slice is new on each call.
-func ExtensionTable() []ExtensionRule {
-	return []ExtensionRule{
-		{"PIPELINING", "Pipelining", Should, "RFC 2920"},
-		{"ENHANCEDSTATUSCODES", "Enhanced Status Codes", Should, "RFC 2034"},
-		{"ETRN", "Extended Turn", MustNot, "RFC 1985"},
-		{"", "Extended Codes", Should, "RFC 3463"},
-		{"DSN", "Delivery Status Notification", Should, "RFC 3461"},
-		{"SIZE", "Message size", May, "RFC 1870"},
-		{"", "521 reply code", MustNot, "RFC 1846"},
-		{"CHECKPOINT", "Checkpoint/Restart", May, "RFC 1845"},
-		{"BINARYMIME", "Binary MIME", May, "RFC 3030"},
-		{"CHUNKING", "Chunking", May, "RFC 3030"},
-		{"8BITMIME", "Use 8-bit data", Should, "RFC 6152"},
-		{"AUTH", "Authentication", Must, "RFC 4954"},
-		{"STARTTLS", "Start TLS", May, "RFC 3207"},
-		{"NO-SOLICITING", "Notification of no soliciting", May, "RFC 3865"},
-		{"MTRK", "Message Tracking", May, "RFC 3885"},
-		{"ATRN", "On-Demand Relay", MustNot, "RFC 2645"},
-		{"DELIVERBY", "Deliver By", May, "RFC 2852"},
-		{"CONPERM", "Content Conversion Permission", May, "RFC 4141"},
-		{"CONNEG", "Content Conversion Negotiation", May, "RFC 4141"},
+func extensionTable() []extensionRule {
+	return []extensionRule{
+		{"PIPELINING", "Pipelining", should, "RFC 2920"},
+		{"ENHANCEDSTATUSCODES", "Enhanced Status Codes", should, "RFC 2034"},
+		{"ETRN", "Extended Turn", mustNot, "RFC 1985"},
+		{"", "Extended Codes", should, "RFC 3463"},
+		{"DSN", "Delivery Status Notification", should, "RFC 3461"},
+		{"SIZE", "Message size", may, "RFC 1870"},
+		{"", "521 reply code", mustNot, "RFC 1846"},
+		{"CHECKPOINT", "Checkpoint/Restart", may, "RFC 1845"},
+		{"BINARYMIME", "Binary MIME", may, "RFC 3030"},
+		{"CHUNKING", "Chunking", may, "RFC 3030"},
+		{"8BITMIME", "Use 8-bit data", should, "RFC 6152"},
+		{"AUTH", "Authentication", must, "RFC 4954"},
+		{"STARTTLS", "Start TLS", may, "RFC 3207"},
+		{"NO-SOLICITING", "Notification of no soliciting", may, "RFC 3865"},
+		{"MTRK", "Message Tracking", may, "RFC 3885"},
+		{"ATRN", "On-Demand Relay", mustNot, "RFC 2645"},
+		{"DELIVERBY", "Deliver By", may, "RFC 2852"},
+		{"CONPERM", "Content Conversion Permission", may, "RFC 4141"},
+		{"CONNEG", "Content Conversion Negotiation", may, "RFC 4141"},
 	}
 }
 
@@ -106,26 +106,26 @@ func (a *Agent) Extensions(c policy.Conn) []string {
 	return ext
 }
 
-// Finding is one problem [AuditExtensions] found in an EHLO response
+// finding is one problem auditExtensions found in an EHLO response
 // (RFC 5321, Section 4.1.1.1) measured against RFC 6409, Section 7.
-type Finding struct {
+type finding struct {
 	Keyword     string      // the keyword concerned
-	Requirement Requirement // the requirement it fails
+	Requirement requirement // the requirement it fails
 	Reference   string      // where the requirement is written
 	Problem     string      // what is wrong, in lower case
 }
 
 // IsViolation reports whether the finding breaks a MUST or MUST NOT, as
 // opposed to a SHOULD or SHOULD NOT (RFC 2119, Sections 1 to 4).
-func (f Finding) IsViolation() bool { return f.Requirement == Must || f.Requirement == MustNot }
+func (f finding) IsViolation() bool { return f.Requirement == must || f.Requirement == mustNot }
 
 // String returns "KEYWORD: problem (REQUIREMENT, reference)", for example
 // "ETRN: offered on the submission port (MUST NOT, RFC 6409, Section 7)".
-func (f Finding) String() string {
+func (f finding) String() string {
 	return f.Keyword + ": " + f.Problem + " (" + string(f.Requirement) + ", " + f.Reference + ")"
 }
 
-// AuditExtensions checks the EHLO keyword lines a submission server sends
+// auditExtensions checks the EHLO keyword lines a submission server sends
 // (each line as in the response, without the "250-" prefix, keyword first,
 // parameters after) against RFC 6409, Section 7, Table 1, and against the
 // rules of the extensions themselves. tls says whether the EHLO was sent
@@ -144,7 +144,7 @@ func (f Finding) String() string {
 //
 // A nil result means no finding. Keywords are compared without regard to
 // case (RFC 5321, Section 2.4).
-func AuditExtensions(ehlo []string, tls bool) []Finding {
+func auditExtensions(ehlo []string, tls bool) []finding {
 	have := make(map[string][]string, len(ehlo))
 	for _, line := range ehlo {
 		f := strings.Fields(line)
@@ -153,39 +153,39 @@ func AuditExtensions(ehlo []string, tls bool) []Finding {
 		}
 		have[strings.ToUpper(f[0])] = f[1:]
 	}
-	var out []Finding
-	for _, r := range ExtensionTable() {
+	var out []finding
+	for _, r := range extensionTable() {
 		if r.Keyword == "" {
 			continue
 		}
 		_, ok := have[r.Keyword]
 		switch {
-		case r.Requirement == MustNot && ok:
-			out = append(out, Finding{r.Keyword, MustNot, "RFC 6409, Section 7", "offered on the submission port"})
-		case r.Requirement == Must && !ok && !tls && hasKey(have, "STARTTLS"):
-			out = append(out, Finding{r.Keyword, Should, "RFC 6409, Section 7", "not offered before STARTTLS; it must be offered after"})
-		case r.Requirement == Must && !ok:
-			out = append(out, Finding{r.Keyword, Must, "RFC 6409, Section 7", "not offered"})
-		case r.Requirement == Should && !ok:
-			out = append(out, Finding{r.Keyword, Should, "RFC 6409, Section 7", "not offered"})
+		case r.Requirement == mustNot && ok:
+			out = append(out, finding{r.Keyword, mustNot, "RFC 6409, Section 7", "offered on the submission port"})
+		case r.Requirement == must && !ok && !tls && hasKey(have, "STARTTLS"):
+			out = append(out, finding{r.Keyword, should, "RFC 6409, Section 7", "not offered before STARTTLS; it must be offered after"})
+		case r.Requirement == must && !ok:
+			out = append(out, finding{r.Keyword, must, "RFC 6409, Section 7", "not offered"})
+		case r.Requirement == should && !ok:
+			out = append(out, finding{r.Keyword, should, "RFC 6409, Section 7", "not offered"})
 		}
 	}
 	if tls && hasKey(have, "STARTTLS") {
-		out = append(out, Finding{"STARTTLS", MustNot, "RFC 3207, Section 4.2", "offered after TLS was negotiated"})
+		out = append(out, finding{"STARTTLS", mustNot, "RFC 3207, Section 4.2", "offered after TLS was negotiated"})
 	}
 	if !tls {
 		for _, m := range have["AUTH"] {
 			if m = strings.ToUpper(m); m == "PLAIN" || m == "LOGIN" {
-				out = append(out, Finding{"AUTH", ShouldNot, "RFC 4954, Section 9; RFC 8314, Section 3",
+				out = append(out, finding{"AUTH", shouldNot, "RFC 4954, Section 9; RFC 8314, Section 3",
 					"cleartext mechanism " + m + " offered without TLS"})
 			}
 		}
 	}
 	if hasKey(have, "BINARYMIME") && !hasKey(have, "CHUNKING") {
-		out = append(out, Finding{"BINARYMIME", Must, "RFC 3030, Section 3", "offered without CHUNKING"})
+		out = append(out, finding{"BINARYMIME", must, "RFC 3030, Section 3", "offered without CHUNKING"})
 	}
 	if hasKey(have, "SMTPUTF8") && !hasKey(have, "8BITMIME") {
-		out = append(out, Finding{"SMTPUTF8", Must, "RFC 6531, Section 3.1", "offered without 8BITMIME"})
+		out = append(out, finding{"SMTPUTF8", must, "RFC 6531, Section 3.1", "offered without 8BITMIME"})
 	}
 	return out
 }

@@ -235,7 +235,7 @@ func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r L
 		return LimitResult{}, false, err
 	}
 	a.log.log(ctx, slog.LevelError, "limit store failed, failing open",
-		slog.String(LogKeyLimitKey, key), slog.String(LogKeyErr, sanitizeN(err.Error(), maxLogErrLen)))
+		slog.String(logKeyLimitKey, key), slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen)))
 	return LimitResult{Added: true}, false, nil
 }
 
@@ -247,8 +247,8 @@ func (a *Agent) giveBack(ctx context.Context, key string, n int64, l Limit) {
 	}
 	if _, err := a.limits.Add(ctx, key, -n, l.Max, l.Per); err != nil {
 		a.log.log(ctx, slog.LevelError, "limit store failed, count not given back",
-			slog.String(LogKeyLimitKey, key),
-			slog.String(LogKeyErr, sanitizeN(err.Error(), maxLogErrLen)))
+			slog.String(logKeyLimitKey, key),
+			slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen)))
 	}
 }
 

@@ -16,43 +16,43 @@ import (
 // pipelines can rely on them (RFC 6409, Section 5.2 asks an MSA to log
 // errors; these keys make those records searchable). Addresses are logged
 // through their [slog.LogValuer]; strings the client sent are sanitised
-// first (control characters escaped, length capped at [MaxLogStringLen]).
+// first (control characters escaped, length capped at maxLogStringLen).
 // Passwords, SASL payloads, tokens, header values other than addresses and
 // Message-ID, and body bytes are never logged.
 const (
-	LogKeyStage      = "stage"         // MAIL, RCPT, DATA, AUTH
-	LogKeyPolicy     = "policy"        // name of the policy that decided
-	LogKeyCode       = "smtp_code"     // basic reply code (RFC 5321, Section 4.2)
-	LogKeyEnhanced   = "smtp_enhanced" // enhanced status code (RFC 3463)
-	LogKeyFrom       = "from"          // reverse-path
-	LogKeyRcpt       = "rcpt"          // forward-path
-	LogKeyIdentity   = "identity"      // authenticated user
-	LogKeyErr        = "err"           // internal cause, never sent to the client
-	LogKeyID         = "submission_id" // id of the submission (Received "id")
-	LogKeyRemote     = "remote"        // client address and port
-	LogKeyMessageID  = "message_id"    // Message-ID of the accepted message
-	LogKeyMechanism  = "mechanism"     // SASL mechanism
-	LogKeySuppressed = "suppressed"    // client-error records dropped by the rate limit
-	LogKeyRecipients = "recipients"    // number of recipients
-	LogKeySize       = "size"          // message octets received
-	LogKeyLimitKey   = "limit_key"     // key of a sending limit or AUTH throttle
+	logKeyStage      = "stage"         // MAIL, RCPT, DATA, AUTH
+	logKeyPolicy     = "policy"        // name of the policy that decided
+	logKeyCode       = "smtp_code"     // basic reply code (RFC 5321, Section 4.2)
+	logKeyEnhanced   = "smtp_enhanced" // enhanced status code (RFC 3463)
+	logKeyFrom       = "from"          // reverse-path
+	logKeyRcpt       = "rcpt"          // forward-path
+	logKeyIdentity   = "identity"      // authenticated user
+	logKeyErr        = "err"           // internal cause, never sent to the client
+	logKeyID         = "submission_id" // id of the submission (Received "id")
+	logKeyRemote     = "remote"        // client address and port
+	logKeyMessageID  = "message_id"    // Message-ID of the accepted message
+	logKeyMechanism  = "mechanism"     // SASL mechanism
+	logKeySuppressed = "suppressed"    // client-error records dropped by the rate limit
+	logKeyRecipients = "recipients"    // number of recipients
+	logKeySize       = "size"          // message octets received
+	logKeyLimitKey   = "limit_key"     // key of a sending limit or AUTH throttle
 )
 
-// MaxLogStringLen caps a client-supplied string in a log record, in octets
+// maxLogStringLen caps a client-supplied string in a log record, in octets
 // before escaping; longer strings are cut and marked with "...". It keeps a
 // hostile client from writing megabytes into the log with one command
 // (RFC 6409, Section 5.2).
-const MaxLogStringLen = 256
+const maxLogStringLen = 256
 
 // maxLogErrLen caps the text of an internal error in a log record; it is
-// longer than MaxLogStringLen because causes nest, but still bounded since
+// longer than maxLogStringLen because causes nest, but still bounded since
 // an error may quote what the client sent.
-const maxLogErrLen = 4 * MaxLogStringLen
+const maxLogErrLen = 4 * maxLogStringLen
 
 // sanitize returns s fit for a log record: control characters, DEL and
-// invalid UTF-8 are escaped Go-style, and s is cut at MaxLogStringLen
+// invalid UTF-8 are escaped Go-style, and s is cut at maxLogStringLen
 // octets. A clean short string is returned as is, without allocating.
-func sanitize(s string) string { return sanitizeN(s, MaxLogStringLen) }
+func sanitize(s string) string { return sanitizeN(s, maxLogStringLen) }
 
 // sanitizeN is sanitize with a cap of limit octets.
 func sanitizeN(s string, limit int) string {
@@ -108,9 +108,9 @@ func clientString(key, s string) slog.Attr { return slog.String(key, sanitize(s)
 // errAttrs are the attributes of an internal error: its sanitised text and,
 // when a policy of the chain failed, the policy's name.
 func errAttrs(err error) []slog.Attr {
-	attrs := []slog.Attr{slog.String(LogKeyErr, sanitizeN(err.Error(), maxLogErrLen))}
+	attrs := []slog.Attr{slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen))}
 	if pe, ok := errors.AsType[*policy.Error](err); ok {
-		attrs = append(attrs, slog.String(LogKeyPolicy, pe.Policy))
+		attrs = append(attrs, slog.String(logKeyPolicy, pe.Policy))
 	}
 	return attrs
 }
@@ -157,7 +157,7 @@ func (lg *logger) clientLog(ctx context.Context, level slog.Level, msg string, a
 	}
 	if dropped > 0 {
 		lg.l.LogAttrs(ctx, slog.LevelWarn, "client error log records suppressed by rate limit",
-			slog.Int64(LogKeySuppressed, dropped))
+			slog.Int64(logKeySuppressed, dropped))
 	}
 	lg.l.LogAttrs(ctx, level, msg, attrs...)
 }

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSanitize(t *testing.T) {
-	long := strings.Repeat("a", MaxLogStringLen+10)
+	long := strings.Repeat("a", maxLogStringLen+10)
 	cases := []struct{ name, in, want string }{
 		{"clean", "alice@example.org", "alice@example.org"},
 		{"CRLF", "a\r\nb", `a\r\nb`},
@@ -17,7 +17,7 @@ func TestSanitize(t *testing.T) {
 		{"C1 control", "a\u0085b", `a\u0085b`},
 		{"line separator", "a\u2028b", `a\u2028b`},
 		{"ANSI escape", "\x1b[31mred", `\x1b[31mred`},
-		{"capped", long, strings.Repeat("a", MaxLogStringLen) + "..."},
+		{"capped", long, strings.Repeat("a", maxLogStringLen) + "..."},
 	}
 	for _, tc := range cases {
 		if got := sanitize(tc.in); got != tc.want {

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/policy"
 	"github.com/msakit/msakit/submission"
 )
@@ -142,28 +140,6 @@ func TestAgentConcurrentSessions(t *testing.T) {
 			t.Fatalf("submission id %s used twice", id)
 		}
 		seen[id] = true
-	}
-}
-
-func TestMemoryAuthWindow(t *testing.T) {
-	t.Parallel()
-	now := testNow
-	w := submission.NewMemoryAuthWindow(10*time.Minute, func() time.Time { return now })
-	ctx := t.Context()
-	addr := netip.MustParseAddr("192.0.2.7")
-	w.Record(netip.MustParseAddr("::ffff:192.0.2.7"), auth.Identity{AuthenticationID: "alice"})
-	if id, ok, err := w.Lookup(ctx, addr); err != nil || !ok || id.User() != "alice" {
-		t.Fatalf("Lookup = %v, %v, %v", id, ok, err)
-	}
-	if _, ok, _ := w.Lookup(ctx, netip.MustParseAddr("192.0.2.8")); ok {
-		t.Fatal("other address authorized")
-	}
-	now = now.Add(11 * time.Minute)
-	if _, ok, _ := w.Lookup(ctx, addr); ok {
-		t.Fatal("window did not expire")
-	}
-	for i := range submission.MaxAuthWindowEntries + 5 {
-		w.Record(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), auth.Identity{AuthenticationID: "x"})
 	}
 }
 

@@ -36,19 +36,19 @@ import (
 // After an error no transaction is open. Every error is a *policy.Reply.
 func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOptions) error {
 	if s.closing {
-		return s.fail(ctx, StageMail, replyAuthClosing(), clientString(LogKeyFrom, from))
+		return s.fail(ctx, StageMail, replyAuthClosing(), clientString(logKeyFrom, from))
 	}
 	if s.state == txOpen {
-		return s.fail(ctx, StageMail, replyNestedMail(), clientString(LogKeyFrom, from))
+		return s.fail(ctx, StageMail, replyNestedMail(), clientString(logKeyFrom, from))
 	}
 	s.Reset()
 	p, err := envelope.ParseReversePath(from)
 	if err != nil {
-		return s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
+		return s.fail(ctx, StageMail, err, clientString(logKeyFrom, from))
 	}
 	id, err := s.a.newID(&s.idBuf)
 	if err != nil {
-		return s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
+		return s.fail(ctx, StageMail, err, clientString(logKeyFrom, from))
 	}
 	// One allocation for the transaction and room for its first
 	// recipient, the common case.
@@ -72,11 +72,11 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	s.state = txOpen
 	if s.a.log.enabled(ctx, slog.LevelDebug) {
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",
-			slog.String(LogKeyStage, StageMail.String()),
-			pathAttr(LogKeyFrom, s.tx.From),
-			slog.String(LogKeyID, s.tx.ID),
-			clientString(LogKeyIdentity, s.conn.Identity.User()),
-			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+			slog.String(logKeyStage, StageMail.String()),
+			pathAttr(logKeyFrom, s.tx.From),
+			slog.String(logKeyID, s.tx.ID),
+			clientString(logKeyIdentity, s.conn.Identity.User()),
+			slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ type txHolder struct {
 // abortMail logs and returns the reply for err and leaves no transaction
 // open.
 func (s *Session) abortMail(ctx context.Context, err error, from string) error {
-	r := s.fail(ctx, StageMail, err, clientString(LogKeyFrom, from))
+	r := s.fail(ctx, StageMail, err, clientString(logKeyFrom, from))
 	s.Reset()
 	return r
 }

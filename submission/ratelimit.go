@@ -9,12 +9,12 @@ import (
 // Section 5.2: "it is important to impose limits on such logging to
 // prevent certain forms of denial-of-service (DoS) attacks").
 const (
-	// DefaultClientLogRate is how many client-caused records per second
+	// defaultClientLogRate is how many client-caused records per second
 	// are written on average (RFC 6409, Section 5.2).
-	DefaultClientLogRate = 10
-	// DefaultClientLogBurst is how many client-caused records may be
+	defaultClientLogRate = 10
+	// defaultClientLogBurst is how many client-caused records may be
 	// written at once after a quiet period (RFC 6409, Section 5.2).
-	DefaultClientLogBurst = 50
+	defaultClientLogBurst = 50
 )
 
 // tokenBucket is a token bucket driven by an injected clock. It is safe for

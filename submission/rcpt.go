@@ -34,11 +34,11 @@ import (
 // Every error is a *policy.Reply.
 func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions) error {
 	if s.state != txOpen {
-		return s.fail(ctx, StageRcpt, replyNeedMail(), clientString(LogKeyRcpt, to))
+		return s.fail(ctx, StageRcpt, replyNeedMail(), clientString(logKeyRcpt, to))
 	}
 	p, err := envelope.ParseForwardPath(to)
 	if err != nil {
-		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
+		return s.fail(ctx, StageRcpt, err, clientString(logKeyRcpt, to))
 	}
 	// The candidate is built in place, in the spare capacity of the
 	// recipients slice: the policies see it through rcpt but not in
@@ -57,17 +57,17 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 	}
 	if err != nil {
 		*rcpt = policy.Recipient{}
-		return s.fail(ctx, StageRcpt, err, clientString(LogKeyRcpt, to))
+		return s.fail(ctx, StageRcpt, err, clientString(logKeyRcpt, to))
 	}
 	s.tx.Recipients = rs[:n+1]
 	if s.a.log.enabled(ctx, slog.LevelDebug) {
 		last := s.tx.Recipients[len(s.tx.Recipients)-1]
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",
-			slog.String(LogKeyStage, StageRcpt.String()),
-			pathAttr(LogKeyRcpt, last.Path),
-			slog.String(LogKeyID, s.tx.ID),
-			clientString(LogKeyIdentity, s.conn.Identity.User()),
-			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+			slog.String(logKeyStage, StageRcpt.String()),
+			pathAttr(logKeyRcpt, last.Path),
+			slog.String(logKeyID, s.tx.ID),
+			clientString(logKeyIdentity, s.conn.Identity.User()),
+			slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
 	}
 	return nil
 }

@@ -56,9 +56,9 @@ var (
 	// Err8Bit: an octet above 127 in a message sent without BODY=8BITMIME
 	// or BINARYMIME (RFC 6152, Section 3); 554 5.6.1.
 	Err8Bit = errors.New("submission: 8-bit data without BODY=8BITMIME")
-	// ErrTraceFailed: the [TraceSink] failed, so the message cannot be
+	// errTraceFailed: the [TraceSink] failed, so the message cannot be
 	// traced to its submitter (RFC 5068, Section 3.1); 451 4.3.0.
-	ErrTraceFailed = errors.New("submission: trace record not written")
+	errTraceFailed = errors.New("submission: trace record not written")
 )
 
 // Replies built by this package. Each returns a new value.
@@ -120,8 +120,11 @@ var headerSyntaxErrors = [...]error{
 
 // ReplyFor maps any error to the reply a client is sent for it at stage.
 // It is the one place where msakit picks a reply for an error that did not
-// arrive as a reply (DESIGN.md, "Decisions"; STYLE.md 2.3). Rules, first
-// match wins:
+// arrive as a reply (DESIGN.md, "Decisions"; STYLE.md 2.3). Every error a
+// Session returns has been through it already; a server adapter calls it
+// for errors of its own (its queue, its protocol glue, a path it parsed
+// with package envelope), so that the client gets the same replies and no
+// internal text. Rules, first match wins:
 //
 //   - nil gives nil.
 //   - A [*policy.Reply] anywhere in the chain of err (found with
@@ -209,7 +212,7 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 }
 
 // clientReadError classifies an error met while reading the client's
-// message. An error that [ReplyFor] maps to a client reply (a valid reply,
+// message. An error that ReplyFor maps to a client reply (a valid reply,
 // a header error) passes unchanged. Anything else is an I/O error of the
 // client's connection (it closed, a read deadline passed, the server's own
 // reader refused the data): 451 4.3.0 like an internal error, but logged as

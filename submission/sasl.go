@@ -31,7 +31,7 @@ import (
 // 3.8), and the session answers 421 to every later AUTH and MAIL.
 func (s *Session) NewSASLServer(ctx context.Context, mech string) (sasl.Server, error) {
 	mech = strings.ToUpper(mech)
-	mechAttr := clientString(LogKeyMechanism, mech)
+	mechAttr := clientString(logKeyMechanism, mech)
 	if s.closing {
 		return nil, s.fail(ctx, StageAuth, replyAuthClosing(), mechAttr)
 	}
@@ -70,7 +70,7 @@ func (x *saslServer) Next(response []byte) (challenge []byte, done bool, err err
 	challenge, done, err = x.srv.Next(response)
 	if err != nil {
 		x.t.end(x.ctx, err)
-		return nil, true, x.s.fail(x.ctx, StageAuth, err, slog.String(LogKeyMechanism, x.mech))
+		return nil, true, x.s.fail(x.ctx, StageAuth, err, slog.String(logKeyMechanism, x.mech))
 	}
 	if done {
 		x.t.end(x.ctx, nil)

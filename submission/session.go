@@ -96,9 +96,9 @@ func (s *Session) Authenticated(id auth.Identity) {
 	s.windowAuth = false
 	if s.a.log.enabled(context.Background(), slog.LevelDebug) {
 		s.a.log.log(context.Background(), slog.LevelDebug, "authenticated",
-			clientString(LogKeyIdentity, id.User()),
-			slog.String(LogKeyMechanism, id.Mechanism),
-			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+			clientString(logKeyIdentity, id.User()),
+			slog.String(logKeyMechanism, id.Mechanism),
+			slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
 	}
 }
 
@@ -161,13 +161,13 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 	if internal {
 		if lg.enabled(ctx, slog.LevelError) {
 			lg.log(ctx, slog.LevelError, "internal error", append([]slog.Attr{
-				slog.String(LogKeyStage, stage.String()),
-				slog.Int(LogKeyCode, r.Code),
-				slog.String(LogKeyEnhanced, r.EnhancedCode()),
+				slog.String(logKeyStage, stage.String()),
+				slog.Int(logKeyCode, r.Code),
+				slog.String(logKeyEnhanced, r.EnhancedCode()),
 				subject,
-				slog.String(LogKeyID, s.txID()),
-				clientString(LogKeyIdentity, s.conn.Identity.User()),
-				slog.String(LogKeyRemote, s.conn.RemoteAddr.String()),
+				slog.String(logKeyID, s.txID()),
+				clientString(logKeyIdentity, s.conn.Identity.User()),
+				slog.String(logKeyRemote, s.conn.RemoteAddr.String()),
 			}, errAttrs(err)...)...)
 		}
 		return r
@@ -183,14 +183,14 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 	}
 	if lg.enabled(ctx, level) {
 		lg.clientLog(ctx, level, msg,
-			slog.String(LogKeyStage, stage.String()),
-			slog.String(LogKeyPolicy, r.Policy),
-			slog.Int(LogKeyCode, r.Code),
-			slog.String(LogKeyEnhanced, r.EnhancedCode()),
+			slog.String(logKeyStage, stage.String()),
+			slog.String(logKeyPolicy, r.Policy),
+			slog.Int(logKeyCode, r.Code),
+			slog.String(logKeyEnhanced, r.EnhancedCode()),
 			subject,
-			slog.String(LogKeyID, s.txID()),
-			clientString(LogKeyIdentity, s.conn.Identity.User()),
-			slog.String(LogKeyRemote, s.conn.RemoteAddr.String()))
+			slog.String(logKeyID, s.txID()),
+			clientString(logKeyIdentity, s.conn.Identity.User()),
+			slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
 	}
 	return r
 }

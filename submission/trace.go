@@ -43,15 +43,15 @@ func (r TraceRecord) LogValue() slog.Value {
 		rcpts[i] = sanitize(p.String())
 	}
 	return slog.GroupValue(
-		slog.String(LogKeyID, r.ID),
+		slog.String(logKeyID, r.ID),
 		slog.Time("time", r.Time),
-		slog.String(LogKeyIdentity, sanitize(r.Identity.User())),
-		slog.String(LogKeyMechanism, r.Identity.Mechanism),
-		slog.String(LogKeyRemote, r.RemoteAddr.String()),
-		slog.String(LogKeyFrom, sanitize(r.From.String())),
-		slog.Any(LogKeyRcpt, rcpts),
-		slog.String(LogKeyMessageID, sanitize(r.MessageID)),
-		slog.Int64(LogKeySize, r.Size),
+		slog.String(logKeyIdentity, sanitize(r.Identity.User())),
+		slog.String(logKeyMechanism, r.Identity.Mechanism),
+		slog.String(logKeyRemote, r.RemoteAddr.String()),
+		slog.String(logKeyFrom, sanitize(r.From.String())),
+		slog.Any(logKeyRcpt, rcpts),
+		slog.String(logKeyMessageID, sanitize(r.MessageID)),
+		slog.Int64(logKeySize, r.Size),
 	)
 }
 

@@ -244,21 +244,21 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 	res := &result{from: fromPath.String()}
 	opts := &policy.MailOptions{Size: int64(len(input)), SMTPUTF8: !isASCII(input)}
 	if err := s.Mail(ctx, from, opts); err != nil {
-		return nil, res.refuse(submission.StageMail, err), nil
+		return nil, res.refuse("MAIL", err), nil
 	}
 	for _, t := range to {
 		res.to = append(res.to, "<"+strings.Trim(t, "<>")+">")
 		if err := s.Rcpt(ctx, t, &policy.RcptOptions{}); err != nil {
-			return nil, res.refuse(submission.StageRcpt, err), nil
+			return nil, res.refuse("RCPT", err), nil
 		}
 	}
 	r, err := s.Data(ctx, bytes.NewReader(input))
 	if err != nil {
-		return nil, res.refuse(submission.StageData, err), nil
+		return nil, res.refuse("DATA", err), nil
 	}
 	msg, err := io.ReadAll(r)
 	if err != nil {
-		return nil, res.refuse(submission.StageData, err), nil
+		return nil, res.refuse("DATA", err), nil
 	}
 	outHeader, err := header.Read(bufio.NewReader(bytes.NewReader(msg)), header.ReadOptions{})
 	if err != nil {
@@ -268,11 +268,11 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 	return msg, res, nil
 }
 
-// refuse records the reply msakit gives for err at stage, through
-// [submission.ReplyFor], the library's one error-to-reply mapping.
-func (r *result) refuse(stage submission.Stage, err error) *result {
-	r.stage = stage.String()
-	r.reply, _ = submission.ReplyFor(stage, err)
+// refuse records the reply msakit gives at stage: every error of a
+// Session and of its Data reader is a *policy.Reply.
+func (r *result) refuse(stage string, err error) *result {
+	r.stage = stage
+	r.reply, _ = errors.AsType[*policy.Reply](err)
 	return r
 }
 
