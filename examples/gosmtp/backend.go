@@ -94,14 +94,20 @@ func NewBackend(agent *submission.Agent, d Deliverer, logger *slog.Logger) *Back
 //     the keywords [submission.Agent.Extensions] offers under TLS
 //     (RFC 6409, Section 7).
 //   - MaxMessageBytes to [submission.Agent.MaxSize] (RFC 1870), so that
-//     go-smtp announces the same SIZE and stops reading past it.
+//     go-smtp announces the same SIZE and refuses a BDAT chunk past it.
+//   - MaxLineLength to 0 (no limit of go-smtp's): the guard of
+//     [Backend.Listener] bounds command lines, msakit judges message lines
+//     (554 5.6.0), and a BDAT chunk is never split into lines.
 //   - ErrorLog, to the Backend's logger.
 //
 // go-smtp always offers CHUNKING (RFC 3030): give the Agent
 // Config.Chunking so that msakit's view of the EHLO keywords matches.
-// Call Configure after [smtp.NewServer] and before serving.
+// Call Configure after [smtp.NewServer] and before serving, and serve
+// through [Backend.Listener]; TLS goes to its [ListenOptions], not to
+// smtp.Server.TLSConfig.
 func (b *Backend) Configure(s *smtp.Server) {
 	s.AllowInsecureAuth = true
+	s.MaxLineLength = 0
 	s.ErrorLog = errorLog{b.logger}
 	if n := b.agent.MaxSize(); n > 0 {
 		s.MaxMessageBytes = n
@@ -127,15 +133,21 @@ func (b *Backend) Configure(s *smtp.Server) {
 // address, TLS, EHLO argument) is current. While the Backend drains (see
 // [Backend.Drain]) it refuses with 421 4.3.2 (RFC 5321, Section 3.8).
 func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	g, ok := c.Conn().(*conn)
+	if !ok {
+		// Without the guard go-smtp would read message content as
+		// commands after a stalled DATA, among other things.
+		b.logger.LogAttrs(context.Background(), slog.LevelError,
+			"connection not accepted from Backend.Listener: session refused (see the gosmtp package documentation)")
+		return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 5}, Message: "Service not available: server misconfigured"}
+	}
 	pc := policy.Conn{
-		RemoteAddr: remoteAddr(c.Conn()),
+		RemoteAddr: remoteAddr(g),
 		Helo:       c.Hostname(),
-		ESMTP:      true, // go-smtp does not say whether HELO or EHLO was used; see the package doc.
+		ESMTP:      g.greeting() == "EHLO",
+		TLS:        g.tlsState(),
 	}
-	if cs, ok := c.TLSConnectionState(); ok {
-		pc.TLS = &cs
-	}
-	s := &Session{b: b, c: c, helo: pc.Helo}
+	s := &Session{b: b, c: c, g: g, helo: pc.Helo}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
 	b.mu.Lock()
@@ -146,6 +158,7 @@ func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	}
 	s.s = b.agent.NewSession(pc)
 	b.sessions[s] = struct{}{}
+	g.setSession(s)
 	return s, nil
 }
 

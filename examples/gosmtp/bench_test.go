@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -65,19 +66,21 @@ func benchMessage(size int) string {
 }
 
 // benchServer serves be over implicit TLS on loopback and returns a client
-// that is logged in.
-func benchServer(b *testing.B, be smtp.Backend, configure func(*smtp.Server)) *smtp.Client {
+// that is logged in. With adapter set (be itself), the server is configured
+// and served through it, as a user of this package does.
+func benchServer(b *testing.B, be smtp.Backend, adapter *Backend) *smtp.Client {
 	b.Helper()
 	srv := smtp.NewServer(be)
 	srv.Domain = testHost
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{testCert(b)}}
 	srv.ErrorLog = errorLog{discardLogger()}
-	if configure != nil {
-		configure(srv)
-	}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", srv.TLSConfig)
+	var l net.Listener
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{testCert(b)}})
 	if err != nil {
 		b.Fatal(err)
+	}
+	if adapter != nil {
+		adapter.Configure(srv)
+		l = adapter.Listener(l, ListenOptions{})
 	}
 	done := make(chan struct{})
 	go func() {
@@ -115,7 +118,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		})
 		b.Run("msakit/"+name, func(b *testing.B) {
 			be := NewBackend(newTestAgent(b), discard, nil)
-			c := benchServer(b, be, be.Configure)
+			c := benchServer(b, be, be)
 			benchSend(b, c, msg)
 		})
 	}
@@ -148,7 +151,7 @@ func BenchmarkEndToEndPaired(b *testing.B) {
 		b.Run(fmt.Sprintf("%dKiB", size>>10), func(b *testing.B) {
 			pass := benchServer(b, smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return passThrough{}, nil }), nil)
 			be := NewBackend(newTestAgent(b), discard, nil)
-			msa := benchServer(b, be, be.Configure)
+			msa := benchServer(b, be, be)
 			b.ReportAllocs()
 			b.SetBytes(int64(2 * len(msg)))
 			var passTimes, msaTimes, ratios []float64

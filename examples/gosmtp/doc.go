@@ -19,12 +19,74 @@
 //	be := gosmtp.NewBackend(agent, deliverer, logger)
 //	srv := smtp.NewServer(be)
 //	be.Configure(srv) // lets msakit decide AUTH, SIZE, SMTPUTF8...
-//	srv.TLSConfig = tlsConfig
+//	l, _ := net.Listen("tcp", ":587")
+//	srv.Serve(be.Listener(l, gosmtp.ListenOptions{STARTTLS: tlsConfig}))
 //
-// # What the adapter absorbs from go-smtp v0.25.1
+// For implicit TLS (RFC 8314), hand [Backend.Listener] a listener from
+// tls.Listen and no STARTTLS config. Leave smtp.Server.TLSConfig,
+// ReadTimeout and WriteTimeout unset: [Backend.Listener] runs TLS and the
+// timeouts. A connection that did not come from [Backend.Listener] gets 421
+// 4.3.5 at EHLO and nothing else.
 //
-// go-smtp has habits that would break an RFC 6409 MSA. The adapter deals
-// with each of them:
+// # The guard: what go-smtp reads
+//
+// go-smtp v0.25.1 reads the client through one bufio.Reader and decides on
+// its own what is a command, what is message content and when to give up.
+// Several of its habits lose or smuggle octets, and no hook lets a backend
+// change them. But the adapter hands go-smtp every net.Conn it reads
+// ([Backend.Listener]), so it reads the client first, at the byte level and
+// in cleartext, and hands go-smtp only what it may safely see:
+//
+//   - One complete command line at a time. go-smtp returns a line cut
+//     short by a read error as if it were whole (net/textproto over
+//     bufio.Reader.ReadLine) and runs it; here a partial line is never
+//     handed over. The next octet is read from the client only after
+//     go-smtp has answered the line, so the guard always knows whether
+//     command, DATA content, BDAT chunk or AUTH response comes next.
+//   - Timeouts of RFC 5321, Section 4.5.3.2: each command line must
+//     arrive within [ListenOptions].CommandTimeout (5 minutes) of the
+//     moment the server is ready for it, however slowly its octets
+//     trickle in; message data within DataTimeout (3 minutes) per block,
+//     a deadline that moves on with every block received. go-smtp's
+//     ReadTimeout is one deadline per command, the whole DATA included,
+//     and its DATA handling ends with io.Copy(io.Discard, r) (conn.go,
+//     handleData), which stops at the timeout: the rest of the message was
+//     then read as commands, and a MAIL, RCPT, DATA sent inside it ran.
+//     Here, once a read or a write has failed, the client gets 421 4.4.2
+//     where a reply can still be written, the connection is closed, and
+//     every later read and write fails: nothing sent after the failure is
+//     ever read.
+//   - DATA content (RFC 5321, Section 4.5.2) is read by the adapter,
+//     which hands it to msakit, and go-smtp's DATA reader then only reads
+//     the end of data. go-smtp's reader (data.go) drops the '.' and the
+//     CR of a line that starts with ".\r" followed by other text, so
+//     msakit never saw that bare CR and the message lost two octets. The
+//     adapter's reader changes nothing but the dot-stuffing and ends only
+//     at CRLF "." CRLF, so every end-of-data variant of the SMTP smuggling
+//     research ("\n.\n", "\r.\r", "\r\n.\r", ...) reaches msakit as
+//     message content, and msakit refuses it (554 5.6.0).
+//   - BDAT chunks (RFC 3030) are handed over as they are, never split into
+//     lines. The BDAT line is checked and handed to go-smtp in canonical
+//     form, so both read the same chunk size; when the size cannot be
+//     read, the client gets 501 5.5.4 and the connection is closed rather
+//     than chunk octets read as commands.
+//   - Lines: go-smtp's limit of 2000 octets per line (Server.MaxLineLength,
+//     which also applied to DATA content and to a BDAT chunk read together
+//     with its BDAT line) is switched off by [Backend.Configure]. Command
+//     and AUTH lines are bounded by the guard (12288 octets, RFC 4954,
+//     Section 4; 500 5.5.2, or 500 5.5.6 in an AUTH exchange, with the
+//     session in step); message lines are judged by msakit (554 5.6.0).
+//   - STARTTLS (RFC 3207) is run by the guard with
+//     [ListenOptions].STARTTLS, so the guard keeps reading cleartext; the
+//     octets a client pipelines after STARTTLS are discarded (RFC 3207,
+//     Section 4.2). msakit's session then forgets the EHLO argument and
+//     any identity (submission.Session.SetTLS), and MAIL and AUTH wait
+//     for a new EHLO (503 5.5.1). STARTTLS is refused inside a mail
+//     transaction and after AUTH (503 5.5.1). go-smtp itself never sees
+//     TLS: its Conn.TLSConnectionState reports none; the adapter gives
+//     msakit the guard's.
+//
+// # What else the adapter absorbs from go-smtp v0.25.1
 //
 //   - go-smtp checks no authentication itself, and its ErrAuthRequired is
 //     502. The adapter never uses it: msakit's RequireAuth policy answers
@@ -36,49 +98,42 @@
 //   - There is no callback after a successful AUTH. msakit's SASL server
 //     records the identity itself, inside the mechanism's callback, before
 //     go-smtp writes 235.
+//   - go-smtp answers an AUTH response it cannot decode with 454 4.7.0
+//     (conn.go, handleAuth). The guard checks the initial response and
+//     every response line first and answers 501 5.5.2 (RFC 4954, Section
+//     4).
+//   - go-smtp answers a command out of sequence (RCPT before MAIL, DATA or
+//     BDAT before RCPT, MAIL before EHLO, DATA after BODY=BINARYMIME) with
+//     502 5.5.1. The guard turns it into 503 5.5.1 (RFC 5321, Section
+//     4.2.4; RFC 3030, Section 3), and "AUTH" without a mechanism into
+//     501 5.5.4.
 //   - go-smtp removes the quotes of a quoted local part before calling
 //     Mail and Rcpt: "carol smith"@example.net arrives as
-//     carol smith@example.net. The adapter splits at the last '@', rebuilds
-//     the mailbox with [envelope.NewMailbox] and hands msakit the canonical
-//     form, quoted again ([envelope.Mailbox.String]).
-//   - go-smtp's DATA reader passes bare LF through. msakit's body reader
-//     refuses it (RFC 5321, Section 2.3.8), so nothing changes here; the
-//     [Deliverer] must discard what it stored when the reader fails.
+//     carol smith@example.net, and "carol..smith"@example.net cannot be
+//     told from the invalid carol..smith@example.net. msakit gets the path
+//     as the client sent it, read by the guard from the command line.
+//   - go-smtp refuses an unqualified RCPT TO:<Postmaster> (its parser
+//     requires an '@', parse.go, parseMailbox), which RFC 5321, Section
+//     4.1.1.3 says MUST be accepted. The guard hands go-smtp a stand-in
+//     and msakit gets <Postmaster>.
+//   - go-smtp does not tell the backend whether the client used HELO or
+//     EHLO; the guard does, so the Received field says SMTP or ESMTP
+//     (RFC 3848) as the client chose.
 //   - go-smtp calls Reset on RSET, after DATA, and also when the client
-//     issues EHLO again; the adapter then records the new EHLO argument.
-//   - STARTTLS logs the go-smtp session out and a new one is created at the
-//     next EHLO, so authentication is discarded as RFC 3207, Section 4.2
-//     requires; the new session sees the TLS state.
+//     issues EHLO or HELO again; the adapter then records the new
+//     argument.
 //   - BDAT (RFC 3030) reaches Data on a second goroutine; the adapter
 //     serializes Data, Reset and Logout so msakit's Session is never used
 //     concurrently.
 //   - go-smtp writes a 421 reply returned by a session and goes on reading
 //     commands; RFC 5321, Section 3.8 wants the connection closed after it
 //     (msakit answers 421 to a client that keeps failing AUTH, see
-//     [submission.Limits]). The adapter writes the reply itself and closes
-//     the socket; go-smtp then ends the connection and calls Logout.
+//     [submission.Limits]; the adapter to EHLO while draining). The guard
+//     closes the connection once it has written a 421; go-smtp's next read
+//     ends the connection and Logout runs.
 //
 // # Divergences
 //
-//   - go-smtp refuses an unqualified RCPT TO:<Postmaster> with 501 5.5.2
-//     before any session method runs: its path parser requires an '@' and
-//     has no option to relax this. RFC 5321, Section 4.1.1.3 says the
-//     unqualified form MUST be accepted; with go-smtp a client has to write
-//     postmaster@domain. msakit's Postmaster policy is therefore never
-//     reached through this adapter for the unqualified form. A wrapper
-//     around the net.Conn cannot rewrite the command either: after
-//     STARTTLS go-smtp reads TLS records from that connection, and before
-//     it the wrapper would have to follow DATA and BDAT to tell commands
-//     from message content. The fix belongs in go-smtp's parser.
-//   - go-smtp does not tell the backend whether the client used HELO or
-//     EHLO. The adapter reports EHLO ([policy.Conn].ESMTP true), so the
-//     Received field says ESMTP... for a HELO client too.
-//   - go-smtp v0.25.1 closes a connection after too many protocol errors,
-//     which drops the session, but goes on handling the commands it had
-//     already buffered; a pipelined MAIL among them makes go-smtp call a
-//     nil Session. go-smtp recovers, answers 421 and logs the panic. The
-//     adapter cannot prevent it: no session exists any more. FuzzSession
-//     found it; its seed replays it.
 //   - go-smtp's Serve registers its listener from the goroutine it runs
 //     in, so a Shutdown or Close that comes before Serve has started
 //     misses the listener and Serve blocks in Accept for ever. Close the
@@ -86,5 +141,6 @@
 //   - The EHLO keywords are go-smtp's: it always offers PIPELINING,
 //     8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and SIZE. [Backend.Configure]
 //     switches on the optional ones (SMTPUTF8, BINARYMIME, DSN, REQUIRETLS)
-//     only when msakit's [submission.Agent.Extensions] lists them.
+//     only when msakit's [submission.Agent.Extensions] lists them; the
+//     guard offers STARTTLS.
 package gosmtp

@@ -65,7 +65,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	go func() { _ = srv.Serve(l) }()
+	go func() { _ = srv.Serve(be.Listener(l, gosmtp.ListenOptions{})) }()
 	defer srv.Close()
 
 	c, err := smtp.Dial(l.Addr().String())

@@ -16,10 +16,12 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/netip"
 	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,6 +88,22 @@ func newTestAgent(t testing.TB, mods ...func(*submission.Config)) *submission.Ag
 	a, err := submission.New(cfg)
 	if err != nil {
 		t.Fatalf("submission.New: %v", err)
+	}
+	return a
+}
+
+// newTrustedAgent is the default profile, trusting loopback so that a raw
+// or fuzzed session can reach DATA without TLS and AUTH.
+func newTrustedAgent(t testing.TB) *submission.Agent {
+	t.Helper()
+	a, err := submission.New(submission.Config{
+		Hostname: mustDomain(t, testHost),
+		Trusted:  []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Chunking: true,
+		Now:      func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return a
 }
@@ -167,12 +185,24 @@ type testServer struct {
 
 func newTestServer(t testing.TB, pipe bool, mods ...func(*submission.Config)) *testServer {
 	t.Helper()
+	return newTestServerWith(t, pipe, newTestAgent(t, mods...), ListenOptions{STARTTLS: testTLSConfig(t)})
+}
+
+// testTLSConfig is a server TLS config with testCert.
+func testTLSConfig(t testing.TB) *tls.Config {
+	t.Helper()
+	return &tls.Config{Certificates: []tls.Certificate{testCert(t)}}
+}
+
+// newTestServerWith is newTestServer with agent, served through
+// Backend.Listener with opts.
+func newTestServerWith(t testing.TB, pipe bool, agent *submission.Agent, opts ListenOptions) *testServer {
+	t.Helper()
 	ts := &testServer{dlv: &memDeliverer{}}
-	ts.be = NewBackend(newTestAgent(t, mods...), ts.dlv, nil)
+	ts.be = NewBackend(agent, ts.dlv, nil)
 	ts.srv = smtp.NewServer(ts.be)
 	ts.be.Configure(ts.srv)
 	ts.srv.Domain = testHost
-	ts.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{testCert(t)}}
 	var l net.Listener
 	if pipe {
 		ts.pipe = newPipeListener()
@@ -185,6 +215,7 @@ func newTestServer(t testing.TB, pipe bool, mods ...func(*submission.Config)) *t
 		}
 		ts.addr = l.Addr().String()
 	}
+	l = ts.be.Listener(l, opts)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -198,6 +229,17 @@ func newTestServer(t testing.TB, pipe bool, mods ...func(*submission.Config)) *t
 		<-done
 	})
 	return ts
+}
+
+// delivered returns the messages delivered so far and fails t unless there
+// are n.
+func (ts *testServer) delivered(t testing.TB, n int) []delivered {
+	t.Helper()
+	got := ts.dlv.all()
+	if len(got) != n {
+		t.Fatalf("%d messages delivered, want %d", len(got), n)
+	}
+	return got
 }
 
 // client returns a go-smtp client that said EHLO localhost, started TLS and, when
@@ -281,7 +323,7 @@ func (ts *testServer) raw(t testing.TB) *rawClient {
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	rc := &rawClient{t: t, conn: c, text: textproto.NewConn(c)}
 	t.Cleanup(func() { _ = c.Close() })
-	rc.expect(220)
+	rc.expect("220")
 	return rc
 }
 
@@ -329,21 +371,29 @@ func (rc *rawClient) cmd(line string) reply {
 	return rc.read()
 }
 
-func (rc *rawClient) expect(code int) reply {
+// is reports whether r has the code and enhanced code of want, written
+// "550 5.7.1", or "354" for a reply without an enhanced code.
+func (r reply) is(want string) bool {
+	code, enhanced, _ := strings.Cut(want, " ")
+	return strconv.Itoa(r.code) == code && r.enhanced == enhanced
+}
+
+// expect reads a reply and fails unless it is want (see reply.is).
+func (rc *rawClient) expect(want string) reply {
 	rc.t.Helper()
 	r := rc.read()
-	if r.code != code {
-		rc.t.Fatalf("reply %v, want %d", r, code)
+	if !r.is(want) {
+		rc.t.Fatalf("reply %v (enhanced %q), want %s", r, r.enhanced, want)
 	}
 	return r
 }
 
-// must sends line and fails unless the reply has the code.
-func (rc *rawClient) must(line string, code int) reply {
+// must sends line and fails unless the reply is want (see reply.is).
+func (rc *rawClient) must(line string, want string) reply {
 	rc.t.Helper()
 	r := rc.cmd(line)
-	if r.code != code {
-		rc.t.Fatalf("%q: reply %v, want %d", line, r, code)
+	if !r.is(want) {
+		rc.t.Fatalf("%q: reply %v (enhanced %q), want %s", line, r, r.enhanced, want)
 	}
 	return r
 }
@@ -364,21 +414,33 @@ func (rc *rawClient) login() {
 	rc.t.Helper()
 	rc.startTLS()
 	ir := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + testPassword))
-	rc.must("AUTH PLAIN "+ir, 235)
+	rc.must("AUTH PLAIN "+ir, "235 2.0.0")
 }
 
 // startTLS says EHLO, starts TLS and says EHLO again.
 func (rc *rawClient) startTLS() {
 	rc.t.Helper()
-	rc.must("EHLO client.example.net", 250)
-	rc.must("STARTTLS", 220)
+	rc.must("EHLO client.example.net", "250")
+	rc.must("STARTTLS", "220 2.0.0")
 	tc := tls.Client(rc.conn, &tls.Config{InsecureSkipVerify: true})
 	if err := tc.Handshake(); err != nil {
 		rc.t.Fatalf("TLS handshake: %v", err)
 	}
 	rc.conn = tc
 	rc.text = textproto.NewConn(tc)
-	rc.must("EHLO client.example.net", 250)
+	rc.must("EHLO client.example.net", "250")
+}
+
+// rest reads what the server writes until it closes the connection, and
+// fails if it does not close it within 10 seconds.
+func (rc *rawClient) rest() string {
+	rc.t.Helper()
+	_ = rc.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(rc.text.R)
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		rc.t.Fatalf("connection not closed by the server: %v (read %q)", err, b)
+	}
+	return string(b)
 }
 
 // dotStuff prepares msg for DATA (RFC 5321, Section 4.5.2) and ends it.

@@ -2,13 +2,12 @@ package gosmtp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -24,8 +23,12 @@ import (
 type Session struct {
 	b    *Backend
 	c    *smtp.Conn
+	g    *conn // the guard go-smtp reads the client through
 	s    *submission.Session
 	helo string
+	// needHelo: STARTTLS discarded the EHLO argument and go-smtp does not
+	// know (the guard ran STARTTLS); MAIL and AUTH wait for a new EHLO.
+	needHelo bool
 
 	ctx    context.Context // lives as long as the connection; cancelled by Logout
 	cancel context.CancelFunc
@@ -60,6 +63,9 @@ func (s *Session) AuthMechanisms() []string {
 func (s *Session) Auth(mech string) (sasl.Server, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.needHelo {
+		return nil, errHeloAfterTLS
+	}
 	srv, err := s.s.NewSASLServer(s.ctx, mech)
 	if err != nil {
 		return nil, s.reply(s.ctx, "auth", err)
@@ -87,13 +93,17 @@ func (a *saslServer) Next(response []byte) (challenge []byte, done bool, err err
 
 // Mail implements [smtp.Session]: MAIL FROM (RFC 5321, Section 4.1.1.2),
 // checked by msakit. go-smtp hands the path without angle brackets and with
-// a quoted local part unquoted; the adapter rebuilds the canonical form.
+// a quoted local part unquoted; msakit gets the path as the client sent it
+// (see [Session.path]).
 func (s *Session) Mail(from string, opts *smtp.MailOptions) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	path := "<>"
-	if from != "" {
-		path = rebuildPath(from)
+	if s.needHelo {
+		return errHeloAfterTLS
+	}
+	path := s.path(from)
+	if from == "" && path == "" {
+		path = "<>"
 	}
 	if err := s.s.Mail(s.ctx, path, mailOptions(opts)); err != nil {
 		return s.reply(s.ctx, "mail", err)
@@ -109,20 +119,45 @@ func (s *Session) Mail(from string, opts *smtp.MailOptions) error {
 func (s *Session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.s.Rcpt(s.ctx, rebuildPath(to), rcptOptions(opts)); err != nil {
+	if err := s.s.Rcpt(s.ctx, s.path(to), rcptOptions(opts)); err != nil {
 		return s.reply(s.ctx, "rcpt", err)
 	}
 	return nil
 }
 
+// path returns the path of the MAIL or RCPT command go-smtp handles as the
+// client sent it, read by the guard from the command line: go-smtp's own
+// string has lost the quotes of a quoted local part, and RCPT
+// TO:<Postmaster> reached go-smtp as a stand-in. When the guard has none,
+// it falls back to go-smtp's string, rebuilt by rebuildPath.
+func (s *Session) path(gosmtp string) string {
+	if p := s.g.takePath(); p != "" {
+		return p
+	}
+	if gosmtp == "" {
+		return ""
+	}
+	return rebuildPath(gosmtp)
+}
+
+// errHeloAfterTLS refuses MAIL and AUTH after STARTTLS until the client
+// said EHLO again (RFC 3207, Section 4.2: the server discards the EHLO
+// argument; RFC 5321, Section 4.1.4).
+var errHeloAfterTLS = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Send EHLO again after STARTTLS (RFC 3207, Section 4.2)"}
+
 // Data implements [smtp.Session] for DATA and BDAT (RFC 5321,
 // Section 4.1.1.4; RFC 3030): msakit reads the header, runs the DATA
 // stage, and the [Deliverer] gets the message to queue. The client gets
-// 250 only when Deliver returned nil after reading the whole message.
+// 250 only when Deliver returned nil after reading the whole message. For
+// DATA, msakit reads the content from the guard (dotReader), not through
+// go-smtp's reader r, which loses octets (see the package documentation).
 func (s *Session) Data(r io.Reader) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctx := s.ctx
+	if body := s.g.takeBody(); body != nil {
+		r = body
+	}
 	msg, err := s.s.Data(ctx, r)
 	if err != nil {
 		return s.reply(ctx, "data", err)
@@ -191,14 +226,15 @@ func (b *bodyReader) finished() error {
 }
 
 // Reset implements [smtp.Session]. go-smtp calls it for RSET, after every
-// DATA or BDAT LAST, and when the client sends EHLO again (RFC 5321,
-// Section 4.1.4), in which case the new EHLO argument is recorded.
+// DATA or BDAT LAST, and when the client sends EHLO or HELO again (RFC
+// 5321, Section 4.1.4), in which case the new argument is recorded.
 // Authentication survives (RFC 4954, Section 4).
 func (s *Session) Reset() {
 	s.mu.Lock()
-	if h := s.c.Hostname(); h != "" && h != s.helo {
-		s.helo = h
-		s.s.SetHelo(h, true)
+	if v := s.g.greeting(); v != "" {
+		s.helo = s.c.Hostname()
+		s.needHelo = false
+		s.s.SetHelo(s.helo, v == "EHLO")
 	}
 	s.s.Reset()
 	s.mu.Unlock()
@@ -218,15 +254,34 @@ func (s *Session) Reset() {
 	}
 }
 
-// Logout implements [smtp.Session]: the connection ended (QUIT, error,
-// STARTTLS). It cancels the session's context.
+// Logout implements [smtp.Session]: the connection ended (QUIT, error).
+// It cancels the session's context.
 func (s *Session) Logout() error {
 	s.cancel()
 	s.b.remove(s)
+	s.g.setSession(nil)
 	s.mu.Lock()
 	s.s.Reset()
 	s.mu.Unlock()
 	return nil
+}
+
+// tlsStarted is called by the guard when STARTTLS succeeded: msakit
+// discards what it learnt from the client (RFC 3207, Section 4.2) and sees
+// the TLS state from now on.
+func (s *Session) tlsStarted(cs *tls.ConnectionState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.s.SetTLS(cs)
+	s.helo = ""
+	s.needHelo = true
+}
+
+// busy reports whether a mail transaction is open.
+func (s *Session) busy() bool {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	return s.inTx
 }
 
 // drain closes the connection now when it is idle, else marks it to be
@@ -245,42 +300,15 @@ func (s *Session) drain() {
 }
 
 // reply turns err into what go-smtp writes to the client and logs the
-// errors msakit did not produce. A 421 reply ends the connection (see
-// closeWith).
+// errors msakit did not produce. A 421 reply ends the connection: the
+// guard closes it once the reply is written (replyfilter.go).
 func (s *Session) reply(ctx context.Context, stage string, err error) error {
 	e, known := toSMTPError(err)
 	if !known {
 		s.b.logger.LogAttrs(ctx, slog.LevelError, "internal error", slog.String("stage", stage), slog.Any("err", err))
 	}
-	if e.Code == 421 {
-		s.closeWith(ctx, e)
-	}
 	return e
 }
-
-// closeWith sends the 421 reply e and closes the connection, as RFC 5321,
-// Section 3.8 requires after 421 (msakit answers it to a client that keeps
-// failing AUTH). go-smtp only writes the replies it is given and would keep
-// reading commands, so the adapter writes e itself and closes the socket;
-// go-smtp's own write of e then fails unseen, its next read ends the
-// connection, and Logout runs as usual.
-func (s *Session) closeWith(ctx context.Context, e *smtp.SMTPError) {
-	nc := s.c.Conn()
-	d := s.c.Server().WriteTimeout
-	if d <= 0 {
-		d = closeWriteTimeout
-	}
-	_ = nc.SetWriteDeadline(time.Now().Add(d))
-	ec := e.EnhancedCode
-	if _, err := fmt.Fprintf(nc, "%d %d.%d.%d %s\r\n", e.Code, ec[0], ec[1], ec[2], e.Message); err != nil {
-		s.b.logger.LogAttrs(ctx, slog.LevelDebug, "writing 421", slog.Any("err", err))
-	}
-	_ = nc.Close() // the connection ends either way
-}
-
-// closeWriteTimeout bounds the write of a 421 reply when the server has no
-// WriteTimeout.
-const closeWriteTimeout = 10 * time.Second
 
 // mailOptions converts go-smtp's MAIL parameters to msakit's.
 func mailOptions(o *smtp.MailOptions) *policy.MailOptions {

@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+	"time"
+
+	"github.com/msakit/msakit/examples/gosmtp"
 )
 
 // errUsage reports a command line that could not be parsed; the program
@@ -29,6 +32,8 @@ type options struct {
 	maxRecipients     int
 	expandSingleLevel bool
 	logJSON           bool
+	commandTimeout    time.Duration
+	dataTimeout       time.Duration
 }
 
 // userSpec is one -user flag.
@@ -112,6 +117,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxRecipients, "max-recipients", 0, "recipients per message, `N` (0 = 100)")
 	fs.BoolVar(&o.expandSingleLevel, "expand-single-level", false, "expand single-label domains with -domain (RFC 6409, Section 4.2)")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log JSON instead of text")
+	fs.DurationVar(&o.commandTimeout, "command-timeout", gosmtp.DefaultCommandTimeout, "wait for each command line at most `DURATION` (RFC 5321, Section 4.5.3.2.7)")
+	fs.DurationVar(&o.dataTimeout, "data-timeout", gosmtp.DefaultDataTimeout, "wait for each block of message data at most `DURATION` (RFC 5321, Section 4.5.3.2.5)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -129,6 +136,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.listen == "" && o.listenTLS == "" {
 		fmt.Fprintln(stderr, "msa: -listen and -listen-tls are both empty")
 		return nil, fmt.Errorf("%w: no listener", errUsage)
+	}
+	if o.commandTimeout <= 0 || o.dataTimeout <= 0 {
+		fmt.Fprintln(stderr, "msa: -command-timeout and -data-timeout must be positive")
+		return nil, fmt.Errorf("%w: timeout not positive", errUsage)
 	}
 	if o.maxSize < 0 || o.maxRecipients < 0 {
 		fmt.Fprintln(stderr, "msa: -max-size and -max-recipients must not be negative")

@@ -29,6 +29,13 @@
 //	-max-recipients N     recipients per message (default 100, RFC 5321, Section 4.5.3.1.8)
 //	-expand-single-level  expand single-label domains with -domain (RFC 6409, Section 4.2)
 //	-log-json             JSON logs instead of text
+//	-command-timeout DURATION
+//	                      wait for each command line at most this long (default 5m,
+//	                      RFC 5321, Section 4.5.3.2.7)
+//	-data-timeout DURATION
+//	                      wait for each block of message data, DATA or BDAT, at most
+//	                      this long; the deadline moves on with every block (default 3m,
+//	                      RFC 5321, Section 4.5.3.2.5)
 //
 // Logs go to standard error, the start banner to standard output. SIGINT or
 // SIGTERM stops accepting connections, closes idle ones, lets transactions in

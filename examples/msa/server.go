@@ -184,10 +184,17 @@ func (m *msa) newServer() *smtp.Server {
 	s := smtp.NewServer(m.backend)
 	m.backend.Configure(s)
 	s.Domain = m.opts.hostname
-	s.TLSConfig = m.tls
-	s.ReadTimeout = 10 * time.Minute // RFC 5321, Section 4.5.3.2.7 (DATA termination)
-	s.WriteTimeout = time.Minute
 	return s
+}
+
+// listener serves l through the adapter's guard, which runs STARTTLS and
+// enforces the timeouts (RFC 5321, Section 4.5.3.2).
+func (m *msa) listener(l net.Listener, starttls *tls.Config) net.Listener {
+	return m.backend.Listener(l, gosmtp.ListenOptions{
+		STARTTLS:       starttls,
+		CommandTimeout: m.opts.commandTimeout,
+		DataTimeout:    m.opts.dataTimeout,
+	})
 }
 
 // start opens the listeners and serves in the background.
@@ -198,7 +205,7 @@ func (m *msa) start() error {
 			return fmt.Errorf("-listen: %w", err)
 		}
 		m.addr = l.Addr().String()
-		m.serve(m.newServer(), l)
+		m.serve(m.newServer(), m.listener(l, m.tls))
 	}
 	if m.opts.listenTLS != "" {
 		l, err := tls.Listen("tcp", m.opts.listenTLS, m.tls)
@@ -207,7 +214,7 @@ func (m *msa) start() error {
 			return fmt.Errorf("-listen-tls: %w", err)
 		}
 		m.tlsAddr = l.Addr().String()
-		m.serve(m.newServer(), l)
+		m.serve(m.newServer(), m.listener(l, nil))
 	}
 	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "listening",
 		slog.String("starttls", m.addr), slog.String("implicit_tls", m.tlsAddr), slog.String("hostname", m.opts.hostname))

@@ -1,0 +1,105 @@
+package gosmtp
+
+import (
+	"bytes"
+	"strings"
+)
+
+// sequenceVerbs are the commands whose "502 5.5.1" from go-smtp means a bad
+// sequence (conn.go: handleMail, handleRcpt, handleData, handleBdat,
+// handleAuth): RFC 5321, Section 4.1.4 and 4.2.4 want 503, and RFC 3030,
+// Section 3 wants 503 for DATA after BODY=BINARYMIME.
+var sequenceVerbs = map[string]bool{"MAIL": true, "RCPT": true, "DATA": true, "BDAT": true, "AUTH": true}
+
+// filterReplies passes go-smtp's reply lines to the client, changed where
+// the adapter absorbs go-smtp's habits, and learns from each final reply
+// line what the client sends next (DATA content after 354, an AUTH
+// response after 334). It returns the octets to write; a line without its
+// LF yet waits for the next call.
+func (g *conn) filterReplies(p []byte) []byte {
+	g.wbuf = append(g.wbuf, p...)
+	out := g.wout[:0]
+	rest := g.wbuf
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		out = g.filterLine(out, rest[:i+1])
+		rest = rest[i+1:]
+	}
+	g.wbuf = append(g.wbuf[:0], rest...)
+	g.wout = out
+	return out
+}
+
+// filterLine appends what the client gets of one reply line to out.
+func (g *conn) filterLine(out, line []byte) []byte {
+	if len(line) < 4 || !isDigits(string(line[:3])) {
+		return append(out, line...)
+	}
+	final := line[3] != '-'
+	first := g.replyLines == 0
+	g.replyLines++
+	if final {
+		g.replyLines = 0
+	}
+	if g.swallow {
+		// The guard answered the client already (authResponse).
+		g.swallow = !final
+		return out
+	}
+	code := string(line[:3])
+	switch {
+	case g.verb == "EHLO" && code == "250" && !final:
+		// go-smtp offers STARTTLS by its own TLSConfig and its own idea
+		// of TLS; the guard runs STARTTLS, so it says whether it is
+		// offered (never under TLS, RFC 3207, Section 4.2).
+		if replyKeyword(line) == "STARTTLS" {
+			return out
+		}
+		out = append(out, line...)
+		if first && g.opts.STARTTLS != nil && g.tlsState() == nil {
+			out = append(out, "250-STARTTLS\r\n"...)
+		}
+		return out
+	case code == "502" && sequenceVerbs[g.verb]:
+		line = sequenceReply(line)
+	case code == "250" && g.postmaster:
+		line = bytes.Replace(line, []byte(postmasterDomain), nil, 1)
+	}
+	if final {
+		switch {
+		case code == "354" && g.verb == "DATA":
+			g.startData()
+		case code == "334":
+			g.authResp = true
+		case code == "235":
+			g.authed = true
+		case code == "421":
+			g.closing = true // RFC 5321, Section 3.8
+		}
+	}
+	return append(out, line...)
+}
+
+// sequenceReply turns go-smtp's 502 for a command out of sequence into 503
+// (RFC 5321, Section 4.2.4), and its "502 5.5.4 Missing parameter" for AUTH
+// into 501 (RFC 5321, Section 4.2.3: syntax error in parameters).
+func sequenceReply(line []byte) []byte {
+	code := "503"
+	if bytes.HasPrefix(line[4:], []byte("5.5.4 ")) {
+		code = "501"
+	}
+	return append([]byte(code), line[3:]...)
+}
+
+// replyKeyword returns the first word of a reply line's text in upper case:
+// the EHLO keyword of an EHLO response line.
+func replyKeyword(line []byte) string {
+	f := bytes.Fields(line[4:])
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.ToUpper(string(f[0]))
+}
