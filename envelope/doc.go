@@ -64,9 +64,16 @@
 //     A-label ("xn--"): other R-LDH labels are refused, as RFC 5890,
 //     Section 2.3.1 says IDNA-aware programs must, although the plain RFC
 //     5321 grammar allows them.
-//   - Names are mapped with UTS #46 (case folding, width mapping, NFC) before
-//     they are checked, as browsers and mail clients do for lookup; RFC 5891
-//     alone would refuse unmapped input such as upper-case U-labels.
+//   - Look-alikes are refused, not normalized. A name is checked through
+//     the UTS #46 lookup mapping, and refused with [ErrIDNA] when the
+//     mapping changes it other than by ASCII case: zero-width and other
+//     ignored characters, soft hyphens, full-width or compatibility
+//     characters, non-ASCII capitals, unnormalized sequences, and dots other
+//     than U+002E (such as U+3002 "。"). Browsers map such input silently;
+//     a submission server that did so would check one domain while the
+//     message shows readers and later parsers another. ASCII letters may be
+//     in either case, and A-labels and U-labels (RFC 5890, Section
+//     2.3.2.1) are both accepted.
 //   - A trailing dot ("example.org.") is refused: RFC 5321's Domain has no
 //     root label.
 //   - General address literals ("[tag:content]", RFC 5321, Section 4.1.3)
@@ -80,11 +87,14 @@
 //     overrides, zero-width spaces), private use, noncharacters and code
 //     points unassigned in the Go toolchain's Unicode version are refused:
 //     RFC 6530, Section 10.1 calls them risky, and a submission server is
-//     where they should be stopped. So are U+FFFD (the mark of damaged
-//     text) and the three characters whose NFC form is ASCII (U+037E,
-//     U+1FEF, U+212A), since a later normalization would turn the address
-//     into another. Local parts are not otherwise normalized: unnormalized
-//     strings are valid (RFC 6530, Section 10.1), and lengths count the
+//     where they should be stopped. So is U+FFFD (the mark of damaged
+//     text), and so is a local part that is not in Unicode NFC, which RFC
+//     6532, Section 3.1 says SHOULD be used ("u" followed by U+0308 instead
+//     of "ü", U+212B ANGSTROM SIGN, U+037E for ";"): a later normalization
+//     would turn the address into another, and to a reader it is a
+//     look-alike of the NFC form. It is refused, never normalized, and NFKC
+//     is not required (RFC 6532, Section 3.1 says it SHOULD NOT be used), so
+//     full-width letters in a local part stay valid. Lengths count the
 //     octets as received.
 //   - A mailbox must fit in 254 octets with its domain in A-label form and
 //     in U-label form, because a relay may convert either way (RFC 6531,

@@ -19,9 +19,11 @@ import (
 //
 // Domain is a comparable value: two Domains are == exactly when their ASCII
 // forms are equal, because the Unicode form is derived from the ASCII form.
-// So every spelling of the same name (upper case, U-labels, A-labels,
-// full-width dots) parses to the same value. Compare only parsed Domains,
-// never the strings a client sent.
+// So every spelling of the same name that ParseDomain accepts (ASCII letters
+// in any case, U-labels, A-labels) parses to the same value; spellings that
+// only IDNA mapping would turn into it (full-width letters or dots,
+// zero-width characters) are refused as look-alikes. Compare only parsed
+// Domains, never the strings a client sent.
 //
 // The zero Domain means "no domain" ([Domain.IsZero]); a non-zero Domain comes
 // only from [ParseDomain] or the functions built on it. Domain is immutable
@@ -62,6 +64,16 @@ var profile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLengt
 // (RFC 5321, Section 4.1.3 requires the literal form), and inputs over 1020
 // octets. The Kind is [ErrSyntax], [ErrTooLong] or, for an IDNA failure,
 // [ErrIDNA].
+//
+// It also refuses, with [ErrIDNA], a look-alike: a name that the UTS #46
+// mapping changes other than by ASCII case, such as "exa\u200Bmple.org"
+// (a zero-width space), "ｅｘａｍｐｌｅ.org" (full-width letters),
+// "bücher。example" (an ideographic full stop), "BÜCHER.example" (a
+// non-ASCII capital) or "bu\u0308cher.example" (not NFC). Each label must
+// already be an A-label, or a U-label (RFC 5890, Section 2.3.2.1) with
+// ASCII letters in any case, and only U+002E separates labels. Mapping such
+// input silently would let a client have one domain checked while readers
+// and later parsers see another.
 //
 // A pure LDH name is checked without the idna package and costs no
 // allocation unless it must be lower-cased.
@@ -207,9 +219,25 @@ func checkLabel(s string, start, end int) *ParseError {
 	return nil
 }
 
-// parseIDN handles a name with non-ASCII octets or A-labels through the
-// profile, then holds the result to the same rules as an LDH name.
+// parseIDN handles a name with non-ASCII octets or A-labels: it maps it
+// through the profile ([mapIDN]) and refuses it unless it was already in
+// canonical form ([canonical]).
 func parseIDN(s string) (Domain, *ParseError) {
+	d, err := mapIDN(s)
+	if err != nil {
+		return Domain{}, err
+	}
+	if off, ok := canonical(s, d.ascii, d.unicode); !ok {
+		return Domain{}, newError(s, off, ErrIDNA, "look-alike domain, not in canonical form: IDNA mapping turns it into "+
+			strconv.QuoteToASCII(d.unicode)+"; write U-labels in lower-case NFC or A-labels, separated by '.' (RFC 5890, Section 2.3.2.1)")
+	}
+	return d, nil
+}
+
+// mapIDN maps a name with non-ASCII octets or A-labels through the
+// profile, then holds the result to the same rules as an LDH name. The
+// Domain it returns is the one any spelling that maps to it stands for.
+func mapIDN(s string) (Domain, *ParseError) {
 	a, err := profile.ToASCII(s)
 	if err != nil {
 		// The partial result idna returns with an error is discarded.
@@ -241,6 +269,38 @@ func parseIDN(s string) (Domain, *ParseError) {
 		}
 	}
 	return Domain{ascii: a, unicode: u}, nil
+}
+
+// canonical reports whether s, a name that maps under the profile to the
+// A-label form a and the U-label form u, is already written in one of
+// those forms label by label, up to ASCII case: each label of s (split on
+// "." alone) is the label of a or the label of u when ASCII letters are
+// compared without regard to case. Anything else that IDNA mapping changes
+// (RFC 5891, Section 5.2 leaves that mapping to the lookup application) is
+// a look-alike spelling: a zero-width or ignored character, a soft hyphen,
+// a full-width or compatibility character, a non-ASCII capital, an
+// unnormalized sequence, or a dot other than U+002E such as U+3002. When s
+// is not canonical, off is the offset of its first label that differs.
+func canonical(s, a, u string) (off int, ok bool) {
+	if s == u || s == a {
+		return 0, true // the common case: written as IDNA writes it
+	}
+	for {
+		sl, srest, smore := strings.Cut(s[off:], ".")
+		al, arest, amore := strings.Cut(a, ".")
+		ul, urest, umore := strings.Cut(u, ".")
+		if !ascii.EqualFold(sl, al) && !ascii.EqualFold(sl, ul) {
+			return off, false
+		}
+		if smore != amore || amore != umore {
+			return off + len(sl), false
+		}
+		if !smore {
+			return 0, true
+		}
+		off = len(s) - len(srest)
+		a, u = arest, urest
+	}
 }
 
 // ASCII returns the ASCII form: A-labels, lower case, no trailing dot; for an

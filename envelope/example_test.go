@@ -88,15 +88,20 @@ func ExampleParseDomain() {
 // Every spelling of a name parses to the same Domain, so parsed domains
 // can be compared with == and used as map keys.
 func ExampleDomain_Unicode() {
-	a, _ := envelope.ParseDomain("BÜCHER.example")
+	a, _ := envelope.ParseDomain("Bücher.example")
 	b, _ := envelope.ParseDomain("xn--bcher-kva.EXAMPLE")
 	fmt.Println(a.Unicode(), a.ASCII())
 	fmt.Println(a == b, a.Format(true), b.Format(false))
 	fmt.Println(a.LogValue())
+	// A spelling that IDNA mapping would change (here a full-width dot and
+	// a non-ASCII capital) is a look-alike: refused, not normalized.
+	_, err := envelope.ParseDomain("BÜCHER．example")
+	fmt.Println(errors.Is(err, envelope.ErrIDNA))
 	// Output:
 	// bücher.example xn--bcher-kva.example
 	// true bücher.example xn--bcher-kva.example
 	// bücher.example/xn--bcher-kva.example
+	// true
 }
 
 func ExamplePath() {

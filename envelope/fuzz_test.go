@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // fuzzSeeds are inputs for every fuzz target: RFC 5321 examples, the
@@ -21,6 +23,8 @@ var fuzzSeeds = []string{
 	"ｅｘａｍｐｌｅ.com", "bücher。example", "a.b.c.", "a..b", "-a.b", "yy--0.tld", "xn--a.org",
 	"192.0.2.1", "１９２.０.２.１", "１.２.３.９９９", "test@io", "josé@example.com", "te\xffst@x.org", "\xed\xa0\x80@x",
 	"s\u0323\u0307@nfc.tld", "\u037e@x.org", "a\u200db.example", "≠.example", "FA\u1e9e.de",
+	"exa\u200bmple.com", "mail.exa\u00admple.com", "bu\u0308cher.example", "\u212aelvin.example", "a\u2126@b.org",
+	"mail.bücher．example", "example.bücher｡de", "BÜCHER.example", "\ufb01le.example", "jose\u0301@example.com",
 	"<@[1.2.3.4]:a@b>", "<a@b", "a@b>", "a@b@c", "a\r\n@b", " a@b", "a@b ",
 	strings.Repeat("a", 64) + "@" + strings.Repeat("b", 63) + ".com",
 	"é@" + strings.Repeat(emojiALabel+".", 4) + "com",
@@ -37,6 +41,14 @@ func FuzzParseDomain(f *testing.F) {
 		d, err := ParseDomain(s)
 		if err != nil {
 			checkError(t, s, err)
+			// A look-alike that the mapping accepts has a canonical
+			// spelling, which ParseDomain accepts: the client can be told
+			// what to write.
+			if m, merr := mapIDN(s); merr == nil && errors.Is(err, ErrIDNA) {
+				if d2, err := ParseDomain(m.Unicode()); err != nil || d2 != m {
+					t.Fatalf("ParseDomain(%q) refused; its mapping %q gives %#v, %v", s, m.Unicode(), d2, err)
+				}
+			}
 			return
 		}
 		a, u := d.ASCII(), d.Unicode()
@@ -81,6 +93,9 @@ func FuzzParseMailbox(f *testing.F) {
 			if m2, err := ParseMailbox(again); err != nil || m2 != m {
 				t.Fatalf("ParseMailbox(%q) = %#v; ParseMailbox(%q) = %#v, %v", s, m, again, m2, err)
 			}
+		}
+		if !norm.NFC.IsNormalString(m.LocalPart) {
+			t.Fatalf("ParseMailbox(%q) local part %+q is not NFC", s, m.LocalPart)
 		}
 		if m2, err := NewMailbox(m.LocalPart, m.Domain); err != nil || m2 != m {
 			t.Fatalf("NewMailbox(%q, %v) = %#v, %v; want %#v", m.LocalPart, m.Domain, m2, err, m)

@@ -129,6 +129,17 @@ func TestParseMailboxInvalid(t *testing.T) {
 		{"domain error offset", "test@iana..org", ErrSyntax, 10},
 		{"domain hyphen", "test@-iana.org", ErrSyntax, 5},
 		{"domain idna", "test@xn--a.org", ErrIDNA, 5},
+		// Look-alikes: a local part that is not NFC (RFC 6532, Section 3.1)
+		// and a domain that IDNA mapping changes are refused.
+		{"decomposed local", "jose\u0301@example.com", ErrSyntax, 3},
+		{"decomposed quoted local", "\"jo se\u0301\"@example.com", ErrSyntax, 5},
+		{"angstrom sign local", "\u212bngstr\u00f6m@example.com", ErrSyntax, 0},
+		{"greek question mark local", "a\u037e@example.com", ErrSyntax, 1},
+		{"kelvin local", "\u212a@example.com", ErrSyntax, 0},
+		{"cjk compatibility local", "\uf96b@example.com", ErrSyntax, 0},
+		{"fullwidth domain", "alice@ｅｘａｍｐｌｅ.com", ErrIDNA, 6},
+		{"ideographic dot domain", "alice@example。com", ErrIDNA, 6},
+		{"zero-width domain", "alice@exam\u200cple.com", ErrIDNA, 6},
 		{"255 octet mailbox", strings.Repeat("a", 64) + "@" + long + long + long + strings.Repeat("a", 62), ErrTooLong, 254},
 		// 238 octets as written, but the U-label form String() would use for
 		// a UTF-8 local part is 810 octets.
@@ -190,6 +201,7 @@ func TestNewMailbox(t *testing.T) {
 		{"", `""@example.net`},
 		{`a"b\c`, `"a\"b\\c"@example.net`},
 		{"josé", "josé@example.net"},
+		{"ａｌｉｃｅ", "ａｌｉｃｅ@example.net"}, // NFC keeps it; NFKC SHOULD NOT be applied (RFC 6532, Section 3.1)
 		{".dot", `".dot"@example.net`},
 		{strings.Repeat("a", 64), strings.Repeat("a", 64) + "@example.net"},
 		{strings.Repeat(" ", 62), `"` + strings.Repeat(" ", 62) + `"@example.net`},
@@ -220,6 +232,8 @@ func TestNewMailbox(t *testing.T) {
 		{strings.Repeat("a", 65), d, ErrTooLong},
 		{strings.Repeat(" ", 63), d, ErrTooLong},
 		{strings.Repeat("\"", 32), d, ErrTooLong},
+		{"jose\u0301", d, ErrSyntax},
+		{"\u212bngstr\u00f6m", d, ErrSyntax},
 	}
 	for _, tc := range invalid {
 		if m, err := NewMailbox(tc.local, tc.dom); !errors.Is(err, tc.wantErr) {
@@ -302,7 +316,7 @@ func TestMustParse(t *testing.T) {
 	if got, want := MustParseMailbox("Alice@Example.ORG"), (Mailbox{LocalPart: "Alice", Domain: MustParseDomain("example.org")}); got != want {
 		t.Errorf("MustParseMailbox = %#v, want %#v", got, want)
 	}
-	if d, _ := ParseDomain("bücher.example"); MustParseDomain("BÜCHER.example") != d {
+	if d, _ := ParseDomain("bücher.example"); MustParseDomain("Bücher.EXAMPLE") != d {
 		t.Errorf("MustParseDomain differs from ParseDomain")
 	}
 	for _, tc := range []struct {

@@ -34,14 +34,14 @@ func TestDecodePunycode(t *testing.T) {
 }
 
 // TestToUnicodeMatchesIdna checks the Punycode decoder against
-// profile.ToUnicode on every A-label of the IdnaTestV2 rows ParseDomain
-// accepts.
+// profile.ToUnicode on every A-label of the IdnaTestV2 rows mapIDN
+// accepts (ParseDomain refuses most of them afterwards as not canonical).
 func TestToUnicodeMatchesIdna(t *testing.T) {
 	t.Parallel()
 	n := 0
 	for _, row := range loadIdnaTestV2(t, "17.0.0", 6000) {
-		d, err := ParseDomain(row.source)
-		if err != nil || !d.IsIDN() {
+		d, perr := mapIDN(row.source)
+		if perr != nil || !d.IsIDN() {
 			continue
 		}
 		want, err := profile.ToUnicode(d.ASCII())

@@ -143,6 +143,16 @@ func TestParseAddressListErrors(t *testing.T) {
 		{"invalid UTF-8", "\xed\xa0\x80 <micro@example.net>", ErrSyntax},
 		{"control character", "a\x07b@c.example", ErrSyntax},
 		{"local part too long", strings.Repeat("a", 65) + "@b.example", ErrSyntax},
+		// Look-alikes (package envelope): refused, never normalized, in the
+		// bare addr-spec, in an angle-addr, quoted and in obsolete forms.
+		{"full-width domain", "alice@ｅｘａｍｐｌｅ.net", ErrSyntax},
+		{"ideographic dot in angle-addr", "Alice <alice@example。net>", ErrSyntax},
+		{"ideographic dot in obsolete domain", "Alice <alice@example 。 net>", ErrSyntax},
+		{"zero-width space in domain", "Alice <alice@exa\u200bmple.net>", ErrSyntax},
+		{"soft hyphen in domain, second address", "bob@example.net, alice@exam\u00adple.net", ErrSyntax},
+		{"decomposed local part", "Jos\u00e9 <jose\u0301@example.net>", ErrSyntax},
+		{"decomposed quoted local part", "\"jose\u0301 x\"@example.net", ErrSyntax},
+		{"angstrom sign local part in group", "G: \u212bngstr\u00f6m@example.net;", ErrSyntax},
 		{"too many addresses", strings.Repeat("a@b.example,", maxAddresses+1), ErrTooBig},
 		{"too many tokens", strings.Repeat(",", 2*maxTokens), ErrTooBig},
 		{"too long", strings.Repeat(" ", maxAddressListLen+1), ErrTooBig},
@@ -237,6 +247,9 @@ var goAddrDisagree = map[string]string{
 	// quoted-string may be empty (RFC 5322 §3.2.4) and "0" is a valid
 	// sub-domain (RFC 5321 §4.1.2 Let-dig): the addr-spec is valid syntax.
 	`<""@0>`: "empty quoted local part and numeric label accepted",
+	// U+00B5 MICRO SIGN maps to U+03BC GREEK SMALL LETTER MU under IDNA: a
+	// look-alike domain, refused rather than normalized (package envelope).
+	"Micro <micro@µ.example.com>": "look-alike domain refused",
 }
 
 func TestParseAddressListGoVectors(t *testing.T) {
