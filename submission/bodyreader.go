@@ -8,14 +8,16 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/internal/ascii"
 	"github.com/msakit/msakit/policy"
 )
 
-// MaxLineLen is the longest body line accepted, in octets including the
-// CRLF: the text line limit of RFC 5321, Section 4.5.3.1.6. RFC 6152,
-// Section 3 keeps it for 8BITMIME; only BINARYMIME (RFC 3030) lifts it.
-const MaxLineLen = 1000
+// maxLineLen is the longest body line accepted, in octets including the
+// CRLF: the text line limit of RFC 5321, Section 4.5.3.1.6 (1000), which
+// is header.MaxLineLen and the CRLF. RFC 6152, Section 3 keeps it for
+// 8BITMIME; only BINARYMIME (RFC 3030) lifts it.
+const maxLineLen = header.MaxLineLen + 2
 
 // bodyMode is what the transaction declared about its content (RFC 6152,
 // RFC 3030).
@@ -43,7 +45,7 @@ func bodyModeOf(o policy.MailOptions) bodyMode {
 // then streams the message body from the client and enforces, while it
 // streams, the rules of the message data that the header reader does
 // not see: no bare CR or LF (RFC 5321, Section 2.3.8), lines of at most
-// MaxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
+// maxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
 // BODY=8BITMIME (RFC 6152, Section 3), and the size limit (RFC 1870). It
 // holds only a few counters: memory use does not depend on the body size.
 //
@@ -123,7 +125,7 @@ func (b *messageReader) stop(err error) error {
 	switch {
 	case internal:
 		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, errAttrs(err)...)...)
-	case errors.Is(err, ErrBareCR), errors.Is(err, ErrBareLF):
+	case errors.Is(err, header.ErrBareCR), errors.Is(err, header.ErrBareLF):
 		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
 		lg.clientLog(b.ctx, slog.LevelWarn, "rejected: bare CR or LF in body", attrs...)
 	default:
@@ -194,7 +196,7 @@ func (b *messageReader) check(p []byte) error {
 		default:
 			pairs++
 		}
-		if b.lineLen+i+1 > MaxLineLen {
+		if b.lineLen+i+1 > maxLineLen {
 			if i >= 2 && bytes.IndexByte(rest[:i-1], '\r') >= 0 {
 				return replyBareCR()
 			}
@@ -216,7 +218,7 @@ func (b *messageReader) check(p []byte) error {
 	b.prevCR = trailing
 	b.lineLen += len(rest)
 	// The line so far plus at least its LF must fit.
-	if b.lineLen+1 > MaxLineLen {
+	if b.lineLen+1 > maxLineLen {
 		return replyLineTooLong()
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/msakit/msakit/header"
 )
 
 // checkAll feeds body to a fresh checker in chunks of size n and returns
@@ -38,25 +40,25 @@ func TestBodyCheck(t *testing.T) {
 		{"no final CRLF", body7Bit, "hello\r\nworld", nil},
 		{"empty lines", body7Bit, "\r\n\r\n\r\n", nil},
 		{"1000 octets with CRLF", body7Bit, line998 + line998, nil},
-		{"1001 octets", body7Bit, "a\r\n" + line999, ErrLineTooLong},
-		{"long unterminated tail", body7Bit, strings.Repeat("y", 1000), ErrLineTooLong},
-		{"bare LF", body7Bit, "hello\nworld\r\n", ErrBareLF},
-		{"bare LF first", body7Bit, "\nworld\r\n", ErrBareLF},
-		{"bare CR", body7Bit, "hello\rworld\r\n", ErrBareCR},
-		{"bare CR at end", body7Bit, "hello\r\nworld\r", ErrBareCR},
-		{"CR CR LF", body7Bit, "hello\r\r\n", ErrBareCR},
-		{"LF CR", body7Bit, "hello\n\r", ErrBareLF},
-		{"smuggling LF.LF", body7Bit, "a\r\n\n.\n\r\nMAIL FROM:<x@y>\r\n", ErrBareLF},
-		{"smuggling CR.CR", body7Bit, "a\r\n\r.\r\r\nMAIL FROM:<x@y>\r\n", ErrBareCR},
-		{"smuggling LF.CRLF", body7Bit, "a\n.\r\nMAIL FROM:<x@y>\r\n", ErrBareLF},
-		{"LF-only long message reports bare LF", body7Bit, strings.Repeat("abc\n", 400), ErrBareLF},
-		{"CR-only long message reports bare CR", body7Bit, strings.Repeat("abc\r", 400), ErrBareCR},
-		{"long line with bare CR reports bare CR", body7Bit, strings.Repeat("ab\r", 400) + "\r\n", ErrBareCR},
+		{"1001 octets", body7Bit, "a\r\n" + line999, header.ErrLineTooLong},
+		{"long unterminated tail", body7Bit, strings.Repeat("y", 1000), header.ErrLineTooLong},
+		{"bare LF", body7Bit, "hello\nworld\r\n", header.ErrBareLF},
+		{"bare LF first", body7Bit, "\nworld\r\n", header.ErrBareLF},
+		{"bare CR", body7Bit, "hello\rworld\r\n", header.ErrBareCR},
+		{"bare CR at end", body7Bit, "hello\r\nworld\r", header.ErrBareCR},
+		{"CR CR LF", body7Bit, "hello\r\r\n", header.ErrBareCR},
+		{"LF CR", body7Bit, "hello\n\r", header.ErrBareLF},
+		{"smuggling LF.LF", body7Bit, "a\r\n\n.\n\r\nMAIL FROM:<x@y>\r\n", header.ErrBareLF},
+		{"smuggling CR.CR", body7Bit, "a\r\n\r.\r\r\nMAIL FROM:<x@y>\r\n", header.ErrBareCR},
+		{"smuggling LF.CRLF", body7Bit, "a\n.\r\nMAIL FROM:<x@y>\r\n", header.ErrBareLF},
+		{"LF-only long message reports bare LF", body7Bit, strings.Repeat("abc\n", 400), header.ErrBareLF},
+		{"CR-only long message reports bare CR", body7Bit, strings.Repeat("abc\r", 400), header.ErrBareCR},
+		{"long line with bare CR reports bare CR", body7Bit, strings.Repeat("ab\r", 400) + "\r\n", header.ErrBareCR},
 		{"8-bit in 7bit", body7Bit, "caf\xc3\xa9\r\n", Err8Bit},
 		{"8-bit deep in 7bit", body7Bit, strings.Repeat("a", 100) + "\x80\r\n", Err8Bit},
 		{"8-bit in 8BITMIME", body8Bit, "caf\xc3\xa9\r\n", nil},
-		{"8BITMIME keeps the line limit", body8Bit, line999, ErrLineTooLong},
-		{"8BITMIME keeps bare LF check", body8Bit, "a\nb", ErrBareLF},
+		{"8BITMIME keeps the line limit", body8Bit, line999, header.ErrLineTooLong},
+		{"8BITMIME keeps bare LF check", body8Bit, "a\nb", header.ErrBareLF},
 		{"binary: no line rules", bodyBinary, "a\nb\rc" + strings.Repeat("\x00\xff", 1000), nil},
 	}
 	for _, tc := range cases {

@@ -29,10 +29,11 @@ import (
 // *policy.Reply at the first problem:
 //
 //   - 554 5.6.0 for a bare CR or bare LF (RFC 5321, Section 2.3.8; the SMTP
-//     smuggling attacks; errors.Is(err, ErrBareCR / ErrBareLF)), logged at
+//     smuggling attacks; errors.Is(err, header.ErrBareCR / header.ErrBareLF),
+//     the sentinels of a bare CR or LF in the header too), logged at
 //     Warn;
 //   - 554 5.6.0 for a line over 1000 octets including CRLF (RFC 5321,
-//     Section 4.5.3.1.6; [ErrLineTooLong]). 554 rather than the "500 Line
+//     Section 4.5.3.1.6; [header.ErrLineTooLong]). 554 rather than the "500 Line
 //     too long" of Section 4.5.3.1.9: 500 is not a reply to the end of
 //     data (Section 4.3.2), while 554 is the general submission rejection
 //     (RFC 6409, Section 4.1);

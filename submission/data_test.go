@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 	"github.com/msakit/msakit/submission"
 )
@@ -189,10 +190,10 @@ func TestDataReadErrors(t *testing.T) {
 		enh    string
 		target error
 	}{
-		{"bare LF", nil, 0, "a\r\nb\nc\r\n", 554, "5.6.0", submission.ErrBareLF},
-		{"bare CR", nil, 0, "a\r\nb\rc\r\n", 554, "5.6.0", submission.ErrBareCR},
-		{"smuggled end of data", nil, 0, "a\r\n\n.\r\nMAIL FROM:<evil@example.com>\r\n", 554, "5.6.0", submission.ErrBareLF},
-		{"long line", nil, 0, strings.Repeat("x", 999) + "\r\n", 554, "5.6.0", submission.ErrLineTooLong},
+		{"bare LF", nil, 0, "a\r\nb\nc\r\n", 554, "5.6.0", header.ErrBareLF},
+		{"bare CR", nil, 0, "a\r\nb\rc\r\n", 554, "5.6.0", header.ErrBareCR},
+		{"smuggled end of data", nil, 0, "a\r\n\n.\r\nMAIL FROM:<evil@example.com>\r\n", 554, "5.6.0", header.ErrBareLF},
+		{"long line", nil, 0, strings.Repeat("x", 999) + "\r\n", 554, "5.6.0", header.ErrLineTooLong},
 		{"8-bit without BODY", nil, 0, "caf\xc3\xa9\r\n", 554, "5.6.1", submission.Err8Bit},
 		{"over the size limit", nil, 400, strings.Repeat("0123456789\r\n", 30), 552, "5.3.4", nil},
 		{"8-bit with 8BITMIME", &policy.MailOptions{Body: policy.Body8BitMIME}, 0, "caf\xc3\xa9\r\n", 0, "", nil},

@@ -44,15 +44,6 @@ func (s Stage) String() string {
 // builds, so that callers can tell them apart with [errors.Is] without
 // matching text.
 var (
-	// ErrBareCR: a CR not followed by LF in the message (RFC 5321,
-	// Section 2.3.8); 554 5.6.0.
-	ErrBareCR = errors.New("submission: bare CR in message data")
-	// ErrBareLF: a LF not preceded by CR in the message (RFC 5321,
-	// Section 2.3.8); 554 5.6.0.
-	ErrBareLF = errors.New("submission: bare LF in message data")
-	// ErrLineTooLong: a body line longer than 1000 octets including CRLF
-	// (RFC 5321, Section 4.5.3.1.6); 554 5.6.0.
-	ErrLineTooLong = errors.New("submission: line longer than 1000 octets")
 	// Err8Bit: an octet above 127 in a message sent without BODY=8BITMIME
 	// or BINARYMIME (RFC 6152, Section 3); 554 5.6.1.
 	Err8Bit = errors.New("submission: 8-bit data without BODY=8BITMIME")
@@ -89,15 +80,15 @@ func replyAuthInTransaction() *policy.Reply {
 }
 
 func replyBareCR() *policy.Reply {
-	return withErr(replyMessageInvalid("Message contains a bare CR; lines must end with CRLF (RFC 5321, Section 2.3.8)"), ErrBareCR)
+	return withErr(replyMessageInvalid("Message contains a bare CR; lines must end with CRLF (RFC 5321, Section 2.3.8)"), header.ErrBareCR)
 }
 
 func replyBareLF() *policy.Reply {
-	return withErr(replyMessageInvalid("Message contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)"), ErrBareLF)
+	return withErr(replyMessageInvalid("Message contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)"), header.ErrBareLF)
 }
 
 func replyLineTooLong() *policy.Reply {
-	return withErr(replyMessageInvalid("Message line longer than 1000 octets (RFC 5321, Section 4.5.3.1.6)"), ErrLineTooLong)
+	return withErr(replyMessageInvalid("Message line longer than 1000 octets (RFC 5321, Section 4.5.3.1.6)"), header.ErrLineTooLong)
 }
 
 func reply8Bit() *policy.Reply {
