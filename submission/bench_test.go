@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/msakit/msakit/submission"
@@ -225,4 +226,81 @@ func BenchmarkSessionDataSizes(b *testing.B) {
 			}
 		})
 	}
+}
+
+// downgradeInputs are the messages BenchmarkDowngrade converts, each about
+// 1 MiB: a 7-bit message (copied unchanged), a multipart with a German text
+// part (quoted-printable) and an 8-bit attachment (base64), and a Russian
+// text (base64).
+func downgradeInputs() []struct{ name, msg string } {
+	head := "From: Alice <alice@example.org>\r\nTo: Bob <bob@example.com>\r\nSubject: Report\r\n" +
+		"Date: Mon, 23 Nov 2026 19:58:00 +0000\r\nMessage-ID: <r1@example.org>\r\nMIME-Version: 1.0\r\n"
+	german := strings.Repeat("Sehr geehrte Damen und Herren, anbei der Bericht über das Jahr; Grüße aus Köln.\r\n", 6500)
+	attach := make([]byte, 0, 512<<10)
+	for i := 0; len(attach) < 512<<10; i++ {
+		attach = append(attach, byte(i*7), byte(i), '\r', '\n')
+	}
+	russian := strings.Repeat("Добрый день, посылаю отчёт за год; с уважением, Алиса.\r\n", 10000)
+	ascii := strings.Repeat("Dear all, please find the yearly report attached; regards from Cologne.\r\n", 14000)
+	return []struct{ name, msg string }{
+		{"7bit", head + "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + ascii},
+		{"mixed", head + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + german +
+			"--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + string(attach) + "\r\n--b--\r\n"},
+		{"russian", head + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + russian},
+	}
+}
+
+// BenchmarkDowngrade: Downgrade beside go-message's own pass over the same
+// message: read and write it back (what go-message offers to re-encode a
+// message), and a walk that decodes every part.
+func BenchmarkDowngrade(b *testing.B) {
+	for _, in := range downgradeInputs() {
+		b.Run(in.name+"/msakit", func(b *testing.B) {
+			r := strings.NewReader(in.msg)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.msg)))
+			for b.Loop() {
+				r.Reset(in.msg)
+				if err := submission.Downgrade(io.Discard, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(in.name+"/go-message-writeto", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.msg)))
+			for b.Loop() {
+				if err := readEntity(b, in.msg).WriteTo(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(in.name+"/go-message-walk", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in.msg)))
+			for b.Loop() {
+				err := readEntity(b, in.msg).Walk(func(_ []int, p *gomessage.Entity, err error) error {
+					if err != nil {
+						return err
+					}
+					if p.MultipartReader() == nil {
+						_, err = io.Copy(io.Discard, p.Body)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func readEntity(b *testing.B, msg string) *gomessage.Entity {
+	e, err := gomessage.Read(strings.NewReader(msg))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }

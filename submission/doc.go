@@ -25,6 +25,9 @@
 // with their cause at Error; a server maps errors of its own with
 // [ReplyFor].
 //
+// A server that relays to a next hop without 8BITMIME converts each message
+// with [Downgrade] first (RFC 6409, Section 8.4; RFC 6152, Section 3).
+//
 // # The RFC 6409 profile
 //
 // The Session decides trust before any policy runs: a session is trusted
@@ -81,6 +84,9 @@
 //   - RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 3030 (CHUNKING,
 //     BINARYMIME), RFC 6531 (SMTPUTF8), RFC 3463 and RFC 5248 (enhanced
 //     status codes).
+//   - RFC 2045 and RFC 2046 (MIME: transfer encodings, multipart and
+//     message/rfc822 structure) and RFC 1428 ("unknown-8bit") for
+//     [Downgrade], which reads MIME headers with go-message.
 //
 // # Limits
 //
@@ -119,6 +125,12 @@
 //     send them); this is the defence against SMTP smuggling.
 //   - With BODY=BINARYMIME only the size limit applies: binary content has
 //     no lines (RFC 3030, Section 3).
+//   - [Downgrade] keeps the Content-Transfer-Encoding of multipart and
+//     message/rfc822 entities ("8bit" stays "8bit" once every part inside
+//     is 7-bit): RFC 2045, Section 6.4 makes it a statement about the
+//     parts, and changing it would mean reading a whole composite before
+//     writing its header. It refuses, rather than converts, 8-bit octets
+//     in header fields, preambles, epilogues and base64 bodies.
 //   - Multi-level partial domains ("squeaky.sales") are refused only when
 //     Config.Partial says so (for example [PartialUnder]): their syntax
 //     does not tell (RFC 6409, Section 4.2), and msakit does no DNS.

@@ -152,3 +152,52 @@ func Example_customPolicy() {
 	// <nil>
 	// 550 5.7.1 embargo
 }
+
+// ExampleDowngrade converts a message for a relay whose next hop does not
+// offer 8BITMIME (RFC 6152, Section 3): the 8-bit text part becomes
+// quoted-printable, the 7-bit part and the structure stay as they were. A
+// message that cannot be converted gets the reply ReplyFor gives its error.
+func ExampleDowngrade() {
+	msg := strings.ReplaceAll(`From: Alice <alice@example.org>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Grüße from Köln, with the report.
+--b
+Content-Type: text/plain
+
+Nothing to convert here.
+--b--
+`, "\n", "\r\n")
+	var out strings.Builder
+	if err := submission.Downgrade(&out, strings.NewReader(msg)); err != nil {
+		reply, _ := submission.ReplyFor(submission.StageData, err)
+		fmt.Println(reply.Code, reply.EnhancedCode(), reply.Text)
+		return
+	}
+	fmt.Print(strings.ReplaceAll(out.String(), "\r\n", "\n"))
+
+	err := submission.Downgrade(io.Discard, strings.NewReader("Subject: Grüße\r\n\r\nHi\r\n"))
+	reply, _ := submission.ReplyFor(submission.StageData, err)
+	fmt.Println(reply.Code, reply.EnhancedCode(), reply.Text)
+	// Output:
+	// From: Alice <alice@example.org>
+	// MIME-Version: 1.0
+	// Content-Type: multipart/mixed; boundary=b
+	//
+	// --b
+	// Content-Type: text/plain; charset=utf-8
+	// Content-Transfer-Encoding: quoted-printable
+	//
+	// Gr=C3=BC=C3=9Fe from K=C3=B6ln, with the report.
+	// --b
+	// Content-Type: text/plain
+	//
+	// Nothing to convert here.
+	// --b--
+	// 554 5.6.3 8-bit header field cannot be converted to 7-bit for the next hop (RFC 6152)
+}

@@ -102,6 +102,20 @@ func reply8Bit() *policy.Reply {
 	}
 }
 
+// replyDowngrade is the reply for an error of [Downgrade]: 554, a valid
+// reply to the end of data (RFC 5321, Section 4.3.2), with X.6.3
+// "conversion required but not supported" (RFC 3463, Section 3.7).
+func replyDowngrade(err error) *policy.Reply {
+	text := "Message cannot be converted to 7-bit for the next hop"
+	switch {
+	case errors.Is(err, ErrDowngradeHeader):
+		text = "8-bit header field cannot be converted to 7-bit for the next hop (RFC 6152)"
+	case errors.Is(err, ErrDowngradeEncoding):
+		text = "8-bit content cannot be converted to 7-bit for the next hop (RFC 6152)"
+	}
+	return &policy.Reply{Code: 554, Enhanced: "5.6.3", Text: text, Err: err}
+}
+
 // headerSyntaxErrors are the errors of [header.Read] that mean the client
 // sent a malformed header (554 5.6.0).
 var headerSyntaxErrors = [...]error{
@@ -137,6 +151,9 @@ var headerSyntaxErrors = [...]error{
 //   - [header] errors: ErrTooBig becomes 552 5.3.4 (RFC 1870, RFC 3463
 //     Section 3.4); every other header error 554 5.6.0 (RFC 6409,
 //     Sections 5.1 and 6.3).
+//   - The errors of [Downgrade] (ErrDowngradeHeader, ErrDowngradeEncoding,
+//     ErrDowngradeLimit) become 554 5.6.3 (RFC 3463, Section 3.7; RFC 6152,
+//     Section 3).
 //   - Anything else becomes 451 4.3.0 "local error in processing" at
 //     MAIL, RCPT and DATA (RFC 5321, Section 4.2.3) and 454 4.7.0 at AUTH
 //     (RFC 4954, Section 6), with internal true.
@@ -198,6 +215,9 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 		if errors.Is(err, h) {
 			return withErr(replyHeaderInvalid(headerText(err)), err), false
 		}
+	}
+	if errors.Is(err, ErrDowngradeHeader) || errors.Is(err, ErrDowngradeEncoding) || errors.Is(err, ErrDowngradeLimit) {
+		return replyDowngrade(err), false
 	}
 	return localError(stage, err), true
 }
