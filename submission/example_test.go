@@ -33,9 +33,9 @@ func Example() {
 	}
 
 	users := auth.NewUsers()
-	alice, _ := envelope.ParseMailbox("alice@example.org")
+	alice := envelope.MustParseMailbox("alice@example.org")
 	_ = users.Add("alice", "correct horse", alice)
-	host, _ := envelope.ParseDomain("msa.example.org")
+	host := envelope.MustParseDomain("msa.example.org") // a literal: a typo panics at start
 
 	agent, err := submission.New(submission.Config{
 		Hostname:      host, // the rest of the zero Config is the RFC 6409 profile
