@@ -109,7 +109,7 @@ func clientString(key, s string) slog.Attr { return slog.String(key, sanitize(s)
 // when a policy of the chain failed, the policy's name.
 func errAttrs(err error) []slog.Attr {
 	attrs := []slog.Attr{slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen))}
-	if pe, ok := errors.AsType[*policy.Error](err); ok {
+	if pe, ok := errors.AsType[*policy.Error](err); ok && pe.Policy != "" {
 		attrs = append(attrs, slog.String(logKeyPolicy, pe.Policy))
 	}
 	return attrs

@@ -3,8 +3,10 @@ package submission_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -184,4 +186,77 @@ func TestSitePolicyReplyAsWritten(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLogRecordsOneKeyEach: every record a session writes, for rejections
+// at each stage and an internal error, names each key once and writes no
+// empty policy or submission id (issue 11: "submission_id" appeared twice
+// in DATA rejections, and `policy=""` in every rejection no policy made).
+func TestLogRecordsOneKeyEach(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	failing := policy.Funcs{PolicyName: "db-check", CheckRcpt: func(_ context.Context, _ *policy.Conn, _ *policy.Transaction, r *policy.Recipient) error {
+		if strings.HasPrefix(r.Path.String(), "<db") {
+			return errors.New("database down")
+		}
+		return nil
+	}}
+	f := newFixture(t, func(c *submission.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.Policies = []policy.Policy{failing}
+	})
+	ctx := t.Context()
+	s := f.session()
+	wantReply(t, "DATA", dataErr(s.Data(ctx, strings.NewReader(crlf(message)))), 503, "5.5.1")
+	wantReply(t, "MAIL", s.Mail(ctx, "<mallory@example.org>", nil), 550, "5.7.1")
+	wantReply(t, "MAIL", s.Mail(ctx, "<alice@example.org>", nil), 0, "")
+	wantReply(t, "RCPT", s.Rcpt(ctx, "<bob@example>", nil), 554, "5.1.2")
+	wantReply(t, "RCPT", s.Rcpt(ctx, "<db@example.com>", nil), 451, "4.3.0")
+	wantReply(t, "RCPT", s.Rcpt(ctx, "<bob@example.com>", nil), 0, "")
+	wantReply(t, "DATA", dataErr(s.Data(ctx, strings.NewReader("no header\r\n"))), 554, "5.6.0")
+	wantReply(t, "MAIL", s.Mail(ctx, "<alice@example.org>", nil), 0, "")
+	wantReply(t, "RCPT", s.Rcpt(ctx, "<bob@example.com>", nil), 0, "")
+	wantReply(t, "DATA", dataErr(s.Data(ctx, strings.NewReader(crlf(message)+"bare\nLF\r\n"))), 554, "5.6.0")
+
+	records := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(records) < 7 {
+		t.Fatalf("%d log records, want at least 7:\n%s", len(records), buf.String())
+	}
+	for _, rec := range records {
+		dec := json.NewDecoder(strings.NewReader(rec))
+		if _, err := dec.Token(); err != nil { // {
+			t.Fatalf("record %s: %v", rec, err)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				t.Fatalf("record %s: %v", rec, err)
+			}
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				t.Fatalf("record %s: %v", rec, err)
+			}
+			key := k.(string)
+			if seen[key] {
+				t.Errorf("key %q twice in %s", key, rec)
+			}
+			seen[key] = true
+			if (key == "policy" || key == "submission_id") && string(v) == `""` {
+				t.Errorf("empty %s in %s", key, rec)
+			}
+		}
+	}
+	if !strings.Contains(buf.String(), `"policy":"enforce-sender"`) || !strings.Contains(buf.String(), `"policy":"db-check"`) {
+		t.Errorf("the deciding policies are not logged:\n%s", buf.String())
+	}
+}
+
+// dataErr is the error of Session.Data, or of reading its message.
+func dataErr(r io.Reader, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, r)
+	return err
 }

@@ -158,22 +158,10 @@ func (s *Session) authenticated() bool { return s.saslAuth && !s.conn.Identity.I
 func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog.Attr) error {
 	r, internal := ReplyFor(stage, err)
 	lg := &s.a.log
-	if internal {
-		if lg.enabled(ctx, slog.LevelError) {
-			lg.log(ctx, slog.LevelError, "internal error", append([]slog.Attr{
-				slog.String(logKeyStage, stage.String()),
-				slog.Int(logKeyCode, r.Code),
-				slog.String(logKeyEnhanced, r.EnhancedCode()),
-				subject,
-				slog.String(logKeyID, s.txID()),
-				clientString(logKeyIdentity, s.conn.Identity.User()),
-				slog.String(logKeyRemote, s.conn.RemoteAddr.String()),
-			}, errAttrs(err)...)...)
-		}
-		return r
-	}
 	level, msg := slog.LevelInfo, "rejected"
 	switch {
+	case internal:
+		level, msg = slog.LevelError, "internal error"
 	case errors.Is(err, header.ErrBareCR) || errors.Is(err, header.ErrBareLF):
 		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
 		level, msg = slog.LevelWarn, "rejected: bare CR or LF in header"
@@ -181,16 +169,30 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 		// Suspicious: someone is guessing passwords.
 		level, msg = slog.LevelWarn, "rejected: too many failed authentication attempts"
 	}
-	if lg.enabled(ctx, level) {
-		lg.clientLog(ctx, level, msg,
-			slog.String(logKeyStage, stage.String()),
-			slog.String(logKeyPolicy, r.Policy),
-			slog.Int(logKeyCode, r.Code),
-			slog.String(logKeyEnhanced, r.EnhancedCode()),
-			subject,
-			slog.String(logKeyID, s.txID()),
-			clientString(logKeyIdentity, s.conn.Identity.User()),
-			slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
+	if !lg.enabled(ctx, level) {
+		return r
+	}
+	// Each key once, and no empty policy or id: at DATA the subject is
+	// the submission id itself.
+	var buf [10]slog.Attr
+	attrs := append(buf[:0], slog.String(logKeyStage, stage.String()))
+	if r.Policy != "" {
+		attrs = append(attrs, slog.String(logKeyPolicy, r.Policy))
+	}
+	attrs = append(attrs, slog.Int(logKeyCode, r.Code), slog.String(logKeyEnhanced, r.EnhancedCode()))
+	if subject.Key != logKeyID || subject.Value.String() != "" {
+		attrs = append(attrs, subject)
+	}
+	if id := s.txID(); id != "" && subject.Key != logKeyID {
+		attrs = append(attrs, slog.String(logKeyID, id))
+	}
+	attrs = append(attrs,
+		clientString(logKeyIdentity, s.conn.Identity.User()),
+		slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
+	if internal {
+		lg.log(ctx, level, msg, append(attrs, errAttrs(err)...)...)
+	} else {
+		lg.clientLog(ctx, level, msg, attrs...)
 	}
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -42,6 +43,12 @@ const testMessage = "From: Alice <alice@example.org>\r\n" +
 // a fresh spool; extra flags are appended. It stops at the end of the test.
 func startMSA(t *testing.T, extra ...string) (*msa, string) {
 	t.Helper()
+	return startMSALog(t, t.Output(), extra...)
+}
+
+// startMSALog is startMSA with the logs written to logs.
+func startMSALog(t *testing.T, logs io.Writer, extra ...string) (*msa, string) {
+	t.Helper()
 	spool := t.TempDir()
 	args := append([]string{
 		"-listen", "127.0.0.1:0",
@@ -53,7 +60,7 @@ func startMSA(t *testing.T, extra ...string) (*msa, string) {
 	if err != nil {
 		t.Fatalf("parseFlags(%q): %v", args, err)
 	}
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m, err := newMSA(o, logger, time.Now, rand.Reader)
 	if err != nil {
 		t.Fatalf("newMSA: %v", err)

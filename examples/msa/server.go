@@ -138,10 +138,6 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	if o.expandSingleLevel {
 		cfg.Expand = domain
 	}
-	m.agent, err = submission.New(cfg)
-	if err != nil {
-		return nil, err
-	}
 
 	var d gosmtp.Deliverer
 	sp, err := newSpool(o.spool, now, random, logger)
@@ -152,7 +148,15 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	if o.relay != "" {
 		d = &relay{addr: o.relay, hostname: hostname.ASCII(), dir: o.spool, logger: logger}
 	}
-	m.backend = gosmtp.NewBackend(m.agent, d, logger)
+	// "submission accepted" is logged once the spool or the upstream has
+	// the message, not when msakit has read it.
+	accepted := newAcceptLog(d, logger)
+	cfg.Trace = accepted
+	m.agent, err = submission.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.backend = gosmtp.NewBackend(m.agent, accepted, logger)
 
 	if o.tlsCert != "" {
 		m.cert, err = tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
