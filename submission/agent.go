@@ -25,16 +25,18 @@ import (
 // An Agent is immutable after [New] and safe for concurrent use by many
 // sessions.
 type Agent struct {
-	cfg        Config
-	chain      *policy.Chain
-	log        logger
-	now        func() time.Time
-	random     io.Reader // crypto/rand, or Config.Random behind a lock
-	maxSize    int64     // < 0: no limit
-	headerOpts header.ReadOptions
-	trace      TraceSink
-	omit       map[string]bool
-	limits     LimitStore // Config.Limits.Store or an in-process one; nil without limits
+	cfg   Config
+	chain *policy.Chain
+	// addressChain holds the profile's address checks, for CheckAddress.
+	addressChain *policy.Chain
+	log          logger
+	now          func() time.Time
+	random       io.Reader // crypto/rand, or Config.Random behind a lock
+	maxSize      int64     // < 0: no limit
+	headerOpts   header.ReadOptions
+	trace        TraceSink
+	omit         map[string]bool
+	limits       LimitStore // Config.Limits.Store or an in-process one; nil without limits
 }
 
 // lockedReader serialises reads from a source that may not be safe for
@@ -127,6 +129,9 @@ func New(cfg Config) (*Agent, error) {
 	ps, err := a.profile()
 	if err != nil {
 		return nil, err
+	}
+	if a.addressChain, err = policy.NewChain("address", addressPolicies(ps)...); err != nil {
+		return nil, fmt.Errorf("submission: building the address checks: %w", err)
 	}
 	chain, err := policy.NewChain("submission", append(ps, cfg.Policies...)...)
 	if err != nil {

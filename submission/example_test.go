@@ -201,3 +201,61 @@ Nothing to convert here.
 	// --b--
 	// 554 5.6.3 8-bit header field cannot be converted to 7-bit for the next hop (RFC 6152)
 }
+
+// ExampleAgent_CheckAddress asks the MSA whether it would accept envelope
+// addresses, as a test suite or a form validating an address may, and
+// gets the reply MAIL or RCPT would send.
+func ExampleAgent_CheckAddress() {
+	host, _ := envelope.ParseDomain("msa.example.org")
+	agent, err := submission.New(submission.Config{Hostname: host})
+	if err != nil {
+		panic(err)
+	}
+	for _, to := range []string{"<bob@example.com>", "<Postmaster>", "<bob@sales>", "<jörg@example.com>", "<bob@@example.com>"} {
+		path, err := agent.CheckAddress(submission.StageRcpt, to, false)
+		if r, ok := errors.AsType[*policy.Reply](err); ok {
+			fmt.Println(to, r.Code, r.EnhancedCode(), r.Text)
+			continue
+		}
+		fmt.Println(to, "accepted as", path)
+	}
+	// Output:
+	// <bob@example.com> accepted as <bob@example.com>
+	// <Postmaster> accepted as <postmaster@msa.example.org>
+	// <bob@sales> 554 5.1.2 Recipient domain must be fully qualified
+	// <jörg@example.com> 553 5.6.7 Non-ASCII recipient address requires SMTPUTF8
+	// <bob@@example.com> 501 5.1.3 Bad recipient address syntax
+}
+
+// ExampleAgent_Check shows what the MSA would do to a message before it is
+// sent: the fields it adds, or the reply that refuses it.
+func ExampleAgent_Check() {
+	host, _ := envelope.ParseDomain("msa.example.org")
+	agent, err := submission.New(submission.Config{
+		Hostname: host,
+		Now:      func() time.Time { return time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	alice, _ := envelope.ParseMailbox("alice@example.org")
+	sub := submission.Submission{
+		Conn:    policy.Conn{Identity: auth.Identity{AuthenticationID: "alice", Address: alice}},
+		From:    "<alice@example.org>",
+		To:      []string{"<bob@example.com>"},
+		Message: []byte("From: Alice <alice@example.org>\r\nTo: bob@example.com\r\nSubject: lunch\r\n\r\nNoon?\r\n"),
+	}
+	rep := agent.Check(context.Background(), sub)
+	for _, f := range rep.Added {
+		if f.Name() != "Message-ID" && f.Name() != "Received" { // random ids
+			fmt.Println("+", strings.TrimSpace(string(f.Raw())))
+		}
+	}
+
+	sub.Message = []byte("From: The Boss <ceo@example.org>\r\nTo: bob@example.com\r\n\r\nPay this.\r\n")
+	rep = agent.Check(context.Background(), sub)
+	fmt.Println(rep.Stage, rep.Reply.Line())
+	// Output:
+	// + Date: Mon, 23 Nov 2026 20:00:00 +0000
+	// DATA 550 5.7.1 Sender address not authorized for this account
+}

@@ -81,7 +81,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	res.print(report)
-	if res.reply != nil {
+	if res.rep.Reply != nil {
 		return exitRefused
 	}
 	if *out != "" {
@@ -134,12 +134,9 @@ type check struct {
 
 // result is what a submission server would do.
 type result struct {
-	reply   *policy.Reply // nil when accepted
-	stage   string        // MAIL, RCPT or DATA, for a refusal
-	from    string
-	to      []string
-	added   []string // raw fields the MSA adds
-	removed []string // raw fields the MSA removes or replaces
+	from string
+	to   []string
+	rep  submission.Report
 }
 
 func (r *result) print(w io.Writer) {
@@ -148,45 +145,41 @@ func (r *result) print(w io.Writer) {
 		fmt.Fprintf(w, " RCPT TO:%s", t)
 	}
 	fmt.Fprintln(w)
-	if r.reply != nil {
-		fmt.Fprintf(w, "refused at %s: %d %s %s", r.stage, r.reply.Code, r.reply.EnhancedCode(), r.reply.Text)
-		if r.reply.Policy != "" {
-			fmt.Fprintf(w, " (policy %s)", r.reply.Policy)
+	if rp := r.rep.Reply; rp != nil {
+		fmt.Fprintf(w, "refused at %s: %d %s %s", r.rep.Stage, rp.Code, rp.EnhancedCode(), rp.Text)
+		if rp.Policy != "" {
+			fmt.Fprintf(w, " (policy %s)", rp.Policy)
 		}
 		fmt.Fprintln(w)
 		return
 	}
 	fmt.Fprintln(w, "accepted")
-	for _, f := range r.removed {
-		fmt.Fprintf(w, "- %s", indent(f))
+	for _, f := range r.rep.Removed {
+		fmt.Fprintf(w, "- %s", indent(f.Raw()))
 	}
-	for _, f := range r.added {
-		fmt.Fprintf(w, "+ %s", indent(f))
+	for _, f := range r.rep.Added {
+		fmt.Fprintf(w, "+ %s", indent(f.Raw()))
 	}
-	if len(r.added) == 0 && len(r.removed) == 0 {
+	if len(r.rep.Added) == 0 && len(r.rep.Removed) == 0 {
 		fmt.Fprintln(w, "header unchanged")
 	}
 }
 
 // indent keeps folded continuation lines readable under the +/- marks.
-func indent(raw string) string {
-	raw = strings.TrimRight(raw, "\r\n")
-	return strings.ReplaceAll(raw, "\r\n", "\n  ") + "\n"
+func indent(raw []byte) string {
+	s := strings.TrimRight(string(raw), "\r\n")
+	return strings.ReplaceAll(s, "\r\n", "\n  ") + "\n"
 }
 
-// run submits input through msakit's default profile and returns the
-// message as it would be relayed. err is set only when the check itself
-// could not run; a refusal is in the result.
+// run checks input with submission.Agent.Check under msakit's default
+// profile and returns the message as it would be relayed. err is set only
+// when the check itself could not run; a refusal is in the result.
 func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) {
-	inHeader, err := header.Read(bufio.NewReader(bytes.NewReader(input)), header.ReadOptions{})
-	if err != nil {
-		inHeader = nil // msakit refuses it below with the right reply
-	}
 	from := c.from
 	if from == "" {
 		from = "<>"
-		if inHeader != nil {
-			if v, ok := inHeader.Get("From"); ok {
+		if h, err := header.Read(bufio.NewReader(bytes.NewReader(input)), header.ReadOptions{}); err == nil {
+			if v, ok := h.Get("From"); ok {
 				if addrs, err := header.ParseAddressList(v); err == nil && len(addrs) > 0 {
 					from = addrs[0].Mailbox.String()
 				}
@@ -220,89 +213,36 @@ func (c *check) run(ctx context.Context, input []byte) ([]byte, *result, error) 
 	if c.expand {
 		cfg.Expand = dom
 	}
-	if c.identity == "" {
-		cfg.Trusted = []netip.Prefix{netip.PrefixFrom(client.Addr(), 32)}
-	}
 	agent, err := submission.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	s := agent.NewSession(policy.Conn{
+	conn := policy.Conn{
 		RemoteAddr: client,
 		TLS:        &tls.ConnectionState{Version: tls.VersionTLS13, HandshakeComplete: true},
 		Helo:       "submitcheck.invalid",
 		ESMTP:      true,
-	})
-	now := time.Now
-	if c.now != nil {
-		now = c.now
+		Trusted:    c.identity == "", // no AUTH: a trusted network (RFC 6409, Section 3.3)
 	}
 	if c.identity != "" {
-		s.Authenticated(auth.Identity{AuthenticationID: c.identity, Mechanism: "PLAIN", At: now(), Address: fromPath.Mailbox()})
+		now := time.Now
+		if c.now != nil {
+			now = c.now
+		}
+		conn.Identity = auth.Identity{AuthenticationID: c.identity, Mechanism: "PLAIN", At: now(), Address: fromPath.Mailbox()}
 	}
-
 	res := &result{from: fromPath.String()}
-	opts := &policy.MailOptions{Size: int64(len(input)), SMTPUTF8: !isASCII(input)}
-	if err := s.Mail(ctx, from, opts); err != nil {
-		return nil, res.refuse("MAIL", err), nil
-	}
 	for _, t := range to {
 		res.to = append(res.to, "<"+strings.Trim(t, "<>")+">")
-		if err := s.Rcpt(ctx, t, &policy.RcptOptions{}); err != nil {
-			return nil, res.refuse("RCPT", err), nil
-		}
 	}
-	r, err := s.Data(ctx, bytes.NewReader(input))
-	if err != nil {
-		return nil, res.refuse("DATA", err), nil
-	}
-	msg, err := io.ReadAll(r)
-	if err != nil {
-		return nil, res.refuse("DATA", err), nil
-	}
-	outHeader, err := header.Read(bufio.NewReader(bytes.NewReader(msg)), header.ReadOptions{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading back the header msakit wrote: %w", err)
-	}
-	res.added, res.removed = diffFields(inHeader, outHeader)
-	return msg, res, nil
-}
-
-// refuse records the reply msakit gives at stage: every error of a
-// Session and of its Data reader is a *policy.Reply.
-func (r *result) refuse(stage string, err error) *result {
-	r.stage = stage
-	r.reply, _ = errors.AsType[*policy.Reply](err)
-	return r
-}
-
-// diffFields lists the raw fields only in out (added, or the new version of
-// a replaced field) and only in in (removed, or the old version).
-func diffFields(in, out *header.Header) (added, removed []string) {
-	count := map[string]int{}
-	if in != nil {
-		for _, f := range in.All() {
-			count[string(f.Raw())]++
-		}
-	}
-	for _, f := range out.All() {
-		k := string(f.Raw())
-		if count[k] > 0 {
-			count[k]--
-			continue
-		}
-		added = append(added, k)
-	}
-	if in != nil {
-		for _, f := range in.All() {
-			k := string(f.Raw())
-			if count[k] > 0 {
-				count[k]--
-				removed = append(removed, k)
-			}
-		}
-	}
-	return added, removed
+	res.rep = agent.Check(ctx, submission.Submission{
+		Conn:    conn,
+		From:    from,
+		To:      to,
+		Options: policy.MailOptions{Size: int64(len(input)), SMTPUTF8: !isASCII(input)},
+		Message: input,
+	})
+	return res.rep.Message, res, nil
 }
 
 func isASCII(b []byte) bool {

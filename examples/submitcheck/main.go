@@ -1,5 +1,6 @@
-// Command submitcheck runs msakit's DATA stage (RFC 6409) over a message
-// file and prints what a submission server would do with it: the reply that
+// Command submitcheck runs a message file through msakit's RFC 6409 profile
+// with submission.Agent.Check (MAIL, RCPT and DATA, no network) and prints
+// what a submission server would do with it: the reply that
 // refuses it, or the header fields it would add, replace or remove. With -o
 // it also writes the message exactly as it would be relayed.
 //
