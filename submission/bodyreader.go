@@ -67,6 +67,21 @@ type messageReader struct {
 	hdrSize int64
 	charge  sendCharge // recipients charged to Config.Limits, given back on a refusal
 	err     error      // sticky: the reply, or io.EOF
+
+	sign       BodySigner         // nil: not signing
+	signCancel context.CancelFunc // ends the Signer's context
+	sig        []byte             // the fields sign.Sum made
+}
+
+var _ SignedReader = (*messageReader)(nil)
+
+// Signature implements [SignedReader]: the signature fields, once the
+// message was read to its clean end.
+func (b *messageReader) Signature() []byte {
+	if b.err != io.EOF {
+		return nil
+	}
+	return b.sig
 }
 
 // Read reads the rendered header, then body octets after checking them;
@@ -92,6 +107,16 @@ func (b *messageReader) Read(p []byte) (int, error) {
 		if err := b.check(p[:n]); err != nil {
 			return 0, b.stop(err)
 		}
+		if b.sign != nil {
+			if _, err := b.sign.Write(p[:n]); err != nil {
+				if cerr := b.ctx.Err(); cerr != nil {
+					err = cerr // the signer saw its context end first
+				} else {
+					err = signError("body", err)
+				}
+				return 0, b.stop(err)
+			}
+		}
 	}
 	switch {
 	case rerr == nil:
@@ -110,6 +135,7 @@ func (b *messageReader) Read(p []byte) (int, error) {
 // stop maps err to the reply the client gets, logs it once, makes it
 // sticky, and gives back the recipients charged to the limits.
 func (b *messageReader) stop(err error) error {
+	b.endSigning()
 	b.a.release(b.ctx, &b.charge)
 	r, internal := ReplyFor(StageData, err)
 	lg := &b.a.log
@@ -136,11 +162,23 @@ func (b *messageReader) stop(err error) error {
 }
 
 // finish runs at the end of the body: a CR left pending is bare, then the
-// message is charged to the sending limits (after every check, RFC 6409
-// leaves the limits to site policy) and the trace record is written.
+// signature is made, the message is charged to the sending limits (after
+// every check, RFC 6409 leaves the limits to site policy) and the trace
+// record is written.
 func (b *messageReader) finish() error {
 	if b.prevCR && b.mode != bodyBinary {
 		return replyBareCR()
+	}
+	if b.sign != nil {
+		sig, err := b.sign.Sum()
+		b.endSigning()
+		if err == nil {
+			err = checkSignature(sig)
+		}
+		if err != nil {
+			return signError("end of body", err)
+		}
+		b.sig = sig
 	}
 	charged, err := b.a.chargeMessage(b.ctx, &b.charge)
 	if err != nil {
@@ -226,3 +264,12 @@ func (b *messageReader) check(p []byte) error {
 
 // has8Bit reports whether p has an octet above 127 (RFC 6152).
 func has8Bit(p []byte) bool { return !ascii.IsBytes(p) }
+
+// endSigning ends the Signer's context; the BodySigner is not used again.
+func (b *messageReader) endSigning() {
+	if b.signCancel != nil {
+		b.signCancel()
+		b.signCancel = nil
+	}
+	b.sign = nil
+}

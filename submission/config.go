@@ -182,6 +182,13 @@ type Config struct {
 	// in-process). The zero value limits nothing. See [Limits].
 	Limits Limits
 
+	// Signer, when set, signs every accepted message after all the other
+	// changes and after Received (RFC 6409, Section 8.5; DKIM, RFC 6376):
+	// see [Signer] for when it is called and [SignedReader] for how its
+	// fields reach the front of the queued message, which the server must
+	// write. nil means messages are queued unsigned.
+	Signer Signer
+
 	// AuthWindow, when set, authorizes a session whose client address
 	// logged in to POP or IMAP recently ("POP before SMTP", RFC 6409,
 	// Section 3.3): an unauthenticated session asks it at each MAIL,

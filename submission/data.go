@@ -56,11 +56,18 @@ import (
 // With BODY=BINARYMIME only the size is checked: binary content has no
 // line structure (RFC 3030, Section 3).
 //
-// When the reader reaches the end of r with no problem, it writes the
-// [TraceRecord] to Config.Trace and only then returns io.EOF: the record is
-// written before the server queues the message, so the server must treat
-// an error from the reader as a rejection and discard what it read. ctx is
-// kept by the reader for the trace sink and for logging.
+// When the reader reaches the end of r with no problem, it finishes the
+// signature (with a Config.Signer), writes the [TraceRecord] to
+// Config.Trace, and only then returns io.EOF: the record is written before
+// the server queues the message, so the server must treat an error from the
+// reader as a rejection and discard what it read. ctx is kept by the reader
+// for the signer, the trace sink and logging.
+//
+// The reader is a [SignedReader]. With a Config.Signer, the message to queue
+// is its Signature, valid after io.EOF, followed by what Read returned: the
+// server writes the signature fields in front of the message before it
+// commits it (see [Signer]). A failing Signer is 451 4.3.0 ([ErrSignFailed]),
+// from Data or from the reader.
 //
 // Data itself replies 503 5.5.1 without an open transaction or without an
 // accepted recipient (RFC 5321, Section 3.3), 552 5.3.4 for a header that is
@@ -120,6 +127,10 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 			// the header error is not wrapped (it would map to 554).
 			return nil, s.fail(ctx, StageData, fmt.Errorf("submission: adding Received: %v", err), idAttr(s.tx.ID))
 		}
+	}
+	m.sign, m.signCancel, err = s.startSigning(ctx, h)
+	if err != nil {
+		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
 	m.hdr = h.Bytes()
 	m.limit = -1

@@ -28,6 +28,14 @@
 // A server that relays to a next hop without 8BITMIME converts each message
 // with [Downgrade] first (RFC 6409, Section 8.4; RFC 6152, Section 3).
 //
+// With a [Signer] (Config.Signer; RFC 6409, Section 8.5), the message is
+// signed after every other change: the signer gets the final header at the
+// end of Data and the body as it streams, and its fields (a DKIM-Signature,
+// RFC 6376) are known only at the end of the body. The reader Data returns
+// is a [SignedReader]: read it to io.EOF, spooling the message, then write
+// its Signature in front of what was read before committing the message.
+// Nothing of the body is buffered; a failing signer is 451 4.3.0.
+//
 // # The RFC 6409 profile
 //
 // The Session decides trust before any policy runs: a session is trusted
@@ -74,7 +82,7 @@
 //
 //   - RFC 6409 (Message Submission for Mail): Sections 3.2-3.3, 4.1-4.3,
 //     5.1-5.2, 6.1-6.4, 7 ([Agent.Extensions]),
-//     8.2-8.3.
+//     8.2-8.3, 8.5 ([Signer]).
 //   - RFC 5068 (Email Submission Operations), Sections 3.1-3.2 and 5:
 //     authentication, no open relay, traceability ([TraceRecord]).
 //   - RFC 5321 (SMTP): Section 2.3.8 (bare CR and LF), 3.3 and 4.1.4

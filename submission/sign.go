@@ -1,0 +1,212 @@
+package submission
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/header"
+)
+
+// Signer signs accepted messages as the last step of the DATA stage: RFC
+// 6409, Section 8.5 names signing among the changes an MSA may make, and a
+// DKIM signature (RFC 6376; ed25519-sha256, RFC 8463) is what receivers
+// check. examples/dkim implements it on github.com/emersion/go-msgauth.
+//
+// [Session.Data] calls Sign once per message, after the DATA policies have
+// made every change (Date, Message-ID, Sender, Bcc removal, address
+// rewriting) and after the Received field has been prepended, so the
+// header it is given is the header that will be queued. The body then
+// passes through the returned [BodySigner] as the server reads the reader
+// Data returned, never buffered, and at the end of the body the fields
+// BodySigner.Sum returns become the reader's [SignedReader.Signature]: the
+// server writes them in front of the message it queues.
+//
+// Sign returns nil, nil when it has nothing to sign with, for example no key
+// for any of the request's Authors: the message is queued unsigned, which
+// is not an error. An error from Sign, Write or Sum is our outage, never
+// the client's fault: the message is refused with 451 4.3.0 (wrapping
+// [ErrSignFailed]) and the error is logged at Error level.
+//
+// ctx is cancelled when the message ends: after Sum has returned, when the
+// body is refused, or when the context given to Data ends (a server that
+// abandons the reader); a BodySigner must release what it holds (keys,
+// goroutines) by then. A Signer must be safe for concurrent use; each
+// BodySigner is used by one goroutine at a time.
+type Signer interface {
+	Sign(ctx context.Context, req SignRequest) (BodySigner, error)
+}
+
+// SignRequest is what a [Signer] is told about one message.
+type SignRequest struct {
+	// Identity is who submitted the message (RFC 4954); zero for a session
+	// authorized by its network only (Config.Trusted).
+	Identity auth.Identity
+
+	// Authors are the author mailboxes of the final header that the
+	// submitter may send as, in header order: those of From (RFC 5322,
+	// Section 3.6.2), then, in a resent message, those of the topmost
+	// Resent-From (RFC 5322, Section 3.6.6). A signer that picks its signing
+	// domain among their domains signs only for domains the submitter owns;
+	// the From domain comes first, as DMARC alignment wants (RFC 7489,
+	// Section 3.1).
+	//
+	// "May send as" is decided once, by the agent: with the EnforceSender
+	// check on (the default) every author of an authenticated session
+	// qualifies, since the check refused any other before the rewrites and
+	// the rewrites follow the operator's rules; with Config.DisableEnforceSender
+	// each mailbox is judged by Config.Senders as it stands in the final
+	// header. A trusted session without an identity may send as anyone (RFC
+	// 6409, Section 3.3), and a session with neither (the reduced
+	// authentication of Config.AllowPostmaster) as no one. An address
+	// field that does not parse gives no author. nil when there is none.
+	Authors []envelope.Mailbox
+
+	// Header is the final header block, Received included, exactly as it
+	// will be queued ([header.Header.Bytes]). It stays unchanged until the
+	// message ends; the Signer must not modify it.
+	Header *header.Header
+}
+
+// BodySigner receives the body of one message and makes its signature
+// fields (for DKIM, the body hash of RFC 6376, Section 3.7 and then the
+// signature of Section 5).
+type BodySigner interface {
+	// Write takes the next octets of the body: the octets queued after the
+	// header block and its empty line, in order, with CRLF line ends, as
+	// they stream from the client. An error refuses the message (451
+	// 4.3.0).
+	Write(p []byte) (int, error)
+
+	// Sum is called once, after the last Write, and returns the header
+	// fields to put in front of the message: zero or more complete fields
+	// (RFC 5322, Section 2.2), each ending in CRLF. nil means no signature.
+	Sum() ([]byte, error)
+}
+
+// SignedReader is the reader [Session.Data] returns. When the agent has a
+// Config.Signer, the message to queue is Signature followed by every octet
+// Read returned: a server reads the message to io.EOF (spooling it, say,
+// to a temporary file), then writes Signature before it and only then
+// commits it. Memory stays O(header): nothing of the body is kept.
+type SignedReader interface {
+	io.Reader
+
+	// Signature returns the header fields the Signer made for this
+	// message (RFC 6376, Section 3.5: a DKIM-Signature field), each ending
+	// in CRLF, to be placed before the first octet Read returned. It is
+	// valid once Read has returned io.EOF; before that, after a failed
+	// Read, without a Signer, or when the Signer had no key for the
+	// message, it returns nil. The slice must not be modified.
+	Signature() []byte
+}
+
+// ErrSignFailed is wrapped by the reply to a message whose signing failed
+// (an error of the [Signer] or its [BodySigner], or fields that are not
+// header fields): 451 4.3.0, our outage, logged at Error.
+var ErrSignFailed = errors.New("submission: signing failed")
+
+// signError wraps a signer's error in ErrSignFailed. The cause is kept as
+// text only: a *policy.Reply from a signer must not reach the client, since
+// a signing failure is never the client's fault.
+func signError(op string, err error) error {
+	return fmt.Errorf("%w: %s: %v", ErrSignFailed, op, err)
+}
+
+// startSigning calls the Signer, when there is one, for the final header h.
+// It returns a nil BodySigner when the message is not to be signed.
+func (s *Session) startSigning(ctx context.Context, h *header.Header) (BodySigner, context.CancelFunc, error) {
+	sg := s.a.cfg.Signer
+	if sg == nil {
+		return nil, nil, nil
+	}
+	authors, err := s.authors(ctx, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	bs, err := sg.Sign(sctx, SignRequest{Identity: s.conn.Identity, Authors: authors, Header: h})
+	if err != nil || bs == nil {
+		cancel()
+		if err != nil {
+			return nil, nil, signError("starting", err)
+		}
+		return nil, nil, nil
+	}
+	return bs, cancel, nil
+}
+
+// authors returns SignRequest.Authors for the final header h.
+func (s *Session) authors(ctx context.Context, h *header.Header) ([]envelope.Mailbox, error) {
+	id := s.conn.Identity
+	if id.IsZero() && !s.conn.Trusted {
+		return nil, nil
+	}
+	recheck := !id.IsZero() && s.a.cfg.DisableEnforceSender
+	var out []envelope.Mailbox
+	add := func(value string) error {
+		addrs, err := addresses(s.tx, value)
+		if err != nil {
+			return nil // no author; CheckHeader refuses it unless turned off
+		}
+		for _, a := range addrs {
+			if recheck {
+				ok, err := s.a.enforceSender().Authorized(ctx, id, a.Mailbox)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			out = append(out, a.Mailbox)
+		}
+		return nil
+	}
+	resent := ""
+	for _, f := range h.All() {
+		switch {
+		case f.HasName("From"):
+			if err := add(f.Value()); err != nil {
+				return nil, err
+			}
+		case resent == "" && f.HasName("Resent-From"):
+			resent = f.Value()
+		}
+	}
+	if resent != "" {
+		if err := add(resent); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkSignature refuses fields that would corrupt the queued message: each
+// must end in CRLF, none may be empty or a continuation line, and no empty
+// line may end the header early.
+func checkSignature(p []byte) error {
+	switch {
+	case len(p) == 0:
+		return nil
+	case !bytes.HasSuffix(p, []byte("\r\n")):
+		return errors.New("fields do not end in CRLF")
+	case p[0] == ' ' || p[0] == '\t' || p[0] == '\r':
+		return errors.New("fields start with white space or an empty line")
+	case bytes.Contains(p, []byte("\r\n\r\n")):
+		return errors.New("fields contain an empty line")
+	case bytes.Count(p, []byte("\r")) != bytes.Count(p, []byte("\n")) || bytes.Count(p, []byte("\r\n")) != bytes.Count(p, []byte("\n")):
+		return errors.New("fields contain a bare CR or LF")
+	}
+	return nil
+}
+
+// enforceSender is the sender check of the profile, for judging authors
+// again when the profile's own check is off.
+func (a *Agent) enforceSender() enforceSender {
+	return enforceSender{Senders: a.cfg.Senders, Expand: a.cfg.Expand}
+}
