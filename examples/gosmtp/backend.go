@@ -30,8 +30,25 @@ type Message struct {
 	// Body is the message to queue: msakit's header followed by the body,
 	// streamed from the client. It is valid only during Deliver. Its Read
 	// returns a *policy.Reply when the body breaks a rule (bare CR or LF,
-	// line too long, too big); the message must then be discarded.
+	// line too long, too big); the message must then be discarded. When
+	// msakit signs messages, what Body returns must be queued after
+	// [Message.Signature].
 	Body io.Reader
+}
+
+// Signature returns the header fields that the Agent's signer
+// (submission.Config.Signer, DKIM with examples/dkim; RFC 6376, Section
+// 3.5) made for this message, each ending in CRLF; they go in front of what
+// Body returned. It is valid once Body has returned io.EOF; before that,
+// without a signer, or when the signer had no key for the message, it
+// returns nil. It asks Body, so a Body that is not a
+// [submission.SignedReader] (a test's) gives nil. Valid only during
+// Deliver.
+func (m *Message) Signature() []byte {
+	if sr, ok := m.Body.(submission.SignedReader); ok {
+		return sr.Signature()
+	}
+	return nil
 }
 
 // Deliverer stores or relays accepted messages; it is the server's queue.
@@ -44,6 +61,17 @@ type Message struct {
 // *policy.Reply returned by Deliver is sent as is; any other error becomes
 // 451 4.3.0 and is logged. Deliver may be called from several goroutines at
 // once, one per connection.
+//
+// With a signer (submission.Config.Signer), the message to queue is
+// [Message.Signature] followed by what m.Body returned, and the signature
+// is known only after m.Body returned io.EOF: stream m.Body to its
+// destination (a temporary file), then write the signature in front of it
+// (a new file that starts with the signature, followed by the temporary
+// file's contents; or a relay that sends the signature before the staged
+// message) before making it durable. A Deliverer that returns nil without
+// having called Signature after the end of a signed message gets 451 4.3.0
+// for it, logged: silently dropping a signature would only surface later,
+// as DMARC failures at the receivers.
 type Deliverer interface {
 	Deliver(ctx context.Context, m *Message) error
 }

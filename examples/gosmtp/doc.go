@@ -28,6 +28,20 @@
 // timeouts. A connection that did not come from [Backend.Listener] gets 421
 // 4.3.5 at EHLO and nothing else.
 //
+// # Signing
+//
+// With a signer in the Agent (submission.Config.Signer; examples/dkim signs
+// with DKIM, RFC 6376), the signature is known only once the whole body has
+// streamed past it, so it cannot be at the front of [Message].Body. The
+// message to queue is [Message.Signature] followed by what Body returned:
+// a [Deliverer] reads Body to io.EOF into a temporary file, then writes
+// the signature in front (a new file holding the signature and then the
+// temporary file's contents, or a relay that sends the signature before the
+// staged file), and only then commits the message and returns nil. Memory
+// stays O(header). A Deliverer that returns nil without having taken the signature of a signed
+// message gets 451 4.3.0: a silently unsigned message would only fail later,
+// at the receivers' DMARC checks.
+//
 // # The guard: what go-smtp reads
 //
 // go-smtp v0.25.1 reads the client through one bufio.Reader and decides on

@@ -179,12 +179,25 @@ func (s *Session) Data(r io.Reader) error {
 
 // bodyReader is the Message.Body handed to a Deliverer. It remembers the
 // first error of the message reader, so that the adapter can tell whether
-// the Deliverer read the whole message and saw no rejection. It has only
-// Read: io.MultiReader's WriteTo would allocate 32 KiB per message on the
-// io.Copy path.
+// the Deliverer read the whole message and saw no rejection, and whether
+// it took the signature. It has only Read and Signature: io.MultiReader's
+// WriteTo would allocate 32 KiB per message on the io.Copy path.
 type bodyReader struct {
-	r   io.Reader
-	err error // first error from r; io.EOF once it was read to its end
+	r     io.Reader
+	err   error // first error from r; io.EOF once it was read to its end
+	taken bool  // Signature was called after the end of the message
+}
+
+var _ submission.SignedReader = (*bodyReader)(nil)
+
+// Signature implements [submission.SignedReader] for Message.Signature.
+func (b *bodyReader) Signature() []byte {
+	sr, ok := b.r.(submission.SignedReader)
+	if !ok || b.err != io.EOF {
+		return nil
+	}
+	b.taken = true
+	return sr.Signature()
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -217,6 +230,9 @@ func (b *bodyReader) finished() error {
 	}
 	switch {
 	case b.err == io.EOF:
+		if sr, ok := b.r.(submission.SignedReader); ok && !b.taken && sr.Signature() != nil {
+			return errors.New("gosmtp: Deliverer queued a signed message without its signature (call Message.Signature after reading Body)")
+		}
 		return nil
 	case b.err == nil:
 		return errors.New("gosmtp: message reader made no progress")
