@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 			exit: exitRefused, stage: "DATA", code: "550 5.7.1"},
 		{name: "unqualified recipient", args: []string{"-to", "bob@sales", "testdata/complete.eml"},
 			exit: exitRefused, stage: "RCPT", code: "554 5.1.2"},
-		{name: "bare LF in the body", args: []string{"testdata/barelf.eml"}, exit: exitRefused, stage: "DATA"},
+		{name: "bare LF in the body", args: []string{"testdata/barelf.eml"}, exit: exitRefused, stage: "DATA", code: "554 5.6.0"},
 		{name: "no file", args: nil, exit: exitUsage},
 		{name: "two files", args: []string{"a", "b"}, exit: exitUsage},
 		{name: "unknown flag", args: []string{"-x", "testdata/complete.eml"}, exit: exitUsage},
