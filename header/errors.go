@@ -32,10 +32,13 @@ var (
 	// ErrSyntax: anything else that does not follow the grammar of RFC 5322,
 	// Sections 2.2 and 3.6 (or of the value parsers of this package).
 	ErrSyntax = errors.New("header: syntax error")
-	// ErrNUL: a NUL octet in the header. RFC 5322, Section 4.1 keeps NUL
-	// only as obsolete syntax that must not be generated, and RFC 5321,
-	// Section 4.5.2 makes it unsafe to relay; an MSA refuses it.
-	ErrNUL = errors.New("header: NUL octet in header")
+	// ErrNUL: a NUL octet. RFC 5322, Section 4.1 keeps NUL in a header
+	// only as obsolete syntax that must not be generated, RFC 2045,
+	// Sections 2.7 and 2.8 allow it in no 7bit or 8bit body, and RFC 5321,
+	// Section 4.5.2 makes it unsafe to relay (a next hop that drops it may
+	// see an end of data the MSA did not); an MSA refuses it. Like
+	// ErrBareLF, for the whole message.
+	ErrNUL = errors.New("header: NUL octet")
 	// ErrNotASCII: a new field holds octets above 127 while the caller did
 	// not allow UTF-8 (RFC 6532, Section 3; only with SMTPUTF8, RFC 6531).
 	ErrNotASCII = errors.New("header: non-ASCII octets need SMTPUTF8")

@@ -44,8 +44,8 @@ func bodyModeOf(o policy.MailOptions) bodyMode {
 // messageReader is the reader Data returns. It serves the rendered header,
 // then streams the message body from the client and enforces, while it
 // streams, the rules of the message data that the header reader does
-// not see: no bare CR or LF (RFC 5321, Section 2.3.8), lines of at most
-// maxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
+// not see: no bare CR or LF (RFC 5321, Section 2.3.8), no NUL (RFC 2045,
+// Sections 2.7 and 2.8), lines of at most maxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
 // BODY=8BITMIME (RFC 6152, Section 3), and the size limit (RFC 1870). It
 // holds only a few counters: memory use does not depend on the body size.
 //
@@ -151,9 +151,10 @@ func (b *messageReader) stop(err error) error {
 	switch {
 	case internal:
 		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, errAttrs(err)...)...)
-	case errors.Is(err, header.ErrBareCR), errors.Is(err, header.ErrBareLF):
-		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
-		lg.clientLog(b.ctx, slog.LevelWarn, "rejected: bare CR or LF in body", attrs...)
+	case errors.Is(err, header.ErrBareCR), errors.Is(err, header.ErrBareLF), errors.Is(err, header.ErrNUL):
+		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF,
+		// and on NUL for next hops that drop it.
+		lg.clientLog(b.ctx, slog.LevelWarn, "rejected: bare CR, bare LF or NUL in body", attrs...)
 	default:
 		lg.clientLog(b.ctx, slog.LevelInfo, "rejected", attrs...)
 	}
@@ -212,6 +213,9 @@ func (b *messageReader) check(p []byte) error {
 	}
 	if b.mode == body7Bit && has8Bit(p) {
 		return reply8Bit()
+	}
+	if bytes.IndexByte(p, 0) >= 0 {
+		return replyNUL()
 	}
 	if b.prevCR && p[0] != '\n' {
 		return replyBareCR()

@@ -59,6 +59,10 @@ func TestBodyCheck(t *testing.T) {
 		{"8-bit in 8BITMIME", body8Bit, "caf\xc3\xa9\r\n", nil},
 		{"8BITMIME keeps the line limit", body8Bit, line999, header.ErrLineTooLong},
 		{"8BITMIME keeps bare LF check", body8Bit, "a\nb", header.ErrBareLF},
+		{"NUL in 7bit", body7Bit, "hello\x00world\r\n", header.ErrNUL},
+		{"NUL in 8BITMIME", body8Bit, "caf\xc3\xa9\r\n\x00\r\n", header.ErrNUL},
+		{"smuggling CRLF NUL . CRLF", body7Bit, "a\r\n\x00.\r\nMAIL FROM:<x@y>\r\n", header.ErrNUL},
+		{"NUL deep in a long body", body8Bit, strings.Repeat("0123456789\r\n", 500) + "\x00", header.ErrNUL},
 		{"binary: no line rules", bodyBinary, "a\nb\rc" + strings.Repeat("\x00\xff", 1000), nil},
 	}
 	for _, tc := range cases {

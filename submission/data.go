@@ -32,6 +32,8 @@ import (
 //     smuggling attacks; errors.Is(err, header.ErrBareCR / header.ErrBareLF),
 //     the sentinels of a bare CR or LF in the header too), logged at
 //     Warn;
+//   - 554 5.6.0 for a NUL octet (RFC 2045, Section 2.7 and 2.8: not in
+//     7bit or 8bit data; [header.ErrNUL]), logged at Warn;
 //   - 554 5.6.0 for a line over 1000 octets including CRLF (RFC 5321,
 //     Section 4.5.3.1.6; [header.ErrLineTooLong]). 554 rather than the "500 Line
 //     too long" of Section 4.5.3.1.9: 500 is not a reply to the end of
@@ -54,7 +56,8 @@ import (
 // reader reached its end.
 //
 // With BODY=BINARYMIME only the size is checked: binary content has no
-// line structure (RFC 3030, Section 3).
+// line structure and may carry any octet, NUL included (RFC 3030, Section
+// 3).
 //
 // When the reader reaches the end of r with no problem, it finishes the
 // signature (with a Config.Signer), writes the [TraceRecord] to

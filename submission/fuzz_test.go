@@ -26,6 +26,18 @@ func checkReply(t *testing.T, what string, err error) {
 	}
 }
 
+// checkClientReply is checkReply for an error caused by client input alone
+// (no I/O error, no failing store): it must not be 4.3.0, an outage of
+// ours, which would make the client retry for ever (DESIGN.md: a client's
+// fault is a 5xx).
+func checkClientReply(t *testing.T, what string, err error) {
+	t.Helper()
+	checkReply(t, what, err)
+	if r, ok := errors.AsType[*policy.Reply](err); ok && r.EnhancedCode() == "4.3.0" {
+		t.Fatalf("%s: client input produced %d %s %s (%v)", what, r.Code, r.EnhancedCode(), r.Text, r.Err)
+	}
+}
+
 // FuzzSessionMailRcpt: arbitrary MAIL and RCPT arguments never panic and
 // always give nil or a valid 4xx/5xx *policy.Reply.
 func FuzzSessionMailRcpt(f *testing.F) {
@@ -65,9 +77,9 @@ func FuzzSessionMailRcpt(f *testing.F) {
 	})
 }
 
-// FuzzSessionData: any input gives either a valid *policy.Reply (from Data
-// or from Read) or an output whose tail is the input's body, byte for
-// byte.
+// FuzzSessionData: any input gives either a valid *policy.Reply that is
+// not 4.3.0 (from Data or from Read) or an output whose tail is the input's
+// body, byte for byte.
 func FuzzSessionData(f *testing.F) {
 	seeds := []string{
 		crlf(message),
@@ -87,6 +99,10 @@ func FuzzSessionData(f *testing.F) {
 		"From: printer@example.org\r\nDate: 32 Foo 2026\r\nMessage-ID: <>\r\n\r\n",
 		" continuation first\r\n\r\n",
 		"From printer@example.org Mon Nov 23\r\n\r\n",
+		"From: printer@example.org\r\nTo: bob@example.com\r\n\r\na\r\n\x00.\r\nb\x00\r\n",
+		"From: " + strings.Repeat("(", 5000) + strings.Repeat(")", 5000) + " printer@example.org\r\n\r\n",
+		"From: " + strings.Repeat("(\r\n ", 300) + "printer@example.org" + strings.Repeat(")", 300) + "\r\n\r\n",
+		"Subject: " + strings.Repeat("x", 70000) + "\r\n\r\n",
 	}
 	for _, s := range seeds {
 		f.Add(s, false)
@@ -107,12 +123,12 @@ func FuzzSessionData(f *testing.F) {
 			t.Fatal(err)
 		}
 		r, err := s.Data(ctx, strings.NewReader(msg))
-		checkReply(t, "Data", err)
+		checkClientReply(t, "Data", err)
 		if err != nil {
 			return
 		}
 		out, err := io.ReadAll(r)
-		checkReply(t, "Read", err)
+		checkClientReply(t, "Read", err)
 		if err != nil {
 			return
 		}

@@ -87,6 +87,10 @@ func replyBareLF() *policy.Reply {
 	return withErr(replyMessageInvalid("Message contains a bare LF; lines must end with CRLF (RFC 5321, Section 2.3.8)"), header.ErrBareLF)
 }
 
+func replyNUL() *policy.Reply {
+	return withErr(replyMessageInvalid("Message contains a NUL octet; only BODY=BINARYMIME may carry one (RFC 2045, Section 2.7 and 2.8; RFC 3030)"), header.ErrNUL)
+}
+
 func replyLineTooLong() *policy.Reply {
 	return withErr(replyMessageInvalid("Message line longer than 1000 octets (RFC 5321, Section 4.5.3.1.6)"), header.ErrLineTooLong)
 }

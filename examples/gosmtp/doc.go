@@ -77,8 +77,9 @@
 //     msakit never saw that bare CR and the message lost two octets. The
 //     adapter's reader changes nothing but the dot-stuffing and ends only
 //     at CRLF "." CRLF, so every end-of-data variant of the SMTP smuggling
-//     research ("\n.\n", "\r.\r", "\r\n.\r", ...) reaches msakit as
-//     message content, and msakit refuses it (554 5.6.0).
+//     research ("\n.\n", "\r.\r", "\r\n.\r", "\r\n\x00.\r\n", ...) reaches
+//     msakit as message content, and msakit refuses its bare CR, bare LF
+//     or NUL (554 5.6.0).
 //   - BDAT chunks (RFC 3030) are handed over as they are, never split into
 //     lines. The BDAT line is checked and handed to go-smtp in canonical
 //     form, so both read the same chunk size; when the size cannot be

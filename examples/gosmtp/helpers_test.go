@@ -1,7 +1,6 @@
 package gosmtp
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -393,7 +392,11 @@ func (rc *rawClient) must(line string, want string) reply {
 	rc.t.Helper()
 	r := rc.cmd(line)
 	if !r.is(want) {
-		rc.t.Fatalf("%q: reply %v (enhanced %q), want %s", line, r, r.enhanced, want)
+		shown := line
+		if len(shown) > 80 {
+			shown = shown[:80] + "..."
+		}
+		rc.t.Fatalf("%q: reply %v (enhanced %q), want %s", shown, r, r.enhanced, want)
 	}
 	return r
 }
@@ -413,6 +416,12 @@ func (rc *rawClient) write(b []byte) {
 func (rc *rawClient) login() {
 	rc.t.Helper()
 	rc.startTLS()
+	rc.authPlain()
+}
+
+// authPlain authenticates as testUser with AUTH PLAIN.
+func (rc *rawClient) authPlain() {
+	rc.t.Helper()
 	ir := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + testPassword))
 	rc.must("AUTH PLAIN "+ir, "235 2.0.0")
 }
@@ -443,13 +452,12 @@ func (rc *rawClient) rest() string {
 	return string(b)
 }
 
-// dotStuff prepares msg for DATA (RFC 5321, Section 4.5.2) and ends it.
+// dotStuff prepares msg for DATA (RFC 5321, Section 4.5.2) and ends it:
+// a line that starts with '.' gets another; lines end at CRLF only, so a
+// bare LF stays inside a line.
 func dotStuff(msg string) []byte {
 	var b bytes.Buffer
-	sc := bufio.NewScanner(strings.NewReader(msg))
-	sc.Split(scanCRLFLines)
-	for sc.Scan() {
-		line := sc.Text()
+	for line := range strings.SplitAfterSeq(msg, "\r\n") {
 		if strings.HasPrefix(line, ".") {
 			b.WriteByte('.')
 		}
@@ -457,18 +465,6 @@ func dotStuff(msg string) []byte {
 	}
 	b.WriteString(".\r\n")
 	return b.Bytes()
-}
-
-// scanCRLFLines splits after each CRLF and keeps it, so bare LF stays inside
-// a line.
-func scanCRLFLines(data []byte, atEOF bool) (int, []byte, error) {
-	if i := bytes.Index(data, []byte("\r\n")); i >= 0 {
-		return i + 2, data[:i+2], nil
-	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
 }
 
 // smtpCode returns the code and enhanced code of a go-smtp client error.

@@ -22,11 +22,22 @@ func (rc *rawClient) hello(mode string) {
 	rc.must("EHLO client.example.net", "250")
 }
 
-// transaction opens a mail transaction of the trusted client.
-func (rc *rawClient) transaction() {
+// transaction opens a mail transaction of the trusted client; params
+// (" BODY=8BITMIME") are added to MAIL.
+func (rc *rawClient) transaction(params ...string) {
 	rc.t.Helper()
-	rc.must("MAIL FROM:<a@example.org>", "250 2.0.0")
+	rc.must("MAIL FROM:<a@example.org>"+strings.Join(params, ""), "250 2.0.0")
 	rc.must("RCPT TO:<b@example.net>", "250 2.0.0")
+}
+
+// trustedClient serves the trusted agent on loopback with STARTTLS and
+// returns the server and a raw client that said hello in mode.
+func trustedClient(t *testing.T, mode string) (*testServer, *rawClient) {
+	t.Helper()
+	ts := newTestServerWith(t, false, newTrustedAgent(t), ListenOptions{STARTTLS: testTLSConfig(t)})
+	rc := ts.raw(t)
+	rc.hello(mode)
+	return ts, rc
 }
 
 // sendData sends msg with DATA (dot-stuffed) and expects it accepted.
