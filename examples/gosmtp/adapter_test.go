@@ -147,47 +147,6 @@ func TestAuth(t *testing.T) {
 	}
 }
 
-func TestRaw_QuotedLocalPart(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t, true)
-	rc := ts.raw(t)
-	rc.login()
-	rc.must("MAIL FROM:<"+testFrom+">", "250 2.0.0")
-	rc.must(`RCPT TO:<"carol smith"@example.net>`, "250 2.0.0")
-	rc.must(`RCPT TO:<"odd@local"@example.net>`, "250 2.0.0")
-	rc.must("DATA", "354")
-	rc.write(dotStuff(testMessage))
-	rc.expect("250 2.0.0")
-	got := ts.dlv.all()
-	if len(got) != 1 {
-		t.Fatalf("delivered %d, want 1", len(got))
-	}
-	rcpts := got[0].msg.Transaction.Recipients
-	if len(rcpts) != 2 {
-		t.Fatalf("recipients %+v, want 2", rcpts)
-	}
-	for i, want := range []string{"carol smith", "odd@local"} {
-		if lp := rcpts[i].Path.Mailbox().LocalPart; lp != want {
-			t.Errorf("recipient %d local part %q, want %q", i, lp, want)
-		}
-		if d := rcpts[i].Path.Mailbox().Domain.ASCII(); d != "example.net" {
-			t.Errorf("recipient %d domain %q, want example.net", i, d)
-		}
-	}
-}
-
-func TestRaw_Postmaster(t *testing.T) {
-	t.Parallel()
-	// go-smtp refuses the unqualified form before the session (package
-	// doc, Divergences); the qualified form reaches msakit.
-	ts := newTestServer(t, true)
-	rc := ts.raw(t)
-	rc.login()
-	rc.must("MAIL FROM:<"+testFrom+">", "250 2.0.0")
-	rc.must("RCPT TO:<Postmaster>", "250 2.0.0")
-	rc.must("RCPT TO:<postmaster@example.org>", "250 2.0.0")
-}
-
 func TestRaw_DataRefused(t *testing.T) {
 	t.Parallel()
 	header := testMessage[:strings.Index(testMessage, "\r\n\r\n")+4]

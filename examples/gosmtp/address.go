@@ -6,21 +6,33 @@ import (
 	"github.com/msakit/msakit/envelope"
 )
 
-// rebuildPath undoes go-smtp's unquoting of the local part. go-smtp hands
-// `carol smith@example.net` for `"carol smith"@example.net` (RFC 5321,
-// Section 4.1.2: Quoted-string), which would no longer parse. A local part
-// that is a valid Dot-string is passed unchanged; any other is rebuilt with
-// envelope.NewMailbox, split at the last '@' (a quoted local part may hold
-// '@' itself), and written back in canonical, quoted form. When the parts
-// cannot be rebuilt the string goes to msakit as received, which refuses
-// it with its own reply.
+// quotedOnly are the characters that RFC 5321, Section 4.1.2 allows in a
+// local part only inside a Quoted-string: an atext or '.' never needs
+// quotes, these always do.
+const quotedOnly = " \"\\(),:;<>[]"
+
+// rebuildPath undoes go-smtp's unquoting of a local part where that can be
+// done without guessing. go-smtp hands `carol smith@example.net` for
+// `"carol smith"@example.net` (parse.go, parseLocalPart), and
+// `carol..smith@example.net` both for the quoted and for the invalid
+// unquoted form. The guard hands msakit MAIL and RCPT paths as sent, so
+// this serves what only go-smtp's reading reaches the adapter for: the
+// mailbox of MAIL's AUTH= parameter (RFC 4954, Section 5), and MAIL or
+// RCPT when the guard could not read the path.
+//
+// The decision (see the package documentation): the unquoted reading wins
+// for dot errors and for a second '@', so carol..smith@example.net,
+// carol.@example.net and carol@@example.net go to msakit as they are and
+// are refused (501 5.1.3 for RCPT, 501 5.1.7 for MAIL). Only a local part
+// with a character that can appear nowhere but inside quotes is rebuilt,
+// with [envelope.NewMailbox], in canonical quoted form.
 func rebuildPath(p string) string {
 	i := strings.LastIndexByte(p, '@')
 	if i <= 0 {
 		return p
 	}
 	local, domain := p[:i], p[i+1:]
-	if envelope.IsDotString(local) {
+	if strings.Contains(local, "@") || !strings.ContainsAny(local, quotedOnly) {
 		return p
 	}
 	d, err := envelope.ParseDomain(domain)

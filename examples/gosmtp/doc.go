@@ -123,10 +123,22 @@
 //     4.2.4; RFC 3030, Section 3), and "AUTH" without a mechanism into
 //     501 5.5.4.
 //   - go-smtp removes the quotes of a quoted local part before calling
-//     Mail and Rcpt: "carol smith"@example.net arrives as
-//     carol smith@example.net, and "carol..smith"@example.net cannot be
-//     told from the invalid carol..smith@example.net. msakit gets the path
-//     as the client sent it, read by the guard from the command line.
+//     Mail and Rcpt (parse.go, parseLocalPart): "carol smith"@example.net
+//     arrives as carol smith@example.net, and "carol..smith"@example.net
+//     cannot be told from the invalid carol..smith@example.net. msakit gets
+//     the MAIL and RCPT path as the client sent it, read by the guard from
+//     the command line, so the quoted form is accepted and the unquoted
+//     ones (carol..smith, carol., carol@@) are refused with 501 5.1.3
+//     (RCPT) or 501 5.1.7 (MAIL), RFC 6409, Section 5.1.
+//   - Where only go-smtp's reading reaches the adapter (the mailbox of
+//     MAIL's AUTH= parameter, RFC 4954, Section 5, which go-smtp decodes
+//     and unquotes, conn.go, handleMail), a decision stands in for the
+//     lost quotes: the unquoted reading wins for dot errors and for a
+//     second '@'; only a local part with a character that can appear
+//     nowhere but inside quotes (space, '"', '\', '(', ')', ',', ':', ';',
+//     '<', '>', '[', ']') is rebuilt as quoted. AUTH="carol+20smith"@x
+//     becomes "carol smith"@x, AUTH="carol..smith"@x becomes
+//     carol..smith@x.
 //   - go-smtp refuses an unqualified RCPT TO:<Postmaster> (its parser
 //     requires an '@', parse.go, parseMailbox), which RFC 5321, Section
 //     4.1.1.3 says MUST be accepted. The guard hands go-smtp a stand-in

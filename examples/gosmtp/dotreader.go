@@ -37,8 +37,9 @@ type dotReader struct {
 }
 
 // Read reads decoded message content; it returns io.EOF once the end of
-// data has been read. Errors of the client's connection are returned as
-// they are.
+// data has been read, and io.ErrUnexpectedEOF when the client's octets end
+// before it. Other errors of the client's connection are returned as they
+// are.
 func (d *dotReader) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
@@ -61,6 +62,9 @@ func (d *dotReader) Read(p []byte) (int, error) {
 		}
 		c, err := d.r.ReadByte()
 		if err != nil {
+			if err == io.EOF { //nolint:errorlint // bufio returns io.EOF unwrapped
+				err = io.ErrUnexpectedEOF
+			}
 			return n, err
 		}
 		switch d.state {

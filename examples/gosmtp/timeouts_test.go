@@ -30,6 +30,19 @@ func (rc *rawClient) transaction(params ...string) {
 	rc.must("RCPT TO:<b@example.net>", "250 2.0.0")
 }
 
+// eachMode runs test as a parallel subtest for each of connModes, with a
+// trusted client that said hello in that mode.
+func eachMode(t *testing.T, test func(t *testing.T, ts *testServer, rc *rawClient)) {
+	t.Helper()
+	for _, mode := range connModes {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			ts, rc := trustedClient(t, mode)
+			test(t, ts, rc)
+		})
+	}
+}
+
 // trustedClient serves the trusted agent on loopback with STARTTLS and
 // returns the server and a raw client that said hello in mode.
 func trustedClient(t *testing.T, mode string) (*testServer, *rawClient) {
