@@ -9,7 +9,8 @@ import (
 	"github.com/msakit/msakit/policy"
 )
 
-// auditExtensions and extensionTable are kept unexported (STYLE.md 2.16):
+// auditExtensions and extensionTable are kept unexported (DESIGN.md, "A small
+// public API"):
 // their one user is TestOwnExtensionsConform, which holds Agent.Extensions
 // to RFC 6409, Section 7. The conformance kit DESIGN.md plans is where an
 // exported audit belongs.

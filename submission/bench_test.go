@@ -190,8 +190,8 @@ func BenchmarkBodyStream(b *testing.B) {
 }
 
 // BenchmarkSessionDataSizes: the whole DATA pipeline (MAIL, RCPT, Data,
-// reading the message out) with 1 KiB, 1 MiB and 32 MiB bodies (STYLE.md
-// 2.13); allocations do not grow with the body.
+// reading the message out) with 1 KiB, 1 MiB and 32 MiB bodies;
+// allocations do not grow with the body.
 func BenchmarkSessionDataSizes(b *testing.B) {
 	hdr := crlf(message[:strings.Index(message, "\n\n")+2])
 	for _, size := range []int64{1 << 10, 1 << 20, 32 << 20} {

@@ -139,7 +139,7 @@ func BenchmarkChainRcpt(b *testing.B) {
 }
 
 // TestChainAcceptPathAllocs pins the zero-allocation accept path that the
-// benchmarks measure (STYLE.md, 2.13).
+// benchmarks measure.
 func TestChainAcceptPathAllocs(t *testing.T) {
 	ctx := context.Background()
 	conn := authedConn(t)

@@ -11,8 +11,8 @@ import (
 
 // TestREADMEQuickStart: the quick start in the repository's README.md is
 // the body of Example, so that the README cannot drift from code that is
-// compiled and whose output is checked (STYLE.md 2.10; go-smtp issue
-// #178).
+// compiled and whose output is checked (go-smtp issue #178 shows what
+// happens otherwise).
 func TestREADMEQuickStart(t *testing.T) {
 	t.Parallel()
 	readme, err := os.ReadFile("../README.md")

@@ -129,7 +129,7 @@ var headerSyntaxErrors = [...]error{
 
 // ReplyFor maps any error to the reply a client is sent for it at stage.
 // It is the one place where msakit picks a reply for an error that did not
-// arrive as a reply (DESIGN.md, "Decisions"; STYLE.md 2.3). Every error a
+// arrive as a reply (DESIGN.md, "Decisions"). Every error a
 // Session returns has been through it already; a server adapter calls it
 // for errors of its own (its queue, its protocol glue, a path it parsed
 // with package envelope), so that the client gets the same replies and no

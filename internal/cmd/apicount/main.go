@@ -1,5 +1,5 @@
 // Command apicount counts the exported identifiers of msakit's library
-// packages, the measure of STYLE.md 2.16 ("A small public API"): exported
+// packages, the measure of DESIGN.md, "A small public API": exported
 // funcs, exported methods of exported types, exported types, exported
 // fields of exported struct types, methods of exported interfaces, and
 // exported consts and vars. Test files, examples and internal packages are
