@@ -34,6 +34,7 @@ type options struct {
 	logJSON           bool
 	commandTimeout    time.Duration
 	dataTimeout       time.Duration
+	limits            limitOptions
 }
 
 // userSpec is one -user flag.
@@ -119,6 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.logJSON, "log-json", false, "log JSON instead of text")
 	fs.DurationVar(&o.commandTimeout, "command-timeout", gosmtp.DefaultCommandTimeout, "wait for each command line at most `DURATION` (RFC 5321, Section 4.5.3.2.7)")
 	fs.DurationVar(&o.dataTimeout, "data-timeout", gosmtp.DefaultDataTimeout, "wait for each block of message data at most `DURATION` (RFC 5321, Section 4.5.3.2.5)")
+	addLimitFlags(fs, &o.limits)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -144,6 +146,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.maxSize < 0 || o.maxRecipients < 0 {
 		fmt.Fprintln(stderr, "msa: -max-size and -max-recipients must not be negative")
 		return nil, fmt.Errorf("%w: negative limit", errUsage)
+	}
+	if err := o.limits.parseLimits(); err != nil {
+		fmt.Fprintln(stderr, "msa:", err)
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return o, nil
 }

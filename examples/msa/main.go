@@ -36,6 +36,24 @@
 //	                      wait for each block of message data, DATA or BDAT, at most
 //	                      this long; the deadline moves on with every block (default 3m,
 //	                      RFC 5321, Section 4.5.3.2.5)
+//	-limit-messages N/DURATION
+//	                      messages each user (or trusted address) may send per
+//	                      window, such as 100/1h; refused with 451 4.7.1 (default 0: none)
+//	-limit-recipients N/DURATION
+//	                      recipients each user may send to per window, such as
+//	                      500/1h; refused with 452 4.5.3 (default 0: none)
+//	-limit-auth-failures N/DURATION
+//	                      failed AUTH per client address (IPv6: per /64) before
+//	                      AUTH gets 454 4.7.0, then 421 and the connection closed
+//	                      (default 10/15m)
+//	-limit-auth-failures-per-user N/DURATION
+//	                      the same per user name (default 30/15m)
+//	-redis ADDR           keep the counts in Redis (host:port or redis:// URL), shared
+//	                      by every MSA using it (default: in this process)
+//	-redis-prefix PREFIX  prefix of the Redis keys (default msakit:limit:)
+//	-limits-fail-open     when Redis fails, let mail and AUTH through uncounted
+//	                      (default: refuse them with 451 4.3.0 / 454 4.7.0); logged
+//	                      at Error either way
 //
 // Logs go to standard error, the start banner to standard output. SIGINT or
 // SIGTERM stops accepting connections, closes idle ones, lets transactions in

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
@@ -65,6 +66,8 @@ type msa struct {
 	demoPassword string
 	demoAddress  string
 
+	redis *redis.Client // the limits' Redis client, nil without -redis
+
 	servers   []*smtp.Server
 	listeners []net.Listener
 	addr      string // STARTTLS listener's address, "" when off
@@ -73,8 +76,13 @@ type msa struct {
 }
 
 // newMSA builds everything but opens no socket.
-func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Reader) (*msa, error) {
+func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Reader) (_ *msa, err error) {
 	m := &msa{opts: o, logger: logger}
+	defer func() {
+		if err != nil && m.redis != nil {
+			_ = m.redis.Close()
+		}
+	}()
 	hostname, err := envelope.ParseDomain(o.hostname)
 	if err != nil {
 		return nil, fmt.Errorf("-hostname %q: %w", o.hostname, err)
@@ -137,6 +145,9 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	}
 	if o.expandSingleLevel {
 		cfg.Expand = domain
+	}
+	if cfg.Limits, m.redis, err = o.limits.limitStore(logger); err != nil {
+		return nil, err
 	}
 
 	var d gosmtp.Deliverer
@@ -280,6 +291,9 @@ func (m *msa) shutdown(ctx context.Context) error {
 		}
 	}
 	m.wg.Wait()
+	if m.redis != nil {
+		_ = m.redis.Close() // the sessions that used it have ended
+	}
 	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "stopped")
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return nil
@@ -304,6 +318,7 @@ func (m *msa) banner(w io.Writer) {
 	if m.selfSig {
 		fmt.Fprintf(w, "  self-signed certificate, SHA-256 %s\n", fingerprint(m.cert))
 	}
+	fmt.Fprintf(w, "  %s\n", m.opts.limits)
 	defer fmt.Fprintf(w, "ready; stop with Ctrl-C (SIGINT) or SIGTERM\n")
 	if m.demoUser == "" {
 		return
