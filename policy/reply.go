@@ -26,9 +26,10 @@ import (
 // errors.Is, and is never sent. Policy names the policy that decided; a
 // [Chain] fills it in when a member leaves it empty.
 //
-// Build a fresh Reply for each use (the constructors in codes.go do): a Reply
-// is a plain value, and sharing one *Reply between goroutines that change it
-// is a data race.
+// Build a fresh Reply for each use: a Reply is a plain value, and sharing
+// one *Reply between goroutines that change it is a data race (a [Chain]
+// copies a reply before it sets Policy, so a policy may return a shared
+// one).
 type Reply struct {
 	Code     int    // 4xx or 5xx, RFC 5321, Section 4.2
 	Enhanced string // full code, e.g. "5.7.1"; class must be Code/100; "" = X.0.0
@@ -68,7 +69,7 @@ func (r *Reply) Line() string {
 }
 
 // Unwrap returns the internal cause, so errors.Is(reply, ErrAuthRequired)
-// works for the replies built by codes.go. The cause is never part of the
+// works for a reply whose Err wraps that sentinel. The cause is never part of the
 // reply line (RFC 5321, Section 4.2).
 func (r *Reply) Unwrap() error { return r.Err }
 
@@ -104,18 +105,15 @@ func (r *Reply) WithErr(err error) *Reply {
 	return &c
 }
 
-// Errors returned by [Reply.Valid].
+// Errors returned by [Reply.Valid]: the code is not a negative reply (RFC
+// 5321, Section 4.2.1: 4yz or 5yz); Enhanced is not "class.subject.detail"
+// with the class of Code (RFC 3463, Section 2); Text is empty, longer than
+// MaxTextLen, or holds a character outside the RFC 5321 textstring
+// (Sections 4.2 and 4.5.3.1.5).
 var (
-	// ErrReplyCode: the code is not a negative reply (RFC 5321, Section
-	// 4.2.1: 4yz or 5yz).
-	ErrReplyCode = errors.New("policy: reply code is not 4xx or 5xx")
-	// ErrReplyEnhanced: Enhanced is not "class.subject.detail" with the
-	// class of Code (RFC 3463, Section 2).
-	ErrReplyEnhanced = errors.New("policy: malformed enhanced status code")
-	// ErrReplyText: Text is empty, longer than MaxTextLen, or holds a
-	// character outside the RFC 5321 textstring (Sections 4.2 and
-	// 4.5.3.1.5).
-	ErrReplyText = errors.New("policy: reply text is empty, too long or not printable US-ASCII")
+	errReplyCode     = errors.New("policy: reply code is not 4xx or 5xx")
+	errReplyEnhanced = errors.New("policy: malformed enhanced status code")
+	errReplyText     = errors.New("policy: reply text is empty, too long or not printable US-ASCII")
 )
 
 // Valid reports whether r may be sent to a client: Code is 4xx or 5xx (RFC
@@ -125,27 +123,28 @@ var (
 // [MaxTextLen] octets: HT, SP and printable US-ASCII only (RFC 5321, Section
 // 4.2), so no CR or LF can end the line early and no UTF-8 reaches a client
 // that did not ask for SMTPUTF8 (RFC 6531, Section 3.7.4). It returns nil, or
-// an error wrapping ErrReplyCode, ErrReplyEnhanced or ErrReplyText.
+// an error that says which of the three is wrong.
 //
 // Valid checks the form only; whether a detail code is registered is a
-// matter for the table test of codes.go. submission calls Valid on every
-// *Reply before sending it and replaces an invalid one with 451 4.3.0.
+// matter for msakit's own table test of the replies it sends. submission
+// calls Valid on every *Reply before sending it and replaces an invalid one
+// with 451 4.3.0.
 func (r *Reply) Valid() error {
 	if r == nil {
-		return ErrReplyCode
+		return errReplyCode
 	}
 	if r.Code < 400 || r.Code > 599 {
-		return ErrReplyCode
+		return errReplyCode
 	}
 	if r.Enhanced != "" && !validEnhanced(r.Enhanced, r.Code/100) {
-		return ErrReplyEnhanced
+		return errReplyEnhanced
 	}
 	if r.Text == "" || len(r.Text) > MaxTextLen {
-		return ErrReplyText
+		return errReplyText
 	}
 	for i := 0; i < len(r.Text); i++ {
 		if c := r.Text[i]; c != '\t' && (c < 0x20 || c > 0x7e) {
-			return ErrReplyText
+			return errReplyText
 		}
 	}
 	return nil

@@ -30,37 +30,37 @@ func TestReplyValid(t *testing.T) {
 	invalid := []struct {
 		name string
 		r    policy.Reply
-		want error
+		want string // in the error
 	}{
-		{"2xx", policy.Reply{Code: 250, Text: "ok"}, policy.ErrReplyCode},
-		{"zero code", policy.Reply{Text: "x"}, policy.ErrReplyCode},
-		{"600", policy.Reply{Code: 600, Text: "x"}, policy.ErrReplyCode},
+		{"2xx", policy.Reply{Code: 250, Text: "ok"}, "reply code"},
+		{"zero code", policy.Reply{Text: "x"}, "reply code"},
+		{"600", policy.Reply{Code: 600, Text: "x"}, "reply code"},
 		// The trap of issue 9: the old "subject.detail only" form, and a
 		// class that disagrees with the code (RFC 3463, Section 2).
-		{"subject.detail only", policy.Reply{Code: 550, Enhanced: "7.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"class 4 on a 550", policy.Reply{Code: 550, Enhanced: "4.7.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"class 5 on a 451", policy.Reply{Code: 451, Enhanced: "5.3.0", Text: "x"}, policy.ErrReplyEnhanced},
-		{"class 2", policy.Reply{Code: 550, Enhanced: "2.0.0", Text: "x"}, policy.ErrReplyEnhanced},
-		{"subject 8", policy.Reply{Code: 550, Enhanced: "5.8.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"two-digit subject", policy.Reply{Code: 550, Enhanced: "5.17.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"no detail", policy.Reply{Code: 550, Enhanced: "5.7.", Text: "x"}, policy.ErrReplyEnhanced},
-		{"no subject", policy.Reply{Code: 550, Enhanced: "5..1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"leading zero", policy.Reply{Code: 550, Enhanced: "5.7.01", Text: "x"}, policy.ErrReplyEnhanced},
-		{"four-digit detail", policy.Reply{Code: 550, Enhanced: "5.7.1000", Text: "x"}, policy.ErrReplyEnhanced},
-		{"four parts", policy.Reply{Code: 550, Enhanced: "5.7.1.2", Text: "x"}, policy.ErrReplyEnhanced},
-		{"letters", policy.Reply{Code: 550, Enhanced: "5.7.a", Text: "x"}, policy.ErrReplyEnhanced},
-		{"spaces", policy.Reply{Code: 550, Enhanced: " 5.7.1", Text: "x"}, policy.ErrReplyEnhanced},
-		{"empty text", policy.Reply{Code: 550, Enhanced: "5.7.1"}, policy.ErrReplyText},
-		{"CRLF in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\r\n250 ok"}, policy.ErrReplyText},
-		{"LF in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\nb"}, policy.ErrReplyText},
-		{"NUL in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\x00"}, policy.ErrReplyText},
-		{"invalid utf-8", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\xff"}, policy.ErrReplyText},
-		{"utf-8 text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Adresse refusée"}, policy.ErrReplyText},
-		{"DEL in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\x7f"}, policy.ErrReplyText},
-		{"too long", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: strings.Repeat("a", policy.MaxTextLen+1)}, policy.ErrReplyText},
+		{"subject.detail only", policy.Reply{Code: 550, Enhanced: "7.1", Text: "x"}, "enhanced status code"},
+		{"class 4 on a 550", policy.Reply{Code: 550, Enhanced: "4.7.1", Text: "x"}, "enhanced status code"},
+		{"class 5 on a 451", policy.Reply{Code: 451, Enhanced: "5.3.0", Text: "x"}, "enhanced status code"},
+		{"class 2", policy.Reply{Code: 550, Enhanced: "2.0.0", Text: "x"}, "enhanced status code"},
+		{"subject 8", policy.Reply{Code: 550, Enhanced: "5.8.1", Text: "x"}, "enhanced status code"},
+		{"two-digit subject", policy.Reply{Code: 550, Enhanced: "5.17.1", Text: "x"}, "enhanced status code"},
+		{"no detail", policy.Reply{Code: 550, Enhanced: "5.7.", Text: "x"}, "enhanced status code"},
+		{"no subject", policy.Reply{Code: 550, Enhanced: "5..1", Text: "x"}, "enhanced status code"},
+		{"leading zero", policy.Reply{Code: 550, Enhanced: "5.7.01", Text: "x"}, "enhanced status code"},
+		{"four-digit detail", policy.Reply{Code: 550, Enhanced: "5.7.1000", Text: "x"}, "enhanced status code"},
+		{"four parts", policy.Reply{Code: 550, Enhanced: "5.7.1.2", Text: "x"}, "enhanced status code"},
+		{"letters", policy.Reply{Code: 550, Enhanced: "5.7.a", Text: "x"}, "enhanced status code"},
+		{"spaces", policy.Reply{Code: 550, Enhanced: " 5.7.1", Text: "x"}, "enhanced status code"},
+		{"empty text", policy.Reply{Code: 550, Enhanced: "5.7.1"}, "reply text"},
+		{"CRLF in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\r\n250 ok"}, "reply text"},
+		{"LF in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\nb"}, "reply text"},
+		{"NUL in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\x00"}, "reply text"},
+		{"invalid utf-8", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\xff"}, "reply text"},
+		{"utf-8 text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "Adresse refusée"}, "reply text"},
+		{"DEL in text", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "a\x7f"}, "reply text"},
+		{"too long", policy.Reply{Code: 550, Enhanced: "5.7.1", Text: strings.Repeat("a", policy.MaxTextLen+1)}, "reply text"},
 	}
 	for _, tc := range invalid {
-		if err := tc.r.Valid(); !errors.Is(err, tc.want) {
+		if err := tc.r.Valid(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Valid() = %v, want %v", tc.name, err, tc.want)
 		}
 	}
