@@ -224,8 +224,12 @@ func authUserKey(username string) string {
 // limitAdd calls the store's Add for key under l. counted reports whether
 // the store answered: when it fails, the failure is logged at Error and,
 // with FailOpen, r says Added (the event goes ahead uncounted, nothing to
-// give back); otherwise err is returned, for a 4xx reply.
+// give back); otherwise err is returned, for a 4xx reply. An agent without
+// a store (the copy Agent.Check runs) lets everything through uncounted.
 func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r LimitResult, counted bool, err error) {
+	if a.limits == nil {
+		return LimitResult{Added: true}, false, nil
+	}
 	r, err = a.limits.Add(ctx, key, n, l.Max, l.Per)
 	if err == nil {
 		return r, true, nil
@@ -242,7 +246,7 @@ func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r L
 // giveBack returns n events charged to key; a failing store is logged at
 // Error, and the count then expires with its window.
 func (a *Agent) giveBack(ctx context.Context, key string, n int64, l Limit) {
-	if n <= 0 {
+	if n <= 0 || a.limits == nil {
 		return
 	}
 	if _, err := a.limits.Add(ctx, key, -n, l.Max, l.Per); err != nil {

@@ -517,3 +517,23 @@ func TestLimitsConfig(t *testing.T) {
 		t.Errorf("Limit.String = %q", s)
 	}
 }
+
+// TestLimitsCheckCountsNothing: Agent.Check, which must record nothing,
+// neither charges nor consults the limits of an agent that has them.
+func TestLimitsCheckCountsNothing(t *testing.T) {
+	t.Parallel()
+	lf := newLimitFixture(t, submission.Limits{
+		Messages:   submission.Limit{Max: 1, Per: time.Hour},
+		Recipients: submission.Limit{Max: 1, Per: time.Hour},
+	})
+	sub := submission.Submission{Conn: lf.session().Conn(), From: "<alice@example.org>",
+		To: []string{"<bob@example.com>", "<carol@example.com>"}, Message: []byte(crlf(message))}
+	for i := range 3 {
+		if rep := lf.agent.Check(t.Context(), sub); rep.Reply != nil {
+			t.Fatalf("Check %d: %v", i, rep.Reply)
+		}
+	}
+	if got := lf.count(t, "rcpt:user:alice") + lf.count(t, "msg:user:alice"); got != 0 {
+		t.Fatalf("Check charged %d events", got)
+	}
+}

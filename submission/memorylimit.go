@@ -7,10 +7,9 @@ import (
 	"time"
 )
 
-// DefaultMaxLimitKeys is how many keys a [MemoryLimitStore] keeps when its
-// MaxKeys is 0: a bound on the state clients can create (RFC 6409, Section
-// 5.2 asks an MSA to guard against denial of service).
-const DefaultMaxLimitKeys = 1 << 16
+// defaultMaxLimitKeys is how many keys a MemoryLimitStore keeps when its
+// MaxKeys is 0.
+const defaultMaxLimitKeys = 1 << 16
 
 // MemoryLimitStore is the in-process [LimitStore]: the default of
 // [Limits].Store, for a single MSA process (replicas need a shared store).
@@ -22,7 +21,9 @@ const DefaultMaxLimitKeys = 1 << 16
 // flood of new keys costs amortised O(log MaxKeys) each. A dropped live key
 // loses its count, which errs towards letting events through.
 type MemoryLimitStore struct {
-	// MaxKeys bounds the keys kept; 0 means DefaultMaxLimitKeys.
+	// MaxKeys bounds the keys kept, and so the state clients can create
+	// (RFC 6409, Section 5.2 asks an MSA to guard against denial of
+	// service); 0 means 65536.
 	MaxKeys int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -84,7 +85,7 @@ func (s *MemoryLimitStore) Add(_ context.Context, key string, n, limit int64, wi
 func (s *MemoryLimitStore) makeRoom(now time.Time) {
 	limit := s.MaxKeys
 	if limit <= 0 {
-		limit = DefaultMaxLimitKeys
+		limit = defaultMaxLimitKeys
 	}
 	if len(s.m) < limit {
 		return
