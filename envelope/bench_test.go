@@ -95,6 +95,29 @@ func BenchmarkParseDomain(b *testing.B) {
 	}
 }
 
+// BenchmarkIsFullyQualified: the delegated-TLD test of RFC 6409, Section
+// 4.2 on parsed names, beside BenchmarkParseDomain; miss is a name under no
+// TLD, looked up in the public suffix list each time.
+func BenchmarkIsFullyQualified(b *testing.B) {
+	for _, bc := range []struct{ name, in string }{
+		{"ldh", "mail.example.org"},
+		{"special-use", "mail.example.test"},
+		{"wildcard-cctld", "example.ck"},
+		{"miss", "mail.example.con"},
+	} {
+		d, err := ParseDomain(bc.in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d.IsFullyQualified()
+			}
+		})
+	}
+}
+
 func BenchmarkParsePath(b *testing.B) {
 	for _, bc := range []struct{ name, in string }{
 		{"mailbox", "<alice.example@mail.example.org>"},
@@ -147,12 +170,28 @@ func BenchmarkMailboxString(b *testing.B) {
 //   - mailbox: ParseMailbox against net/mail.ParseAddress; goal at most 0.33.
 //   - idn, idn-cjk, a-label: ParseDomain against the bare idna profile's
 //     ToASCII; goal at most 1.5.
+//   - fq-*: ParseDomain followed by IsFullyQualified (the delegated-TLD
+//     look-up, issue 10) against ParseDomain alone; goal below 2 for names
+//     under a delegated TLD (fq-ldh, fq-idn). fq-miss is a name under no
+//     TLD, which is looked up in the public suffix list on every call (the
+//     refusal path; only found TLDs are remembered).
 func BenchmarkRatio(b *testing.B) {
 	p := profile // the package's own idna profile, so the baseline cannot drift from it
+	parseFQ := func(s string) func() {
+		return func() {
+			d, _ := ParseDomain(s)
+			_ = d.IsFullyQualified()
+		}
+	}
+	parse := func(s string) func() { return func() { _, _ = ParseDomain(s) } }
 	for _, bc := range []struct {
 		name           string
 		subject, basis func()
 	}{
+		{"fq-ldh", parseFQ("mail.example.org"), parse("mail.example.org")},
+		{"fq-ldh-cctld", parseFQ("mail.example.co.uk"), parse("mail.example.co.uk")},
+		{"fq-idn", parseFQ("mail.bücher.example"), parse("mail.bücher.example")},
+		{"fq-miss", parseFQ("mail.example.con"), parse("mail.example.con")},
 		{"mailbox",
 			func() { _, _ = ParseMailbox("alice.example@mail.example.org") },
 			func() { _, _ = mail.ParseAddress("alice.example@mail.example.org") }},

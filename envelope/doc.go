@@ -31,7 +31,10 @@
 //     rule and DNS length checks.
 //   - RFC 1035, Section 2.3.4 (label and name lengths).
 //   - RFC 6409, Section 4.2 (fully-qualified domains, see
-//     [Domain.IsFullyQualified]).
+//     [Domain.IsFullyQualified]), judged without DNS against the top-level
+//     domains of the ICANN section of the public suffix list, through
+//     golang.org/x/net/publicsuffix, and the special-use names of RFC 2606
+//     and RFC 6761.
 //   - RFC 5233 (subaddressing, see [SplitSubaddress]).
 //
 // # Errors

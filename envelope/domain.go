@@ -32,6 +32,7 @@ type Domain struct {
 	ascii   string // A-label form, lower case; an address literal as normalized
 	unicode string // U-label form; == ascii unless the name has A-labels
 	literal bool   // an RFC 5321, Section 4.1.3 address literal
+	top     uint8  // offset of the top label in ascii; 0 for one label or a literal
 }
 
 // profile is the one IDNA2008 profile of this package: UTS #46 mapping for
@@ -108,7 +109,7 @@ func parseDomain(s string) (Domain, *ParseError) {
 	if len(s) > maxDomainInput {
 		return Domain{}, newError(s, maxDomainInput, ErrTooLong, "domain longer than 1020 octets")
 	}
-	needIDNA, hasUpper, err := checkLDH(s)
+	needIDNA, hasUpper, top, err := checkLDH(s)
 	if err != nil {
 		return Domain{}, err
 	}
@@ -116,7 +117,7 @@ func parseDomain(s string) (Domain, *ParseError) {
 		if hasUpper {
 			s = strings.ToLower(s)
 		}
-		return Domain{ascii: s, unicode: s}, nil
+		return Domain{ascii: s, unicode: s, top: top}, nil
 	}
 	return parseIDN(s)
 }
@@ -151,8 +152,9 @@ var ldhClass = func() (t [256]uint8) {
 // checkLDH checks s as an RFC 5321 Domain of LDH labels. It stops with
 // needIDNA at the first octet of 0x80 or above, and also reports needIDNA
 // when a label looks like an A-label ("xn--", any case), which needs
-// decoding. hasUpper tells whether s has upper-case letters.
-func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
+// decoding. hasUpper tells whether s has upper-case letters, top is the
+// offset of the last label when there are several, else 0.
+func checkLDH(s string) (needIDNA, hasUpper bool, top uint8, err *ParseError) {
 	var seen uint8 // the classes of all octets seen
 	start, labels := 0, 0
 	for i := 0; ; i++ {
@@ -163,15 +165,15 @@ func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
 				continue
 			}
 			if c == clHigh {
-				return true, false, nil
+				return true, false, 0, nil
 			}
 			if c != clDot {
-				return false, false, newError(s, i, ErrSyntax, "invalid character "+quoteByte(s[i])+" in domain")
+				return false, false, 0, newError(s, i, ErrSyntax, "invalid character "+quoteByte(s[i])+" in domain")
 			}
 		}
 		// End of a label: s[start:i].
 		if err := checkLabel(s, start, i); err != nil {
-			return false, false, err
+			return false, false, 0, err
 		}
 		label := s[start:i]
 		labels++
@@ -179,7 +181,7 @@ func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
 			// An R-LDH label: only "xn--" ones (A-labels) are valid for an
 			// IDNA-aware program (RFC 5890, Section 2.3.1).
 			if !ascii.HasPrefixFold(label, "xn") {
-				return false, false, newError(s, start+2, ErrIDNA, "reserved label with \"--\" in positions 3 and 4 that is not an A-label")
+				return false, false, 0, newError(s, start+2, ErrIDNA, "reserved label with \"--\" in positions 3 and 4 that is not an A-label")
 			}
 			needIDNA = true
 		}
@@ -192,12 +194,15 @@ func checkLDH(s string) (needIDNA, hasUpper bool, err *ParseError) {
 		start = i + 1
 	}
 	if len(s) > maxDNSNameLen {
-		return false, false, newError(s, maxDNSNameLen, ErrTooLong, "domain longer than 253 octets")
+		return false, false, 0, newError(s, maxDNSNameLen, ErrTooLong, "domain longer than 253 octets")
 	}
 	if labels == 4 && seen&(clLower|clUpper|clHyphen) == 0 {
-		return false, false, newError(s, 0, ErrSyntax, "IP address without brackets; write an address literal such as [192.0.2.1]")
+		return false, false, 0, newError(s, 0, ErrSyntax, "IP address without brackets; write an address literal such as [192.0.2.1]")
 	}
-	return needIDNA, seen&clUpper != 0, nil
+	if labels > 1 {
+		top = uint8(start) // start <= 252: a name is at most 253 octets
+	}
+	return needIDNA, seen&clUpper != 0, top, nil
 }
 
 // checkLabel checks the label s[start:end] of an LDH name: not empty, at
@@ -248,7 +253,7 @@ func mapIDN(s string) (Domain, *ParseError) {
 	// that the profile does not apply: no trailing dot, no hyphen first or
 	// last in a label, no R-LDH label but A-labels, no bare IPv4 address.
 	// Its needIDNA result then means that a has an A-label.
-	hasALabel, _, perr := checkLDH(a)
+	hasALabel, _, top, perr := checkLDH(a)
 	if perr != nil {
 		return Domain{}, newError(s, 0, perr.Kind, perr.Msg+" (after IDNA mapping to "+a+")")
 	}
@@ -268,7 +273,7 @@ func mapIDN(s string) (Domain, *ParseError) {
 			return Domain{}, newError(s, 0, ErrIDNA, "invalid internationalized domain name: a U-label that begins or ends with a hyphen")
 		}
 	}
-	return Domain{ascii: a, unicode: u}, nil
+	return Domain{ascii: a, unicode: u, top: top}, nil
 }
 
 // canonical reports whether s, a name that maps under the profile to the
@@ -343,25 +348,36 @@ func (d Domain) Format(smtputf8 bool) string {
 }
 
 // IsFullyQualified reports whether d is a fully-qualified domain name as RFC
-// 6409, Section 4.2 requires of envelope and header addresses: an address
-// literal, or a name with at least two labels whose last label (the top-level
-// domain) is not all digits (RFC 5321, Section 2.3.5; RFC 3696,
-// Section 2). "example" and "mail.123" are not fully qualified. The zero
-// Domain is not.
+// 6409, Section 4.2 requires of envelope and header addresses, judged
+// without DNS: an address literal, or a name of at least two labels whose
+// last label (the top-level domain) is delegated in the DNS root zone or is
+// a special-use name every test suite and private network relies on.
+//
+// Delegated means listed as a top-level domain in the ICANN section of the
+// public suffix list that golang.org/x/net/publicsuffix compiles into the
+// program; only the top label is looked up, so private-section entries
+// ("blogspot.com") play no part. The special-use names are "test",
+// "example" and "localhost" (RFC 2606, Section 2; RFC 6761, Section 6) and
+// "internal" (reserved by ICANN for private use). So "example.con",
+// "mail.example.cmo", RFC 6409's partial name "squeaky.sales", "example",
+// "mail.123" and "host.invalid" are not fully qualified; "example.org",
+// "bücher.example", "mail.example.test" and "example.xn--fiqs8s" are. The
+// zero Domain is not.
+//
+// The top-level domains of a private network ("corp", "lan") are not known
+// here; a submission server is configured with them (see the submission
+// package's Config.LocalDomains). Each top-level label found in the list is
+// remembered after its first look-up, so the check of a name under a
+// delegated TLD costs a cache load and does not allocate.
 func (d Domain) IsFullyQualified() bool {
 	if d.literal {
 		return true
 	}
-	i := strings.LastIndexByte(d.ascii, '.')
-	if i < 0 {
+	if d.top == 0 {
 		return false
 	}
-	for _, c := range []byte(d.ascii[i+1:]) {
-		if !ascii.IsDigit(c) {
-			return true
-		}
-	}
-	return false
+	tld := d.ascii[d.top:]
+	return isSpecialUseTLD(tld) || isDelegatedTLD(tld)
 }
 
 // LogValue implements [slog.LogValuer]: both forms, "unicode/ascii", for an

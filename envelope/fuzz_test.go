@@ -60,6 +60,9 @@ func FuzzParseDomain(f *testing.F) {
 				t.Fatalf("ParseDomain(%q).ASCII() = %q is not lower-case LDH", s, a)
 			}
 		}
+		if want := strings.LastIndexByte(a, '.') + 1; !d.IsLiteral() && int(d.top) != want {
+			t.Fatalf("ParseDomain(%q): top label at %d, want %d", s, d.top, want)
+		}
 		if d.IsIDN() {
 			if want, err := profile.ToUnicode(a); err != nil || want != u {
 				t.Fatalf("ParseDomain(%q) = %q / %q; idna ToUnicode gives %q, %v", s, a, u, want, err)

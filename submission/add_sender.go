@@ -31,15 +31,18 @@ import (
 // compares with Resent-From and targets Resent-Sender.
 //
 // It is off by default (a MAY). addSender is safe for concurrent use.
-type addSender struct{}
+type addSender struct {
+	// Rule says which domains are fully qualified (RFC 6409, Section 4.2).
+	Rule qualifiedRule
+}
 
 // Name returns "add-sender", the policy of RFC 6409, Section 8.1.
 func (addSender) Name() string { return "add-sender" }
 
 // RewriteData adds or replaces Sender (or Resent-Sender) (RFC 6409, Section
 // 8.1).
-func (addSender) RewriteData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
-	m, ok := senderAddress(c, tx)
+func (p addSender) RewriteData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
+	m, ok := senderAddress(c, tx, p.Rule)
 	if !ok {
 		return nil
 	}
@@ -62,15 +65,15 @@ func (addSender) RewriteData(_ context.Context, c *policy.Conn, tx *policy.Trans
 
 // senderAddress returns the identity's address when the MSA may place it in
 // a header field: the session is authenticated, the address passes
-// [enforceAddressSyntax] with a fully qualified domain, and it is ASCII
-// unless the transaction uses SMTPUTF8 (RFC 6409, Section 8.1: "a valid mail
-// address"; RFC 6532, Section 3).
-func senderAddress(c *policy.Conn, tx *policy.Transaction) (envelope.Mailbox, bool) {
+// [enforceAddressSyntax] with a domain fully qualified under rule, and it is
+// ASCII unless the transaction uses SMTPUTF8 (RFC 6409, Section 8.1: "a
+// valid mail address"; RFC 6532, Section 3).
+func senderAddress(c *policy.Conn, tx *policy.Transaction, rule qualifiedRule) (envelope.Mailbox, bool) {
 	m := c.Identity.Address
 	if c.Identity.IsZero() || m.IsZero() {
 		return m, false
 	}
-	if !(enforceAddressSyntax{}).ValidMailbox(m) || !(m.Domain.IsFullyQualified() || m.Domain.IsLiteral()) {
+	if !(enforceAddressSyntax{}).ValidMailbox(m) || !rule.fullyQualified(m.Domain) {
 		return m, false
 	}
 	if !m.IsASCII() && !tx.MailOptions.SMTPUTF8 {

@@ -69,6 +69,7 @@ func New(cfg Config) (*Agent, error) {
 	cfg.Trusted = slices.Clone(cfg.Trusted)
 	cfg.Policies = slices.Clone(cfg.Policies)
 	cfg.DisableExtensions = slices.Clone(cfg.DisableExtensions)
+	cfg.LocalDomains = slices.Clone(cfg.LocalDomains)
 	a := &Agent{cfg: cfg, omit: make(map[string]bool)}
 	for _, k := range cfg.DisableExtensions {
 		k = strings.ToUpper(strings.TrimSpace(k))

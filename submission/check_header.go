@@ -46,6 +46,9 @@ type checkHeader struct {
 	// of refusing a From with several mailboxes and no Sender (RFC 6409,
 	// Section 8.1).
 	AddMissingSender bool
+	// Rule says which domains are fully qualified (RFC 6409, Section 4.2),
+	// for the identity's address that the two options above place.
+	Rule qualifiedRule
 }
 
 // Name returns "check-header", the policy of RFC 6409, Section 6.3.
@@ -68,7 +71,7 @@ var listFields = [...]string{
 
 // CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
 func (p checkHeader) CheckData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
-	_, canAdd := senderAddress(c, tx)
+	_, canAdd := senderAddress(c, tx, p.Rule)
 	// One pass: count the fields RFC 5322, Section 3.6 limits to one.
 	var counts [len(uniqueFields)]int
 	for i := 0; i < h.Len(); i++ {
@@ -144,7 +147,7 @@ func (p checkHeader) RewriteData(_ context.Context, c *policy.Conn, tx *policy.T
 	if !p.AddMissingFrom && !p.AddMissingSender {
 		return nil
 	}
-	m, ok := senderAddress(c, tx)
+	m, ok := senderAddress(c, tx, p.Rule)
 	utf8OK := tx.MailOptions.SMTPUTF8
 	if p.AddMissingFrom && !h.Has("From") {
 		if !ok {

@@ -65,12 +65,34 @@ type Config struct {
 	Expand envelope.Domain
 
 	// Partial, when set, reports multi-level domains the site knows to be
-	// incomplete, such as "squeaky.sales" where "sales" is an internal
-	// subdomain; they are refused, never expanded (RFC 6409, Section 4.2).
-	// nil means every multi-level domain counts as fully qualified: its
-	// syntax cannot tell, and msakit does no DNS. [PartialUnder] builds
-	// the usual rule.
+	// incomplete although they end in a delegated top-level domain, such
+	// as "build.dev" where "dev" is an internal subdomain of example.com;
+	// they are refused, never expanded (RFC 6409, Section 4.2). A name
+	// under no known top-level domain ("squeaky.sales") is refused without
+	// it (see LocalDomains). nil means every other multi-level domain
+	// counts as fully qualified: its syntax cannot tell, and msakit does
+	// no DNS. [PartialUnder] builds the usual rule.
 	Partial func(envelope.Domain) bool
+
+	// LocalDomains lists this site's domains that no public registry
+	// delegates, and its private top-level domains, such as "example.lan"
+	// or "corp": a name of two labels or more that is one of them or ends
+	// with "." and one of them is fully qualified whatever its top-level
+	// domain (RFC 6409, Section 4.2). Without them a domain must be under a
+	// top-level domain delegated in the DNS root zone or under "test",
+	// "example", "localhost" or "internal" (see
+	// [envelope.Domain.IsFullyQualified]); a name under any other is
+	// refused (554 5.1.8, 554 5.1.2, 554 5.6.0) with a text that names its
+	// top-level domain, which catches typos such as "example.con". The
+	// top-level domains of Hostname and Expand count without being listed.
+	// nil means none besides those.
+	LocalDomains []envelope.Domain
+
+	// DisableTLDCheck judges a multi-level domain fully qualified by its
+	// syntax alone, whatever its top-level domain, as long as that is not
+	// all digits (RFC 3696, Section 2). LocalDomains is then not needed.
+	// Set it only for a site whose mail names cannot be listed.
+	DisableTLDCheck bool
 
 	// AllowPostmaster permits the reduced authentication of RFC 6409,
 	// Section 6.4: a session that is neither authenticated nor trusted may

@@ -51,7 +51,11 @@
 //     for a null reverse-path then (RFC 6409, Section 3.2).
 //   - enforce-address-syntax: 501 5.1.7 / 501 5.1.3 (RFC 6409, Section 5.1).
 //   - qualify-domains: 554 5.1.8 at MAIL, 554 5.1.2 at RCPT, 554 5.6.0 for
-//     address header fields (RFC 6409, Section 4.2) [Expand, Partial].
+//     address header fields (RFC 6409, Section 4.2): a name must be under a
+//     delegated top-level domain, a special-use one (test, example,
+//     localhost, internal) or one of the site's, and the reply names an
+//     unknown top-level domain [Expand, Partial, LocalDomains,
+//     DisableTLDCheck].
 //   - require-smtputf8: 550 5.6.7 at MAIL, 553 5.6.7 at RCPT (RFC 6531,
 //     Section 3.5).
 //   - max-size: a declared SIZE= over the limit, 552 5.3.4 (RFC 1870)
@@ -139,10 +143,15 @@
 //     parts, and changing it would mean reading a whole composite before
 //     writing its header. It refuses, rather than converts, 8-bit octets
 //     in header fields, preambles, epilogues and base64 bodies.
-//   - Multi-level partial domains ("squeaky.sales") are refused only when
-//     Config.Partial says so (for example [PartialUnder]): their syntax
-//     does not tell (RFC 6409, Section 4.2), and msakit does no DNS.
-//     DESIGN.md lists them as always refused.
+//   - Without DNS, "fully qualified" (RFC 6409, Section 4.2) means under a
+//     top-level domain of the ICANN section of the public suffix list that
+//     golang.org/x/net/publicsuffix ships (see
+//     [envelope.Domain.IsFullyQualified]), a special-use one, or one of
+//     Config.LocalDomains, Hostname and Expand. RFC 6409's "squeaky.sales"
+//     is refused that way; a multi-level partial name that does end in a
+//     delegated TLD ("build.dev" for "build.dev.example.com") is refused
+//     only when Config.Partial says so (for example [PartialUnder]). A
+//     newly delegated TLD is known once x/net is upgraded.
 //   - qualify-domains checks address header fields at every DATA stage,
 //     not only when the header is changed: RFC 6409, Section 4.2 applies
 //     when the MSA "examines or alters" the message, and the profile

@@ -164,7 +164,7 @@ func isDisplayNameSeparator(r rune) bool {
 // Section 6.1): m is id.Address, or Senders allows it. See [enforceSender]
 // for how mailboxes are compared.
 func (p enforceSender) Authorized(ctx context.Context, id auth.Identity, m envelope.Mailbox) (bool, error) {
-	if !p.Expand.IsZero() && !m.Domain.IsZero() && !m.Domain.IsLiteral() && !m.Domain.IsFullyQualified() {
+	if !p.Expand.IsZero() && isSingleLabel(m.Domain) {
 		d, err := (qualifyDomains{Expand: p.Expand}).Qualify(m.Domain)
 		if err != nil {
 			return false, nil

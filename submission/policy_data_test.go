@@ -159,7 +159,11 @@ func TestRow_QualifyDomainsAtData(t *testing.T) {
 		{name: "empty Bcc", ps: q, in: msg(base, "Bcc:"), want: accept},
 		{name: "Bcc comment only", ps: q, in: msg(base, "Bcc: (hidden)"), want: accept},
 		{name: "Bcc comment only, expanding", ps: qe, in: msg(base, "Bcc: (hidden)"), want: accept, out: msg(base, "Bcc: (hidden)")},
-		{name: "multi-level kept", ps: qe, in: msg(base, "Cc: x@squeaky.sales"), want: accept, out: msg(base, "Cc: x@squeaky.sales")},
+		{name: "multi-level under no TLD refused, never expanded", ps: qe, in: msg(base, "Cc: x@squeaky.sales"), want: bad},
+		{name: "typo TLD in To", ps: q, in: msg(base, "To: carol@example.con"), want: bad},
+		{name: "typo TLD in Reply-To", ps: q, in: msg(base, "Reply-To: carol@mail.example.cmo"), want: bad},
+		{name: "multi-level under a local TLD kept", ps: []policy.Policy{qualifyDomains{Expand: mustDomain(t, "example.org"), Rule: qualifiedRule{local: []string{".sales"}}}},
+			in: msg(base, "Cc: x@squeaky.sales"), want: accept, out: msg(base, "Cc: x@squeaky.sales")},
 		{name: "expanded in place", ps: qe, in: msg("Received: x", "From: Alice <alice@sales>", "To: bob@example.net, Eng <eng@eng>", "Subject: s"), want: accept,
 			out: msg("Received: x", "From: Alice <alice@sales.example.org>", "To: bob@example.net, Eng <eng@eng.example.org>", "Subject: s")},
 	}
@@ -264,7 +268,7 @@ func TestRow_AddSender(t *testing.T) {
 // mustRewrite builds the rewrite policy of r, which must be valid.
 func mustRewrite(t testing.TB, r RewriteRules) rewriteAddresses {
 	t.Helper()
-	p, err := newRewriteAddresses(r)
+	p, err := newRewriteAddresses(r, qualifiedRule{})
 	if err != nil {
 		t.Fatalf("newRewriteAddresses: %v", err)
 	}

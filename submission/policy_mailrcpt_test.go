@@ -152,7 +152,10 @@ func TestRow_QualifyDomains(t *testing.T) {
 	exp := mustDomain(t, "example.net")
 	q := qualifyDomains{}
 	qe := qualifyDomains{Expand: exp}
-	partial := qualifyDomains{Expand: exp, Partial: PartialUnder(mustDomain(t, "sales"), mustDomain(t, "ENG"))}
+	// "dev" is a delegated TLD as well as the site's subdomain: only
+	// Partial can tell "build.dev" is short for "build.dev.example.net".
+	partial := qualifyDomains{Expand: exp, Partial: PartialUnder(mustDomain(t, "DEV"), mustDomain(t, "sales"))}
+	local := qualifyDomains{Expand: exp, Rule: qualifiedRule{local: []string{".sales", ".example.lan"}}}
 	good := mustRev(t, "<alice@example.org>")
 	cases := []stageCase{
 		{name: "fully qualified", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<bob@example.net>")), rcptWant: accept},
@@ -174,15 +177,27 @@ func TestRow_QualifyDomains(t *testing.T) {
 					t.Errorf("local part changed to %q", r.Path.Mailbox().LocalPart)
 				}
 			}},
-		{name: "multi-level partial never expanded", ps: []policy.Policy{qe}, from: mustRev(t, "<alice@squeaky.sales>"), mail: accept,
-			after: func(t *testing.T, tx *policy.Transaction, _ *policy.Recipient) {
+		// RFC 6409, Section 4.2's own example: refused, never expanded,
+		// since "sales" is not a delegated top-level domain.
+		{name: "multi-level partial refused, never expanded (MAIL)", ps: []policy.Policy{qe}, from: mustRev(t, "<alice@squeaky.sales>"), mail: want{554, "5.1.8"}},
+		{name: "multi-level partial refused, never expanded (RCPT)", ps: []policy.Policy{qe}, from: good, mail: accept,
+			rcpt: pathPtr(mustFwd(t, "<bob@squeaky.sales>")), rcptWant: want{554, "5.1.2"}},
+		{name: "typo TLD (MAIL)", ps: []policy.Policy{q}, from: mustRev(t, "<carol@example.con>"), mail: want{554, "5.1.8"}},
+		{name: "typo TLD (RCPT)", ps: []policy.Policy{q}, from: good, mail: accept, rcpt: pathPtr(mustFwd(t, "<carol@mail.example.cmo>")), rcptWant: want{554, "5.1.2"}},
+		{name: "special-use TLD", ps: []policy.Policy{q}, from: mustRev(t, "<alice@example.test>"), mail: accept,
+			rcpt: pathPtr(mustFwd(t, "<bob@printer.internal>")), rcptWant: accept},
+		{name: "local TLD kept as it is", ps: []policy.Policy{local}, from: mustRev(t, "<alice@squeaky.sales>"), mail: accept,
+			rcpt: pathPtr(mustFwd(t, "<bob@example.lan>")), rcptWant: accept,
+			after: func(t *testing.T, tx *policy.Transaction, r *policy.Recipient) {
 				if got := tx.From.Mailbox().Domain.ASCII(); got != "squeaky.sales" {
 					t.Errorf("squeaky.sales became %q: RFC 6409 §4.2 forbids expanding it", got)
 				}
 			}},
-		{name: "multi-level partial refused via Partial (MAIL)", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@squeaky.sales>"), mail: want{554, "5.1.8"}},
+		{name: "other name under a local domain's TLD", ps: []policy.Policy{local}, from: mustRev(t, "<alice@other.lan>"), mail: want{554, "5.1.8"}},
+		{name: "multi-level partial refused via Partial (MAIL)", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@build.dev>"), mail: want{554, "5.1.8"}},
 		{name: "multi-level partial refused via Partial (RCPT)", ps: []policy.Policy{partial}, from: good, mail: accept,
-			rcpt: pathPtr(mustFwd(t, "<bob@squeaky.sales>")), rcptWant: want{554, "5.1.2"}},
+			rcpt: pathPtr(mustFwd(t, "<bob@build.dev>")), rcptWant: want{554, "5.1.2"}},
+		{name: "Partial passes a complete name", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@build.dev.example.net>"), mail: accept},
 		{name: "Partial still expands single-level", ps: []policy.Policy{partial}, from: mustRev(t, "<alice@sales>"), mail: accept},
 	}
 	runStageCases(t, cases)

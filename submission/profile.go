@@ -32,11 +32,12 @@ import (
 // in this order. It fails only for Rewrite rules that cannot be right.
 func (a *Agent) profile() ([]policy.Policy, error) {
 	cfg := &a.cfg
+	rule := newQualifiedRule(cfg)
 	ps := make([]policy.Policy, 0, 16)
 	ps = append(ps,
 		requireAuth{AllowPostmaster: cfg.AllowPostmaster, PostmasterDomains: []envelope.Domain{cfg.Hostname}},
 		enforceAddressSyntax{},
-		qualifyDomains{Expand: cfg.Expand, Partial: cfg.Partial},
+		qualifyDomains{Expand: cfg.Expand, Partial: cfg.Partial, Rule: rule},
 		requireSMTPUTF8{},
 	)
 	if a.maxSize > 0 {
@@ -53,10 +54,10 @@ func (a *Agent) profile() ([]policy.Policy, error) {
 	}
 	ps = append(ps, qualifyPostmaster{Domain: cfg.Hostname})
 	if !cfg.DisableCheckHeader {
-		ps = append(ps, checkHeader{AddMissingFrom: cfg.AddMissingFrom, AddMissingSender: cfg.AddSender})
+		ps = append(ps, checkHeader{AddMissingFrom: cfg.AddMissingFrom, AddMissingSender: cfg.AddSender, Rule: rule})
 	}
 	if !cfg.Rewrite.isZero() {
-		rw, err := newRewriteAddresses(cfg.Rewrite)
+		rw, err := newRewriteAddresses(cfg.Rewrite, rule)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +70,7 @@ func (a *Agent) profile() ([]policy.Policy, error) {
 		ps = append(ps, addMessageID{Domain: cfg.Hostname, Random: a.random})
 	}
 	if cfg.AddSender {
-		ps = append(ps, addSender{})
+		ps = append(ps, addSender{Rule: rule})
 	}
 	if cfg.RemoveBcc {
 		ps = append(ps, removeBcc{})

@@ -38,16 +38,18 @@ import (
 // accepted by the checks and rewritten to "sales.<Expand>" by the rewrites
 // (envelope and header alike), after every check passed.
 //
-// Multi-level domains such as "squeaky.sales" are never expanded: RFC 6409,
-// Section 4.2 says local conventions "SHOULD reject, rather than expand,
-// incomplete multi-level domains". Whether such a name is incomplete cannot
-// be told from its syntax ("squeaky.sales" is a syntactically fully qualified
-// name, and .sales is a delegated top-level domain), so qualifyDomains
-// passes it unchanged unless Partial is set and reports it incomplete; then
-// it is refused like a single-level domain. [PartialUnder] builds Partial
-// from the site's own subdomains: PartialUnder(sales) refuses
-// "squeaky.sales". This is a documented divergence
-// from DESIGN.md, which lists "squeaky.sales" as refused: msakit does no DNS.
+// Multi-level domains are never expanded: RFC 6409, Section 4.2 says local
+// conventions "SHOULD reject, rather than expand, incomplete multi-level
+// domains". Without DNS, a multi-level name counts as fully qualified when
+// its top-level domain is delegated, special-use, or one of the site's
+// (see [qualifiedRule]): so RFC 6409's own example "squeaky.sales" is
+// refused, "sales" not being a delegated TLD, and so are typos such as
+// "example.con"; the reply names the unknown top-level domain. A partial
+// name that does end in a delegated TLD ("build.eng.com" for
+// "build.eng.example.com") cannot be told from a complete one by its
+// syntax, so qualifyDomains passes it unless Partial is set and reports it
+// incomplete; then it is refused like a single-level domain.
+// [PartialUnder] builds Partial from the site's own subdomains.
 //
 // qualifyDomains is safe for concurrent use when Partial is.
 type qualifyDomains struct {
@@ -58,6 +60,9 @@ type qualifyDomains struct {
 	// incomplete (for example names ending in one of its internal
 	// subdomain labels); they are refused, never expanded.
 	Partial func(d envelope.Domain) bool
+	// Rule says which multi-level domains are fully qualified; the zero
+	// value is envelope.Domain.IsFullyQualified.
+	Rule qualifiedRule
 }
 
 // PartialUnder returns a [Config].Partial function for a site whose local
@@ -102,6 +107,7 @@ const (
 	qualified   qualification = iota // fully qualified or literal: unchanged
 	expandable                       // single-level, Expand set
 	unqualified                      // refuse
+	unknownTLD                       // refuse: multi-level under no known TLD
 )
 
 func (p qualifyDomains) classify(d envelope.Domain) qualification {
@@ -110,15 +116,28 @@ func (p qualifyDomains) classify(d envelope.Domain) qualification {
 		return unqualified
 	case d.IsLiteral():
 		return qualified
-	case d.IsFullyQualified():
-		if p.Partial != nil && p.Partial(d) {
+	case isSingleLabel(d):
+		if p.Expand.IsZero() || p.Expand.IsLiteral() {
 			return unqualified
 		}
-		return qualified
-	case p.Expand.IsZero() || p.Expand.IsLiteral():
+		return expandable
+	case !p.Rule.fullyQualified(d):
+		return unknownTLD
+	case p.Partial != nil && p.Partial(d):
 		return unqualified
 	}
-	return expandable
+	return qualified
+}
+
+// refusal returns r for a domain d that q refuses, with a text that names
+// the top-level domain when that is the reason (RFC 6409, Section 4.2).
+// d's ASCII form is lower-case LDH, safe in a reply.
+func refusal(r *policy.Reply, q qualification, d envelope.Domain) *policy.Reply {
+	if q != unknownTLD {
+		return r
+	}
+	a := d.ASCII()
+	return withText(r, r.Text+`: "`+a[strings.LastIndexByte(a, '.')+1:]+`" is not a delegated top-level domain`)
 }
 
 // Qualify returns d fully qualified: d itself when it is fully qualified or
@@ -138,22 +157,33 @@ func (p qualifyDomains) Qualify(d envelope.Domain) (envelope.Domain, error) {
 	return d, fmt.Errorf("%w: %s", errUnqualifiedDomain, d.ASCII())
 }
 
+// refuses reports whether q is a refusal.
+func refuses(q qualification) bool { return q == unqualified || q == unknownTLD }
+
 // CheckMail refuses a reverse-path with an unqualified domain: 554 5.1.8
 // (RFC 6409, Section 4.2).
 func (p qualifyDomains) CheckMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
-	if tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != unqualified {
+	if tx.From.IsNull() {
 		return nil
 	}
-	return replyUnqualifiedSender()
+	d := tx.From.Mailbox().Domain
+	if q := p.classify(d); refuses(q) {
+		return refusal(replyUnqualifiedSender(), q, d)
+	}
+	return nil
 }
 
 // CheckRcpt refuses a forward-path with an unqualified domain: 554 5.1.2
 // (RFC 6409, Section 4.2).
 func (p qualifyDomains) CheckRcpt(_ context.Context, _ *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
-	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != unqualified {
+	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() {
 		return nil
 	}
-	return replyUnqualifiedRecipient()
+	d := rcpt.Path.Mailbox().Domain
+	if q := p.classify(d); refuses(q) {
+		return refusal(replyUnqualifiedRecipient(), q, d)
+	}
+	return nil
 }
 
 // RewriteMail expands a single-level reverse-path domain (RFC 6409, Section
@@ -214,8 +244,8 @@ func (p qualifyDomains) CheckData(_ context.Context, _ *policy.Conn, tx *policy.
 			return withErr(replyHeaderInvalid("Cannot parse the "+name+" header field"), err)
 		}
 		for _, a := range addrs {
-			if p.classify(a.Mailbox.Domain) == unqualified {
-				return replyUnqualifiedHeader()
+			if q := p.classify(a.Mailbox.Domain); refuses(q) {
+				return refusal(replyUnqualifiedHeader(), q, a.Mailbox.Domain)
 			}
 		}
 	}

@@ -89,8 +89,9 @@ type rewriteAddresses struct {
 }
 
 // newRewriteAddresses checks r (see [RewriteRules]) and copies it into the
-// policy, so that later changes to the caller's maps have no effect.
-func newRewriteAddresses(r RewriteRules) (rewriteAddresses, error) {
+// policy, so that later changes to the caller's maps have no effect. The
+// domains it rewrites to must be fully qualified under rule.
+func newRewriteAddresses(r RewriteRules, rule qualifiedRule) (rewriteAddresses, error) {
 	p := rewriteAddresses{header: r.Header}
 	if len(r.Domains) > 0 {
 		p.domains = make(map[envelope.Domain]envelope.Domain, len(r.Domains))
@@ -99,7 +100,7 @@ func newRewriteAddresses(r RewriteRules) (rewriteAddresses, error) {
 		switch {
 		case from.IsZero() || from.IsLiteral() || to.IsZero() || to.IsLiteral():
 			return p, fmt.Errorf("submission: rewrite rule %s -> %s: domains must be names", from.ASCII(), to.ASCII())
-		case !to.IsFullyQualified():
+		case !rule.fullyQualified(to):
 			return p, fmt.Errorf("submission: rewrite rule %s -> %s: the result is not fully qualified (RFC 6409, Section 4.2)", from.ASCII(), to.ASCII())
 		case from == to:
 			return p, fmt.Errorf("submission: rewrite rule %s -> %s: maps a domain to itself", from.ASCII(), to.ASCII())
@@ -110,7 +111,7 @@ func newRewriteAddresses(r RewriteRules) (rewriteAddresses, error) {
 		switch {
 		case d.IsZero() || d.IsLiteral():
 			return p, fmt.Errorf("submission: rewrite rule *.%s: not a domain name", d.ASCII())
-		case !d.IsFullyQualified():
+		case !rule.fullyQualified(d):
 			return p, fmt.Errorf("submission: rewrite rule *.%s: the result is not fully qualified (RFC 6409, Section 4.2)", d.ASCII())
 		case slices.Contains(p.strip, "."+d.ASCII()):
 			return p, fmt.Errorf("submission: rewrite rule *.%s given twice", d.ASCII())

@@ -133,6 +133,7 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 
 	cfg := submission.Config{
 		Hostname:      hostname,
+		LocalDomains:  []envelope.Domain{domain}, // -domain may be a private one ("example.lan")
 		Authenticator: users,
 		Senders:       senders,
 		Trusted:       o.trusted,
