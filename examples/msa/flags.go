@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -26,6 +27,11 @@ type options struct {
 	trusted           []netip.Prefix
 	spool             string
 	relay             string
+	relayTLS          string // -relay-tls; "" for the default of the upstream
+	relayCA           string
+	relayUser         string
+	relayPasswordFile string
+	relayPassword     string // from -relay-password-file or $MSA_RELAY_PASSWORD, never from a flag
 	tlsCert           string
 	tlsKey            string
 	maxSize           int64
@@ -112,6 +118,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	})
 	fs.StringVar(&o.spool, "spool", "./spool", "spool `DIR` for accepted messages")
 	fs.StringVar(&o.relay, "relay", "", "forward accepted messages to this `HOST:PORT` instead of the spool")
+	fs.StringVar(&o.relayTLS, "relay-tls", "", "STARTTLS to the relay: `MODE` required (verified certificate), opportunistic or none (default: required; opportunistic for a loopback relay)")
+	fs.StringVar(&o.relayCA, "relay-ca", "", "PEM `FILE` of CA certificates to trust for the relay, beside the system's")
+	fs.StringVar(&o.relayUser, "relay-user", "", "AUTH to the relay as `NAME`; the password comes from -relay-password-file or $"+relayPasswordEnv)
+	fs.StringVar(&o.relayPasswordFile, "relay-password-file", "", "read the relay password from the first line of `FILE`")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain `FILE` (default: self-signed, generated at start)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key `FILE`")
 	fs.Int64Var(&o.maxSize, "max-size", 0, "message size limit in `BYTES` (RFC 1870; 0 = msakit's default)")
@@ -142,6 +152,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.commandTimeout <= 0 || o.dataTimeout <= 0 {
 		fmt.Fprintln(stderr, "msa: -command-timeout and -data-timeout must be positive")
 		return nil, fmt.Errorf("%w: timeout not positive", errUsage)
+	}
+	if o.relay == "" && (o.relayTLS != "" || o.relayCA != "" || o.relayUser != "" || o.relayPasswordFile != "") {
+		fmt.Fprintln(stderr, "msa: -relay-tls, -relay-ca, -relay-user and -relay-password-file need -relay")
+		return nil, fmt.Errorf("%w: relay options without -relay", errUsage)
+	}
+	if o.relay != "" {
+		if _, err := parseRelayTLS(o.relayTLS, o.relay); err != nil {
+			fmt.Fprintln(stderr, "msa:", err)
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		if _, _, err := net.SplitHostPort(o.relay); err != nil {
+			fmt.Fprintf(stderr, "msa: -relay %q: want HOST:PORT\n", o.relay)
+			return nil, fmt.Errorf("%w: -relay: %w", errUsage, err)
+		}
 	}
 	if o.maxSize < 0 || o.maxRecipients < 0 {
 		fmt.Fprintln(stderr, "msa: -max-size and -max-recipients must not be negative")

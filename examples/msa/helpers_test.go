@@ -96,11 +96,17 @@ func goClient(t *testing.T, addr string, login bool) *smtp.Client {
 }
 
 func send(c *smtp.Client, from string, to []string, msg string) error {
-	if err := c.Mail(from, nil); err != nil {
+	return sendWith(c, from, nil, to, nil, msg)
+}
+
+// sendWith is send with MAIL parameters mo and, for every recipient, RCPT
+// parameters ro.
+func sendWith(c *smtp.Client, from string, mo *smtp.MailOptions, to []string, ro *smtp.RcptOptions, msg string) error {
+	if err := c.Mail(from, mo); err != nil {
 		return err
 	}
 	for _, r := range to {
-		if err := c.Rcpt(r, nil); err != nil {
+		if err := c.Rcpt(r, ro); err != nil {
 			return err
 		}
 	}

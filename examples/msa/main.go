@@ -22,7 +22,18 @@
 //	                      ADDR "@domain" allows a whole domain; default NAME@DOMAIN
 //	-trusted CIDR         network that may submit without AUTH (repeatable)
 //	-spool DIR            spool directory (default ./spool)
-//	-relay HOST:PORT      forward accepted messages to this MTA instead of the spool
+//	-relay HOST:PORT      forward accepted messages to this MTA instead of the spool,
+//	                      synchronously: the client gets 250 when the MTA did;
+//	                      8-bit messages are converted to 7-bit for an MTA
+//	                      without 8BITMIME (RFC 6152, RFC 6409, Section 8.4)
+//	-relay-tls MODE       STARTTLS to the relay: required (a verified certificate;
+//	                      the default), opportunistic (the default for a
+//	                      loopback relay) or none
+//	-relay-ca FILE        PEM CA certificates to trust for the relay
+//	-relay-user NAME      AUTH to the relay (RFC 4954) as NAME; the password is
+//	                      read from -relay-password-file FILE or from the
+//	                      environment variable MSA_RELAY_PASSWORD, never from
+//	                      the command line (visible in ps)
 //	-tls-cert FILE        PEM certificate chain (with -tls-key)
 //	-tls-key FILE         PEM private key (with -tls-cert)
 //	-max-size BYTES       message size limit, RFC 1870 (default: msakit's)

@@ -303,151 +303,6 @@ func TestMSA_Refused(t *testing.T) {
 	}
 }
 
-// upstream is a pass-through go-smtp server that records what it gets.
-type upstream struct {
-	mu    sync.Mutex
-	from  string
-	mopts smtp.MailOptions
-	to    []string
-	ropts []smtp.RcptOptions
-	data  []byte
-}
-
-type upstreamSession struct{ u *upstream }
-
-func (s upstreamSession) Reset()        {}
-func (s upstreamSession) Logout() error { return nil }
-func (s upstreamSession) Mail(from string, o *smtp.MailOptions) error {
-	s.u.mu.Lock()
-	defer s.u.mu.Unlock()
-	s.u.from = from
-	s.u.mopts = *o
-	return nil
-}
-
-func (s upstreamSession) Rcpt(to string, o *smtp.RcptOptions) error {
-	s.u.mu.Lock()
-	defer s.u.mu.Unlock()
-	s.u.to = append(s.u.to, to)
-	s.u.ropts = append(s.u.ropts, *o)
-	return nil
-}
-
-func (s upstreamSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	s.u.mu.Lock()
-	defer s.u.mu.Unlock()
-	s.u.data = b
-	return err
-}
-
-var _ smtp.Session = upstreamSession{}
-
-// startUpstream serves an upstream on a local port and returns its address;
-// mod sets the server's options.
-func startUpstream(t *testing.T, mod func(*smtp.Server)) (*upstream, string) {
-	t.Helper()
-	up := &upstream{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return upstreamSession{up}, nil }))
-	srv.Domain = "mta.example.org"
-	srv.ErrorLog = slogPrinter{}
-	mod(srv)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() {
-		_ = l.Close() // go-smtp registers l from Serve's goroutine; see shutdown
-		_ = srv.Close()
-	})
-	return up, l.Addr().String()
-}
-
-func TestMSA_Relay(t *testing.T) {
-	t.Parallel()
-	up, addr := startUpstream(t, func(srv *smtp.Server) { srv.EnableDSN = true })
-	m, spool := startMSA(t, "-relay", addr)
-	c := goClient(t, m.addr, true)
-	if err := sendDSN(c, testMessage); err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	up.mu.Lock()
-	defer up.mu.Unlock()
-	if up.from != testFrom || !slices.Equal(up.to, []string{testRcpt}) {
-		t.Errorf("upstream got MAIL %q RCPT %q", up.from, up.to)
-	}
-	// The RFC 3461 parameters travel on.
-	if up.mopts.Return != smtp.DSNReturnHeaders || up.mopts.EnvelopeID != "env-42" {
-		t.Errorf("upstream MAIL options %+v, want RET=HDRS ENVID=env-42", up.mopts)
-	}
-	if len(up.ropts) != 1 || !slices.Equal(up.ropts[0].Notify, []smtp.DSNNotify{smtp.DSNNotifyFailure, smtp.DSNNotifyDelayed}) ||
-		up.ropts[0].OriginalRecipientType != smtp.DSNAddressTypeRFC822 || up.ropts[0].OriginalRecipient != testRcpt {
-		t.Errorf("upstream RCPT options %+v, want NOTIFY=FAILURE,DELAY ORCPT=rfc822;%s", up.ropts, testRcpt)
-	}
-	if !bytes.HasPrefix(up.data, []byte("Received:")) || !bytes.HasSuffix(up.data, []byte(testMessage[strings.Index(testMessage, "\r\n\r\n"):])) {
-		t.Errorf("upstream got:\n%s", up.data)
-	}
-	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
-		t.Errorf("relay left %d files in the staging directory", len(entries))
-	}
-}
-
-type slogPrinter struct{}
-
-func (slogPrinter) Printf(string, ...any) {}
-func (slogPrinter) Println(...any)        {}
-
-// An SMTPUTF8 transaction cannot go to an upstream without SMTPUTF8 (RFC
-// 6531, Section 3.5); the refusal ends DATA, so it is 550 5.6.7, not the 553
-// of RCPT (RFC 5321, Section 4.3.2).
-func TestMSA_RelayNoSMTPUTF8(t *testing.T) {
-	t.Parallel()
-	up, addr := startUpstream(t, func(*smtp.Server) {}) // no SMTPUTF8
-	m, _ := startMSA(t, "-relay", addr)
-	c := goClient(t, m.addr, true)
-	if err := c.Mail(testFrom, &smtp.MailOptions{UTF8: true}); err != nil {
-		t.Fatalf("MAIL: %v", err)
-	}
-	if err := c.Rcpt(testRcpt, nil); err != nil {
-		t.Fatalf("RCPT: %v", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatalf("DATA: %v", err)
-	}
-	if _, err := w.Write([]byte(testMessage)); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	err = w.Close()
-	var se *smtp.SMTPError
-	if !errors.As(err, &se) || se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 6, 7}) {
-		t.Errorf("upstream without SMTPUTF8: %v, want 550 5.6.7", err)
-	}
-	up.mu.Lock()
-	defer up.mu.Unlock()
-	if up.from != "" || up.data != nil {
-		t.Errorf("upstream got MAIL %q and %d octets, want nothing", up.from, len(up.data))
-	}
-}
-
-func TestMSA_RelayDown(t *testing.T) {
-	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
-	m, _ := startMSA(t, "-relay", addr)
-	c := goClient(t, m.addr, true)
-	err = send(c, testFrom, []string{testRcpt}, testMessage)
-	var se *smtp.SMTPError
-	if !errors.As(err, &se) || se.Code != 451 || se.EnhancedCode != (smtp.EnhancedCode{4, 4, 1}) {
-		t.Errorf("relay down: %v, want 451 4.4.1", err)
-	}
-}
-
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	spool := filepath.Join(t.TempDir(), "spool")
@@ -513,25 +368,12 @@ func TestGracefulShutdown(t *testing.T) {
 
 // sendDSN sends msg from testFrom to testRcpt with DSN parameters (RFC 3461).
 func sendDSN(c *smtp.Client, msg string) error {
-	if err := c.Mail(testFrom, &smtp.MailOptions{Return: smtp.DSNReturnHeaders, EnvelopeID: "env-42"}); err != nil {
-		return err
-	}
 	ro := &smtp.RcptOptions{
 		Notify:                []smtp.DSNNotify{smtp.DSNNotifyFailure, smtp.DSNNotifyDelayed},
 		OriginalRecipientType: smtp.DSNAddressTypeRFC822,
 		OriginalRecipient:     testRcpt,
 	}
-	if err := c.Rcpt(testRcpt, ro); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, msg); err != nil {
-		return err
-	}
-	return w.Close()
+	return sendWith(c, testFrom, &smtp.MailOptions{Return: smtp.DSNReturnHeaders, EnvelopeID: "env-42"}, []string{testRcpt}, ro, msg)
 }
 
 func TestMSA_DSNRecorded(t *testing.T) {

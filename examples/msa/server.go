@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.relayUser != "" && o.relayPasswordFile == "" {
+		o.relayPassword = os.Getenv(relayPasswordEnv) // not a flag: it would show in ps
 	}
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if o.logJSON {
@@ -158,7 +162,9 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	}
 	d = sp
 	if o.relay != "" {
-		d = &relay{addr: o.relay, hostname: hostname.ASCII(), dir: o.spool, logger: logger}
+		if d, err = newRelay(o, hostname.ASCII(), logger); err != nil {
+			return nil, err
+		}
 	}
 	// "submission accepted" is logged once the spool or the upstream has
 	// the message, not when msakit has read it.
