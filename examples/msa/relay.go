@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -110,10 +111,13 @@ func (r *relay) Deliver(ctx context.Context, m *gosmtp.Message) error {
 	if err != nil {
 		return err // msakit's reply for the body, or a disk error
 	}
+	// With a signer, the DKIM-Signature fields go in front (RFC 6376,
+	// Section 3.5); they are known only now that Body is read.
+	sig := m.Signature()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("relay: staging: %w", err)
 	}
-	converted, err := r.send(ctx, m.Transaction, f, size, st)
+	converted, err := r.send(ctx, m.Transaction, staged{f: f, sig: sig, size: size + int64(len(sig))}, st)
 	if err != nil {
 		return r.failed(ctx, m.Transaction, err)
 	}
@@ -163,9 +167,19 @@ func (s *stagedFacts) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// staged is the message to send: the signature fields, if any, then the
+// staged file.
+type staged struct {
+	f    *os.File
+	sig  []byte
+	size int64 // of both
+}
+
+func (s staged) reader() io.Reader { return io.MultiReader(bytes.NewReader(s.sig), s.f) }
+
 // send runs one transaction with the upstream. It reports whether the
 // message was converted to 7-bit.
-func (r *relay) send(ctx context.Context, tx *policy.Transaction, staged *os.File, size int64, st stagedFacts) (bool, error) {
+func (r *relay) send(ctx context.Context, tx *policy.Transaction, msg staged, st stagedFacts) (bool, error) {
 	c, err := r.connect(ctx)
 	if err != nil {
 		return false, err
@@ -173,7 +187,7 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, staged *os.Fil
 	defer c.quit()
 
 	opts := tx.MailOptions
-	var body io.Reader = staged
+	body, size := msg.reader(), msg.size
 	params := []string{}
 	converted := false
 	switch {
@@ -184,6 +198,12 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, staged *os.Fil
 		params = append(params, "BODY=BINARYMIME")
 	case st.eightBit && c.has("8BITMIME"):
 		params = append(params, "BODY=8BITMIME")
+	case st.eightBit && len(msg.sig) > 0:
+		// The conversion would break the DKIM signature made over the 8-bit
+		// form (RFC 6376, Section 5.3 asks signers to convert first). The
+		// operator's set-up, not the message, is at fault: 451.
+		return false, &policy.Reply{Code: 451, Enhanced: "4.6.3",
+			Text: "Signed 8-bit message cannot be converted to 7-bit for the upstream relay, try again later"}
 	case st.eightBit:
 		// RFC 6152, Section 3: no 8-bit data to a server without 8BITMIME.
 		conv, err := os.CreateTemp(r.dir, tmpPrefix+"relay-7bit-*.eml")
@@ -191,7 +211,7 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, staged *os.Fil
 			return false, fmt.Errorf("relay: staging: %w", err)
 		}
 		defer removeTemp(conv)
-		if err := submission.Downgrade(conv, staged); err != nil {
+		if err := submission.Downgrade(conv, msg.f); err != nil {
 			if reply, internal := submission.ReplyFor(submission.StageData, err); !internal {
 				return false, reply
 			}

@@ -36,6 +36,8 @@ func (r *relay) failed(ctx context.Context, tx *policy.Transaction, err error) e
 		}
 	} else if reply, ok = errors.AsType[*policy.Reply](err); !ok {
 		return err
+	} else if reply.Code/100 == 4 {
+		level = slog.LevelError // the relay's own set-up is at fault
 	}
 	attrs = append(attrs, slog.Int("smtp_code", reply.Code), slog.String("smtp_enhanced", reply.EnhancedCode()))
 	r.logger.LogAttrs(ctx, level, "relay failed", attrs...)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/policy"
 )
 
 func TestMSA_Relay(t *testing.T) {
@@ -672,5 +675,46 @@ func TestUpstreamRefusal(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// signedBody is a message body that a signer signed (submission.Config.Signer).
+type signedBody struct {
+	io.Reader
+	sig []byte
+}
+
+func (b signedBody) Signature() []byte { return b.sig }
+
+// The DKIM-Signature fields of a signed message go in front of it (RFC
+// 6376, Section 3.5). A signed 8-bit message for a 7-bit upstream is not
+// converted, which would break the signature, but deferred: 451 4.6.3.
+func TestRelay_Signature(t *testing.T) {
+	t.Parallel()
+	sig := "DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=s1; h=from; bh=x; b=y\r\n"
+	up, goAddr := startUpstream(t, nil, nil)
+	pyAddr, pyDir := pythonUpstream(t)
+	deliver := func(addr, msg string) error {
+		r, err := newRelay(&options{relay: addr, spool: t.TempDir()}, "msa.example.org", slog.New(slog.NewTextHandler(t.Output(), nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Deliver(t.Context(), fakeMessage(t, signedBody{strings.NewReader(msg), []byte(sig)}))
+	}
+	if err := deliver(goAddr, eightBitMessage); err != nil {
+		t.Fatalf("signed 8-bit message to an 8BITMIME upstream: %v", err)
+	}
+	if _, data := up.got(); string(data) != sig+eightBitMessage {
+		t.Errorf("upstream got:\n%s", data)
+	}
+	if err := deliver(pyAddr, testMessage); err != nil {
+		t.Fatalf("signed 7-bit message to a 7-bit upstream: %v", err)
+	}
+	if got := received(t, pyDir, 1); string(got) != sig+testMessage {
+		t.Errorf("7-bit upstream got:\n%s", got)
+	}
+	err := deliver(pyAddr, eightBitMessage)
+	if r, ok := errors.AsType[*policy.Reply](err); !ok || r.Code != 451 || r.EnhancedCode() != "4.6.3" {
+		t.Errorf("signed 8-bit message to a 7-bit upstream: %v, want 451 4.6.3", err)
 	}
 }
