@@ -39,6 +39,10 @@ var errBDATSyntax = errors.New("gosmtp: BDAT without a readable chunk size")
 // CommandTimeout from the moment the server is ready for it (RFC 5321,
 // Section 4.5.3.2.7), however slowly its octets trickle in.
 func (g *conn) nextLine() ([]byte, error) {
+	if g.awaitData {
+		g.awaitData = false
+		g.waitData()
+	}
 	for {
 		_ = g.rw.SetReadDeadline(time.Now().Add(g.opts.CommandTimeout))
 		line, tooLong, err := g.readLine()
@@ -124,7 +128,14 @@ func (g *conn) command(line []byte) ([]byte, error) {
 	case "BDAT":
 		return g.bdat(arg)
 	case "MAIL":
-		g.path, _ = mailRcptPath(arg, "FROM:")
+		var rest string
+		g.path, rest = mailRcptPath(arg, "FROM:")
+		if sizeTooBig(rest) {
+			// go-smtp reads SIZE into 32 bits and answers a larger one
+			// with 501 (conn.go, handleMail); it is a size no message can
+			// have here: 552 5.3.4 (RFC 1870, Section 6.1).
+			return nil, g.reply("552", "5.3.4", "Message size exceeds fixed maximum message size")
+		}
 	case "RCPT":
 		var rest string
 		g.path, rest = mailRcptPath(arg, "TO:")
@@ -193,13 +204,27 @@ func (g *conn) bdat(arg string) ([]byte, error) {
 		return nil, g.fail(errBDATSyntax)
 	}
 	line := "BDAT " + strconv.FormatUint(size, 10)
-	if len(f) == 2 {
+	g.bdatLast, g.bdatSent = len(f) == 2, true
+	if g.bdatLast {
 		line += " LAST"
 	}
 	if size > 0 {
 		g.phase, g.chunk = phaseChunk, int64(size)
 	}
 	return []byte(line + "\r\n"), nil
+}
+
+// sizeTooBig reports whether MAIL parameters declare a SIZE= (RFC 1870)
+// of 4 GiB or more, as go-smtp's parseArgs would read them.
+func sizeTooBig(params string) bool {
+	for _, p := range strings.Fields(params) {
+		k, v, _ := strings.Cut(p, "=")
+		if strings.EqualFold(k, "SIZE") && isDigits(v) {
+			n, err := strconv.ParseUint(v, 10, 64)
+			return err != nil || n > math.MaxUint32
+		}
+	}
+	return false
 }
 
 func isDigits(s string) bool {

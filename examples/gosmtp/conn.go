@@ -16,6 +16,10 @@ import (
 // longest line the connection accepts, maxLineLen.
 const readBufSize = 16 << 10
 
+// dataStartTimeout bounds the wait for go-smtp's BDAT goroutine to enter
+// Session.Data (Session.waitData); it normally takes microseconds.
+const dataStartTimeout = 5 * time.Second
+
 // farewellTimeout bounds the write of the 421 sent when the connection
 // fails.
 const farewellTimeout = 5 * time.Second
@@ -68,6 +72,9 @@ type conn struct {
 	postmaster bool   // the RCPT line was <Postmaster>, rewritten for go-smtp
 	authed     bool   // AUTH succeeded (235)
 	closing    bool   // a 421 was written: close after it
+	bdatLast   bool   // the BDAT line go-smtp handles has LAST
+	bdatSent   bool   // a BDAT line was handed over and not answered yet
+	awaitData  bool   // go-smtp accepted a BDAT chunk: let its Data start first
 
 	mu     sync.Mutex
 	body   *dotReader           // DATA content, between 354 and its end
@@ -125,12 +132,28 @@ func (g *conn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// waitData waits until go-smtp's BDAT goroutine entered Session.Data, if
+// a transaction waits for it.
+func (g *conn) waitData() {
+	if s := g.session(); s != nil {
+		s.waitData(dataStartTimeout)
+	}
+}
+
 // dataEnd is what go-smtp's DATA reader gets once the adapter has read the
 // content: the end of data on its own.
 var dataEnd = []byte(".\r\n")
 
 // readChunk hands over octets of the current BDAT chunk as they are.
 func (g *conn) readChunk(p []byte) (int, error) {
+	if g.bdatSent {
+		// go-smtp reads a chunk before answering only when it passes the
+		// chunk to Data, which it runs on a goroutine of its own (conn.go,
+		// handleBdat); let that goroutine fetch the session before
+		// anything can close the connection (Session.waitData).
+		g.bdatSent = false
+		g.waitData()
+	}
 	if int64(len(p)) > g.chunk {
 		p = p[:g.chunk]
 	}

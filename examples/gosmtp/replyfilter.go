@@ -65,6 +65,8 @@ func (g *conn) filterLine(out, line []byte) []byte {
 		return out
 	case code == "502" && sequenceVerbs[g.verb]:
 		line = sequenceReply(line)
+	case (code == "500" || code == "504") && (g.verb == "MAIL" || g.verb == "RCPT") && bytes.HasPrefix(line[4:], []byte("5.5.4 ")):
+		line = parameterReply(line)
 	case code == "250" && g.postmaster:
 		line = bytes.Replace(line, []byte(postmasterDomain), nil, 1)
 	}
@@ -78,7 +80,10 @@ func (g *conn) filterLine(out, line []byte) []byte {
 			g.authed = true
 		case code == "421":
 			g.closing = true // RFC 5321, Section 3.8
+		case code == "250" && g.verb == "BDAT" && !g.bdatLast && g.bdatSent:
+			g.awaitData = true // an empty chunk: see readChunk
 		}
+		g.bdatSent = false
 	}
 	return append(out, line...)
 }
@@ -89,6 +94,19 @@ func (g *conn) filterLine(out, line []byte) []byte {
 func sequenceReply(line []byte) []byte {
 	code := "503"
 	if bytes.HasPrefix(line[4:], []byte("5.5.4 ")) {
+		code = "501"
+	}
+	return append([]byte(code), line[3:]...)
+}
+
+// parameterReply turns go-smtp's 500 and 504 for a MAIL or RCPT parameter
+// (conn.go, handleMail and handleRcpt) into the codes of RFC 5321: 555 for
+// a parameter not recognized or not implemented (Section 4.1.1.11: go-smtp's
+// "Unknown ... argument" and "... is not implemented"), 501 for a malformed
+// value (Section 4.2.3: go-smtp's "Malformed AUTH parameter ...").
+func parameterReply(line []byte) []byte {
+	code := "555"
+	if bytes.HasPrefix(line[4:], []byte("5.5.4 Malformed")) {
 		code = "501"
 	}
 	return append([]byte(code), line[3:]...)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -39,6 +40,9 @@ type Session struct {
 	inTx     bool // between an accepted MAIL and the end of the transaction
 	draining bool
 	closed   bool
+	// dataStart is closed when Data is entered, or when the transaction
+	// ends without it; see waitData.
+	dataStart chan struct{}
 }
 
 var (
@@ -110,6 +114,8 @@ func (s *Session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	s.stateMu.Lock()
 	s.inTx = true
+	s.endDataWait()
+	s.dataStart = make(chan struct{})
 	s.stateMu.Unlock()
 	return nil
 }
@@ -152,6 +158,9 @@ var errHeloAfterTLS = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode
 // DATA, msakit reads the content from the guard (dotReader), not through
 // go-smtp's reader r, which loses octets (see the package documentation).
 func (s *Session) Data(r io.Reader) error {
+	s.stateMu.Lock()
+	s.endDataWait()
+	s.stateMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctx := s.ctx
@@ -257,6 +266,7 @@ func (s *Session) Reset() {
 
 	s.stateMu.Lock()
 	s.inTx = false
+	s.endDataWait()
 	closeNow := s.draining && !s.closed
 	if closeNow {
 		s.closed = true
@@ -291,6 +301,36 @@ func (s *Session) tlsStarted(cs *tls.ConnectionState) {
 	s.s.SetTLS(cs)
 	s.helo = ""
 	s.needHelo = true
+}
+
+// waitData waits, at most d, until Data has been entered for the open
+// transaction, or the transaction ended. The guard calls it after go-smtp
+// accepted a first BDAT chunk: go-smtp runs Data on a goroutine that
+// fetches the session only when it starts (conn.go, handleBdat), and if
+// go-smtp closed the connection first (the client's next line is QUIT, or
+// its octets end) that goroutine would call Data on a nil Session. See
+// the package documentation, Divergences.
+func (s *Session) waitData(d time.Duration) {
+	s.stateMu.Lock()
+	ch := s.dataStart
+	s.stateMu.Unlock()
+	if ch == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+}
+
+// endDataWait releases waitData; stateMu is held.
+func (s *Session) endDataWait() {
+	if s.dataStart != nil {
+		close(s.dataStart)
+		s.dataStart = nil
+	}
 }
 
 // busy reports whether a mail transaction is open.
