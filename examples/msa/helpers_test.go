@@ -17,6 +17,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/examples/internal/realclient"
 )
 
 const (
@@ -219,20 +221,10 @@ func checkSpooled(t *testing.T, dir, sent, from string, rcpts []string, user str
 	return s
 }
 
-// needProgram returns the path of an outside program. It skips the test
-// when the program is missing, unless MSAKIT_REAL_CLIENTS=1 (CI), where a
-// missing program is a failure.
+// needProgram returns the path of an outside program; see realclient.Need.
 func needProgram(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("MSAKIT_REAL_CLIENTS") == "1" {
-		t.Fatalf("%s not found and MSAKIT_REAL_CLIENTS=1: install it (apt-get install %s)", name, name)
-	}
-	t.Skipf("%s not installed; skipping (set MSAKIT_REAL_CLIENTS=1 to make this a failure)", name)
-	return ""
+	return realclient.Need(t, name, name)
 }
 
 // runProgram runs a client with a deadline and returns its output.

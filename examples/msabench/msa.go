@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/msakit/msakit/examples/internal/postfix"
 )
 
 // msaServer is examples/msa, built once into dir and started there.
@@ -26,7 +27,7 @@ func startMSA(ctx context.Context, dir string, trusted bool, extra []string) (*m
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build examples/msa: %w\n%s", err, out)
 	}
-	addr, err := freePort()
+	addr, err := postfix.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func startMSA(ctx context.Context, dir string, trusted bool, extra []string) (*m
 		return nil, err
 	}
 	s := &msaServer{cmd: cmd, host: addr}
-	if err := waitListening(ctx, addr); err != nil {
+	if err := postfix.WaitListening(ctx, addr); err != nil {
 		s.stop()
 		out, _ := os.ReadFile(filepath.Join(dir, "msa.log"))
 		return nil, fmt.Errorf("examples/msa did not start: %w\n%s", err, out)
@@ -75,34 +76,5 @@ func (s *msaServer) stop() error {
 	case <-time.After(10 * time.Second):
 		_ = s.cmd.Process.Kill()
 		return errors.Join(errors.New("examples/msa ignored SIGTERM for 10 s"), <-done)
-	}
-}
-
-// freePort returns a loopback address with a port that was free a moment
-// ago.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// waitListening waits up to 20 s until addr accepts connections.
-func waitListening(ctx context.Context, addr string) error {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	for {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			return c.Close()
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }
