@@ -7,10 +7,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/msakit/msakit/examples/internal/realclient"
 )
 
 // TestRunMSA runs the benchmark briefly against examples/msa in both modes
@@ -37,11 +38,9 @@ func TestRunPaired(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Postfix")
 	}
-	if _, err := exec.LookPath("postfix"); err != nil || os.Geteuid() != 0 {
-		if os.Getenv("MSAKIT_REAL_CLIENTS") == "1" {
-			t.Fatalf("MSAKIT_REAL_CLIENTS=1 but postfix is missing (%v) or not root (euid %d)", err, os.Geteuid())
-		}
-		t.Skip("needs root and postfix (apt-get install postfix)")
+	realclient.Need(t, "postfix", "postfix")
+	if os.Geteuid() != 0 {
+		realclient.Missing(t, "a private Postfix instance needs root", "")
 	}
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"-target", "msa,postfix", "-sessions", "2", "-messages", "10", "-rounds", "2"}, &out, io.Discard)

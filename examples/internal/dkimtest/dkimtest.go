@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
+
+	"github.com/msakit/msakit/examples/internal/realclient"
 )
 
 // Records maps "<selector>._domainkey.<domain>" (lower case) to the TXT
@@ -118,10 +120,7 @@ func interpreter(t testing.TB) string {
 			return python
 		}
 	}
-	if os.Getenv("MSAKIT_REAL_CLIENTS") == "1" {
-		t.Fatalf("python3-dkim (dkimverify) not usable and MSAKIT_REAL_CLIENTS=1: %v; install it (apt-get install python3-dkim)", err)
-	}
-	t.Skipf("python3-dkim (dkimverify) not usable: %v; skipping (set MSAKIT_REAL_CLIENTS=1 to make this a failure)", err)
+	realclient.Missing(t, fmt.Sprintf("python3-dkim (dkimverify) not usable: %v", err), "python3-dkim")
 	return ""
 }
 

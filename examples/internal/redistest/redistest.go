@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/msakit/msakit/examples/internal/realclient"
 )
 
 // startTimeout bounds the wait for a new server to answer PING.
@@ -37,13 +39,7 @@ type Server struct {
 // where it fails t.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("MSAKIT_REAL_CLIENTS") == "1" {
-			t.Fatal("redis-server not found and MSAKIT_REAL_CLIENTS=1: install it (apt-get install redis-server)")
-		}
-		t.Skip("redis-server not installed; skipping (set MSAKIT_REAL_CLIENTS=1 to make this a failure)")
-	}
+	bin := realclient.Need(t, "redis-server", "redis-server")
 	s := &Server{t: t, bin: bin, dir: t.TempDir()}
 	t.Cleanup(s.Kill)
 	// A port picked free may be taken before redis binds it: try again.
