@@ -53,9 +53,9 @@
 //	             octets, size, on each chunk as it
 //	             arrives (nothing is buffered)
 //	end of       trace record; the changes: Date,       451 4.3.0 when the trace sink
-//	message      Message-ID, Sender, Bcc removal,       fails
-//	             rewrites, as header and envelope
-//	             modifications
+//	message      Message-ID, Sender, Bcc removal,       or the signer fails
+//	             rewrites, DKIM signature, as header
+//	             and envelope modifications
 //
 // Every refusal is sent as SMFIR_REPLYCODE with msakit's code, enhanced
 // status code (RFC 3463) and text, never as a bare reject: the client sees
@@ -102,6 +102,11 @@
 // rewritten reverse-path is SMFIR_CHGFROM; a rewritten recipient (a
 // single-label domain expanded, RFC 6409, Section 4.2) is SMFIR_DELRCPT of
 // the old and SMFIR_ADDRCPT_PAR of the new one with the same parameters.
+// With a submission.Config.Signer (examples/dkim; RFC 6409, Section 8.5),
+// the signature fields it makes over msakit's final header and the body as
+// it streamed past go on top of the header, above the MTA's Received, as
+// msakit's own server and OpenDKIM place them; they verify on what the MTA
+// relays because every other field is the MTA's copy of msakit's header.
 //
 // # Divergences
 //

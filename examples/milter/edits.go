@@ -1,7 +1,9 @@
 package milter
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"strings"
 
 	gomilter "github.com/d--j/go-milter"
@@ -147,6 +149,31 @@ func headerEdits(orig []origField, out *header.Header, hiddenReceived int, leadS
 		}
 	}
 	return ops
+}
+
+// signatureEdits inserts the fields a submission.Signer made (a
+// DKIM-Signature, RFC 6376, Section 5.6), in order, at the very top of the
+// MTA's header, above its own Received: where msakit's own server writes
+// them (in front of its Received), and where OpenDKIM puts them behind
+// Postfix. The fields sign the header msakit returned, which the other
+// requests have made the MTA's copy, Received aside (RFC 6376, Section
+// 5.4.1 leaves it unsigned). sig is nil, or complete fields each ending in
+// CRLF, as submission checks them; anything else is an error (the message
+// is then refused with 451 4.3.0 rather than relayed unsigned).
+func signatureEdits(sig []byte, leadSpace bool) ([]headerOp, error) {
+	if len(sig) == 0 {
+		return nil, nil
+	}
+	h, err := header.Read(bufio.NewReader(bytes.NewReader(append(sig[:len(sig):len(sig)], '\r', '\n'))), header.ReadOptions{MaxSize: -1, MaxFields: -1, MaxLineLen: -1})
+	if err != nil {
+		return nil, fmt.Errorf("milter: the signature fields: %w", err)
+	}
+	ops := make([]headerOp, 0, h.Len())
+	for i := h.Len() - 1; i >= 0; i-- {
+		name, value := splitField(h.Field(i), leadSpace)
+		ops = append(ops, headerOp{kind: opInsert, index: 0, name: name, value: value})
+	}
+	return ops, nil
 }
 
 // nameIndex is SMFIR_CHGHEADER's index of orig[p]: its position, from 1,

@@ -36,7 +36,8 @@ type message struct {
 	done    chan struct{} // closed when the goroutine has ended
 	dataErr error         // Data's error; valid after hdrDone
 	out     *header.Header
-	err     error // the message's result; valid after done
+	sig     []byte // the Signer's fields (submission.SignedReader), nil for none
+	err     error  // the message's result; valid after done
 }
 
 // errAborted closes the pipe when the MTA aborts the message (RSET, a
@@ -70,7 +71,9 @@ func (m *message) run(ctx context.Context, s *submission.Session) {
 	// The reader serves msakit's header first; read it with msakit's own
 	// parser (its bounds were applied to the input already), then let the
 	// body stream through the reader's checks.
-	br := bufio.NewReader(r)
+	// A small buffer: header.Read copies the fields into its own block,
+	// and the body goes on to io.Discard's buffer (bufio's WriteTo).
+	br := bufio.NewReaderSize(r, 512)
 	h, err := header.Read(br, header.ReadOptions{MaxSize: -1, MaxFields: -1, MaxLineLen: -1})
 	if err == nil {
 		_, err = br.WriteTo(io.Discard)
@@ -81,6 +84,9 @@ func (m *message) run(ctx context.Context, s *submission.Session) {
 		return
 	}
 	m.out = h
+	if sr, ok := r.(submission.SignedReader); ok {
+		m.sig = sr.Signature()
+	}
 }
 
 // field writes one header field (RFC 5322, Section 2.2) as the MTA passed

@@ -2,8 +2,11 @@ package milter
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"hash"
 	"net/netip"
 	"strings"
 	"testing"
@@ -181,6 +184,22 @@ func TestHeaderRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHeaderRefusalAtEndOfHeader: an MTA that wants a reply at end of
+// header gets the refusal there, before it sends the body.
+func TestHeaderRefusalAtEndOfHeader(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil, nil)
+	c := f.alice(t, gomilter.WithoutProtocol(gomilter.OptNoEOHReply))
+	wantContinue(t, "MAIL", c.mail("<alice@example.org>", ""))
+	wantContinue(t, "RCPT", c.rcpt("<bob@example.com>", ""))
+	wantContinue(t, "DATA", must(t)(c.s.DataStart()))
+	names, values, _ := split(t, crlf(strings.Replace(testMessage, "alice@example.org>", "bob@example.org>", 1)))
+	for i := range names {
+		wantContinue(t, "header", must(t)(c.s.HeaderField(names[i], values[i], nil)))
+	}
+	wantReply(t, "end of header", must(t)(c.s.HeaderEnd()), 550, "5.7.1")
 }
 
 // TestChanges: msakit's changes reach the MTA as milter modifications, and
@@ -415,5 +434,54 @@ func TestNotPostfix(t *testing.T) {
 		if m.Type != gomilter.ActionInsertHeader || m.HeaderIndex != 0 || strings.HasPrefix(m.HeaderValue, " ") {
 			t.Errorf("modification %+v, want an insert at index 0 without a leading space", m)
 		}
+	}
+}
+
+// testSigner is a submission.Signer whose one field names the header
+// fields it was given and carries the SHA-256 of the body it saw.
+type testSigner struct{}
+
+func (testSigner) Sign(_ context.Context, req submission.SignRequest) (submission.BodySigner, error) {
+	var names []string
+	for _, f := range req.Header.All() {
+		names = append(names, f.Name())
+	}
+	return &testBodySigner{h: sha256.New(), names: strings.Join(names, ":")}, nil
+}
+
+type testBodySigner struct {
+	h     hash.Hash
+	names string
+}
+
+func (b *testBodySigner) Write(p []byte) (int, error) { return b.h.Write(p) }
+
+func (b *testBodySigner) Sum() ([]byte, error) {
+	return fmt.Appendf(nil, "X-Test-Signature: h=%s;\r\n\tbh=%x\r\n", b.names, b.h.Sum(nil)), nil
+}
+
+// TestSignature: the fields of Config.Signer go on top of the MTA's
+// header, above its Received, after msakit's other changes; the signer saw
+// the final header without a Received and the body as sent.
+func TestSignature(t *testing.T) {
+	t.Parallel()
+	f := start(t, func(c *submission.Config) { c.Signer = testSigner{} }, nil)
+	c := f.alice(t)
+	body := "Hi,\r\n.dot\r\n" + strings.Repeat("x", 200) + "\r\n"
+	hdr, _, _ := strings.Cut(crlf(strings.Replace(testMessage, "Date: Mon, 23 Nov 2026 19:58:00 +0000\n", "", 1)), "\r\n\r\n")
+	mods, act := c.send("<alice@example.org>", []string{"<bob@example.com>"}, hdr+"\r\n\r\n"+body)
+	if act.Type != gomilter.ActionAccept {
+		t.Fatalf("end of message: %v", act)
+	}
+	if len(mods) != 2 {
+		t.Fatalf("modifications %+v, want Date and the signature", mods)
+	}
+	date, sig := mods[0], mods[1]
+	if date.Type != gomilter.ActionInsertHeader || date.HeaderName != "Date" || date.HeaderIndex != 1 {
+		t.Errorf("first request %+v, want Date inserted below Postfix's Received", date)
+	}
+	want := fmt.Sprintf(" h=Date:From:To:Subject:Message-ID;\n\tbh=%x", sha256.Sum256([]byte(body)))
+	if sig.Type != gomilter.ActionInsertHeader || sig.HeaderName != "X-Test-Signature" || sig.HeaderIndex != 0 || sig.HeaderValue != want {
+		t.Errorf("last request %+v, want X-Test-Signature at index 0 with value %q", sig, want)
 	}
 }

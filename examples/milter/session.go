@@ -25,6 +25,7 @@ type session struct {
 	skip    bool                // the service is not in Config.Daemons: accept everything
 	hidden  int                 // Received fields the MTA holds above those it sends (Postfix: 1)
 	leadSP  bool                // SMFIP_HDR_LEADSPC: header values keep their leading space
+	eohRep  bool                // the MTA expects a reply at end of header
 	bodyRep bool                // the MTA expects a reply to each body chunk
 
 	from  string // MAIL argument as the MTA passed it, with angle brackets
@@ -48,6 +49,7 @@ func (c *session) NewConnection(m gomilter.Modifier) error {
 	c.reset()
 	c.s, c.skip, c.hidden = nil, false, 0
 	c.leadSP = m.Protocol()&gomilter.OptHeaderLeadingSpace != 0
+	c.eohRep = m.Protocol()&gomilter.OptNoEOHReply == 0
 	c.bodyRep = m.Protocol()&gomilter.OptNoBodyReply == 0
 	return nil
 }
@@ -189,13 +191,15 @@ func (c *session) Header(name, value string, m gomilter.Modifier) (*gomilter.Res
 }
 
 // Headers implements [gomilter.Milter]: the end of the header. msakit has
-// then read it and run the DATA stage's checks; a refusal is answered now
-// and the MTA refuses the message at the end of DATA.
+// then read it and run the DATA stage's checks. When the MTA expects a
+// reply here, a refusal is answered now (the MTA then sends no body); else
+// at the end of the message. Either way the MTA refuses the message when
+// the client has sent all of it.
 func (c *session) Headers(m gomilter.Modifier) (*gomilter.Response, error) {
 	if c.skip {
 		return gomilter.RespAccept, nil
 	}
-	if err := c.message(m).endOfHeader(); err != nil {
+	if err := c.message(m).endOfHeader(); err != nil && c.eohRep {
 		return c.reply(submission.StageData, err)
 	}
 	return gomilter.RespContinue, nil
@@ -218,8 +222,9 @@ func (c *session) BodyChunk(chunk []byte, m gomilter.Modifier) (*gomilter.Respon
 
 // EndOfMessage implements [gomilter.Milter]: msakit's verdict on the whole
 // message and, when it accepts, its changes as milter modifications: the
-// header edits (headerEdits), a rewritten reverse-path (SMFIR_CHGFROM) and
-// rewritten recipients (SMFIR_DELRCPT and SMFIR_ADDRCPT_PAR).
+// header edits (headerEdits), a rewritten reverse-path (SMFIR_CHGFROM),
+// rewritten recipients (SMFIR_DELRCPT and SMFIR_ADDRCPT_PAR), and the
+// signature fields of Config.Signer on top (signatureEdits).
 func (c *session) EndOfMessage(m gomilter.Modifier) (*gomilter.Response, error) {
 	if c.skip {
 		return gomilter.RespAccept, nil
@@ -234,6 +239,13 @@ func (c *session) EndOfMessage(m gomilter.Modifier) (*gomilter.Response, error) 
 		return c.reply(submission.StageData, err)
 	}
 	if err := apply(m, headerEdits(msg.orig, msg.out, c.hidden, c.leadSP)); err != nil {
+		return c.reply(submission.StageData, err)
+	}
+	sig, err := signatureEdits(msg.sig, c.leadSP)
+	if err == nil {
+		err = apply(m, sig)
+	}
+	if err != nil {
 		return c.reply(submission.StageData, err)
 	}
 	c.srv.log.LogAttrs(c.ctx, slog.LevelInfo, "milter: accepted",

@@ -21,10 +21,16 @@ type options struct {
 	users             []userSpec
 	trusted           []netip.Prefix
 	daemons           []string
+	dkim              []dkimSpec
 	maxSize           int64
 	maxRecipients     int
 	expandSingleLevel bool
 	logJSON           bool
+}
+
+// dkimSpec is one -dkim flag.
+type dkimSpec struct {
+	domain, selector, keyFile string
 }
 
 // userSpec is one -user flag.
@@ -97,6 +103,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	})
 	fs.Func("daemon", "check only the MTA service `NAME` ({daemon_name}; repeatable; default every connection)", func(s string) error {
 		o.daemons = append(o.daemons, s)
+		return nil
+	})
+	fs.Func("dkim", "`DOMAIN:SELECTOR:KEYFILE` sign mail from DOMAIN with this key (RFC 6376; repeatable)", func(s string) error {
+		parts := strings.SplitN(s, ":", 3)
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			return fmt.Errorf("-dkim %q: want DOMAIN:SELECTOR:KEYFILE", s)
+		}
+		o.dkim = append(o.dkim, dkimSpec{domain: parts[0], selector: parts[1], keyFile: parts[2]})
 		return nil
 	})
 	fs.Int64Var(&o.maxSize, "max-size", 0, "message size limit in `BYTES` (RFC 1870; 0 = msakit's default)")

@@ -22,6 +22,10 @@
 //	-trusted CIDR         network that may submit without AUTH (repeatable)
 //	-daemon NAME          check only this MTA service, by {daemon_name}
 //	                      (repeatable; default: every connection)
+//	-dkim DOMAIN:SELECTOR:KEYFILE
+//	                      sign mail from DOMAIN with the key in KEYFILE (PEM, or
+//	                      dknewkey's Ed25519 seed), published at
+//	                      SELECTOR._domainkey.DOMAIN (RFC 6376; repeatable)
 //	-max-size BYTES       message size limit, RFC 1870 (default: msakit's 32 MiB)
 //	-max-recipients N     recipients per message (default 100)
 //	-expand-single-level  expand single-label domains with -domain (RFC 6409, Section 4.2)
@@ -31,8 +35,9 @@
 // ("alice@example.org", the usual login of Dovecot and Cyrus with realms),
 // else as NAME@DOMAIN: the rule of Postfix's reject_sender_login_mismatch
 // with the obvious map. msakit checks MAIL FROM and the From and Sender
-// fields against it (550 5.7.1), adds Date and Message-ID when missing and
-// removes Bcc.
+// fields against it (550 5.7.1), adds Date and Message-ID when missing,
+// removes Bcc and, with -dkim, signs what it accepted (the DKIM-Signature
+// goes on top of the header, above the MTA's Received).
 //
 // Passwords stay with the MTA's SASL, so -user has none. A unix socket is
 // created with the process umask; the MTA's user (postfix) must be able to

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	gomilter "github.com/d--j/go-milter"
+
+	"github.com/msakit/msakit/examples/dkim"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -51,7 +53,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"-listen", "8891"}, {"-listen", "unix:"}, {"-user", ""}, {"-user", ":a@b.example"},
-		{"-trusted", "10.1.2.3"}, {"-max-size", "-1"}, {"extra"}, {"-nope"},
+		{"-trusted", "10.1.2.3"}, {"-max-size", "-1"}, {"extra"}, {"-nope"}, {"-dkim", "example.org:sel"},
 	} {
 		if _, err := parseFlags(bad, &bytes.Buffer{}); !errors.Is(err, errUsage) {
 			t.Errorf("parseFlags(%q) = %v, want a usage error", bad, err)
@@ -236,5 +238,51 @@ func TestRunUnix(t *testing.T) {
 	})
 	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket left behind: %v", err)
+	}
+}
+
+// TestRunDKIM: with -dkim, an accepted message gets a DKIM-Signature by
+// the key's domain and selector on top of the MTA's header.
+func TestRunDKIM(t *testing.T) {
+	t.Parallel()
+	key, err := dkim.GenerateKey(dkim.KeyTypeEd25519, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := dkim.MarshalPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "milter.pem")
+	if err := os.WriteFile(keyFile, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	network, address := startRun(t, "-listen", "127.0.0.1:0", "-dkim", "example.org:milter:"+keyFile)
+	s := session(t, network, address, "alice@example.org")
+	if r := mail(t, s, "<alice@example.org>"); r != "" {
+		t.Fatalf("MAIL: %q", r)
+	}
+	if act, err := s.Rcpt("<bob@example.com>", ""); err != nil || act.StopProcessing() {
+		t.Fatalf("RCPT: %v %v", act, err)
+	}
+	if _, err := s.DataStart(); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][2]string{{"From", " alice@example.org"}, {"To", " bob@example.com"}, {"Subject", " signed"}} {
+		if _, err := s.HeaderField(kv[0], kv[1], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.HeaderEnd(); err != nil {
+		t.Fatal(err)
+	}
+	mods, act, err := s.BodyReadFrom(strings.NewReader("hello\r\n"))
+	if err != nil || act.Type != gomilter.ActionAccept {
+		t.Fatalf("end of message: %v %v", act, err)
+	}
+	last := mods[len(mods)-1]
+	if last.Type != gomilter.ActionInsertHeader || last.HeaderIndex != 0 || last.HeaderName != "DKIM-Signature" ||
+		!strings.Contains(last.HeaderValue, "d=example.org;") || !strings.Contains(last.HeaderValue, "s=milter;") {
+		t.Errorf("last modification %+v, want a DKIM-Signature by example.org, selector milter, at index 0", last)
 	}
 }

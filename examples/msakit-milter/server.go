@@ -14,6 +14,7 @@ import (
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/examples/dkim"
 	"github.com/msakit/msakit/examples/milter"
 	"github.com/msakit/msakit/submission"
 )
@@ -127,6 +128,11 @@ func newServer(o *options, logger *slog.Logger, now func() time.Time, random io.
 	if o.expandSingleLevel {
 		cfg.Expand = domain
 	}
+	if len(o.dkim) > 0 {
+		if cfg.Signer, err = newSigner(o.dkim); err != nil {
+			return nil, err
+		}
+	}
 	agent, err := submission.New(cfg)
 	if err != nil {
 		return nil, err
@@ -163,4 +169,27 @@ func (d *directory) defaultAddress(name string) (envelope.Mailbox, bool) {
 	}
 	m, err := envelope.NewMailbox(name, d.domain)
 	return m, err == nil
+}
+
+// newSigner is examples/dkim with the -dkim keys. Besides RFC 6376, Section
+// 5.4.1's fields it signs Message-ID and Sender, both of which msakit may
+// add.
+func newSigner(specs []dkimSpec) (*dkim.Signer, error) {
+	var keys []dkim.Key
+	for _, k := range specs {
+		d, err := envelope.ParseDomain(k.domain)
+		if err != nil {
+			return nil, fmt.Errorf("-dkim %s: %w", k.domain, err)
+		}
+		pem, err := os.ReadFile(k.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("-dkim %s: %w", k.domain, err)
+		}
+		key, err := dkim.ParsePrivateKey(pem)
+		if err != nil {
+			return nil, fmt.Errorf("-dkim %s: %s: %w", k.domain, k.keyFile, err)
+		}
+		keys = append(keys, dkim.Key{Domain: d, Selector: k.selector, Signer: key})
+	}
+	return dkim.New(dkim.Config{Keys: keys, Fields: []string{"Message-ID", "Sender"}})
 }
