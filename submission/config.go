@@ -117,10 +117,15 @@ type Config struct {
 	// Off by default.
 	AddSender bool
 
-	// RemoveBcc deletes Bcc fields before the message is relayed (RFC
-	// 5322, Section 3.6.3 leaves this to the implementation). Off by
-	// default.
-	RemoveBcc bool
+	// DisableRemoveBcc keeps the Bcc and Resent-Bcc fields of a submitted
+	// message. By default they are deleted before the message is relayed,
+	// as Postfix and sendmail do at submission, so that a client that
+	// leaves Bcc in the message does not disclose its blind recipients
+	// to the others (RFC 5322, Section 3.6.3, the first of the ways it
+	// describes); the envelope, not the header, decides who receives a
+	// copy. Set it for a server that delivers each Bcc recipient a copy
+	// with the field itself (the third way).
+	DisableRemoveBcc bool
 
 	// Rewrite rewrites the reverse-path, and with Rewrite.Header the From
 	// and Sender fields, by these configured rules only (RFC 6409, Section

@@ -48,17 +48,17 @@ func TestConfigProfileSwitches(t *testing.T) {
 			code: 554, enh: "5.6.0",
 		},
 		{
-			name:    "AddMissingFrom adds the identity's From",
+			name:    "AddMissingFrom adds the identity's From; Bcc removed by default (RFC 5322 3.6.3)",
 			mod:     func(c *submission.Config) { c.AddMissingFrom = true },
-			msg:     noFrom,
-			present: []string{"From: alice@example.org", "Bcc: carol@example.com"},
-		},
-		{
-			name:    "RemoveBcc deletes Bcc",
-			mod:     func(c *submission.Config) { c.AddMissingFrom = true; c.RemoveBcc = true },
 			msg:     noFrom,
 			present: []string{"From: alice@example.org"},
 			absent:  []string{"Bcc:"},
+		},
+		{
+			name:    "DisableRemoveBcc keeps Bcc and Resent-Bcc",
+			mod:     func(c *submission.Config) { c.AddMissingFrom = true; c.DisableRemoveBcc = true },
+			msg:     "Resent-Bcc: dave@example.com\r\n" + noFrom,
+			present: []string{"From: alice@example.org", "Bcc: carol@example.com", "Resent-Bcc: dave@example.com"},
 		},
 		{
 			name:    "default adds Date and Message-ID",
@@ -78,7 +78,7 @@ func TestConfigProfileSwitches(t *testing.T) {
 		},
 		{
 			name:    "DisableCheckHeader lets a message without From through",
-			mod:     func(c *submission.Config) { c.DisableCheckHeader = true },
+			mod:     func(c *submission.Config) { c.DisableCheckHeader = true; c.DisableRemoveBcc = true },
 			msg:     noFrom,
 			absent:  []string{"From:"},
 			present: []string{"Bcc: carol@example.com"},

@@ -78,7 +78,7 @@
 //   - add-sender: Sender when From is not the identity (RFC 6409, Section
 //     8.1) [AddSender].
 //   - remove-bcc: Bcc and Resent-Bcc deleted (RFC 5322, Section 3.6.3)
-//     [RemoveBcc].
+//     [DisableRemoveBcc].
 //
 // Config.Policies run after them in the same [policy.Chain].
 //

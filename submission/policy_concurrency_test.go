@@ -22,7 +22,7 @@ import (
 func TestChain_Concurrent(t *testing.T) {
 	t.Parallel()
 	c := profileChain(t, Config{
-		Senders: spoofSenders(), AddSender: true, RemoveBcc: true, Expand: mustDomain(t, "example.org"),
+		Senders: spoofSenders(), AddSender: true, Expand: mustDomain(t, "example.org"),
 		Rewrite: RewriteRules{LocalParts: map[string]string{"JRU": "J.Random.User"}, Header: true},
 	})
 	alice := *authedConn(t)

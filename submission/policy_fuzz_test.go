@@ -42,7 +42,7 @@ func FuzzCheckData(f *testing.F) {
 	}
 	profile := profileChain(f, Config{
 		Senders: senders, Expand: mustDomain(f, "example.org"),
-		AddMissingFrom: true, AddSender: true, RemoveBcc: true,
+		AddMissingFrom: true, AddSender: true,
 		Rewrite: RewriteRules{LocalParts: map[string]string{"alice": "Alice.Example"},
 			StripSubdomains: []envelope.Domain{mustDomain(f, "example.org")}, Header: true},
 	})

@@ -26,7 +26,7 @@ import (
 //	add-date                DisableAddDate         RFC 6409, Section 8.2
 //	add-message-id          DisableAddMessageID    RFC 6409, Section 8.3
 //	add-sender              AddSender              RFC 6409, Section 8.1
-//	remove-bcc              RemoveBcc              RFC 5322, Section 3.6.3
+//	remove-bcc              DisableRemoveBcc       RFC 5322, Section 3.6.3
 //
 // Order matters only within a stage: checks run before rewrites, each kind
 // in this order. It fails only for Rewrite rules that cannot be right.
@@ -72,7 +72,7 @@ func (a *Agent) profile() ([]policy.Policy, error) {
 	if cfg.AddSender {
 		ps = append(ps, addSender{Rule: rule})
 	}
-	if cfg.RemoveBcc {
+	if !cfg.DisableRemoveBcc {
 		ps = append(ps, removeBcc{})
 	}
 	return ps, nil

@@ -21,7 +21,7 @@ func TestProfile(t *testing.T) {
 		return out
 	}
 	zero := []string{"require-auth", "enforce-address-syntax", "qualify-domains", "require-smtputf8", "max-size",
-		"enforce-sender", "max-recipients", "postmaster", "check-header", "add-date", "add-message-id"}
+		"enforce-sender", "max-recipients", "postmaster", "check-header", "add-date", "add-message-id", "remove-bcc"}
 	if got := names(Config{}); !slices.Equal(got, zero) {
 		t.Errorf("zero Config:\n got %v\nwant %v", got, zero)
 	}
@@ -33,10 +33,10 @@ func TestProfile(t *testing.T) {
 		without []string
 	}{
 		{"no limits", Config{MaxSize: -1, MaxRecipients: -1}, nil, []string{"max-size", "max-recipients"}},
-		{"Disable switches", Config{DisableEnforceSender: true, DisableCheckHeader: true, DisableAddDate: true, DisableAddMessageID: true},
-			nil, []string{"enforce-sender", "check-header", "add-date", "add-message-id"}},
-		{"MAY switches", Config{AddSender: true, RemoveBcc: true, AllowRecipient: allow, Rewrite: RewriteRules{Header: true}},
-			[]string{"add-sender", "remove-bcc", "recipient-permissions", "rewrite-addresses"}, nil},
+		{"Disable switches", Config{DisableEnforceSender: true, DisableCheckHeader: true, DisableAddDate: true, DisableAddMessageID: true, DisableRemoveBcc: true},
+			nil, []string{"enforce-sender", "check-header", "add-date", "add-message-id", "remove-bcc"}},
+		{"MAY switches", Config{AddSender: true, AllowRecipient: allow, Rewrite: RewriteRules{Header: true}},
+			[]string{"add-sender", "recipient-permissions", "rewrite-addresses"}, nil},
 	}
 	for _, tc := range cases {
 		got := names(tc.cfg)

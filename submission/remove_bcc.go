@@ -11,10 +11,11 @@ import (
 // copy recipients are not disclosed to the other recipients (RFC 5322,
 // Section 3.6.3, the first of the ways it describes to handle Bcc).
 //
-// Stages: DATA rewrite. It never rejects. It is off by default: most MUAs
-// already leave Bcc out of the message they submit, and the envelope, not
-// the header, decides who receives a copy. Turn it on for clients that
-// submit the Bcc field. removeBcc is safe for concurrent use.
+// Stages: DATA rewrite. It never rejects. It is on by default
+// (Config.DisableRemoveBcc turns it off): a client that leaves Bcc in the
+// message it submits would otherwise leak its blind recipients, and the
+// envelope, not the header, decides who receives a copy. removeBcc is safe
+// for concurrent use.
 type removeBcc struct{}
 
 // Name returns "remove-bcc", the policy of RFC 5322, Section 3.6.3.

@@ -107,8 +107,7 @@ func TestSignFinalMessage(t *testing.T) {
 	t.Parallel()
 	sg := &fakeSigner{}
 	f := signFixture(t, sg, func(c *submission.Config) {
-		c.AddSender = true
-		c.RemoveBcc = true
+		c.AddSender = true // and Bcc is removed by default
 	})
 	in := crlf("From: Alice <alice@example.net>\nTo: bob@example.com\nBcc: eve@example.com\nSubject: s\n\nline 1\n.line 2\n\n")
 	r, err := submit(t, f.session(), nil, in)

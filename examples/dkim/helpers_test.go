@@ -115,7 +115,6 @@ func newSigning(t testing.TB, mod func(*dkim.Config, *submission.Config)) *signi
 		Authenticator: users,
 		Senders:       senders,
 		AddSender:     true,
-		RemoveBcc:     true,
 		Trace:         submission.TraceSinkFunc(func(context.Context, submission.TraceRecord) error { return nil }),
 	}
 	if mod != nil {

@@ -11,7 +11,7 @@
 //
 // # Wiring
 //
-//	agent, _ := submission.New(submission.Config{Hostname: host, Senders: senders, RemoveBcc: true})
+//	agent, _ := submission.New(submission.Config{Hostname: host, Senders: senders})
 //	srv, _ := milter.New(milter.Config{Agent: agent, Identify: lookup})
 //	ln, _ := net.Listen("tcp", "127.0.0.1:8891")
 //	go srv.Serve(ln)

@@ -124,14 +124,13 @@ func agentConfig(t testing.TB, trace submission.TraceSink, logs io.Writer) submi
 		t.Fatal(err)
 	}
 	return submission.Config{
-		Hostname:  envelope.MustParseDomain("msa.example.org"),
-		Senders:   senders,
-		Trusted:   []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
-		RemoveBcc: true,
-		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:       clock,
-		Random:    seeded(),
-		Trace:     trace,
+		Hostname: envelope.MustParseDomain("msa.example.org"),
+		Senders:  senders,
+		Trusted:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:      clock,
+		Random:   seeded(),
+		Trace:    trace,
 	}
 }
 

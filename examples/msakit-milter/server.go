@@ -118,7 +118,6 @@ func newServer(o *options, logger *slog.Logger, now func() time.Time, random io.
 		Hostname:      hostname,
 		Senders:       senders,
 		Trusted:       o.trusted,
-		RemoveBcc:     true,
 		MaxSize:       o.maxSize,
 		MaxRecipients: o.maxRecipients,
 		Logger:        logger,

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+)
+
+// What real clients send (issue 10), through the example server and
+// Python's smtplib: messages as EmailMessage.send_message serializes them,
+// raw messages and commands exactly as written, with the reply code and
+// enhanced code of each step.
+
+// pythonPlan drives smtplib through one plan read as JSON from stdin, after
+// STARTTLS (unverified: the certificate is self-signed) and AUTH PLAIN:
+//
+//   - "email": {"headers": [[name, value], ...], "body": text} builds an
+//     email.message.EmailMessage with set_content(body) and sends it with
+//     send_message, which adds no BODY=8BITMIME for an ASCII envelope. The
+//     output's "sent" holds, base64, the bytes send_message transmits: its
+//     own serialization (BytesGenerator, CRLF, Bcc removed).
+//   - otherwise "from", "mail_options", "rcpts" and "message" (base64) are
+//     sent as MAIL, RCPT and DATA commands, written as given (UTF-8 with
+//     SMTPUTF8 among the options).
+//
+// Each step's reply goes to the output as [code, "enhanced text"].
+const pythonPlan = `
+import base64, copy, io, json, smtplib, ssl, sys
+import email.generator, email.message
+host, port, user, password = sys.argv[1:5]
+plan = json.load(sys.stdin)
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP(host, int(port), local_hostname="python.example.net", timeout=30)
+s.starttls(context=ctx)
+s.login(user, password)
+out = {}
+def reply(code, text):
+    return [code, text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)]
+if "email" in plan:
+    m = email.message.EmailMessage()
+    for k, v in plan["email"]["headers"]:
+        m[k] = v
+    m.set_content(plan["email"]["body"])
+    c = copy.copy(m)
+    del c["Bcc"]
+    del c["Resent-Bcc"]
+    with io.BytesIO() as b:
+        email.generator.BytesGenerator(b).flatten(c, linesep="\r\n")
+        out["sent"] = base64.b64encode(b.getvalue()).decode()
+    try:
+        s.send_message(m)
+        out["data"] = [250, ""]
+    except smtplib.SMTPSenderRefused as e:
+        out["mail"] = reply(e.smtp_code, e.smtp_error)
+    except smtplib.SMTPRecipientsRefused as e:
+        out["rcpt"] = [reply(*v) for v in e.recipients.values()]
+    except smtplib.SMTPDataError as e:
+        out["data"] = reply(e.smtp_code, e.smtp_error)
+else:
+    opts = plan.get("mail_options", [])
+    if "SMTPUTF8" in opts:
+        s.command_encoding = "utf-8"
+    out["mail"] = reply(*s.docmd("MAIL", "FROM:<%s>%s" % (plan["from"], "".join(" " + o for o in opts))))
+    if out["mail"][0] == 250:
+        out["rcpt"] = [reply(*s.docmd("RCPT", "TO:<%s>" % r)) for r in plan["rcpts"]]
+        if any(r[0] == 250 for r in out["rcpt"]):
+            try:
+                out["data"] = reply(*s.data(base64.b64decode(plan["message"])))
+            except smtplib.SMTPDataError as e:
+                out["data"] = reply(e.smtp_code, e.smtp_error)
+s.quit()
+print(json.dumps(out))
+`
+
+// plan is the input of pythonPlan.
+type plan struct {
+	Email       *emailPlan `json:"email,omitempty"`
+	From        string     `json:"from,omitempty"`
+	MailOptions []string   `json:"mail_options,omitempty"`
+	Rcpts       []string   `json:"rcpts,omitempty"`
+	Message     []byte     `json:"message,omitempty"` // base64 in JSON
+}
+
+type emailPlan struct {
+	Headers [][2]string `json:"headers"`
+	Body    string      `json:"body"`
+}
+
+// planReply is one SMTP reply as pythonPlan reports it.
+type planReply struct {
+	code int
+	text string // the reply text, beginning with the enhanced code
+}
+
+func (r *planReply) UnmarshalJSON(b []byte) error {
+	var v []any
+	if err := json.Unmarshal(b, &v); err != nil || len(v) != 2 {
+		return err
+	}
+	code, _ := v[0].(float64)
+	r.code = int(code)
+	r.text, _ = v[1].(string)
+	return nil
+}
+
+// planResult is the output of pythonPlan.
+type planResult struct {
+	Sent []byte      `json:"sent"`
+	Mail *planReply  `json:"mail"`
+	Rcpt []planReply `json:"rcpt"`
+	Data *planReply  `json:"data"`
+}
+
+// runPlan runs p with smtplib against the server at addr, as alice.
+func runPlan(t *testing.T, addr string, p plan) planResult {
+	t.Helper()
+	py := needProgram(t, "python3")
+	in, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	out, errOut, err := runProgram(t, in, py, "-c", pythonPlan, host, port, testUser, testPassword)
+	if err != nil {
+		t.Fatalf("python3 smtplib: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
+	}
+	var res planResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("python3 output %q: %v", out, err)
+	}
+	return res
+}
+
+// wantPlanReply checks a reply's code and enhanced code; code 250 needs no
+// enhanced code.
+func wantPlanReply(t *testing.T, step string, got *planReply, code int, enh string) {
+	t.Helper()
+	switch {
+	case got == nil:
+		t.Errorf("%s: no reply, want %d %s", step, code, enh)
+	case got.code != code || enh != "" && !strings.HasPrefix(got.text, enh+" "):
+		t.Errorf("%s: %d %q, want %d %s", step, got.code, got.text, code, enh)
+	}
+}
+
+// splitMessage returns the header block (with its empty line) and the body.
+func splitMessage(t *testing.T, m []byte) (hdr, body []byte) {
+	t.Helper()
+	i := bytes.Index(m, []byte("\r\n\r\n"))
+	if i < 0 {
+		t.Fatalf("no end of header in %q", m)
+	}
+	return m[:i+4], m[i+4:]
+}
+
+// TestRealClientBccRemoved: a raw message with Bcc and Resent-Bcc, sent by
+// smtplib's sendmail (send_message would strip them itself), is spooled
+// without them and otherwise as sent (RFC 5322, Section 3.6.3; removal is
+// the default).
+func TestRealClientBccRemoved(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	msg := strings.Replace(testMessage, "To: Bob <bob@example.net>\r\n",
+		"To: Bob <bob@example.net>\r\nBcc: Carol <carol@example.net>\r\n", 1)
+	res := runPlan(t, m.addr, plan{From: testFrom, Rcpts: []string{testRcpt, "carol@example.net"}, Message: []byte(msg)})
+	wantPlanReply(t, "MAIL", res.Mail, 250, "")
+	wantPlanReply(t, "DATA", res.Data, 250, "")
+	s := checkSpooled(t, spool, testMessage, testFrom, []string{testRcpt, "carol@example.net"}, testUser)
+	if bytes.Contains(s.eml, []byte("Bcc")) || bytes.Contains(s.eml, []byte("carol@")) {
+		t.Errorf("spooled message still names the Bcc recipient:\n%s", s.eml)
+	}
+}
