@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -95,6 +96,17 @@ func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
 
 	// msakit's milter: alice may send as her login, and as nothing else.
 	cfg := agentConfig(tb, s.trace, s.logs)
+	// Envelope rewriting, to see Postfix apply CHGFROM, DELRCPT and ADDRCPT:
+	// the login may also send as old.example.org, which becomes example.org.
+	senders := auth.NewSenders("+")
+	if err := senders.Allow(postfixUser, "@old.example.org"); err != nil {
+		tb.Fatal(err)
+	}
+	cfg.Senders = senders
+	cfg.Expand = envelope.MustParseDomain("example.org")
+	cfg.Rewrite = submission.RewriteRules{Domains: map[envelope.Domain]envelope.Domain{
+		envelope.MustParseDomain("old.example.org"): envelope.MustParseDomain("example.org"),
+	}}
 	if sign {
 		cfg.Signer, s.records = dkimSigner(tb)
 	}
@@ -401,7 +413,8 @@ func (s *postfixSetup) smtplib(t *testing.T, addr string, cases map[string]smtpl
 
 // TestPostfix runs msakit behind a real Postfix 3.7 as README.md configures
 // it, driven by Python's smtplib over STARTTLS and AUTH PLAIN: refusals
-// arrive with msakit's codes, changes land in the relayed message, and
+// arrive with msakit's codes, changes land in the relayed message (header
+// fields, a rewritten reverse-path and recipient, the DKIM signature), and
 // everything else, the body above all, passes byte for byte.
 func TestPostfix(t *testing.T) {
 	t.Parallel()
@@ -413,6 +426,7 @@ func TestPostfix(t *testing.T) {
 	complete := msg("complete", "Date: Mon, 23 Nov 2026 19:58:00 +0000", "Message-ID: <complete@example.org>", "X-Folded: one\r\n two")
 	bare := msg("no date, no id")
 	withBcc := msg("bcc", "Date: Mon, 23 Nov 2026 19:58:00 +0000", "Bcc: carol@example.net", "Message-ID: <bcc@example.org>")
+	rewritten := msg("rewritten", "Date: Mon, 23 Nov 2026 19:58:00 +0000", "Message-ID: <rw@example.org>")
 	notOwned := strings.Replace(msg("not owned", "Date: Mon, 23 Nov 2026 19:58:00 +0000", "Message-ID: <x@example.org>"), "alice@example.org>", "bob@example.org>", 1)
 	b64 := base64.StdEncoding.EncodeToString
 	cases := map[string]smtplibCase{
@@ -422,6 +436,7 @@ func TestPostfix(t *testing.T) {
 		"complete":        {Login: true, From: "alice@example.org", To: []string{"bob@example.net"}, Data: b64([]byte(complete)), Opts: []string{"BODY=8BITMIME"}},
 		"no date, no id":  {Login: true, From: "alice@example.org", To: []string{"bob@example.net"}, Data: b64([]byte(bare))},
 		"bcc":             {Login: true, From: "alice@example.org", To: []string{"bob@example.net", "carol@example.net"}, Data: b64([]byte(withBcc))},
+		"rewritten":       {Login: true, From: "alice@old.example.org", To: []string{"bob@example.net", "dave@sales"}, Data: b64([]byte(rewritten))},
 	}
 	res := s.smtplib(t, s.with, cases)
 	for name, want := range map[string]string{
@@ -431,6 +446,7 @@ func TestPostfix(t *testing.T) {
 		"complete":        "250 ",
 		"no date, no id":  "250 ",
 		"bcc":             "250 ",
+		"rewritten":       "250 ",
 	} {
 		r := res[name]
 		if got := fmt.Sprintf("%d %s", r.Code, r.Text); !strings.HasPrefix(got, want) {
@@ -469,21 +485,32 @@ func TestPostfix(t *testing.T) {
 		t.Errorf("recipients %v", m.to)
 	}
 
+	// rewritten: the reverse-path rewritten (CHGFROM) and the single-label
+	// recipient expanded (DELRCPT, ADDRCPT) by Postfix on msakit's word.
+	m, rest = s.relayed(t, "rewritten")
+	if rest != rewritten {
+		t.Errorf("relayed message:\n%q\nwant\n%q", rest, rewritten)
+	}
+	slices.Sort(m.to)
+	if m.from != "alice@example.org" || strings.Join(m.to, ",") != "bob@example.net,dave@sales.example.org" {
+		t.Errorf("envelope %s -> %v, want alice@example.org -> bob@example.net, dave@sales.example.org", m.from, m.to)
+	}
+
 	// The relayed signatures verify with dkimpy too (last: without
 	// python3-dkim it skips, unless MSAKIT_REAL_CLIENTS=1).
-	for _, subject := range []string{"complete", "no date, no id", "bcc"} {
+	for _, subject := range []string{"complete", "no date, no id", "bcc", "rewritten"} {
 		m := s.sink.wait(t, subject)
 		if res := dkimtest.DKIMPy(t, []byte(m.data), s.records); len(res) != 1 || !res[0].OK || res[0].Domain != "example.org" {
 			t.Errorf("%s: dkimpy: %+v; want one valid signature by example.org", subject, res)
 		}
 	}
 
-	// Three accepted messages, each traced with Postfix's queue id.
-	if n := len(s.trace.all()); n != 3 {
-		t.Errorf("%d trace records, want 3", n)
+	// Four accepted messages, each traced with Postfix's queue id.
+	if n := len(s.trace.all()); n != 4 {
+		t.Errorf("%d trace records, want 4", n)
 	}
-	if n := len(regexp.MustCompile(`msg="milter: accepted" id=\S+ queue_id=[0-9A-F]+ mta=mx\.example\.org`).FindAllString(s.logs.String(), -1)); n != 3 {
-		t.Errorf("%d accepted records with Postfix's queue id, want 3:\n%s", n, s.logs)
+	if n := len(regexp.MustCompile(`msg="milter: accepted" id=\S+ queue_id=[0-9A-F]+ mta=mx\.example\.org`).FindAllString(s.logs.String(), -1)); n != 4 {
+		t.Errorf("%d accepted records with Postfix's queue id, want 4:\n%s", n, s.logs)
 	}
 }
 
