@@ -69,8 +69,8 @@ import (
 // The reader is a [SignedReader]. With a Config.Signer, the message to queue
 // is its Signature, valid after io.EOF, followed by what Read returned: the
 // server writes the signature fields in front of the message before it
-// commits it (see [Signer]). A failing Signer is 451 4.3.0 ([ErrSignFailed]),
-// from Data or from the reader.
+// commits it (see [Signer]). A failing Signer is 451 4.3.0, from Data or
+// from the reader.
 //
 // Data itself replies 503 5.5.1 without an open transaction or without an
 // accepted recipient (RFC 5321, Section 3.3), 552 5.3.4 for a header that is

@@ -29,8 +29,8 @@ import (
 // Sign returns nil, nil when it has nothing to sign with, for example no key
 // for any of the request's Authors: the message is queued unsigned, which
 // is not an error. An error from Sign, Write or Sum is our outage, never
-// the client's fault: the message is refused with 451 4.3.0 (wrapping
-// [ErrSignFailed]) and the error is logged at Error level.
+// the client's fault: the message is refused with 451 4.3.0 and the error
+// is logged at Error level with the cause.
 //
 // ctx is cancelled when the message ends: after Sum has returned, when the
 // body is refused, or when the context given to Data ends (a server that
@@ -105,16 +105,17 @@ type SignedReader interface {
 	Signature() []byte
 }
 
-// ErrSignFailed is wrapped by the reply to a message whose signing failed
+// errSignFailed is wrapped by the reply to a message whose signing failed
 // (an error of the [Signer] or its [BodySigner], or fields that are not
-// header fields): 451 4.3.0, our outage, logged at Error.
-var ErrSignFailed = errors.New("submission: signing failed")
+// header fields): 451 4.3.0, our outage, logged at Error. Unexported, as
+// errTraceFailed is: the server sees the 451 and msakit logs the cause.
+var errSignFailed = errors.New("submission: signing failed")
 
-// signError wraps a signer's error in ErrSignFailed. The cause is kept as
+// signError wraps a signer's error in errSignFailed. The cause is kept as
 // text only: a *policy.Reply from a signer must not reach the client, since
 // a signing failure is never the client's fault.
 func signError(op string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrSignFailed, op, err)
+	return fmt.Errorf("%w: %s: %v", errSignFailed, op, err)
 }
 
 // startSigning calls the Signer, when there is one, for the final header h.
