@@ -38,9 +38,10 @@
 // signature in front (a new file holding the signature and then the temporary
 // file's contents, or a relay that sends the signature before the staged
 // file), and only then commits the message and returns nil. Memory stays
-// O(header). A Deliverer that returns nil without having taken the signature
-// of a signed message gets 451 4.3.0: a silently unsigned message would only
-// fail later, at the receivers' DMARC checks.
+// O(header); examples/msa's spool and relay do this. A Deliverer that
+// returns nil without having taken the signature of a signed message gets
+// 451 4.3.0: a silently unsigned message would only fail later, at the
+// receivers' DMARC checks.
 //
 // # The guard: what go-smtp reads
 //

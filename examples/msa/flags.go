@@ -41,6 +41,7 @@ type options struct {
 	commandTimeout    time.Duration
 	dataTimeout       time.Duration
 	limits            limitOptions
+	dkim              dkimOptions
 }
 
 // userSpec is one -user flag.
@@ -131,6 +132,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.commandTimeout, "command-timeout", gosmtp.DefaultCommandTimeout, "wait for each command line at most `DURATION` (RFC 5321, Section 4.5.3.2.7)")
 	fs.DurationVar(&o.dataTimeout, "data-timeout", gosmtp.DefaultDataTimeout, "wait for each block of message data at most `DURATION` (RFC 5321, Section 4.5.3.2.5)")
 	addLimitFlags(fs, &o.limits)
+	o.dkim.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err

@@ -10,6 +10,12 @@
 // Usage:
 //
 //	go run ./examples/msa [flags]
+//	go run ./examples/msa dkim-keygen -domain D -selector S [-algorithm rsa|ed25519] [-out FILE]
+//
+// dkim-keygen writes a new DKIM private key (RSA 2048 by default, which
+// every verifier checks; ed25519 per RFC 8463) to a new file of mode 0600,
+// S._domainkey.D.pem unless -out says otherwise, and prints the DNS TXT
+// record to publish and the -dkim-key flag that uses the key.
 //
 // Flags:
 //
@@ -40,6 +46,13 @@
 //	-max-recipients N     recipients per message (default 100, RFC 5321, Section 4.5.3.1.8)
 //	-expand-single-level  expand single-label domains with -domain (RFC 6409, Section 4.2)
 //	-log-json             JSON logs instead of text
+//	-dkim-key DOMAIN:SELECTOR:FILE
+//	                      sign mail whose From (or Resent-From) is in DOMAIN with the
+//	                      key in FILE, published at SELECTOR._domainkey.DOMAIN (RFC 6376;
+//	                      repeatable: every key of the domain signs, e.g. RSA and Ed25519)
+//	-dkim-fields LIST     header fields to sign besides RFC 6376, Section 5.4.1's
+//	                      (default Message-ID,Sender,MIME-Version,Content-Type,
+//	                      Content-Transfer-Encoding)
 //	-command-timeout DURATION
 //	                      wait for each command line at most this long (default 5m,
 //	                      RFC 5321, Section 4.5.3.2.7)

@@ -29,7 +29,11 @@ const shutdownGrace = 30 * time.Second
 
 // run is the whole program: parse args, start the MSA, print the banner to
 // stdout, serve until ctx is done, shut down gracefully. Logs go to stderr.
+// "dkim-keygen" as the first argument runs that command instead.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == keygenCommand {
+		return keygen(args[1:], stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -153,6 +157,11 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	}
 	if cfg.Limits, m.redis, err = o.limits.limitStore(logger); err != nil {
 		return nil, err
+	}
+	if sg, err := o.dkim.signer(logger); err != nil {
+		return nil, err
+	} else if sg != nil {
+		cfg.Signer = sg
 	}
 
 	var d gosmtp.Deliverer

@@ -29,6 +29,15 @@ const tmpPrefix = ".tmp-"
 // written to a temporary name, fsynced and renamed, the .eml first; the
 // .json is the commit marker a reader should look for. The client gets 250
 // only after both renames and an fsync of the directory.
+//
+// With DKIM signing (-dkim-key), <id>.eml starts with the DKIM-Signature
+// fields, whose body hash is known only once the body has streamed to the
+// temporary file: the spool then writes a second temporary file, the
+// signature followed by a copy of the first (in the kernel, with
+// copy_file_range, where the file system allows), fsyncs that copy only and
+// drops the first. Memory stays O(header) whatever the message size; the disk briefly
+// holds the message twice, and nothing but temporary files exists before
+// the renames.
 type spool struct {
 	dir    string
 	now    func() time.Time
@@ -159,14 +168,26 @@ func newRecord(id string, m *gosmtp.Message, size int64, at time.Time) *record {
 
 // Deliver implements gosmtp.Deliverer.
 func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
-	eml, size, err := s.writeTemp(".eml", func(w io.Writer) error {
+	// With a signature, known only once the body has been read, the file
+	// is copied behind it (prepend), and only the copy needs an fsync.
+	var sig []byte
+	eml, size, err := s.writeTemp(".eml", func(w io.Writer) (bool, error) {
 		_, err := io.Copy(w, m.Body)
-		return err
+		sig = m.Signature()
+		return len(sig) == 0, err
 	})
 	if err != nil {
 		// msakit refused the body (its *policy.Reply), or the disk failed:
 		// nothing stays behind.
 		return err
+	}
+	if len(sig) > 0 {
+		signed, n, err := s.prepend(eml, sig)
+		_ = os.Remove(eml)
+		if err != nil {
+			return err
+		}
+		eml, size = signed, n
 	}
 	committed := false
 	defer func() {
@@ -182,10 +203,10 @@ func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 		return err
 	}
 	rec := newRecord(id, m, size, s.now())
-	js, _, err := s.writeTemp(".json", func(w io.Writer) error {
+	js, _, err := s.writeTemp(".json", func(w io.Writer) (bool, error) {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rec)
+		return true, enc.Encode(rec)
 	})
 	if err != nil {
 		return err
@@ -214,9 +235,10 @@ func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 	return nil
 }
 
-// writeTemp writes a temporary file in the spool with fill, fsyncs and
+// writeTemp writes a temporary file in the spool with fill, fsyncs it
+// when fill says so (every file that is renamed into the spool is), and
 // closes it. On error the file is gone.
-func (s *spool) writeTemp(ext string, fill func(io.Writer) error) (string, int64, error) {
+func (s *spool) writeTemp(ext string, fill func(io.Writer) (sync bool, err error)) (string, int64, error) {
 	f, err := os.CreateTemp(s.dir, tmpPrefix+"*"+ext)
 	if err != nil {
 		return "", 0, fmt.Errorf("spool: %w", err)
@@ -228,17 +250,38 @@ func (s *spool) writeTemp(ext string, fill func(io.Writer) error) (string, int64
 		return "", 0, err
 	}
 	cw := &countWriter{w: f}
-	if err := fill(cw); err != nil {
+	sync, err := fill(cw)
+	if err != nil {
 		return fail(err)
 	}
-	if err := f.Sync(); err != nil {
-		return fail(fmt.Errorf("spool: %w", err))
+	if sync {
+		if err := f.Sync(); err != nil {
+			return fail(fmt.Errorf("spool: %w", err))
+		}
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(path)
 		return "", 0, fmt.Errorf("spool: %w", err)
 	}
 	return path, cw.n, nil
+}
+
+// prepend writes a new temporary .eml holding sig and then the contents of
+// the temporary file path, fsynced, and returns its name and size. path is
+// left for the caller to remove.
+func (s *spool) prepend(path string, sig []byte) (string, int64, error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("spool: %w", err)
+	}
+	defer src.Close()
+	return s.writeTemp(".eml", func(w io.Writer) (bool, error) {
+		if _, err := w.Write(sig); err != nil {
+			return false, err
+		}
+		_, err := io.Copy(w, src)
+		return true, err
+	})
 }
 
 // uniqueID returns a file name base for tx: msakit's transaction id (the one
@@ -304,5 +347,13 @@ type countWriter struct {
 func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	return n, err
+}
+
+// ReadFrom lets io.Copy reach the spool file's own ReadFrom, which copies
+// from another file in the kernel (copy_file_range on Linux).
+func (c *countWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := io.Copy(c.w, r)
+	c.n += n
 	return n, err
 }
