@@ -116,7 +116,8 @@ type Report struct {
 	// recipients rewritten by the profile); nil when MAIL was refused.
 	Transaction *policy.Transaction
 	// Message is the message as it would be queued, the Received field
-	// first; nil when the submission was refused.
+	// first, preceded by the fields of Config.Signer (a DKIM-Signature)
+	// when it signed; nil when the submission was refused.
 	Message []byte
 	// Added are the header fields of Message the client did not send: new
 	// fields, and the new version of each field replaced in place.
@@ -158,6 +159,10 @@ func (a *Agent) Check(ctx context.Context, sub Submission) Report {
 	out, err := io.ReadAll(r)
 	if err != nil {
 		return refused(StageData, err, s.Transaction())
+	}
+	// With a Config.Signer the queued message starts with its fields.
+	if sig := r.(SignedReader).Signature(); len(sig) > 0 {
+		out = append(sig[:len(sig):len(sig)], out...)
 	}
 	rep := Report{Transaction: s.Transaction(), Message: out}
 	rep.Added, rep.Removed = diffFields(sub.Message, out, a.headerOpts)

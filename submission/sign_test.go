@@ -339,3 +339,30 @@ func TestSignContextEnds(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckSigned: Agent.Check reports the message as it would be queued,
+// signature first, and lists the signer's field as added.
+func TestCheckSigned(t *testing.T) {
+	t.Parallel()
+	f := signFixture(t, &fakeSigner{}, nil)
+	rep := f.agent.Check(t.Context(), submission.Submission{
+		Conn:    f.session().Conn(),
+		From:    "<alice@example.org>",
+		To:      []string{"<bob@example.com>"},
+		Message: []byte(crlf(message)),
+	})
+	if rep.Reply != nil {
+		t.Fatalf("Check refused: %v", rep.Reply)
+	}
+	sum := sha256.Sum256([]byte(bodyOf(crlf(message))))
+	if !bytes.HasPrefix(rep.Message, bodyHashField(sum[:])) {
+		t.Errorf("Report.Message does not start with the signature:\n%s", rep.Message)
+	}
+	added := false
+	for _, fl := range rep.Added {
+		added = added || fl.HasName("X-Body-Hash")
+	}
+	if !added {
+		t.Errorf("Report.Added %v lacks the signature field", rep.Added)
+	}
+}
