@@ -79,7 +79,7 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 	maxFields := bound(opts.MaxFields, DefaultMaxFields)
 	maxLine := bound(opts.MaxLineLen, MaxLineLen)
 
-	block := make([]byte, 0, 4096)
+	var block []byte // allocated once the first line shows how big to make it
 	spans := make([]span, 0, 32)
 	lineNo := 0
 	sep := false
@@ -89,6 +89,9 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 		eof := false
 		for {
 			frag, err := br.ReadSlice('\n')
+			if block == nil {
+				block = make([]byte, 0, blockSize(frag, br, maxSize))
+			}
 			if len(frag) > maxSize-len(block) {
 				return nil, &SyntaxError{Line: lineNo, Offset: len(block), Kind: ErrTooBig,
 					Msg: "header block longer than " + strconv.Itoa(maxSize) + " octets"}
@@ -184,3 +187,28 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 }
 
 type span struct{ start, nameLen, colon int }
+
+// blockSize guesses the size of the header block from its first line and
+// what br holds after it, without reading: the exact size when the empty
+// line that ends the block is already buffered (the usual case, since a
+// client sends header and body together), else what is buffered and room
+// for more. It is only a capacity: a wrong guess costs a copy, never a
+// wrong result. At most maxSize.
+func blockSize(first []byte, br *bufio.Reader, maxSize int) int {
+	if len(first) == 2 && first[0] == '\r' && first[1] == '\n' {
+		return 2 // no fields: the body follows at once
+	}
+	rest, _ := br.Peek(br.Buffered()) // never reads: n <= Buffered()
+	n := len(first) + len(rest) + 512
+	switch {
+	case len(first) == 0 || first[len(first)-1] != '\n':
+		// A first line longer than the buffer: more is to come.
+	case len(rest) >= 2 && rest[0] == '\r' && rest[1] == '\n':
+		n = len(first) + 2
+	default:
+		if i := bytes.Index(rest, []byte("\n\r\n")); i >= 0 {
+			n = len(first) + i + 3
+		}
+	}
+	return min(n, maxSize)
+}
