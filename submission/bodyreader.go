@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/internal/ascii"
@@ -55,7 +56,7 @@ func bodyModeOf(o policy.MailOptions) bodyMode {
 type messageReader struct {
 	hdr     []byte         // rest of the rendered header to serve
 	cr      countingReader // the client's reader, counted
-	br      bufio.Reader   // over cr; the header was read from it
+	br      *bufio.Reader  // over cr, from readerPool; nil once given back
 	a       *Agent         // logger, clock, trace sink
 	ctx     context.Context
 	mode    bodyMode
@@ -126,6 +127,7 @@ func (b *messageReader) Read(p []byte) (int, error) {
 			return 0, b.stop(err)
 		}
 		b.err = io.EOF
+		b.putReader()
 		return n, io.EOF
 	default:
 		return 0, b.stop(clientReadError(rerr))
@@ -136,6 +138,7 @@ func (b *messageReader) Read(p []byte) (int, error) {
 // sticky, and gives back the recipients charged to the limits.
 func (b *messageReader) stop(err error) error {
 	b.endSigning()
+	b.putReader()
 	b.a.release(b.ctx, &b.charge)
 	r, internal := ReplyFor(StageData, err)
 	lg := &b.a.log
@@ -264,6 +267,29 @@ func (b *messageReader) check(p []byte) error {
 		return replyLineTooLong()
 	}
 	return nil
+}
+
+// readerPool holds the bufio.Readers of finished messages, so that a
+// message does not allocate and clear a new 4 KiB buffer (issue 15).
+var readerPool = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
+
+// getReader returns a bufio.Reader over r from readerPool.
+func getReader(r io.Reader) *bufio.Reader {
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+// putReader gives the bufio.Reader back to readerPool once the message has
+// ended (the error is sticky: Read never uses it again). A reader that is
+// abandoned before its end keeps its buffer, which the GC collects.
+func (b *messageReader) putReader() {
+	if b.br == nil {
+		return
+	}
+	b.br.Reset(nil) // drop the client's reader
+	readerPool.Put(b.br)
+	b.br = nil
 }
 
 // has8Bit reports whether p has an octet above 127 (RFC 6152).

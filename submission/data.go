@@ -94,8 +94,8 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 		return nil, s.fail(ctx, StageData, replyNeedRcpt(), idAttr(s.tx.ID))
 	}
 	s.state = txDone
-	// One allocation holds the reader state, the byte counter and the
-	// bufio.Reader (whose zero value Reset gives the default 4 KiB buffer).
+	// One allocation holds the reader state and the byte counter; the
+	// bufio.Reader comes from a pool and goes back at the reader's end.
 	m := &messageReader{a: s.a, ctx: ctx}
 	// The recipients charged so far go with the message: the reader gives
 	// them back if the message is refused.
@@ -103,11 +103,12 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 	defer func() {
 		if err != nil {
 			s.a.release(ctx, &m.charge)
+			m.putReader()
 		}
 	}()
 	m.cr.r = r
-	m.br.Reset(&m.cr)
-	br := &m.br
+	br := getReader(&m.cr)
+	m.br = br
 	h, err := header.Read(br, s.a.headerOpts)
 	if err != nil {
 		return nil, s.fail(ctx, StageData, clientReadError(err), idAttr(s.tx.ID))

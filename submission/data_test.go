@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -403,9 +404,68 @@ func TestDataAllocsIndependentOfBodySize(t *testing.T) {
 		})
 	}
 	small, large := measure(1<<10), measure(10<<20)
-	if small != large {
+	// Under the race detector sync.Pool drops some of the bufio.Readers
+	// that finished messages give back, so either side may count one
+	// more; a body-dependent allocation would count thousands.
+	tolerance := 0.0
+	if raceEnabled {
+		tolerance = 1
+	}
+	if math.Abs(small-large) > tolerance {
 		t.Fatalf("allocations: %v for 1 KiB, %v for 10 MiB; want equal", small, large)
 	}
+}
+
+// TestDataBytesPerSmallMessage: a 1 KiB message allocates about its
+// header and the transaction's records, not buffers sized for the worst
+// case: the header block is as big as the header (header.Read) and the
+// bufio.Reader of a finished message is reused (issue 15; 13.4 KB per
+// message before, 4 KiB of it the header block and 4 KiB the reader).
+func TestDataBytesPerSmallMessage(t *testing.T) {
+	f := newFixture(t, func(c *submission.Config) {
+		c.Logger = nil
+		c.Trace = submission.TraceSinkFunc(nopTrace)
+	})
+	s := f.session()
+	ctx := t.Context()
+	msg := costMessage(1 << 10)
+	var in strings.Reader
+	buf := make([]byte, 32<<10)
+	send := func() {
+		if err := s.Mail(ctx, "<alice@example.org>", &policy.MailOptions{Body: policy.Body8BitMIME}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Rcpt(ctx, "<bob@example.net>", nil); err != nil {
+			t.Fatal(err)
+		}
+		in.Reset(msg)
+		r, err := s.Data(ctx, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.CopyBuffer(onlyWriter{io.Discard}, r, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send() // the pool's first reader
+	const n = 50
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		send()
+	}
+	runtime.ReadMemStats(&after)
+	per := (after.TotalAlloc - before.TotalAlloc) / n
+	// Under the race detector sync.Pool drops a quarter of what is put
+	// back: one reader in four is new.
+	bound := uint64(8 << 10)
+	if raceEnabled {
+		bound += 4 << 10
+	}
+	if per > bound {
+		t.Errorf("allocated %d octets per 1 KiB message, want at most %d", per, bound)
+	}
+	t.Logf("%d octets allocated per message", per)
 }
 
 // onlyWriter hides every method but Write.
