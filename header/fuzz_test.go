@@ -3,12 +3,16 @@ package header
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msakit/msakit/envelope"
 )
 
 // seedMessages adds every corpus message (CRLF form) and the nasty cases.
@@ -216,6 +220,41 @@ func FuzzNewField(f *testing.F) {
 			if len(line) > MaxLineLen || strings.Trim(line, " \t") == "" {
 				t.Fatalf("NewField(%q, %q): bad line %q", name, value, line)
 			}
+		}
+	})
+}
+
+// FuzzReceivedField: Received.Field, which skips NewField when its own
+// folding already is what NewField would write, returns exactly what
+// NewField makes of the same value, or the same error; it never panics.
+func FuzzReceivedField(f *testing.F) {
+	f.Add("client.example", "192.0.2.7", "msa.example", "ab12cd", "mary", "example.net", false, uint16(0x0304), uint16(0x1301), true)
+	f.Add("bad helo (x)", "2001:db8::1", "msa.example", "", "", "", false, uint16(0), uint16(0), false)
+	f.Add("b\u00fccher.example", "", "m\u00fcnchen.example", "<1@m>", "j\u00f6rg", "example.net", true, uint16(0), uint16(0xabcd), true)
+	f.Add(strings.Repeat("h", 70)+".example", "192.0.2.7", strings.Repeat("b", 60)+".example", strings.Repeat("i", 90), strings.Repeat("l", 64), strings.Repeat("d", 60)+".example", false, uint16(0x0303), uint16(0xc02f), true)
+	f.Add(strings.Repeat("h", 70)+".example", "", strings.Repeat("b", 60)+".example", strings.Repeat("i", 90), "", "", false, uint16(0), uint16(0), false)
+	f.Add("\t", "", "msa.example", "\"q\"@x", "\"quoted local\"", "example.net", false, uint16(1), uint16(1), false)
+	f.Fuzz(func(t *testing.T, helo, addr, by, id, local, dom string, utf8 bool, version, suite uint16, tlsOn bool) {
+		r := Received{Helo: helo, ID: id, SMTPUTF8: utf8, ESMTP: true, Date: time.Date(2026, 11, 30, 4, 0, 0, 0, time.UTC)}
+		r.ClientAddr, _ = netip.ParseAddr(addr)
+		r.By, _ = envelope.ParseDomain(by)
+		if m, err := envelope.ParseMailbox(local + "@" + dom); err == nil {
+			r.For = envelope.NewPath(m)
+		}
+		if tlsOn {
+			r.TLS = &tls.ConnectionState{Version: version, CipherSuite: suite}
+		}
+		got, err := r.Field()
+		b, rerr := r.render()
+		want, werr := NewField("Received", string(b[len(receivedPrefix):]), utf8)
+		if rerr != nil {
+			werr = rerr
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("Field: %v, NewField: %v", err, werr)
+		}
+		if err == nil && !bytes.Equal(got.Raw(), want.Raw()) {
+			t.Fatalf("Field =\n%q\nNewField =\n%q", got.Raw(), want.Raw())
 		}
 	})
 }

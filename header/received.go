@@ -82,11 +82,49 @@ type Received struct {
 // message: a HELO argument that is not a domain is shown in a comment, and a
 // recipient that cannot be written is left out.
 func (r Received) Field() (Field, error) {
-	v, err := r.value()
+	b, err := r.render()
 	if err != nil {
 		return Field{}, err
 	}
-	return NewField("Received", v, r.SMTPUTF8)
+	// The clauses are folded already: when every line fits and holds only
+	// what NewField lets through unchanged, b is the field NewField would
+	// build from the value, without a second copy.
+	if v := b[len(receivedPrefix):]; isFoldedASCII(v, len(receivedPrefix)) {
+		b = append(b, '\r', '\n')
+		return Field{raw: b, nameLen: len("Received"), colon: len("Received")}, nil
+	}
+	return NewField("Received", string(b[len(receivedPrefix):]), r.SMTPUTF8)
+}
+
+// receivedPrefix is what render writes before the value.
+const receivedPrefix = "Received: "
+
+// isFoldedASCII reports whether NewField would keep v, a value that
+// starts at column col, as it is: printable US-ASCII and spaces, CRLF only
+// as a fold (followed by a space and then something else than white
+// space), no line longer than foldWidth, no white space at either end.
+func isFoldedASCII(v []byte, col int) bool {
+	if len(v) == 0 || v[0] == ' ' || v[len(v)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\r':
+			if i+3 >= len(v) || v[i+1] != '\n' || v[i+2] != ' ' || isWSP(v[i+3]) || v[i+3] == '\r' {
+				return false
+			}
+			i++ // the LF; the space is counted on the new line
+			col = 0
+			continue
+		case c == ' ' || ascii.IsVchar(c):
+		default:
+			return false
+		}
+		if col++; col > foldWidth {
+			return false
+		}
+	}
+	return true
 }
 
 // protocol returns the keyword of the "with" clause (RFC 5321, Section 4.4;
@@ -111,15 +149,15 @@ func (r Received) protocol() string {
 	return [...]string{"ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"}[i]
 }
 
-// value writes the field body, folded between clauses, and reports the
-// caller's mistakes.
-func (r Received) value() (string, error) {
+// render writes receivedPrefix and the field body, folded between
+// clauses, and reports the caller's mistakes.
+func (r Received) render() ([]byte, error) {
 	var errs []error
 	utf8 := r.SMTPUTF8
 	// Clauses are kept whole on a line where they fit; the value is folded
 	// between them (RFC 5322, Section 2.2.3; each clause starts with CFWS).
-	// One buffer, sized for the usual value, holds them all.
-	w := clauseWriter{b: make([]byte, 0, 256), col: len("Received: "), start: -1}
+	// One buffer, sized for the usual field, holds them all.
+	w := clauseWriter{b: append(make([]byte, 0, 256), receivedPrefix...), col: len(receivedPrefix), start: -1}
 	w.begin()
 	w.add("from ")
 	helo, herr := envelope.ParseDomain(r.Helo)
@@ -165,7 +203,9 @@ func (r Received) value() (string, error) {
 		w.begin()
 		if m.IsZero() { // <Postmaster>
 			w.add("for ", r.For.Format(utf8))
-		} else { // Path.Format without its concatenation
+		} else if envelope.IsDotString(m.LocalPart) { // Path.Format without its concatenations
+			w.add("for <", m.LocalPart, "@", m.Domain.Format(utf8), ">")
+		} else {
 			w.add("for <", m.Format(utf8), ">")
 		}
 	}
@@ -184,7 +224,7 @@ func (r Received) value() (string, error) {
 	w.begin()
 	w.b = appendDate(w.b, r.Date)
 	w.finish()
-	return string(w.b), errors.Join(errs...)
+	return w.b, errors.Join(errs...)
 }
 
 // isMessageID reports whether [ParseMessageID] accepts id.
