@@ -90,13 +90,19 @@ func sameUser(a, b string) bool {
 	return err == nil && na == nb
 }
 
-// preparePassword applies the OpaqueString profile of RFC 8265, Section 4
+// PreparePassword applies the OpaqueString profile of RFC 8265, Section 4
 // (the successor of the SASLprep that RFC 4616, Section 2 recommends):
 // non-ASCII spaces become U+0020, then NFC. Printable ASCII passwords are
 // returned unchanged without allocating. An empty result is an error
 // (RFC 4616, Section 2: "if preparation fails or results in an empty
-// string, verification SHALL fail").
-func preparePassword(p string) (string, error) {
+// string, verification SHALL fail"); the error never contains the password.
+//
+// [Users] prepares every password this way. An [Authenticator] over a
+// store of password hashes (bcrypt, argon2id) prepares the password with
+// PreparePassword both when it makes a hash and when it checks one, so a
+// password typed with a different Unicode composition or space character
+// still matches.
+func PreparePassword(p string) (string, error) {
 	printable := p != ""
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c > 0x7e {

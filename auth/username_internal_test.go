@@ -27,9 +27,9 @@ func TestPreparePasswordFastPath(t *testing.T) {
 	for c := byte(0x20); c <= 0x7e; c++ {
 		in := "p" + string(c) + "Q"
 		want, err := precis.OpaqueString.String(in)
-		got, gerr := preparePassword(in)
+		got, gerr := PreparePassword(in)
 		if (err == nil) != (gerr == nil) || got != want {
-			t.Errorf("preparePassword(%q) = %q, %v; precis gives %q, %v", in, got, gerr, want, err)
+			t.Errorf("PreparePassword(%q) = %q, %v; precis gives %q, %v", in, got, gerr, want, err)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func (u *Users) Add(name, password string, address envelope.Mailbox) error {
 	if len(password) > maxResponseLen {
 		return fmt.Errorf("auth: password longer than %d octets", maxResponseLen)
 	}
-	p, err := preparePassword(password)
+	p, err := PreparePassword(password)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (u *Users) AuthenticatePassword(ctx context.Context, authzid, username, pas
 		return Identity{}, fmt.Errorf("%w: %w", ErrTemporary, err)
 	}
 	name, nameErr := NormalizeUsername(username)
-	p, passErr := preparePassword(password)
+	p, passErr := PreparePassword(password)
 	if len(password) > maxResponseLen {
 		passErr = errors.New("password too long")
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,58 +19,58 @@ import (
 // for a swapped boundary or charset too).
 const defaultDKIMFields = "Message-ID,Sender,MIME-Version,Content-Type,Content-Transfer-Encoding"
 
-// dkimOptions are the DKIM flags.
-type dkimOptions struct {
-	keys   []dkimKeySpec
-	fields string // comma-separated
-}
-
-// dkimKeySpec is one -dkim-key flag.
+// dkimKeySpec is one dkim-key setting, DOMAIN:SELECTOR:FILE.
 type dkimKeySpec struct {
 	domain   envelope.Domain
 	selector string
 	file     string
 }
 
-// register adds the DKIM flags to fs.
-func (d *dkimOptions) register(fs *flag.FlagSet) {
-	fs.Func("dkim-key", "`DOMAIN:SELECTOR:FILE` sign mail from DOMAIN with the private key in FILE, published at SELECTOR._domainkey.DOMAIN "+
-		"(repeatable: several keys of one domain all sign; make keys with the dkim-keygen command)", func(s string) error {
-		k, err := parseDKIMKey(s)
-		if err == nil {
-			d.keys = append(d.keys, k)
-		}
+func (k *dkimKeySpec) Set(s string) error {
+	v, err := parseDKIMKey(s)
+	if err != nil {
 		return err
-	})
-	fs.StringVar(&d.fields, "dkim-fields", defaultDKIMFields, "comma-separated header `FIELDS` to sign besides RFC 6376, Section 5.4.1's list")
+	}
+	*k = v
+	return nil
 }
+
+func (k *dkimKeySpec) String() string {
+	if k.file == "" {
+		return ""
+	}
+	return k.domain.ASCII() + ":" + k.selector + ":" + k.file
+}
+
+func (k *dkimKeySpec) UnmarshalText(b []byte) error { return k.Set(string(b)) }
+func (k dkimKeySpec) MarshalText() ([]byte, error)  { return []byte(k.String()), nil }
 
 // parseDKIMKey parses DOMAIN:SELECTOR:FILE; the file name may hold colons.
 func parseDKIMKey(s string) (dkimKeySpec, error) {
 	parts := strings.SplitN(s, ":", 3)
 	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-		return dkimKeySpec{}, fmt.Errorf("-dkim-key %q: want DOMAIN:SELECTOR:FILE", s)
+		return dkimKeySpec{}, fmt.Errorf("%q: want DOMAIN:SELECTOR:FILE", s)
 	}
 	d, err := envelope.ParseDomain(parts[0])
 	if err != nil {
-		return dkimKeySpec{}, fmt.Errorf("-dkim-key %q: %w", s, err)
+		return dkimKeySpec{}, fmt.Errorf("%q: %w", s, err)
 	}
 	return dkimKeySpec{domain: d, selector: parts[1], file: parts[2]}, nil
 }
 
-// signer loads the keys and builds the signer; nil without -dkim-key. A key
-// file others may read is used but logged at Warn.
-func (d *dkimOptions) signer(logger *slog.Logger) (*dkim.Signer, error) {
-	if len(d.keys) == 0 {
+// dkimSigner loads the keys of c and builds the signer; nil without
+// dkim-key. A key file others may read is used but logged at Warn.
+func (c *config) dkimSigner(logger *slog.Logger) (*dkim.Signer, error) {
+	if len(c.DKIMKey) == 0 {
 		return nil, nil
 	}
 	cfg := dkim.Config{}
-	for _, f := range strings.Split(d.fields, ",") {
+	for _, f := range strings.Split(c.DKIMFields, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			cfg.Fields = append(cfg.Fields, f)
 		}
 	}
-	for _, k := range d.keys {
+	for _, k := range c.DKIMKey {
 		data, err := os.ReadFile(k.file)
 		if err != nil {
 			return nil, fmt.Errorf("-dkim-key: %w", err)
@@ -90,7 +89,7 @@ func (d *dkimOptions) signer(logger *slog.Logger) (*dkim.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range d.keys {
+	for _, k := range c.DKIMKey {
 		logger.LogAttrs(context.Background(), slog.LevelInfo, "DKIM signing",
 			slog.String("domain", k.domain.ASCII()), slog.String("selector", k.selector), slog.String("file", k.file))
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -234,7 +233,7 @@ func TestDKIMFlags(t *testing.T) {
 			t.Errorf("parseDKIMKey(%q) succeeded", bad)
 		}
 	}
-	if _, err := parseFlags([]string{"-dkim-key", "example.org"}, io.Discard); !errors.Is(err, errUsage) {
+	if _, err := configure([]string{"-dkim-key", "example.org"}); !errors.Is(err, errUsage) || err.Error() != `-dkim-key: "example.org": want DOMAIN:SELECTOR:FILE` {
 		t.Errorf("a bad -dkim-key: %v, want a usage error", err)
 	}
 	good := makeKey(t, "s3", "ed25519")
@@ -249,11 +248,11 @@ func TestDKIMFlags(t *testing.T) {
 		"refused field":  {"-dkim-key", good.flag, "-dkim-fields", "Subject,Received"},
 		"bad field name": {"-dkim-key", good.flag, "-dkim-fields", "X Y"},
 	} {
-		o, err := parseFlags(append([]string{"-listen", "127.0.0.1:0", "-spool", t.TempDir()}, args...), io.Discard)
+		l, err := configure(append([]string{"-listen", "127.0.0.1:0", "-spool", t.TempDir()}, args...))
 		if err != nil {
-			t.Fatalf("%s: parseFlags: %v", name, err)
+			t.Fatalf("%s: configure: %v", name, err)
 		}
-		if _, err := newMSA(o, slog.New(slog.DiscardHandler), time.Now, rand.Reader); err == nil {
+		if _, err := newMSA(l, slog.New(slog.DiscardHandler), time.Now, rand.Reader); err == nil {
 			t.Errorf("%s: newMSA succeeded", name)
 		}
 	}

@@ -1,181 +1,303 @@
 package main
 
 import (
+	"encoding"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
+	"os"
+	"reflect"
+	"strconv"
 	"strings"
-	"time"
-
-	"github.com/msakit/msakit/examples/gosmtp"
 )
 
-// errUsage reports a command line that could not be parsed; the program
-// exits with status 2, as the flag package does.
+// errUsage matches (errors.Is) every error of a command line that could
+// not be parsed or cannot be right; the program exits with status 2, as
+// the flag package does.
 var errUsage = errors.New("usage error")
 
-// options is the parsed command line.
-type options struct {
-	listen            string
-	listenTLS         string
-	hostname          string
-	domain            string
-	users             []userSpec
-	trusted           []netip.Prefix
-	spool             string
-	relay             string
-	relayTLS          string // -relay-tls; "" for the default of the upstream
-	relayCA           string
-	relayUser         string
-	relayPasswordFile string
-	relayPassword     string // from -relay-password-file or $MSA_RELAY_PASSWORD, never from a flag
-	tlsCert           string
-	tlsKey            string
-	maxSize           int64
-	maxRecipients     int
-	expandSingleLevel bool
-	logJSON           bool
-	commandTimeout    time.Duration
-	dataTimeout       time.Duration
-	limits            limitOptions
-	dkim              dkimOptions
+// usageError is such an error; its text is the cause's alone, one line
+// that names the flag.
+type usageError struct{ err error }
+
+func (e usageError) Error() string        { return e.err.Error() }
+func (e usageError) Unwrap() error        { return e.err }
+func (e usageError) Is(target error) bool { return target == errUsage }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// setting is one field of [config] that is also a command-line flag.
+type setting struct {
+	name    string // flag name; the toml key unless the flag tag says otherwise
+	fileKey string // the toml key; "-" for a flag the file does not have
+	arg     string // name of the value in -h; "" for a switch
+	usage   string
+	index   int // field index in config
 }
 
-// userSpec is one -user flag.
-type userSpec struct {
-	name      string
-	password  string
-	addresses []string // as given; empty = NAME@DOMAIN
-}
-
-// parseUser parses NAME:PASSWORD[:ADDR,ADDR...]. The name ends at the first
-// colon. The text after the last colon is the address list when every
-// comma-separated item in it holds an '@'; otherwise everything after the
-// name is the password, so a password may contain colons.
-func parseUser(s string) (userSpec, error) {
-	name, rest, ok := strings.Cut(s, ":")
-	if !ok || name == "" {
-		return userSpec{}, fmt.Errorf("-user %q: want NAME:PASSWORD[:ADDR,ADDR...]", s)
+// settings lists the flags of config, in the order of its fields.
+func settings() []setting {
+	t := reflect.TypeFor[config]()
+	var out []setting
+	for i := range t.NumField() {
+		f := t.Field(i)
+		usage, ok := f.Tag.Lookup("usage")
+		if !ok {
+			continue
+		}
+		key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		name := f.Tag.Get("flag")
+		if name == "" {
+			name = key
+		}
+		out = append(out, setting{name: name, fileKey: key, arg: f.Tag.Get("arg"), usage: usage, index: i})
 	}
-	u := userSpec{name: name, password: rest}
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		list := strings.Split(rest[i+1:], ",")
-		all := true
-		for _, a := range list {
-			if !strings.Contains(a, "@") {
-				all = false
-				break
+	return out
+}
+
+// commandLine is what the command line says: the flags given, in order,
+// to be applied over the config file, and the options that are not
+// settings.
+type commandLine struct {
+	machine    func() (string, error) // the machine's name: os.Hostname
+	configFile string
+	version    bool
+	given      []givenFlag
+}
+
+type givenFlag struct{ name, value string }
+
+// parseArgs parses the command line. Errors are one line, naming the flag
+// (a bad value does not print the usage); -h returns [flag.ErrHelp].
+func parseArgs(args []string) (*commandLine, error) {
+	cl := &commandLine{machine: os.Hostname}
+	fs, _ := newFlagSet(nil)
+	fs.StringVar(&cl.configFile, "config", "", "")
+	fs.BoolVar(&cl.version, "version", false, "")
+	record := map[string]bool{}
+	for _, s := range settings() {
+		record[s.name] = true
+	}
+	// Each flag is wrapped to record the settings' values as given, to
+	// replay them over the file, and the error of a bad value, to report
+	// it in one line of our own.
+	var rec recorder
+	wrapped := flag.NewFlagSet("msa", flag.ContinueOnError)
+	wrapped.SetOutput(io.Discard)
+	wrapped.Usage = func() {}
+	fs.VisitAll(func(f *flag.Flag) {
+		wrapped.Var(&recordingValue{Value: f.Value, name: f.Name, setting: record[f.Name], rec: &rec}, f.Name, f.Usage)
+	})
+	if err := wrapped.Parse(args); err != nil {
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return nil, err
+		case rec.err != nil:
+			return nil, usagef("-%s: %w", rec.errFlag, rec.err)
+		}
+		return nil, usagef("%w (msa -h lists the flags)", err)
+	}
+	if wrapped.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (msa -h lists the flags)", wrapped.Arg(0))
+	}
+	cl.given = rec.given
+	return cl, nil
+}
+
+// recorder keeps what the flags of parseArgs were given.
+type recorder struct {
+	given   []givenFlag
+	err     error // the first bad value
+	errFlag string
+}
+
+// recordingValue passes Set on and records the value or the error.
+type recordingValue struct {
+	flag.Value
+	name    string
+	setting bool // a field of config, to be replayed
+	rec     *recorder
+}
+
+func (r *recordingValue) Set(s string) error {
+	if err := r.Value.Set(s); err != nil {
+		if r.rec.err == nil {
+			r.rec.err, r.rec.errFlag = err, r.name
+		}
+		return err
+	}
+	if r.setting {
+		r.rec.given = append(r.rec.given, givenFlag{r.name, s})
+	}
+	return nil
+}
+
+func (r *recordingValue) IsBoolFlag() bool {
+	b, ok := r.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// newFlagSet returns a flag set whose flags write into c, or into a fresh
+// defaultConfig when c is nil; it returns the config written to.
+func newFlagSet(c *config) (*flag.FlagSet, *config) {
+	if c == nil {
+		d := defaultConfig()
+		c = &d
+	}
+	fs := flag.NewFlagSet("msa", flag.ContinueOnError)
+	v := reflect.ValueOf(c).Elem()
+	for _, s := range settings() {
+		fs.Var(flagValue(v.Field(s.index)), s.name, s.usage)
+	}
+	return fs, c
+}
+
+// apply sets the flags given on the command line in c: a flag given
+// replaces the file's value (a list flag its whole list).
+func (cl *commandLine) apply(c *config) error {
+	fs, _ := newFlagSet(c)
+	v := reflect.ValueOf(c).Elem()
+	cleared := map[string]bool{}
+	for _, s := range settings() {
+		for _, g := range cl.given {
+			if g.name == s.name && !cleared[s.name] && v.Field(s.index).Kind() == reflect.Slice {
+				v.Field(s.index).SetZero()
+				cleared[s.name] = true
 			}
 		}
-		if all {
-			u.password = rest[:i]
-			u.addresses = list
+	}
+	for _, g := range cl.given {
+		if err := fs.Set(g.name, g.value); err != nil {
+			return fmt.Errorf("-%s: %w", g.name, err) // cannot happen: parsed once already
 		}
 	}
-	if u.password == "" {
-		return userSpec{}, fmt.Errorf("-user %q: empty password", s)
-	}
-	return u, nil
+	return nil
 }
 
-// parseTrusted parses a CIDR prefix, or a single address as a /32 or /128.
-func parseTrusted(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), nil
+// printUsage prints -h: the program, its subcommand, and every flag with
+// its default.
+func printUsage(w io.Writer) {
+	defaults := defaultConfig()
+	fmt.Fprintf(w, "Usage: msa [flags]         a submission server (RFC 6409)\n")
+	fmt.Fprintf(w, "       msa hash-password [-bcrypt]   print a password hash for the config file\n")
+	fmt.Fprintf(w, "       msa dkim-keygen -domain D -selector S [-algorithm rsa|ed25519] [-out FILE]   make a DKIM key\n\n")
+	fmt.Fprintf(w, "  -config FILE\n    \tread the settings from FILE (TOML, see examples/msa/msa.example.toml); flags given override it\n")
+	fmt.Fprintf(w, "  -version\n    \tprint the version and exit\n")
+	v := reflect.ValueOf(&defaults).Elem()
+	for _, s := range settings() {
+		head := "  -" + s.name
+		if s.arg != "" {
+			head += " " + s.arg
+		}
+		def := flagValue(v.Field(s.index)).String()
+		line := s.usage
+		if def != "" && def != "0" && def != "false" {
+			line += " (default " + strconv.Quote(def) + ")"
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", head, line)
 	}
-	a, err := netip.ParseAddr(s)
+}
+
+// flagValue is the flag.Value that reads into the config field v.
+func flagValue(v reflect.Value) flag.Value {
+	switch p := v.Addr().Interface().(type) {
+	case flag.Value:
+		return p
+	case *string:
+		return (*stringFlag)(p)
+	case *int:
+		return (*intFlag)(p)
+	case *int64:
+		return (*int64Flag)(p)
+	case *bool:
+		return (*boolFlag)(p)
+	case interface {
+		encoding.TextUnmarshaler
+		encoding.TextMarshaler
+	}:
+		return textFlag{p}
+	}
+	if v.Kind() == reflect.Slice {
+		return listFlag{v}
+	}
+	panic(fmt.Sprintf("config field of type %s has no flag form", v.Type())) // a mistake in config, caught by TestSettings
+}
+
+type stringFlag string
+
+func (s *stringFlag) Set(v string) error { *s = stringFlag(v); return nil }
+func (s *stringFlag) String() string     { return string(*s) }
+
+type intFlag int
+
+func (n *intFlag) Set(v string) error {
+	i, err := strconv.Atoi(v)
+	if err != nil || i < 0 {
+		return fmt.Errorf("%q is not a whole number, 0 or more", v)
+	}
+	*n = intFlag(i)
+	return nil
+}
+func (n *intFlag) String() string { return strconv.Itoa(int(*n)) }
+
+type int64Flag int64
+
+func (n *int64Flag) Set(v string) error {
+	i, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || i < 0 {
+		return fmt.Errorf("%q is not a whole number, 0 or more", v)
+	}
+	*n = int64Flag(i)
+	return nil
+}
+func (n *int64Flag) String() string { return strconv.FormatInt(int64(*n), 10) }
+
+type boolFlag bool
+
+func (b *boolFlag) Set(v string) error {
+	x, err := strconv.ParseBool(v)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("-trusted %q: not a CIDR prefix or an address", s)
+		return fmt.Errorf("%q is not true or false", v)
 	}
-	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	*b = boolFlag(x)
+	return nil
+}
+func (b *boolFlag) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+type textFlag struct {
+	v interface {
+		encoding.TextUnmarshaler
+		encoding.TextMarshaler
+	}
 }
 
-// parseFlags parses args. Errors and -h output go to stderr; the error
-// returned then wraps errUsage (or is flag.ErrHelp).
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := flag.NewFlagSet("msa", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:1587", "STARTTLS submission `ADDR` (RFC 6409, RFC 3207); empty for none")
-	fs.StringVar(&o.listenTLS, "listen-tls", "", "implicit TLS submission `ADDR` (RFC 8314); empty for none")
-	fs.StringVar(&o.hostname, "hostname", "localhost", "this server's host `NAME` (greeting, Received, Message-ID)")
-	fs.StringVar(&o.domain, "domain", "example.org", "local `DOMAIN`: default user addresses and single-level expansion")
-	fs.Func("user", "`NAME:PASSWORD[:ADDR,ADDR...]` a user and the addresses it may send as (repeatable; @domain for a whole domain)", func(s string) error {
-		u, err := parseUser(s)
-		if err == nil {
-			o.users = append(o.users, u)
-		}
+func (t textFlag) Set(s string) error { return t.v.UnmarshalText([]byte(s)) }
+func (t textFlag) String() string {
+	b, _ := t.v.MarshalText()
+	return string(b)
+}
+
+// listFlag appends each value given to a slice of flag.Values.
+type listFlag struct{ v reflect.Value }
+
+func (l listFlag) Set(s string) error {
+	e := reflect.New(l.v.Type().Elem())
+	if err := e.Interface().(flag.Value).Set(s); err != nil {
 		return err
-	})
-	fs.Func("trusted", "`CIDR` of a network that may submit without AUTH (repeatable)", func(s string) error {
-		p, err := parseTrusted(s)
-		if err == nil {
-			o.trusted = append(o.trusted, p)
-		}
-		return err
-	})
-	fs.StringVar(&o.spool, "spool", "./spool", "spool `DIR` for accepted messages")
-	fs.StringVar(&o.relay, "relay", "", "forward accepted messages to this `HOST:PORT` instead of the spool")
-	fs.StringVar(&o.relayTLS, "relay-tls", "", "STARTTLS to the relay: `MODE` required (verified certificate), opportunistic or none (default: required; opportunistic for a loopback relay)")
-	fs.StringVar(&o.relayCA, "relay-ca", "", "PEM `FILE` of CA certificates to trust for the relay, beside the system's")
-	fs.StringVar(&o.relayUser, "relay-user", "", "AUTH to the relay as `NAME`; the password comes from -relay-password-file or $"+relayPasswordEnv)
-	fs.StringVar(&o.relayPasswordFile, "relay-password-file", "", "read the relay password from the first line of `FILE`")
-	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain `FILE` (default: self-signed, generated at start)")
-	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key `FILE`")
-	fs.Int64Var(&o.maxSize, "max-size", 0, "message size limit in `BYTES` (RFC 1870; 0 = msakit's default)")
-	fs.IntVar(&o.maxRecipients, "max-recipients", 0, "recipients per message, `N` (0 = 100)")
-	fs.BoolVar(&o.expandSingleLevel, "expand-single-level", false, "expand single-label domains with -domain (RFC 6409, Section 4.2)")
-	fs.BoolVar(&o.logJSON, "log-json", false, "log JSON instead of text")
-	fs.DurationVar(&o.commandTimeout, "command-timeout", gosmtp.DefaultCommandTimeout, "wait for each command line at most `DURATION` (RFC 5321, Section 4.5.3.2.7)")
-	fs.DurationVar(&o.dataTimeout, "data-timeout", gosmtp.DefaultDataTimeout, "wait for each block of message data at most `DURATION` (RFC 5321, Section 4.5.3.2.5)")
-	addLimitFlags(fs, &o.limits)
-	o.dkim.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "msa: unexpected argument %q\n", fs.Arg(0))
-		return nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	l.v.Set(reflect.Append(l.v, e.Elem()))
+	return nil
+}
+
+func (l listFlag) String() string {
+	if !l.v.IsValid() {
+		return ""
 	}
-	if (o.tlsCert == "") != (o.tlsKey == "") {
-		fmt.Fprintln(stderr, "msa: -tls-cert and -tls-key go together")
-		return nil, fmt.Errorf("%w: -tls-cert and -tls-key go together", errUsage)
+	var s []string
+	for i := range l.v.Len() {
+		s = append(s, l.v.Index(i).Addr().Interface().(flag.Value).String())
 	}
-	if o.listen == "" && o.listenTLS == "" {
-		fmt.Fprintln(stderr, "msa: -listen and -listen-tls are both empty")
-		return nil, fmt.Errorf("%w: no listener", errUsage)
-	}
-	if o.commandTimeout <= 0 || o.dataTimeout <= 0 {
-		fmt.Fprintln(stderr, "msa: -command-timeout and -data-timeout must be positive")
-		return nil, fmt.Errorf("%w: timeout not positive", errUsage)
-	}
-	if o.relay == "" && (o.relayTLS != "" || o.relayCA != "" || o.relayUser != "" || o.relayPasswordFile != "") {
-		fmt.Fprintln(stderr, "msa: -relay-tls, -relay-ca, -relay-user and -relay-password-file need -relay")
-		return nil, fmt.Errorf("%w: relay options without -relay", errUsage)
-	}
-	if o.relay != "" {
-		if _, err := parseRelayTLS(o.relayTLS, o.relay); err != nil {
-			fmt.Fprintln(stderr, "msa:", err)
-			return nil, fmt.Errorf("%w: %w", errUsage, err)
-		}
-		if _, _, err := net.SplitHostPort(o.relay); err != nil {
-			fmt.Fprintf(stderr, "msa: -relay %q: want HOST:PORT\n", o.relay)
-			return nil, fmt.Errorf("%w: -relay: %w", errUsage, err)
-		}
-	}
-	if o.maxSize < 0 || o.maxRecipients < 0 {
-		fmt.Fprintln(stderr, "msa: -max-size and -max-recipients must not be negative")
-		return nil, fmt.Errorf("%w: negative limit", errUsage)
-	}
-	if err := o.limits.parseLimits(); err != nil {
-		fmt.Fprintln(stderr, "msa:", err)
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	return o, nil
+	return strings.Join(s, ",")
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzParseUser checks the -user parser: it never panics, and what it
+// FuzzParseUser checks the -user parser (parseUserSpec): it never panics, and what it
 // accepts has a name without a colon, a password, and addresses that each
 // hold an '@'; NAME:PASSWORD[:ADDRS] put back together is the input.
 func FuzzParseUser(f *testing.F) {
@@ -13,24 +13,24 @@ func FuzzParseUser(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		u, err := parseUser(s)
-		if err != nil {
+		u := parseUserSpec(s)
+		if u.err != nil {
 			return
 		}
 		if u.name == "" || strings.Contains(u.name, ":") || u.password == "" {
-			t.Fatalf("parseUser(%q) = %+v", s, u)
+			t.Fatalf("parseUserSpec(%q) = %+v", s, u)
 		}
 		back := u.name + ":" + u.password
 		if u.addresses != nil {
 			for _, a := range u.addresses {
 				if !strings.Contains(a, "@") {
-					t.Fatalf("parseUser(%q): address %q without '@'", s, a)
+					t.Fatalf("parseUserSpec(%q): address %q without '@'", s, a)
 				}
 			}
 			back += ":" + strings.Join(u.addresses, ",")
 		}
 		if back != s {
-			t.Fatalf("parseUser(%q) = %+v, which reads back as %q", s, u, back)
+			t.Fatalf("parseUserSpec(%q) = %+v, which reads back as %q", s, u, back)
 		}
 	})
 }

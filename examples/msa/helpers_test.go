@@ -41,8 +41,9 @@ const testMessage = "From: Alice <alice@example.org>\r\n" +
 	"-- \r\n" +
 	"Alice\r\n"
 
-// startMSA starts the server on loopback with alice as the only user and
-// a fresh spool; extra flags are appended. It stops at the end of the test.
+// startMSA starts the server on loopback from a config file with alice as
+// the only user, her password hashed, and a fresh spool; extra flags are
+// appended. It stops at the end of the test.
 func startMSA(t *testing.T, extra ...string) (*msa, string) {
 	t.Helper()
 	return startMSALog(t, t.Output(), extra...)
@@ -53,17 +54,16 @@ func startMSALog(t *testing.T, logs io.Writer, extra ...string) (*msa, string) {
 	t.Helper()
 	spool := t.TempDir()
 	args := append([]string{
+		"-config", testConfig(t),
 		"-listen", "127.0.0.1:0",
-		"-hostname", "msa.example.org",
 		"-spool", spool,
-		"-user", testUser + ":" + testPassword + ":" + testFrom,
 	}, extra...)
-	o, err := parseFlags(args, t.Output())
+	l, err := configure(args)
 	if err != nil {
-		t.Fatalf("parseFlags(%q): %v", args, err)
+		t.Fatalf("configure(%q): %v", args, err)
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m, err := newMSA(o, logger, time.Now, rand.Reader)
+	m, err := newMSA(l, logger, time.Now, rand.Reader)
 	if err != nil {
 		t.Fatalf("newMSA: %v", err)
 	}
@@ -78,6 +78,50 @@ func startMSALog(t *testing.T, logs io.Writer, extra ...string) (*msa, string) {
 		}
 	})
 	return m, spool
+}
+
+// testConfig writes the config file of startMSA: alice with a hashed
+// password, the only user.
+func testConfig(t *testing.T) string {
+	t.Helper()
+	return writeConfig(t, `hostname = "msa.example.org"
+
+[[user]]
+name = "`+testUser+`"
+password-hash = "`+cheapHash(t, testPassword)+`"
+addresses = ["`+testFrom+`"]
+`)
+}
+
+// cheapHash is an argon2id hash of password with parameters small enough
+// for tests under the race detector (m=1 MiB, t=1, p=1).
+func cheapHash(t *testing.T, password string) string {
+	t.Helper()
+	h, err := argon2String(password, 1, 1024, 1, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// writeConfig writes a config file and returns its path.
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "msa.toml")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// configure parses args as run does and loads the configuration they
+// name.
+func configure(args []string) (*loaded, error) {
+	cl, err := parseArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	return cl.load()
 }
 
 // goClient connects with go-smtp's client, STARTTLS, and AUTH PLAIN when

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -15,59 +14,37 @@ import (
 	"github.com/msakit/msakit/submission"
 )
 
-// limitOptions are the flags of the sending limits and the AUTH throttle
-// (submission.Limits), as given; parseLimits checks them.
-type limitOptions struct {
-	messages, recipients, authIP, authUser string
-	failOpen                               bool
-	redis, redisPrefix                     string
+// Defaults of the limits (defaultConfig): AUTH is throttled out of the box
+// (a password-guessing client is the commonest attack on a submission
+// port), sending is not limited (how much a user may send is the site's
+// choice): 10 failed AUTH per client address and 30 per user name in 15
+// minutes.
 
-	limits submission.Limits // parsed, Store unset
-}
+// limit is a limit setting, "N/DURATION" or "0".
+type limit struct{ l submission.Limit }
 
-// Defaults of the limit flags: AUTH is throttled out of the box (a
-// password-guessing client is the commonest attack on a submission port),
-// sending is not limited (how much a user may send is the site's choice).
-const (
-	defaultAuthFailuresPerIP   = "10/15m"
-	defaultAuthFailuresPerUser = "30/15m"
-)
-
-// addLimitFlags registers the limit flags on fs.
-func addLimitFlags(fs *flag.FlagSet, o *limitOptions) {
-	fs.StringVar(&o.messages, "limit-messages", "0", "messages each user may send, `N/DURATION` such as 100/1h (0 = no limit)")
-	fs.StringVar(&o.recipients, "limit-recipients", "0", "recipients each user may send to, `N/DURATION` such as 500/1h (0 = no limit)")
-	fs.StringVar(&o.authIP, "limit-auth-failures", defaultAuthFailuresPerIP, "failed AUTH per client address before AUTH is refused, `N/DURATION` (0 = no limit)")
-	fs.StringVar(&o.authUser, "limit-auth-failures-per-user", defaultAuthFailuresPerUser, "failed AUTH per user name before AUTH is refused, `N/DURATION` (0 = no limit)")
-	fs.BoolVar(&o.failOpen, "limits-fail-open", false, "when Redis fails, let mail and AUTH through uncounted instead of refusing them with 451 4.3.0 / 454 4.7.0")
-	fs.StringVar(&o.redis, "redis", "", "keep the limits in Redis at `ADDR` (host:port or redis://[user:password@]host:port/db), shared by every MSA using it; default: in this process")
-	fs.StringVar(&o.redisPrefix, "redis-prefix", redislimit.DefaultPrefix, "`PREFIX` of the Redis keys")
-}
-
-// parseLimits checks the limit flags and fills o.limits; the error names
-// the flag and fits on one line.
-func (o *limitOptions) parseLimits() error {
-	for _, f := range [...]struct {
-		name string
-		s    string
-		l    *submission.Limit
-	}{
-		{"limit-messages", o.messages, &o.limits.Messages},
-		{"limit-recipients", o.recipients, &o.limits.Recipients},
-		{"limit-auth-failures", o.authIP, &o.limits.AuthFailuresPerIP},
-		{"limit-auth-failures-per-user", o.authUser, &o.limits.AuthFailuresPerUser},
-	} {
-		l, err := parseLimit(f.s)
-		if err != nil {
-			return fmt.Errorf("-%s %q: %w", f.name, f.s, err)
-		}
-		*f.l = l
+func (l *limit) Set(s string) error {
+	v, err := parseLimit(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
 	}
-	o.limits.FailOpen = o.failOpen
-	if o.redisPrefix == "" {
-		return fmt.Errorf("-redis-prefix: must not be empty")
-	}
+	l.l = v
 	return nil
+}
+
+func (l *limit) String() string               { return l.l.String() }
+func (l *limit) UnmarshalText(b []byte) error { return l.Set(string(b)) }
+func (l limit) MarshalText() ([]byte, error)  { return []byte(l.l.String()), nil }
+
+// limits are the limit settings of c, without their store.
+func (c *config) limits() submission.Limits {
+	return submission.Limits{
+		Messages:            c.LimitMessages.l,
+		Recipients:          c.LimitRecipients.l,
+		AuthFailuresPerIP:   c.LimitAuthFailures.l,
+		AuthFailuresPerUser: c.LimitAuthFailuresPerUser.l,
+		FailOpen:            c.LimitsFailOpen,
+	}
 }
 
 // maxLimitSpec bounds a limit flag's text.
@@ -97,38 +74,38 @@ func parseLimit(s string) (submission.Limit, error) {
 	return submission.Limit{Max: max, Per: per}, nil
 }
 
-// limitStore returns o's limits with their store: Redis when -redis is
-// set (its client is returned for closing; a Redis that does not answer
-// now is logged, not fatal: the MSA serves as -limits-fail-open says until
-// it does), else the Agent's in-process store.
-func (o *limitOptions) limitStore(logger *slog.Logger) (submission.Limits, *redis.Client, error) {
-	l := o.limits
-	if o.redis == "" {
+// limitStore returns c's limits with their store: Redis when redis is set
+// (its client is returned for closing; a Redis that does not answer now is
+// logged, not fatal: the MSA serves as limits-fail-open says until it
+// does), else the Agent's in-process store.
+func (c *config) limitStore(logger *slog.Logger) (submission.Limits, *redis.Client, error) {
+	l := c.limits()
+	if c.Redis == "" {
 		return l, nil, nil
 	}
-	c, err := redislimit.NewClient(o.redis)
+	rc, err := redislimit.NewClient(c.Redis)
 	if err != nil {
-		return l, nil, fmt.Errorf("-redis: %w", err)
+		return l, nil, fmt.Errorf("redis: %w", err)
 	}
 	redis.SetLogger(redisLog{logger})
-	l.Store = redislimit.New(c, redislimit.Options{Prefix: o.redisPrefix})
+	l.Store = redislimit.New(rc, redislimit.Options{Prefix: c.RedisPrefix})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		mode := "refusing mail and AUTH until it does (-limits-fail-open is off)"
-		if o.failOpen {
-			mode = "mail and AUTH go through uncounted until it does (-limits-fail-open)"
+	if err := rc.Ping(ctx).Err(); err != nil {
+		mode := "refusing mail and AUTH until it does (limits-fail-open is off)"
+		if c.LimitsFailOpen {
+			mode = "mail and AUTH go through uncounted until it does (limits-fail-open)"
 		}
 		logger.LogAttrs(ctx, slog.LevelError, "Redis does not answer; "+mode,
-			slog.String("redis", c.Options().Addr), slog.Any("err", err))
+			slog.String("redis", rc.Options().Addr), slog.Any("err", err))
 	}
-	return l, c, nil
+	return l, rc, nil
 }
 
-// String describes the limits for the start banner; a Redis URL's
+// limitsBanner describes the limits for the start banner; a Redis URL's
 // password is left out.
-func (o limitOptions) String() string {
-	l := o.limits
+func (c *config) limitsBanner() string {
+	l := c.limits()
 	show := func(l submission.Limit) string {
 		if l.Max == 0 {
 			return "none"
@@ -137,15 +114,15 @@ func (o limitOptions) String() string {
 	}
 	s := fmt.Sprintf("limits per user: messages %s, recipients %s; failed AUTH: %s per address, %s per user",
 		show(l.Messages), show(l.Recipients), show(l.AuthFailuresPerIP), show(l.AuthFailuresPerUser))
-	if o.redis == "" {
+	if c.Redis == "" {
 		return s + "; counted in this process"
 	}
-	addr := o.redis
-	if u, err := redis.ParseURL(o.redis); err == nil {
+	addr := c.Redis
+	if u, err := redis.ParseURL(c.Redis); err == nil {
 		addr = u.Addr
 	}
 	mode := "fail closed"
-	if o.failOpen {
+	if c.LimitsFailOpen {
 		mode = "fail open"
 	}
 	return s + "; counted in Redis " + addr + " (" + mode + ")"

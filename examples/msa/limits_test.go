@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -80,7 +79,7 @@ func FuzzParseLimit(f *testing.F) {
 // refused at start with one line naming it.
 func TestLimitFlags(t *testing.T) {
 	t.Parallel()
-	o, err := parseFlags([]string{"-limit-messages", "100/1h", "-limit-recipients", "500/1h", "-limits-fail-open"}, io.Discard)
+	l, err := configure([]string{"-limit-messages", "100/1h", "-limit-recipients", "500/1h", "-limits-fail-open"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,29 +90,28 @@ func TestLimitFlags(t *testing.T) {
 		AuthFailuresPerUser: submission.Limit{Max: 30, Per: 15 * time.Minute},
 		FailOpen:            true,
 	}
-	if o.limits.limits != want {
-		t.Errorf("limits = %+v, want %+v", o.limits.limits, want)
+	if got := l.limits(); got != want {
+		t.Errorf("limits = %+v, want %+v", got, want)
 	}
-	for _, bad := range [][]string{
-		{"-limit-messages", "100"},
-		{"-limit-recipients", "lots/1h"},
-		{"-limit-auth-failures", "10/forever"},
-		{"-limit-auth-failures-per-user", "-3/1h"},
-		{"-redis-prefix", ""},
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-limit-messages", "100"}, `-limit-messages: "100": want N/DURATION such as 100/1h, or 0 for no limit`},
+		{[]string{"-limit-recipients", "lots/1h"}, `-limit-recipients: "lots/1h": count "lots": want a whole number of at least 1`},
+		{[]string{"-limit-auth-failures", "10/forever"}, `-limit-auth-failures: "10/forever": duration "forever": want a positive duration such as 1h or 15m`},
+		{[]string{"-limit-auth-failures-per-user", "-3/1h"}, `-limit-auth-failures-per-user: "-3/1h": count "-3": want a whole number of at least 1`},
+		{[]string{"-redis-prefix", ""}, `-redis-prefix: must not be empty`},
 	} {
-		var stderr bytes.Buffer
-		if _, err := parseFlags(bad, &stderr); !errors.Is(err, errUsage) {
-			t.Errorf("parseFlags(%q) = %v, want a usage error", bad, err)
-		}
-		if lines := strings.Count(stderr.String(), "\n"); lines != 1 || !strings.Contains(stderr.String(), bad[0]) {
-			t.Errorf("parseFlags(%q) wrote %q, want one line naming %s", bad, stderr.String(), bad[0])
+		if _, err := configure(bad.args); !errors.Is(err, errUsage) || err.Error() != bad.want {
+			t.Errorf("configure(%q) = %v, want the usage error %s", bad.args, err, bad.want)
 		}
 	}
-	o, err = parseFlags([]string{"-redis", "redis://:hunter2@127.0.0.1:6390/1", "-listen", "127.0.0.1:0"}, io.Discard)
+	l, err = configure([]string{"-redis", "redis://:hunter2@127.0.0.1:6390/1", "-listen", "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := o.limits.String(); strings.Contains(s, "hunter2") || !strings.Contains(s, "Redis 127.0.0.1:6390 (fail closed)") {
+	if s := l.limitsBanner(); strings.Contains(s, "hunter2") || !strings.Contains(s, "Redis 127.0.0.1:6390 (fail closed)") {
 		t.Errorf("banner line %q: want the Redis address without its password", s)
 	}
 }

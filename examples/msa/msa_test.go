@@ -26,7 +26,7 @@ import (
 	"github.com/msakit/msakit/policy"
 )
 
-func TestParseUser(t *testing.T) {
+func TestParseUserSpec(t *testing.T) {
 	t.Parallel()
 	valid := []struct {
 		name string
@@ -43,9 +43,9 @@ func TestParseUser(t *testing.T) {
 	for _, tc := range valid {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := parseUser(tc.in)
-			if err != nil || got.name != tc.want.name || got.password != tc.want.password || !slices.Equal(got.addresses, tc.want.addresses) {
-				t.Errorf("parseUser(%q) = %+v, %v, want %+v", tc.in, got, err, tc.want)
+			got := parseUserSpec(tc.in)
+			if got.err != nil || got.name != tc.want.name || got.password != tc.want.password || !slices.Equal(got.addresses, tc.want.addresses) {
+				t.Errorf("parseUserSpec(%q) = %+v, want %+v", tc.in, got, tc.want)
 			}
 		})
 	}
@@ -58,14 +58,14 @@ func TestParseUser(t *testing.T) {
 	for _, tc := range invalid {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got, err := parseUser(tc.in); err == nil {
-				t.Errorf("parseUser(%q) = %+v, want an error", tc.in, got)
+			if got := parseUserSpec(tc.in); got.err == nil {
+				t.Errorf("parseUserSpec(%q) = %+v, want an error", tc.in, got)
 			}
 		})
 	}
 }
 
-func TestParseTrusted(t *testing.T) {
+func TestPrefix(t *testing.T) {
 	t.Parallel()
 	valid := []struct{ in, want string }{
 		{"10.0.0.0/8", "10.0.0.0/8"},
@@ -75,61 +75,39 @@ func TestParseTrusted(t *testing.T) {
 		{"::1", "::1/128"},
 	}
 	for _, tc := range valid {
-		got, err := parseTrusted(tc.in)
-		if err != nil || got != netip.MustParsePrefix(tc.want) {
-			t.Errorf("parseTrusted(%q) = %v, %v, want %s", tc.in, got, err, tc.want)
+		var got prefix
+		if err := got.Set(tc.in); err != nil || got.p != netip.MustParsePrefix(tc.want) {
+			t.Errorf("prefix.Set(%q) = %v, %v, want %s", tc.in, got.p, err, tc.want)
 		}
 	}
 	for _, in := range []string{"", "example.org", "10.0.0.0/33", "1.2.3"} {
-		if got, err := parseTrusted(in); err == nil {
-			t.Errorf("parseTrusted(%q) = %v, want an error", in, got)
+		var got prefix
+		if err := got.Set(in); err == nil {
+			t.Errorf("prefix.Set(%q) = %v, want an error", in, got.p)
 		}
 	}
 }
 
-func TestParseFlags(t *testing.T) {
+func TestFlags(t *testing.T) {
 	t.Parallel()
-	o, err := parseFlags(nil, io.Discard)
+	l, err := configure(nil)
 	if err != nil {
-		t.Fatalf("parseFlags(nil): %v", err)
+		t.Fatalf("configure(nil): %v", err)
 	}
-	if o.listen != "127.0.0.1:1587" || o.listenTLS != "" || o.spool != "./spool" || o.relay != "" || o.logJSON || o.expandSingleLevel {
-		t.Errorf("defaults = %+v", o)
+	if l.Listen != "127.0.0.1:1587" || l.ListenTLS != "" || l.Spool != "./spool" || l.Relay != "" || l.LogJSON || l.ExpandSingleLevel ||
+		l.Domain.d.ASCII() != "example.org" || !l.Hostname.d.IsZero() || l.KeepBcc || l.SubaddressSeparator != "+" {
+		t.Errorf("defaults = %+v", l.config)
 	}
-	o, err = parseFlags([]string{"-user", "a:b", "-user", "c:d:c@example.org", "-trusted", "10.0.0.0/8", "-trusted", "::1",
-		"-max-size", "1000", "-max-recipients", "5", "-expand-single-level", "-log-json", "-listen-tls", "127.0.0.1:0"}, io.Discard)
+	l, err = configure([]string{"-user", "a:b", "-user", "c:d:c@example.org", "-trusted", "10.0.0.0/8", "-trusted", "::1",
+		"-max-size", "1000", "-max-recipients", "5", "-expand-single-level", "-log-json", "-listen-tls", "127.0.0.1:0", "-keep-bcc"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.users) != 2 || len(o.trusted) != 2 || o.maxSize != 1000 || o.maxRecipients != 5 || !o.expandSingleLevel || !o.logJSON || o.listenTLS == "" {
-		t.Errorf("parsed = %+v", o)
+	if len(l.FlagUsers) != 2 || len(l.Trusted) != 2 || l.MaxSize != 1000 || l.MaxRecipients != 5 || !l.ExpandSingleLevel || !l.LogJSON || l.ListenTLS == "" || !l.KeepBcc {
+		t.Errorf("parsed = %+v", l.config)
 	}
-	usage := []struct {
-		name string
-		args []string
-	}{
-		{name: "unknown flag", args: []string{"-nope"}},
-		{name: "bad user", args: []string{"-user", "alice"}},
-		{name: "bad trusted", args: []string{"-trusted", "nowhere"}},
-		{name: "cert without key", args: []string{"-tls-cert", "c.pem"}},
-		{name: "no listener", args: []string{"-listen", ""}},
-		{name: "negative size", args: []string{"-max-size", "-1"}},
-		{name: "argument", args: []string{"extra"}},
-	}
-	for _, tc := range usage {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var stderr bytes.Buffer
-			if _, err := parseFlags(tc.args, &stderr); !errors.Is(err, errUsage) {
-				t.Errorf("parseFlags(%q) = %v, want errUsage", tc.args, err)
-			}
-			if stderr.Len() == 0 {
-				t.Errorf("parseFlags(%q) printed nothing to stderr", tc.args)
-			}
-		})
-	}
-	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
-		t.Errorf("parseFlags(-h) = %v, want flag.ErrHelp", err)
+	if _, err := parseArgs([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseArgs(-h) = %v, want flag.ErrHelp", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -166,13 +167,24 @@ func TestRun_LogJSON(t *testing.T) {
 	}
 }
 
+// run reports a bad flag as a usage error (exit status 2) without
+// starting, -h as flag.ErrHelp with the usage on stderr, and -version
+// prints one line.
 func TestRun_Usage(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	if err := run(t.Context(), []string{"-user", "nopassword"}, io.Discard, &stderr); !errors.Is(err, errUsage) {
-		t.Errorf("run with a bad -user = %v, want errUsage", err)
+	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-spool", t.TempDir(), "-hostname", "bad host"}, io.Discard, &stderr)
+	if !errors.Is(err, errUsage) || err.Error() != `-hostname: "bad host" is not a domain name` {
+		t.Errorf("run with a bad -hostname = %v, want the usage error", err)
 	}
-	if err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-spool", t.TempDir(), "-hostname", "bad host"}, io.Discard, io.Discard); err == nil || errors.Is(err, errUsage) {
-		t.Errorf("run with a bad -hostname = %v, want a start error", err)
+	if stderr.Len() != 0 {
+		t.Errorf("run with a bad flag wrote %q to stderr; main prints the one line", stderr.String())
+	}
+	if err := run(t.Context(), []string{"-h"}, io.Discard, &stderr); !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr.String(), "-config FILE") {
+		t.Errorf("run -h = %v, printed %q", err, stderr.String())
+	}
+	var stdout bytes.Buffer
+	if err := run(t.Context(), []string{"-version"}, &stdout, io.Discard); err != nil || !strings.HasPrefix(stdout.String(), "msa ") || strings.Count(stdout.String(), "\n") != 1 {
+		t.Errorf("run -version = %v, printed %q", err, stdout.String())
 	}
 }

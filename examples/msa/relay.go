@@ -82,7 +82,7 @@ func parseRelayTLS(s, addr string) (relayTLS, error) {
 		}
 		return relayTLSRequired, nil
 	}
-	return "", fmt.Errorf("-relay-tls %q: want required, opportunistic or none", s)
+	return "", fmt.Errorf("%q: want required, opportunistic or none", s)
 }
 
 // isLoopback reports whether the host of addr is a loopback address or
@@ -382,10 +382,18 @@ func envelopeString(p envelope.Path, smtputf8 bool) string {
 // password when no -relay-password-file is given.
 const relayPasswordEnv = "MSA_RELAY_PASSWORD"
 
+// relayOptions are the relay settings (config) newRelay takes.
+type relayOptions struct {
+	relay, relayTLS, relayCA     string
+	relayUser, relayPasswordFile string
+	relayPassword                string // from $MSA_RELAY_PASSWORD, never from a flag or the file
+	spool                        string // where messages are staged
+}
+
 // newRelay builds the relay of o: TLS mode, trusted CAs, credentials. It
 // refuses credentials that could travel unprotected: to an upstream that
 // is not on loopback they need -relay-tls=required.
-func newRelay(o *options, hostname string, logger *slog.Logger) (*relay, error) {
+func newRelay(o *relayOptions, hostname string, logger *slog.Logger) (*relay, error) {
 	mode, err := parseRelayTLS(o.relayTLS, o.relay)
 	if err != nil {
 		return nil, err

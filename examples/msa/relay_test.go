@@ -549,7 +549,7 @@ func sendBDAT(t *testing.T, addr, msg string) error {
 	return c.bdat(strings.NewReader(msg), int64(len(msg)))
 }
 
-func TestParseFlags_Relay(t *testing.T) {
+func TestRelayFlags(t *testing.T) {
 	t.Parallel()
 	valid := [][]string{
 		{"-relay", "mta.example.net:25"},
@@ -557,21 +557,23 @@ func TestParseFlags_Relay(t *testing.T) {
 		{"-relay", "[::1]:2525", "-relay-tls", "opportunistic", "-relay-user", "u", "-relay-password-file", "f"},
 	}
 	for _, args := range valid {
-		if _, err := parseFlags(args, io.Discard); err != nil {
-			t.Errorf("parseFlags(%q) = %v", args, err)
+		if _, err := configure(args); err != nil {
+			t.Errorf("configure(%q) = %v", args, err)
 		}
 	}
-	usage := [][]string{
-		{"-relay-tls", "required"},
-		{"-relay-user", "u"},
-		{"-relay-ca", "ca.pem"},
-		{"-relay", "mta.example.net:25", "-relay-tls", "sometimes"},
-		{"-relay", "mta.example.net"},
+	usage := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-relay-tls", "required"}, "-relay-tls: relay-tls, relay-ca, relay-user and relay-password-file need relay"},
+		{[]string{"-relay-user", "u"}, "-relay-user: relay-tls, relay-ca, relay-user and relay-password-file need relay"},
+		{[]string{"-relay-ca", "ca.pem"}, "-relay-ca: relay-tls, relay-ca, relay-user and relay-password-file need relay"},
+		{[]string{"-relay", "mta.example.net:25", "-relay-tls", "sometimes"}, `-relay-tls: "sometimes": want required, opportunistic or none`},
+		{[]string{"-relay", "mta.example.net"}, `-relay: "mta.example.net": want HOST:PORT`},
 	}
-	for _, args := range usage {
-		var stderr bytes.Buffer
-		if _, err := parseFlags(args, &stderr); !errors.Is(err, errUsage) || stderr.Len() == 0 || strings.Count(stderr.String(), "\n") > 1 {
-			t.Errorf("parseFlags(%q) = %v, %q; want one line and errUsage", args, err, stderr.String())
+	for _, tc := range usage {
+		if _, err := configure(tc.args); !errors.Is(err, errUsage) || err.Error() != tc.want {
+			t.Errorf("configure(%q) = %v, want the usage error %s", tc.args, err, tc.want)
 		}
 	}
 }
@@ -588,7 +590,7 @@ func TestNewRelay_Refused(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range []options{
+	for _, o := range []relayOptions{
 		{relay: "mta.example.net:25", relayUser: "u"},                                                // no password
 		{relay: "mta.example.net:25", relayUser: "u", relayPasswordFile: empty},                      // empty password
 		{relay: "mta.example.net:25", relayUser: "u", relayPasswordFile: filepath.Join(dir, "none")}, // missing file
@@ -601,11 +603,11 @@ func TestNewRelay_Refused(t *testing.T) {
 			t.Errorf("newRelay(%+v) accepted", o)
 		}
 	}
-	r, err := newRelay(&options{relay: "127.0.0.1:25", relayUser: "u", relayPassword: "from-env", relayTLS: "opportunistic"}, "msa.example.org", nil)
+	r, err := newRelay(&relayOptions{relay: "127.0.0.1:25", relayUser: "u", relayPassword: "from-env", relayTLS: "opportunistic"}, "msa.example.org", nil)
 	if err != nil || r.password != "from-env" || r.tlsMode != relayTLSOpportunistic {
 		t.Errorf("newRelay with a loopback upstream: %+v, %v", r, err)
 	}
-	if r, err := newRelay(&options{relay: "mta.example.net:25", relayUser: "u", relayPasswordFile: pw}, "msa.example.org", nil); err != nil || r.password != "secret" || r.tlsMode != relayTLSRequired {
+	if r, err := newRelay(&relayOptions{relay: "mta.example.net:25", relayUser: "u", relayPasswordFile: pw}, "msa.example.org", nil); err != nil || r.password != "secret" || r.tlsMode != relayTLSRequired {
 		t.Errorf("newRelay with a password file: %+v, %v", r, err)
 	}
 }
@@ -695,7 +697,7 @@ func TestRelay_Signature(t *testing.T) {
 	up, goAddr := startUpstream(t, nil, nil)
 	pyAddr, pyDir := pythonUpstream(t)
 	deliver := func(addr, msg string) error {
-		r, err := newRelay(&options{relay: addr, spool: t.TempDir()}, "msa.example.org", slog.New(slog.NewTextHandler(t.Output(), nil)))
+		r, err := newRelay(&relayOptions{relay: addr, spool: t.TempDir()}, "msa.example.org", slog.New(slog.NewTextHandler(t.Output(), nil)))
 		if err != nil {
 			t.Fatal(err)
 		}

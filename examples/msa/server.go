@@ -6,19 +6,21 @@ import (
 	"crypto/tls"
 	"encoding/base32"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
-	"strings"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/gosmtp"
 	"github.com/msakit/msakit/submission"
@@ -34,18 +36,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == keygenCommand {
 		return keygen(args[1:], stdout, stderr)
 	}
-	o, err := parseFlags(args, stderr)
+	cl, err := parseArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stderr)
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	if o.relayUser != "" && o.relayPasswordFile == "" {
-		o.relayPassword = os.Getenv(relayPasswordEnv) // not a flag: it would show in ps
+	if cl.version {
+		fmt.Fprintln(stdout, version())
+		return nil
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
-	if o.logJSON {
-		h = slog.NewJSONHandler(stderr, nil)
+	l, err := cl.load()
+	if err != nil {
+		return err
 	}
-	m, err := newMSA(o, slog.New(h), time.Now, rand.Reader)
+	if l.RelayUser != "" && l.RelayPasswordFile == "" {
+		l.relayPassword = os.Getenv(relayPasswordEnv) // not a flag nor a key: it would show in ps or in the file
+	}
+	m, err := newMSA(l, newLogger(l.config, stderr), time.Now, rand.Reader)
 	if err != nil {
 		return err
 	}
@@ -53,28 +63,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m.banner(stdout)
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for done := false; !done; {
+		select {
+		case <-hup:
+			_ = m.reload(ctx) // logged; the configuration in force stays
+		case <-ctx.Done():
+			done = true
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return m.shutdown(sctx)
 }
 
+// newLogger logs text, or JSON with log-json, at log-level and above.
+func newLogger(c *config, w io.Writer) *slog.Logger {
+	o := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
+}
+
 // msa is one running server: the msakit agent, the go-smtp servers that
 // share its adapter backend, and the spool or relay.
 type msa struct {
-	opts    *options
-	logger  *slog.Logger
-	agent   *submission.Agent
-	backend *gosmtp.Backend
-	tls     *tls.Config
-	cert    tls.Certificate
-	selfSig bool
+	cfg      *loaded
+	logger   *slog.Logger
+	hostname envelope.Domain
+	users    *users
+	agent    *submission.Agent
+	backend  *gosmtp.Backend
+	tls      *tls.Config
+	cert     tls.Certificate
+	selfSig  bool
 
-	demoUser     string // set when no -user was given
+	demoUser     string // set when no user was configured
 	demoPassword string
 	demoAddress  string
 
-	redis *redis.Client // the limits' Redis client, nil without -redis
+	redis *redis.Client // the limits' Redis client, nil without redis
 
 	servers   []*smtp.Server
 	listeners []net.Listener
@@ -83,95 +114,76 @@ type msa struct {
 	wg        sync.WaitGroup
 }
 
+const weakHashWarning = "password hash parameters below the customary minimum (argon2id m=19456 t=2, bcrypt cost 10); make a new one with msa hash-password"
+
 // newMSA builds everything but opens no socket.
-func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Reader) (_ *msa, err error) {
-	m := &msa{opts: o, logger: logger}
+func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Reader) (_ *msa, err error) {
+	m := &msa{cfg: l, logger: logger, hostname: l.hostname}
 	defer func() {
 		if err != nil && m.redis != nil {
 			_ = m.redis.Close()
 		}
 	}()
-	hostname, err := envelope.ParseDomain(o.hostname)
-	if err != nil {
-		return nil, fmt.Errorf("-hostname %q: %w", o.hostname, err)
+	if l.hostnameWarning != "" {
+		logger.Warn(l.hostnameWarning)
 	}
-	domain, err := envelope.ParseDomain(o.domain)
-	if err != nil {
-		return nil, fmt.Errorf("-domain %q: %w", o.domain, err)
-	}
-
-	users := auth.NewUsers()
-	senders := auth.NewSenders("+")
-	specs := o.users
-	if len(specs) == 0 {
+	dir := l.dir
+	if len(dir.users) == 0 {
 		pw, err := randomPassword(random)
 		if err != nil {
 			return nil, err
 		}
-		specs = []userSpec{{name: "demo", password: pw}}
+		l.FlagUsers = []userSpec{{name: "demo", password: pw}}
 		m.demoUser, m.demoPassword = "demo", pw
+		if dir, err = newDirectory(l.config, l.file); err != nil {
+			return nil, err
+		}
 	}
-	for _, u := range specs {
-		addrs := u.addresses
-		if len(addrs) == 0 {
-			addrs = []string{u.name + "@" + domain.ASCII()}
-		}
-		// The user's own address: the first full address, else NAME@DOMAIN.
-		own := u.name + "@" + domain.ASCII()
-		for _, a := range addrs {
-			if !strings.HasPrefix(a, "@") {
-				own = a
-				break
-			}
-		}
-		mb, err := envelope.ParseMailbox(own)
-		if err != nil {
-			return nil, fmt.Errorf("-user %s: address %q: %w", u.name, own, err)
-		}
-		if err := users.Add(u.name, u.password, mb); err != nil {
-			return nil, fmt.Errorf("-user %s: %w", u.name, err)
-		}
-		if err := senders.Allow(u.name, addrs...); err != nil {
-			return nil, fmt.Errorf("-user %s: %w", u.name, err)
-		}
-		if m.demoUser == u.name {
-			m.demoAddress = mb.String()
-		}
+	for _, name := range dir.weak {
+		logger.Warn(weakHashWarning, slog.String("user", name))
+	}
+	m.users = newUsers(dir)
+	if m.demoUser != "" {
+		m.demoAddress = dir.users[m.demoUser].address.String()
 	}
 
-	cfg := submission.Config{
-		Hostname:      hostname,
-		LocalDomains:  []envelope.Domain{domain}, // -domain may be a private one ("example.lan")
-		Authenticator: users,
-		Senders:       senders,
-		Trusted:       o.trusted,
-		MaxSize:       o.maxSize,
-		MaxRecipients: o.maxRecipients,
-		Chunking:      true, // go-smtp implements BDAT and always offers CHUNKING
-		Logger:        logger,
-		Now:           now,
-		Random:        random,
-	}
-	if o.expandSingleLevel {
-		cfg.Expand = domain
-	}
-	if cfg.Limits, m.redis, err = o.limits.limitStore(logger); err != nil {
+	cfg := l.addressProfile()
+	cfg.Authenticator = m.users
+	cfg.Senders = m.users
+	cfg.AllowRecipient = m.users.allowRecipient
+	cfg.Trusted = prefixes(l.Trusted)
+	cfg.MaxSize = l.MaxSize
+	cfg.MaxRecipients = l.MaxRecipients
+	cfg.AddSender = l.AddSender
+	cfg.DisableRemoveBcc = l.KeepBcc
+	cfg.AddMissingFrom = l.AddMissingFrom
+	cfg.AllowPostmaster = l.AllowPostmaster
+	cfg.Chunking = true // go-smtp implements BDAT and always offers CHUNKING
+	cfg.Logger = logger
+	cfg.Now = now
+	cfg.Random = random
+	if cfg.Rewrite, err = l.rewriteRules(); err != nil {
 		return nil, err
 	}
-	if sg, err := o.dkim.signer(logger); err != nil {
+	if cfg.Limits, m.redis, err = l.limitStore(logger); err != nil {
+		return nil, err
+	}
+	if sg, err := l.dkimSigner(logger); err != nil {
 		return nil, err
 	} else if sg != nil {
 		cfg.Signer = sg
 	}
 
 	var d gosmtp.Deliverer
-	sp, err := newSpool(o.spool, now, random, logger)
+	sp, err := newSpool(l.Spool, now, random, logger)
 	if err != nil {
 		return nil, err
 	}
 	d = sp
-	if o.relay != "" {
-		if d, err = newRelay(o, hostname.ASCII(), logger); err != nil {
+	if l.Relay != "" {
+		ro := &relayOptions{relay: l.Relay, relayTLS: l.RelayTLS, relayCA: l.RelayCA, relayUser: l.RelayUser,
+			relayPasswordFile: l.RelayPasswordFile, relayPassword: l.relayPassword, spool: l.Spool}
+		if d, err = newRelay(ro, m.hostname.ASCII(), logger); err != nil {
 			return nil, err
 		}
 	}
@@ -185,13 +197,13 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	}
 	m.backend = gosmtp.NewBackend(m.agent, accepted, logger)
 
-	if o.tlsCert != "" {
-		m.cert, err = tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+	if l.TLSCert != "" {
+		m.cert, err = tls.LoadX509KeyPair(l.TLSCert, l.TLSKey)
 		if err != nil {
-			return nil, fmt.Errorf("loading -tls-cert/-tls-key: %w", err)
+			return nil, fmt.Errorf("loading tls-cert and tls-key: %w", err)
 		}
 	} else {
-		m.cert, err = selfSigned(hostname.ASCII(), now(), random)
+		m.cert, err = selfSigned(m.hostname.ASCII(), now(), random)
 		if err != nil {
 			return nil, err
 		}
@@ -199,6 +211,14 @@ func newMSA(o *options, logger *slog.Logger, now func() time.Time, random io.Rea
 	}
 	m.tls = &tls.Config{Certificates: []tls.Certificate{m.cert}, MinVersion: tls.VersionTLS12}
 	return m, nil
+}
+
+func prefixes(ps []prefix) []netip.Prefix {
+	out := make([]netip.Prefix, len(ps))
+	for i, p := range ps {
+		out[i] = p.p
+	}
+	return out
 }
 
 // randomPassword returns 26 characters of base32 (A-Z, 2-7): 128 bits, safe
@@ -214,7 +234,7 @@ func randomPassword(random io.Reader) (string, error) {
 func (m *msa) newServer() *smtp.Server {
 	s := smtp.NewServer(m.backend)
 	m.backend.Configure(s)
-	s.Domain = m.opts.hostname
+	s.Domain = m.hostname.ASCII()
 	return s
 }
 
@@ -223,23 +243,23 @@ func (m *msa) newServer() *smtp.Server {
 func (m *msa) listener(l net.Listener, starttls *tls.Config) net.Listener {
 	return m.backend.Listener(l, gosmtp.ListenOptions{
 		STARTTLS:       starttls,
-		CommandTimeout: m.opts.commandTimeout,
-		DataTimeout:    m.opts.dataTimeout,
+		CommandTimeout: m.cfg.CommandTimeout.d,
+		DataTimeout:    m.cfg.DataTimeout.d,
 	})
 }
 
 // start opens the listeners and serves in the background.
 func (m *msa) start() error {
-	if m.opts.listen != "" {
-		l, err := net.Listen("tcp", m.opts.listen)
+	if m.cfg.Listen != "" {
+		l, err := net.Listen("tcp", m.cfg.Listen)
 		if err != nil {
 			return fmt.Errorf("-listen: %w", err)
 		}
 		m.addr = l.Addr().String()
 		m.serve(m.newServer(), m.listener(l, m.tls))
 	}
-	if m.opts.listenTLS != "" {
-		l, err := tls.Listen("tcp", m.opts.listenTLS, m.tls)
+	if m.cfg.ListenTLS != "" {
+		l, err := tls.Listen("tcp", m.cfg.ListenTLS, m.tls)
 		if err != nil {
 			m.closeAll()
 			return fmt.Errorf("-listen-tls: %w", err)
@@ -248,7 +268,7 @@ func (m *msa) start() error {
 		m.serve(m.newServer(), m.listener(l, nil))
 	}
 	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "listening",
-		slog.String("starttls", m.addr), slog.String("implicit_tls", m.tlsAddr), slog.String("hostname", m.opts.hostname))
+		slog.String("starttls", m.addr), slog.String("implicit_tls", m.tlsAddr), slog.String("hostname", m.hostname.ASCII()))
 	return nil
 }
 
@@ -319,22 +339,25 @@ func (m *msa) shutdown(ctx context.Context) error {
 
 // banner prints how to use the running server.
 func (m *msa) banner(w io.Writer) {
-	fmt.Fprintf(w, "msakit example MSA %s\n", m.opts.hostname)
+	fmt.Fprintf(w, "msakit example MSA %s\n", m.hostname.ASCII())
+	if m.cfg.file != nil {
+		fmt.Fprintf(w, "  config: %s (SIGHUP reloads the users)\n", m.cfg.file.name)
+	}
 	if m.addr != "" {
 		fmt.Fprintf(w, "  submission (STARTTLS): %s\n", m.addr)
 	}
 	if m.tlsAddr != "" {
 		fmt.Fprintf(w, "  submission (implicit TLS): %s\n", m.tlsAddr)
 	}
-	if m.opts.relay != "" {
-		fmt.Fprintf(w, "  relaying accepted messages to %s\n", m.opts.relay)
+	if m.cfg.Relay != "" {
+		fmt.Fprintf(w, "  relaying accepted messages to %s\n", m.cfg.Relay)
 	} else {
-		fmt.Fprintf(w, "  spool: %s\n", m.opts.spool)
+		fmt.Fprintf(w, "  spool: %s\n", m.cfg.Spool)
 	}
 	if m.selfSig {
 		fmt.Fprintf(w, "  self-signed certificate, SHA-256 %s\n", fingerprint(m.cert))
 	}
-	fmt.Fprintf(w, "  %s\n", m.opts.limits)
+	fmt.Fprintf(w, "  %s\n", m.cfg.limitsBanner())
 	defer fmt.Fprintf(w, "ready; stop with Ctrl-C (SIGINT) or SIGTERM\n")
 	if m.demoUser == "" {
 		return

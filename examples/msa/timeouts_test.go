@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -13,20 +12,20 @@ import (
 
 func TestParseFlags_Timeouts(t *testing.T) {
 	t.Parallel()
-	o, err := parseFlags(nil, io.Discard)
+	l, err := configure(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// RFC 5321, Section 4.5.3.2.7 and 4.5.3.2.5.
-	if o.commandTimeout != 5*time.Minute || o.dataTimeout != 3*time.Minute {
-		t.Errorf("default timeouts %v, %v; want 5m, 3m", o.commandTimeout, o.dataTimeout)
+	if l.CommandTimeout.d != 5*time.Minute || l.DataTimeout.d != 3*time.Minute {
+		t.Errorf("default timeouts %v, %v; want 5m, 3m", l.CommandTimeout, l.DataTimeout)
 	}
-	o, err = parseFlags([]string{"-command-timeout", "90s", "-data-timeout", "2m30s"}, io.Discard)
+	l, err = configure([]string{"-command-timeout", "90s", "-data-timeout", "2m30s"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.commandTimeout != 90*time.Second || o.dataTimeout != 150*time.Second {
-		t.Errorf("timeouts %v, %v; want 1m30s, 2m30s", o.commandTimeout, o.dataTimeout)
+	if l.CommandTimeout.d != 90*time.Second || l.DataTimeout.d != 150*time.Second {
+		t.Errorf("timeouts %v, %v; want 1m30s, 2m30s", l.CommandTimeout, l.DataTimeout)
 	}
 	for _, args := range [][]string{
 		{"-command-timeout", "0"},
@@ -34,9 +33,8 @@ func TestParseFlags_Timeouts(t *testing.T) {
 		{"-data-timeout", "3"}, // no unit
 		{"-command-timeout", "soon"},
 	} {
-		var stderr bytes.Buffer
-		if _, err := parseFlags(args, &stderr); !errors.Is(err, errUsage) || stderr.Len() == 0 {
-			t.Errorf("parseFlags(%q) = %v, printed %q; want errUsage and a message", args, err, stderr.String())
+		if _, err := configure(args); !errors.Is(err, errUsage) {
+			t.Errorf("configure(%q) = %v; want errUsage", args, err)
 		}
 	}
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+)
+
+// libraryPath is the msakit library module.
+const libraryPath = "github.com/msakit/msakit"
+
+// version describes this binary from its build information: the module
+// version of the program ("(devel)" when built from a checkout rather than
+// by go install …@version), the msakit library's, the VCS revision when
+// the build recorded one, and the Go release.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "msa: no build information"
+	}
+	return describeBuild(bi)
+}
+
+func describeBuild(bi *debug.BuildInfo) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "msa %s", orDevel(bi.Main.Version))
+	for _, d := range bi.Deps {
+		if d.Path == libraryPath {
+			fmt.Fprintf(&b, ", msakit %s", orDevel(d.Version))
+		}
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = " (modified)"
+			}
+		}
+	}
+	if rev != "" {
+		fmt.Fprintf(&b, ", revision %s%s", rev, modified)
+	}
+	fmt.Fprintf(&b, ", %s", bi.GoVersion)
+	return b.String()
+}
+
+func orDevel(v string) string {
+	if v == "" {
+		return "(devel)"
+	}
+	return v
+}
