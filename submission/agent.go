@@ -37,6 +37,7 @@ type Agent struct {
 	trace        TraceSink
 	omit         map[string]bool
 	limits       LimitStore // Config.Limits.Store or an in-process one; nil without limits
+	storeOutage  *outage    // the failures of limits, as logged
 }
 
 // lockedReader serialises reads from a source that may not be safe for
@@ -70,7 +71,7 @@ func New(cfg Config) (*Agent, error) {
 	cfg.Policies = slices.Clone(cfg.Policies)
 	cfg.DisableExtensions = slices.Clone(cfg.DisableExtensions)
 	cfg.LocalDomains = slices.Clone(cfg.LocalDomains)
-	a := &Agent{cfg: cfg, omit: make(map[string]bool)}
+	a := &Agent{cfg: cfg, omit: make(map[string]bool), storeOutage: &outage{}}
 	for _, k := range cfg.DisableExtensions {
 		k = strings.ToUpper(strings.TrimSpace(k))
 		if k == "AUTH" {

@@ -152,6 +152,9 @@ func (b *messageReader) stop(err error) error {
 		slog.Int64(logKeySize, b.hdrSize+b.n),
 	}
 	switch {
+	case isStoreError(err):
+		// Logged at Error by storeFailed, once per outage and interval.
+		lg.clientLog(b.ctx, slog.LevelInfo, "rejected: limit store unavailable", attrs...)
 	case internal:
 		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, errAttrs(err)...)...)
 	case errors.Is(err, header.ErrBareCR), errors.Is(err, header.ErrBareLF), errors.Is(err, header.ErrNUL):

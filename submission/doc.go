@@ -116,9 +116,14 @@
 // (the policy that decided), "smtp_code" and "smtp_enhanced" (the reply),
 // "from" and "rcpt" (paths), "identity", "err" (an internal cause, never
 // sent), "submission_id", "remote", "message_id", "mechanism", "size",
-// "recipients" and "suppressed" (records dropped by the rate limit).
+// "recipients", "limit_key" (a key of Config.Limits), "outage" (how long
+// the limit store was down) and "suppressed" (records dropped by the rate
+// limit, or failures of the limit store not logged one by one).
 // Records caused by clients are rate limited by a token bucket (RFC 6409,
-// Section 5.2: Config.ClientLogRate, ClientLogBurst), and client strings
+// Section 5.2: Config.ClientLogRate, ClientLogBurst). Internal errors are
+// logged each time, except a limit store that stays down, which is one
+// outage: logged when it starts failing and then at most every 10 seconds
+// (see Limits.FailOpen). Client strings
 // are sanitised: control characters escaped, at most 256 octets. Passwords,
 // SASL payloads, header values other than addresses and Message-ID, and
 // body bytes are never logged.

@@ -35,8 +35,9 @@ import (
 // sharing the store: a shared store does both in one round trip (a script
 // run by the server, not a read followed by a write). Add must be safe for
 // concurrent use. An error means the store failed (it is our outage, never
-// the client's): the Agent logs it at Error and fails open or closed as
-// [Limits].FailOpen says.
+// the client's): the Agent fails open or closed as [Limits].FailOpen says,
+// and logs the failure as described there. An error while the command's
+// context is done is not taken for a failure of the store.
 //
 // The Agent's keys are "msg:" and "rcpt:" followed by "user:NAME" (the
 // identity) or "ip:ADDR" (a session without one), "authfail:ip:ADDR"
@@ -128,7 +129,12 @@ type Limits struct {
 	// FailOpen lets a submission or AUTH go ahead uncounted when the
 	// Store fails. The default (false) fails closed: the command gets
 	// 451 4.3.0 (454 4.7.0 at AUTH), a temporary refusal, as the outage is
-	// ours. Either way the failure is logged at Error.
+	// ours. Either way the failure is logged at Error: when the Store
+	// starts failing, then at most once every 10 seconds while it keeps
+	// failing, with the number of failures in between ("suppressed"), not
+	// once per command (RFC 6409, Section 5.2); one record at Warn says
+	// when it answers again. Each refused command is logged at Info,
+	// under the client log rate limit.
 	FailOpen bool
 }
 
@@ -222,38 +228,86 @@ func authUserKey(username string) string {
 }
 
 // limitAdd calls the store's Add for key under l. counted reports whether
-// the store answered: when it fails, the failure is logged at Error and,
-// with FailOpen, r says Added (the event goes ahead uncounted, nothing to
-// give back); otherwise err is returned, for a 4xx reply. An agent without
-// a store (the copy Agent.Check runs) lets everything through uncounted.
+// the store answered: when it fails, the failure is logged (storeFailed)
+// and, with FailOpen, r says Added (the event goes ahead uncounted, nothing
+// to give back); otherwise a *storeError is returned, for a 4xx reply. An
+// error when ctx is done is the command's, not the store's, and is
+// returned as it is. An agent without a store (the copy Agent.Check runs)
+// lets everything through uncounted.
 func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r LimitResult, counted bool, err error) {
 	if a.limits == nil {
 		return LimitResult{Added: true}, false, nil
 	}
 	r, err = a.limits.Add(ctx, key, n, l.Max, l.Per)
-	if err == nil {
+	switch {
+	case err == nil:
+		a.storeAnswered(ctx)
 		return r, true, nil
+	case ctx.Err() != nil:
+		return LimitResult{}, false, fmt.Errorf("submission: limit store: %w", err)
+	case !a.cfg.Limits.FailOpen:
+		a.storeFailed(ctx, "limit store failed, failing closed", key, err)
+		return LimitResult{}, false, &storeError{err: err}
 	}
-	err = fmt.Errorf("submission: limit store: %w", err)
-	if !a.cfg.Limits.FailOpen {
-		return LimitResult{}, false, err
-	}
-	a.log.log(ctx, slog.LevelError, "limit store failed, failing open",
-		slog.String(logKeyLimitKey, key), slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen)))
+	a.storeFailed(ctx, "limit store failed, failing open", key, err)
 	return LimitResult{Added: true}, false, nil
 }
 
-// giveBack returns n events charged to key; a failing store is logged at
-// Error, and the count then expires with its window.
+// giveBack returns n events charged to key; a failing store is logged
+// (storeFailed), and the count then expires with its window.
 func (a *Agent) giveBack(ctx context.Context, key string, n int64, l Limit) {
 	if n <= 0 || a.limits == nil {
 		return
 	}
 	if _, err := a.limits.Add(ctx, key, -n, l.Max, l.Per); err != nil {
-		a.log.log(ctx, slog.LevelError, "limit store failed, count not given back",
-			slog.String(logKeyLimitKey, key),
-			slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen)))
+		a.storeFailed(ctx, "limit store failed, count not given back", key, err)
+		return
 	}
+	a.storeAnswered(ctx)
+}
+
+// storeError is the failure of the limit store when failing closed: the
+// command gets 451 4.3.0 (454 4.7.0 at AUTH), and the failure is logged
+// by storeFailed, once per outage and interval, not again for each
+// command it refuses.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "submission: limit store: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+// isStoreError reports whether err is, or wraps, a *storeError.
+func isStoreError(err error) bool {
+	_, ok := errors.AsType[*storeError](err)
+	return ok
+}
+
+// storeFailed logs a failure of the limit store at Error, with msg, the
+// key and the store's error: the first failure of an outage, then one per
+// outageLogInterval with the number of failures not logged in between
+// ("suppressed"). An outage of the store is one cause, and each refused
+// command would say the same again (RFC 6409, Section 5.2).
+func (a *Agent) storeFailed(ctx context.Context, msg, key string, err error) {
+	log, suppressed := a.storeOutage.failed(a.now())
+	if !log {
+		return
+	}
+	attrs := []slog.Attr{slog.String(logKeyLimitKey, key), slog.String(logKeyErr, sanitizeN(err.Error(), maxLogErrLen))}
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int64(logKeySuppressed, suppressed))
+	}
+	a.log.log(ctx, slog.LevelError, msg, attrs...)
+}
+
+// storeAnswered ends an outage of the limit store, if there was one, with
+// one record at Warn: how long it lasted and how many failures were not
+// logged since the last record.
+func (a *Agent) storeAnswered(ctx context.Context) {
+	ended, since, suppressed := a.storeOutage.answered()
+	if !ended {
+		return
+	}
+	a.log.log(ctx, slog.LevelWarn, "limit store answers again",
+		slog.Duration(logKeyOutage, a.now().Sub(since)), slog.Int64(logKeySuppressed, suppressed))
 }
 
 // Replies of the limits. Each returns a new value.

@@ -3,6 +3,7 @@ package submission_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"strings"
@@ -458,7 +459,7 @@ func TestLimitsStoreDown(t *testing.T) {
 		if lf.auth.calls.Load() != 0 {
 			t.Error("password checked while failing closed")
 		}
-		if !strings.Contains(lf.logs.String(), "level=ERROR msg=\"internal error\"") || !strings.Contains(lf.logs.String(), "store unreachable") {
+		if !strings.Contains(lf.logs.String(), "level=ERROR msg=\"limit store failed, failing closed\"") || !strings.Contains(lf.logs.String(), "store unreachable") {
 			t.Errorf("store failure not logged at Error:\n%s", lf.logs)
 		}
 	})
@@ -492,6 +493,88 @@ func TestLimitsStoreDown(t *testing.T) {
 		}
 		if !strings.Contains(lf.logs.String(), "level=ERROR msg=\"limit store failed, failing open\"") {
 			t.Errorf("store failure not logged at Error:\n%s", lf.logs)
+		}
+	})
+}
+
+// TestLimitsStoreOutageLoggedOnce: a store that stays down is logged at
+// Error once when it starts failing and then at most once per interval,
+// with the number of failures in between, not once per refused command;
+// one record says when it answers again. Other internal errors are still
+// logged each time.
+func TestLimitsStoreOutageLoggedOnce(t *testing.T) {
+	t.Parallel()
+	errorLines := func(logs string) []string {
+		var out []string
+		for l := range strings.Lines(logs) {
+			if strings.Contains(l, "level=ERROR") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	l := submission.Limits{
+		Messages:          submission.Limit{Max: 5, Per: time.Hour},
+		AuthFailuresPerIP: submission.Limit{Max: 5, Per: time.Hour},
+	}
+	t.Run("closed", func(t *testing.T) {
+		t.Parallel()
+		st := &failingStore{}
+		l := l
+		l.Store = st
+		lf := newLimitFixture(t, l)
+		ctx := t.Context()
+		for i := range 100 {
+			wantReply(t, fmt.Sprint("MAIL ", i), lf.session().Mail(ctx, "<alice@example.org>", nil), 451, "4.3.0")
+		}
+		for i := range 20 {
+			wantReply(t, fmt.Sprint("AUTH ", i), plain(t, lf.sessionFrom("192.0.2.1"), "alice", "secret-a"), 454, "4.7.0")
+		}
+		errs := errorLines(lf.logs.String())
+		if len(errs) != 1 || !strings.Contains(errs[0], `msg="limit store failed, failing closed"`) || !strings.Contains(errs[0], "store unreachable") {
+			t.Fatalf("120 refusals in one outage logged %d Error records, want 1 naming the store's error:\n%s", len(errs), errs)
+		}
+		lf.clk.advance(10 * time.Second)
+		wantReply(t, "MAIL after the interval", lf.session().Mail(ctx, "<alice@example.org>", nil), 451, "4.3.0")
+		errs = errorLines(lf.logs.String())
+		if len(errs) != 2 || !strings.Contains(errs[1], "suppressed=119") {
+			t.Fatalf("after the interval: %d Error records, want a second one with suppressed=119:\n%s", len(errs), errs)
+		}
+		st.ok.Store(1 << 40) // the store answers again
+		for range 3 {
+			wantReply(t, "MAIL when the store is back", lf.session().Mail(ctx, "<alice@example.org>", nil), 0, "")
+		}
+		if n := strings.Count(lf.logs.String(), `level=WARN msg="limit store answers again"`); n != 1 {
+			t.Fatalf("%d records of the store answering again, want 1:\n%s", n, lf.logs)
+		}
+	})
+	t.Run("open", func(t *testing.T) {
+		t.Parallel()
+		l := l
+		l.Store = &failingStore{}
+		l.FailOpen = true
+		directoryDown := errors.New("directory down")
+		lf := newLimitFixture(t, l)
+		lf.fixture = newFixture(t, func(c *submission.Config) {
+			c.Now = lf.clk.now
+			c.Limits = l
+			c.Policies = []policy.Policy{policy.Funcs{PolicyName: "directory",
+				CheckRcpt: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
+					return directoryDown
+				}}}
+		})
+		ctx := t.Context()
+		for i := range 30 {
+			s := lf.session()
+			wantReply(t, fmt.Sprint("MAIL ", i), s.Mail(ctx, "<alice@example.org>", nil), 0, "")
+			wantReply(t, fmt.Sprint("RCPT ", i), s.Rcpt(ctx, "<bob@example.com>", nil), 451, "4.3.0")
+		}
+		errs := errorLines(lf.logs.String())
+		if n := strings.Count(lf.logs.String(), `level=ERROR msg="limit store failed, failing open"`); n != 1 {
+			t.Errorf("30 commands failing open logged %d store records, want 1", n)
+		}
+		if n := strings.Count(lf.logs.String(), "directory down"); n != 30 || len(errs) != 31 {
+			t.Errorf("the policy's 30 internal errors were logged %d times (%d Error records in all), want each", n, len(errs))
 		}
 	})
 }

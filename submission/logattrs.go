@@ -36,6 +36,7 @@ const (
 	logKeyRecipients = "recipients"    // number of recipients
 	logKeySize       = "size"          // message octets received
 	logKeyLimitKey   = "limit_key"     // key of a sending limit or AUTH throttle
+	logKeyOutage     = "outage"        // how long a dependency was down
 )
 
 // maxLogStringLen caps a client-supplied string in a log record, in octets

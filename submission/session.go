@@ -154,12 +154,18 @@ func (s *Session) authenticated() bool { return s.saslAuth && !s.conn.Identity.I
 // fail maps err to the reply for stage, logs it and returns it. Internal
 // errors are logged at Error with their cause; client-caused rejections at
 // Info (through the client rate limit), with subject naming what was
-// refused.
+// refused. A refusal because the limit store is down is logged like a
+// client-caused one: the store's failure has its own record.
 func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog.Attr) error {
 	r, internal := ReplyFor(stage, err)
 	lg := &s.a.log
 	level, msg := slog.LevelInfo, "rejected"
+	storeDown := isStoreError(err)
 	switch {
+	case storeDown:
+		// The store's failure is logged at Error by storeFailed, once per
+		// outage and interval; each refusal it causes is rate limited.
+		msg = "rejected: limit store unavailable"
 	case internal:
 		level, msg = slog.LevelError, "internal error"
 	case errors.Is(err, header.ErrBareCR) || errors.Is(err, header.ErrBareLF):
@@ -189,7 +195,7 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 	attrs = append(attrs,
 		clientString(logKeyIdentity, s.conn.Identity.User()),
 		slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
-	if internal {
+	if internal && !storeDown {
 		lg.log(ctx, level, msg, append(attrs, errAttrs(err)...)...)
 	} else {
 		lg.clientLog(ctx, level, msg, attrs...)
