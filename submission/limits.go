@@ -254,11 +254,14 @@ func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r L
 }
 
 // giveBack returns n events charged to key; a failing store is logged
-// (storeFailed), and the count then expires with its window.
+// (storeFailed), and the count then expires with its window. It runs
+// also when ctx is done (a client that went away is given its charges
+// back): the store bounds its own calls, as for [Session.Reset].
 func (a *Agent) giveBack(ctx context.Context, key string, n int64, l Limit) {
 	if n <= 0 || a.limits == nil {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	if _, err := a.limits.Add(ctx, key, -n, l.Max, l.Per); err != nil {
 		a.storeFailed(ctx, "limit store failed, count not given back", key, err)
 		return

@@ -579,6 +579,49 @@ func TestLimitsStoreOutageLoggedOnce(t *testing.T) {
 	})
 }
 
+// ctxStore is a MemoryLimitStore that fails once ctx is done, as a store
+// over the network does.
+type ctxStore struct{ submission.MemoryLimitStore }
+
+func (c *ctxStore) Add(ctx context.Context, key string, n, limit int64, window time.Duration) (submission.LimitResult, error) {
+	if err := ctx.Err(); err != nil {
+		return submission.LimitResult{}, err
+	}
+	return c.MemoryLimitStore.Add(ctx, key, n, limit, window)
+}
+
+// TestLimitsGivenBackAfterCancel: the recipients of a message whose reader
+// fails because the command's context ended (the client went away) are
+// given back all the same, and that is no outage of the store.
+func TestLimitsGivenBackAfterCancel(t *testing.T) {
+	t.Parallel()
+	lf := newLimitFixture(t, submission.Limits{Recipients: submission.Limit{Max: 10, Per: time.Hour}})
+	st := &ctxStore{}
+	st.Now = lf.clk.now
+	lf.fixture = newFixture(t, func(c *submission.Config) {
+		c.Now = lf.clk.now
+		c.Limits = submission.Limits{Recipients: submission.Limit{Max: 10, Per: time.Hour}, Store: st}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	s := lf.session()
+	wantReply(t, "MAIL", s.Mail(ctx, "<alice@example.org>", nil), 0, "")
+	wantReply(t, "RCPT 1", s.Rcpt(ctx, "<bob@example.com>", nil), 0, "")
+	wantReply(t, "RCPT 2", s.Rcpt(ctx, "<carol@example.com>", nil), 0, "")
+	r, err := s.Data(ctx, strings.NewReader(crlf(message)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	_, err = io.Copy(io.Discard, r)
+	wantReply(t, "reading after the context ended", err, 451, "4.3.0")
+	if got, _ := st.Add(t.Context(), "rcpt:user:alice", 0, 10, time.Hour); got.Count != 0 {
+		t.Errorf("%d recipients still charged after the refused message, want 0", got.Count)
+	}
+	if strings.Contains(lf.logs.String(), "limit store failed") {
+		t.Errorf("a done context was logged as a store failure:\n%s", lf.logs)
+	}
+}
+
 // TestLimitsConfig: New refuses limits that cannot be meant.
 func TestLimitsConfig(t *testing.T) {
 	t.Parallel()
