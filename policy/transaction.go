@@ -31,8 +31,15 @@ type Transaction struct {
 	From envelope.Path
 	// OriginalFrom is the MAIL FROM argument as received.
 	OriginalFrom string
-	// MailOptions are the MAIL FROM parameters.
+	// MailOptions are the MAIL FROM parameters, as the client sent them.
 	MailOptions MailOptions
+	// Undeclared8Bit reports that the message data holds octets above 127
+	// although MAIL declared neither BODY=8BITMIME nor BODY=BINARYMIME
+	// (RFC 6152, Section 3; RFC 3030). A submission server that accepts
+	// such a message, completing what the client left out (RFC 6409,
+	// Section 8), sets it when it meets the first such octet; from then on
+	// the transaction is 8-bit, and [Transaction.BodyType] says so.
+	Undeclared8Bit bool
 	// Recipients are the accepted recipients, in order.
 	Recipients []Recipient
 	// Start is when MAIL FROM was accepted.
@@ -40,4 +47,17 @@ type Transaction struct {
 
 	// values is the state slot of Value and SetValue.
 	values []keyValue
+}
+
+// BodyType returns the body type the message must be relayed with (RFC
+// 6152, Section 3; RFC 3030, Section 3): BODY= as declared, or
+// Body8BitMIME when the data turned out to be 8-bit without being declared
+// so (Undeclared8Bit). A relay sends the message with this BODY=, or
+// converts it to 7 bits for a next hop without 8BITMIME (RFC 6409, Section
+// 8.4); "" means no BODY= and 7-bit data.
+func (tx *Transaction) BodyType() BodyType {
+	if tx.Undeclared8Bit {
+		return Body8BitMIME
+	}
+	return tx.MailOptions.Body
 }

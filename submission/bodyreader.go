@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/netip"
 	"sync"
 
+	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/internal/ascii"
 	"github.com/msakit/msakit/policy"
@@ -25,7 +27,7 @@ const maxLineLen = header.MaxLineLen + 2
 type bodyMode uint8
 
 const (
-	body7Bit   bodyMode = iota // no BODY= (or 7BIT): octets 0-127 only
+	body7Bit   bodyMode = iota // no BODY= (or 7BIT): 8-bit octets undeclared
 	body8Bit                   // BODY=8BITMIME, or SMTPUTF8: any octet
 	bodyBinary                 // BODY=BINARYMIME: no line structure
 )
@@ -42,13 +44,22 @@ func bodyModeOf(o policy.MailOptions) bodyMode {
 	return body7Bit
 }
 
+// declares8Bit reports whether MAIL declared 8-bit data with BODY=
+// (RFC 6152, Section 3; RFC 3030, Section 3); SMTPUTF8 alone does not.
+func declares8Bit(o policy.MailOptions) bool {
+	return o.Body == policy.Body8BitMIME || o.Body == policy.BodyBinaryMIME
+}
+
 // messageReader is the reader Data returns. It serves the rendered header,
 // then streams the message body from the client and enforces, while it
 // streams, the rules of the message data that the header reader does
 // not see: no bare CR or LF (RFC 5321, Section 2.3.8), no NUL (RFC 2045,
-// Sections 2.7 and 2.8), lines of at most maxLineLen octets (RFC 5321, Section 4.5.3.1.6), no 8-bit octets without
-// BODY=8BITMIME (RFC 6152, Section 3), and the size limit (RFC 1870). It
-// holds only a few counters: memory use does not depend on the body size.
+// Sections 2.7 and 2.8), lines of at most maxLineLen octets (RFC 5321,
+// Section 4.5.3.1.6), and the size limit (RFC 1870). At the first 8-bit
+// octet MAIL did not declare (RFC 6152, Section 3) it marks the
+// transaction 8-bit, or refuses the message under
+// Config.DisableUndeclared8Bit. It holds only a few counters: memory use
+// does not depend on the body size.
 //
 // At the first violation Read returns a *policy.Reply, and returns it again
 // on every later call. At the clean end of the body it writes the trace
@@ -60,10 +71,13 @@ type messageReader struct {
 	a       *Agent         // logger, clock, trace sink
 	ctx     context.Context
 	mode    bodyMode
-	limit   int64 // octets the body may have; < 0: no limit
-	n       int64 // body octets read so far
-	lineLen int   // octets of the current line read so far
-	prevCR  bool  // the last octet read was CR
+	tx      *policy.Transaction // marked Undeclared8Bit at the first undeclared 8-bit octet
+	watch8  bool                // 8-bit octets are undeclared and none was seen yet
+	strict8 bool                // Config.DisableUndeclared8Bit
+	limit   int64               // octets the body may have; < 0: no limit
+	n       int64               // body octets read so far
+	lineLen int                 // octets of the current line read so far
+	prevCR  bool                // the last octet read was CR
 	rec     TraceRecord
 	hdrSize int64
 	charge  sendCharge // recipients charged to Config.Limits, given back on a refusal
@@ -217,8 +231,11 @@ func (b *messageReader) check(p []byte) error {
 	if b.mode == bodyBinary {
 		return nil
 	}
-	if b.mode == body7Bit && has8Bit(p) {
-		return reply8Bit()
+	if b.watch8 && has8Bit(p) {
+		if b.mode == body7Bit && b.strict8 {
+			return reply8Bit()
+		}
+		b.mark8Bit()
 	}
 	if bytes.IndexByte(p, 0) >= 0 {
 		return replyNUL()
@@ -293,6 +310,27 @@ func (b *messageReader) putReader() {
 	b.br.Reset(nil) // drop the client's reader
 	readerPool.Put(b.br)
 	b.br = nil
+}
+
+// mark8Bit treats the transaction as 8BITMIME from its first undeclared
+// 8-bit octet on (RFC 6152, Section 3; RFC 6409, Section 8): the
+// Transaction and the trace record say so, and one Info record per message
+// tells the operator which client left BODY=8BITMIME out.
+func (b *messageReader) mark8Bit() {
+	b.watch8 = false
+	b.tx.Undeclared8Bit = true
+	b.rec.Body = b.tx.BodyType()
+	b.a.logUndeclared8Bit(b.ctx, b.rec.ID, b.rec.Identity, b.rec.RemoteAddr)
+}
+
+// logUndeclared8Bit writes the Info record of a message whose 8-bit data
+// MAIL did not declare (see messageReader.mark8Bit).
+func (a *Agent) logUndeclared8Bit(ctx context.Context, id string, who auth.Identity, remote netip.AddrPort) {
+	a.log.clientLog(ctx, slog.LevelInfo, "accepted 8-bit data without BODY=8BITMIME; treated as 8BITMIME",
+		slog.String(logKeyStage, StageData.String()),
+		slog.String(logKeyID, id),
+		clientString(logKeyIdentity, who.User()),
+		slog.String(logKeyRemote, remote.String()))
 }
 
 // has8Bit reports whether p has an octet above 127 (RFC 6152).

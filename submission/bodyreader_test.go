@@ -9,9 +9,11 @@ import (
 )
 
 // checkAll feeds body to a fresh checker in chunks of size n and returns
-// the first error, including the end-of-body check.
+// the first error, including the end-of-body check. A 7bit body is checked
+// as under Config.DisableUndeclared8Bit; TestDataUndeclared8Bit covers the
+// default.
 func checkAll(mode bodyMode, body string, n int) error {
-	b := &messageReader{mode: mode}
+	b := &messageReader{mode: mode, watch8: mode == body7Bit, strict8: true}
 	for len(body) > 0 {
 		k := min(n, len(body))
 		if err := b.check([]byte(body[:k])); err != nil {

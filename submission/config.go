@@ -228,6 +228,19 @@ type Config struct {
 	// for privacy; the HELO name and the id remain.
 	DisableReceivedClientAddr bool
 
+	// DisableUndeclared8Bit refuses 8-bit message data that MAIL did not
+	// declare with BODY=8BITMIME (554 5.6.1, RFC 6152, Section 3), the
+	// strict reading. By default such a message is accepted, as Postfix
+	// and Exim accept it and as Python's smtplib, msmtp, swaks and curl
+	// send it: RFC 6409, Section 8 lets an MSA complete a message, and the
+	// transaction is treated as 8BITMIME from the first 8-bit octet on
+	// ([policy.Transaction].Undeclared8Bit and BodyType, the
+	// [TraceRecord]'s Body), logged at Info once per message, so that a
+	// relay sends it with BODY=8BITMIME or converts it ([Downgrade]).
+	// 8-bit octets in the header need SMTPUTF8 either way (RFC 6532): a
+	// header cannot be converted to 7 bits.
+	DisableUndeclared8Bit bool
+
 	// Chunking offers CHUNKING and BINARYMIME (RFC 3030), both MAY in RFC
 	// 6409, Section 7. Set it only when the server implements BDAT.
 	Chunking bool

@@ -40,8 +40,12 @@ import (
 //     data (Section 4.3.2), while 554 is the general submission rejection
 //     (RFC 6409, Section 4.1);
 //   - 554 5.6.1 for an octet above 127 without BODY=8BITMIME, BINARYMIME
-//     or SMTPUTF8 (RFC 6152, Section 3; X.6.1 "media not supported", RFC
-//     3463, Section 3.7; [Err8Bit]);
+//     or SMTPUTF8, only under Config.DisableUndeclared8Bit (RFC 6152,
+//     Section 3; X.6.1 "media not supported", RFC 3463, Section 3.7;
+//     [Err8Bit]). By default such data is accepted: at its first 8-bit
+//     octet the transaction is marked ([policy.Transaction].Undeclared8Bit,
+//     so BodyType is 8BITMIME, and so is the TraceRecord's Body), and one
+//     Info record names the submission (RFC 6409, Section 8);
 //   - 552 5.3.4 when header and body exceed Config.MaxSize (RFC 1870);
 //   - 451 4.7.1 at the end of the data when the message would take the
 //     sender over Config.Limits.Messages (the message is counted only
@@ -76,7 +80,8 @@ import (
 // accepted recipient (RFC 5321, Section 3.3), 552 5.3.4 for a header that is
 // too big, 554 5.6.0 for a malformed header (bare CR or LF, a line over 998
 // octets, not a header), 554 5.6.1 for 8-bit octets in the header without
-// BODY=8BITMIME or SMTPUTF8, a policy's reply (550 5.7.1 for a From the
+// SMTPUTF8 (RFC 6532, Section 3: a header cannot be converted to 7 bits,
+// whatever BODY= says), a policy's reply (550 5.7.1 for a From the
 // identity may not use, 554 5.6.0, ...) or 451 4.3.0. Every error, from
 // Data and from the reader, is a *policy.Reply.
 //
@@ -115,8 +120,20 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 	}
 	hdrSize := m.cr.n - int64(br.Buffered())
 	mode := bodyModeOf(s.tx.MailOptions)
-	if mode == body7Bit && !h.IsASCII() {
-		return nil, s.fail(ctx, StageData, reply8Bit(), idAttr(s.tx.ID))
+	m.tx = s.tx
+	m.watch8 = !declares8Bit(s.tx.MailOptions)
+	m.strict8 = s.a.cfg.DisableUndeclared8Bit
+	if !h.IsASCII() {
+		// A header cannot be converted to 7 bits: its 8-bit octets need
+		// SMTPUTF8 (RFC 6532, Section 3), whatever BODY= says.
+		if !s.tx.MailOptions.SMTPUTF8 {
+			return nil, s.fail(ctx, StageData, reply8BitHeader(), idAttr(s.tx.ID))
+		}
+		if m.watch8 {
+			m.watch8 = false
+			s.tx.Undeclared8Bit = true
+			s.a.logUndeclared8Bit(ctx, s.tx.ID, s.conn.Identity, s.conn.RemoteAddr)
+		}
 	}
 	if err := s.a.chain.Data(ctx, &s.conn, s.tx, h); err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
@@ -184,6 +201,7 @@ func (s *Session) traceRecord(h *header.Header) TraceRecord {
 		From:       s.tx.From,
 		Recipients: rcpts,
 		MessageID:  mid,
+		Body:       s.tx.BodyType(),
 	}
 }
 

@@ -197,7 +197,6 @@ func TestDataReadErrors(t *testing.T) {
 		{"long line", nil, 0, strings.Repeat("x", 999) + "\r\n", 554, "5.6.0", header.ErrLineTooLong},
 		{"NUL (RFC 2045, Section 2.7)", nil, 0, "a\x00b\r\n", 554, "5.6.0", header.ErrNUL},
 		{"NUL with 8BITMIME (RFC 2045, Section 2.8)", &policy.MailOptions{Body: policy.Body8BitMIME}, 0, "caf\xc3\xa9\x00\r\n", 554, "5.6.0", header.ErrNUL},
-		{"8-bit without BODY", nil, 0, "caf\xc3\xa9\r\n", 554, "5.6.1", submission.Err8Bit},
 		{"over the size limit", nil, 400, strings.Repeat("0123456789\r\n", 30), 552, "5.3.4", nil},
 		{"8-bit with 8BITMIME", &policy.MailOptions{Body: policy.Body8BitMIME}, 0, "caf\xc3\xa9\r\n", 0, "", nil},
 		{"binary with BINARYMIME", &policy.MailOptions{Body: policy.BodyBinaryMIME}, 0, "a\nb\rc\x00\xff", 0, "", nil},

@@ -116,9 +116,10 @@
 // (the policy that decided), "smtp_code" and "smtp_enhanced" (the reply),
 // "from" and "rcpt" (paths), "identity", "err" (an internal cause, never
 // sent), "submission_id", "remote", "message_id", "mechanism", "size",
-// "recipients", "limit_key" (a key of Config.Limits), "outage" (how long
-// the limit store was down) and "suppressed" (records dropped by the rate
-// limit, or failures of the limit store not logged one by one).
+// "body" (the body type, RFC 6152), "recipients", "limit_key" (a key of
+// Config.Limits), "outage" (how long the limit store was down) and
+// "suppressed" (records dropped by the rate limit, or failures of the
+// limit store not logged one by one).
 // Records caused by clients are rate limited by a token bucket (RFC 6409,
 // Section 5.2: Config.ClientLogRate, ClientLogBurst). Internal errors are
 // logged each time, except a limit store that stays down, which is one
@@ -133,10 +134,17 @@
 //   - A line longer than 1000 octets gets 554 5.6.0, not the "500 Line too
 //     long" example of RFC 5321, Section 4.5.3.1.9: 500 is not a reply to
 //     the end of mail data (RFC 5321, Section 4.3.2).
-//   - SMTPUTF8 without BODY=8BITMIME still allows 8-bit octets in the
-//     message: RFC 6531, Section 3.6 expects BODY=8BITMIME with it, but an
-//     SMTPUTF8 message is 8-bit by nature (RFC 6532) and refusing it would
-//     only punish clients that forget the parameter.
+//   - 8-bit octets in a message body without BODY=8BITMIME are accepted
+//     and the transaction treated as 8BITMIME from then on
+//     ([policy.Transaction].Undeclared8Bit), as Postfix and Exim do: RFC
+//     6152, Section 3 forbids the client to send them, and RFC 6409,
+//     Section 8 lets the MSA complete the message.
+//     Config.DisableUndeclared8Bit refuses them (554 5.6.1), except with
+//     SMTPUTF8: RFC 6531, Section 3.6 expects
+//     BODY=8BITMIME with it, but an SMTPUTF8 message is 8-bit by nature
+//     (RFC 6532). 8-bit octets in the header need SMTPUTF8 in every case,
+//     also with BODY=8BITMIME: a relay can convert a body to 7 bits (RFC
+//     6409, Section 8.4), never a header.
 //   - Bare CR and bare LF are refused everywhere in the message, not
 //     silently converted (RFC 5321, Section 2.3.8 only forbids clients to
 //     send them); this is the defence against SMTP smuggling.

@@ -37,6 +37,7 @@ const (
 	logKeySize       = "size"          // message octets received
 	logKeyLimitKey   = "limit_key"     // key of a sending limit or AUTH throttle
 	logKeyOutage     = "outage"        // how long a dependency was down
+	logKeyBody       = "body"          // body type of an accepted message (RFC 6152)
 )
 
 // maxLogStringLen caps a client-supplied string in a log record, in octets

@@ -44,9 +44,11 @@ func (s Stage) String() string {
 // builds, so that callers can tell them apart with [errors.Is] without
 // matching text.
 var (
-	// Err8Bit: an octet above 127 in a message sent without BODY=8BITMIME
+	// Err8Bit: an octet above 127 where it is not accepted: in the header
+	// of a message sent without SMTPUTF8 (RFC 6532, Section 3), or, with
+	// Config.DisableUndeclared8Bit, in a message sent without BODY=8BITMIME
 	// or BINARYMIME (RFC 6152, Section 3); 554 5.6.1.
-	Err8Bit = errors.New("submission: 8-bit data without BODY=8BITMIME")
+	Err8Bit = errors.New("submission: 8-bit data not allowed")
 	// errTraceFailed: the [TraceSink] failed, so the message cannot be
 	// traced to its submitter (RFC 5068, Section 3.1); 451 4.3.0.
 	errTraceFailed = errors.New("submission: trace record not written")
@@ -103,6 +105,19 @@ func reply8Bit() *policy.Reply {
 		Enhanced: "5.6.1",
 		Text:     "8-bit data requires BODY=8BITMIME (RFC 6152)",
 		Err:      Err8Bit,
+	}
+}
+
+// reply8BitHeader is 554 5.6.1 for 8-bit octets in the header without
+// SMTPUTF8 (RFC 6532, Section 3): unlike a body, a header cannot be
+// converted to 7 bits for the next hop (RFC 6409, Section 8.4), so it is
+// refused even though undeclared 8-bit bodies are accepted.
+func reply8BitHeader() *policy.Reply {
+	return &policy.Reply{
+		Code:     554,
+		Enhanced: "5.6.1",
+		Text:     "8-bit octets in the message header require SMTPUTF8 (RFC 6532); encode them (RFC 2047)",
+		Err:      errors.Join(Err8Bit, header.ErrNotASCII),
 	}
 }
 

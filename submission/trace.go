@@ -8,6 +8,7 @@ import (
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/policy"
 )
 
 // TraceRecord is the traceability record of one accepted message: it maps
@@ -33,6 +34,11 @@ type TraceRecord struct {
 	MessageID string
 	// Size is the message size in octets as the client sent it.
 	Size int64
+	// Body is the body type the message was accepted as (RFC 6152, RFC
+	// 3030): BODY= as declared, or policy.Body8BitMIME when its data
+	// held 8-bit octets the client did not declare ([policy.Transaction]
+	// BodyType); "" for 7-bit data without BODY=.
+	Body policy.BodyType
 }
 
 // LogValue lets a record be logged as a group (with slog.Any): the
@@ -52,6 +58,7 @@ func (r TraceRecord) LogValue() slog.Value {
 		slog.Any(logKeyRcpt, rcpts),
 		slog.String(logKeyMessageID, sanitize(r.MessageID)),
 		slog.Int64(logKeySize, r.Size),
+		slog.String(logKeyBody, string(r.Body)),
 	)
 }
 

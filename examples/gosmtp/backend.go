@@ -25,7 +25,10 @@ type Message struct {
 	// Transaction is the envelope as msakit accepted it, after its
 	// rewrites: reverse-path, MAIL parameters and recipients. Its ID is the
 	// id msakit wrote into the Received field (RFC 5321, Section 4.4). It is
-	// a copy the Deliverer may keep.
+	// a copy the Deliverer may keep. Its Undeclared8Bit (and so BodyType)
+	// becomes true while Body is read when the message holds 8-bit data
+	// the client did not declare with BODY=8BITMIME (RFC 6152): read it
+	// after Body.
 	Transaction *policy.Transaction
 	// Body is the message to queue: msakit's header followed by the body,
 	// streamed from the client. It is valid only during Deliver. Its Read

@@ -173,9 +173,10 @@ func (s *Session) Data(r io.Reader) error {
 	}
 	// msakit reuses its Transaction value after the next command; the
 	// Deliverer gets a copy it may keep.
-	tx := *s.s.Transaction()
+	src := s.s.Transaction()
+	tx := *src
 	tx.Recipients = slices.Clone(tx.Recipients)
-	body := &bodyReader{r: msg}
+	body := &bodyReader{r: msg, src: src, dst: &tx}
 	m := &Message{Conn: s.s.Conn(), Transaction: &tx, Body: body}
 	if err := s.b.deliver.Deliver(ctx, m); err != nil {
 		return s.reply(ctx, "deliver", err)
@@ -195,6 +196,10 @@ type bodyReader struct {
 	r     io.Reader
 	err   error // first error from r; io.EOF once it was read to its end
 	taken bool  // Signature was called after the end of the message
+	// src is msakit's transaction, dst the Deliverer's copy: msakit marks
+	// src Undeclared8Bit while the body streams (an 8-bit body sent
+	// without BODY=8BITMIME), and Read passes the mark on to dst.
+	src, dst *policy.Transaction
 }
 
 var _ submission.SignedReader = (*bodyReader)(nil)
@@ -216,6 +221,9 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	if err != nil {
 		b.err = err
+	}
+	if b.src != nil {
+		b.dst.Undeclared8Bit = b.src.Undeclared8Bit
 	}
 	return n, err
 }

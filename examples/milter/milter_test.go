@@ -312,7 +312,6 @@ func TestBodyChecksOnChunks(t *testing.T) {
 	}{
 		{"bare CR", "", "a\rb\r\n", 554, "5.6.0"},
 		{"line of 1001 octets", "", strings.Repeat("x", 999) + "\r\n", 554, "5.6.0"},
-		{"8-bit without BODY=8BITMIME", "", "caf\xc3\xa9\r\n", 554, "5.6.1"},
 		{"over the size limit", "", strings.Repeat(strings.Repeat("y", 98)+"\r\n", 400), 552, "5.3.4"},
 	}
 	g := start(t, func(c *submission.Config) { c.MaxSize = 20000 }, nil)
@@ -324,6 +323,27 @@ func TestBodyChecksOnChunks(t *testing.T) {
 		hdr, _, _ := strings.Cut(crlf(testMessage), "\r\n\r\n")
 		_, act := d.data(hdr + "\r\n\r\n" + tc.body)
 		wantReply(t, tc.name, act, tc.code, tc.enh)
+	}
+	// 8-bit data without BODY=8BITMIME: accepted by default (issue 10),
+	// 554 5.6.1 with Config.DisableUndeclared8Bit.
+	strict := start(t, func(c *submission.Config) { c.DisableUndeclared8Bit = true }, nil)
+	for _, tc := range []struct {
+		f    *fixture
+		want uint16
+	}{{g, 0}, {strict, 554}} {
+		d := tc.f.alice(t)
+		d.chunk = 1000
+		wantContinue(t, "MAIL", d.mail("<alice@example.org>", ""))
+		wantContinue(t, "RCPT", d.rcpt("<bob@example.com>", ""))
+		hdr, _, _ := strings.Cut(crlf(testMessage), "\r\n\r\n")
+		_, act := d.data(hdr + "\r\n\r\ncaf\xc3\xa9\r\n")
+		if tc.want == 0 {
+			if act.Type != gomilter.ActionAccept {
+				t.Errorf("8-bit without BODY=8BITMIME: %v, want accepted", act)
+			}
+		} else {
+			wantReply(t, "8-bit without BODY=8BITMIME, strict", act, 554, "5.6.1")
+		}
 	}
 	d := g.alice(t)
 	d.chunk = 7

@@ -174,3 +174,44 @@ func TestRealClientBccRemoved(t *testing.T) {
 		t.Errorf("spooled message still names the Bcc recipient:\n%s", s.eml)
 	}
 }
+
+// TestRealClientUTF8Body: Python's EmailMessage with a UTF-8 body, sent by
+// send_message, goes out as Content-Transfer-Encoding: 8bit without
+// BODY=8BITMIME (RFC 6152, Section 3 forbids that; RFC 6409, Section 8 lets
+// the MSA complete it). It is accepted, spooled byte for byte, and its
+// .json envelope says the body is 8BITMIME and was not declared so.
+func TestRealClientUTF8Body(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	res := runPlan(t, m.addr, plan{Email: &emailPlan{
+		Headers: [][2]string{{"From", "Alice <alice@example.org>"}, {"To", "Bob <bob@example.net>"}, {"Subject", "Grüße aus Köln"}},
+		Body:    "Grüße aus Köln,\n\nbis bald, Ålice\n",
+	}})
+	wantPlanReply(t, "send_message", res.Data, 250, "")
+	hdr, body := splitMessage(t, res.Sent)
+	if !bytes.Contains(hdr, []byte("Content-Transfer-Encoding: 8bit")) || !bytes.Contains(body, []byte("Grüße")) {
+		t.Fatalf("smtplib did not send a raw 8-bit body, so this test tests nothing:\n%s", res.Sent)
+	}
+	s := checkSpooled(t, spool, string(res.Sent), testFrom, []string{testRcpt}, testUser)
+	if _, got := splitMessage(t, s.eml); !bytes.Equal(got, body) {
+		t.Errorf("spooled body differs from the body sent:\n got %q\nwant %q", got, body)
+	}
+	if s.rec.Body != "8BITMIME" || !s.rec.Undeclared {
+		t.Errorf(".json: body %q, undeclared_8bit %v; want 8BITMIME, true", s.rec.Body, s.rec.Undeclared)
+	}
+}
+
+// TestRealClient8BitHeader: raw 8-bit octets in the header without SMTPUTF8
+// stay refused, 554 5.6.1 (RFC 6532, Section 3): a header cannot be
+// converted to 7 bits.
+func TestRealClient8BitHeader(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	msg := strings.Replace(testMessage, "Subject: test from the msakit example MSA", "Subject: Grüße", 1)
+	res := runPlan(t, m.addr, plan{From: testFrom, Rcpts: []string{testRcpt}, Message: []byte(msg)})
+	wantPlanReply(t, "MAIL", res.Mail, 250, "")
+	wantPlanReply(t, "DATA", res.Data, 554, "5.6.1")
+	if msgs := readSpool(t, spool); len(msgs) != 0 {
+		t.Errorf("spool holds %d messages, want none", len(msgs))
+	}
+}

@@ -88,8 +88,9 @@ type record struct {
 	Client     clientRecord    `json:"client"`
 	Size       int64           `json:"size"` // octets in <id>.eml
 	SMTPUTF8   bool            `json:"smtputf8,omitempty"`
-	Body       string          `json:"body,omitempty"` // BODY= parameter
-	DSN        *dsnRecord      `json:"dsn,omitempty"`  // RFC 3461 parameters, when any was given
+	Body       string          `json:"body,omitempty"`            // body type to relay with (RFC 6152): BODY=, or 8BITMIME for undeclared 8-bit data
+	Undeclared bool            `json:"undeclared_8bit,omitempty"` // the client sent 8-bit data without BODY=8BITMIME (accepted as 8BITMIME)
+	DSN        *dsnRecord      `json:"dsn,omitempty"`             // RFC 3461 parameters, when any was given
 }
 
 // dsnRecord keeps the RFC 3461 parameters for whoever sends notifications.
@@ -134,9 +135,10 @@ func newRecord(id string, m *gosmtp.Message, size int64, at time.Time) *record {
 			Helo:    m.Conn.Helo,
 			Trusted: m.Conn.Trusted,
 		},
-		Size:     size,
-		SMTPUTF8: tx.MailOptions.SMTPUTF8,
-		Body:     string(tx.MailOptions.Body),
+		Size:       size,
+		SMTPUTF8:   tx.MailOptions.SMTPUTF8,
+		Body:       string(tx.BodyType()),
+		Undeclared: tx.Undeclared8Bit,
 	}
 	if m.Conn.RemoteAddr.IsValid() {
 		r.Client.Address = m.Conn.RemoteAddr.String()
