@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -54,6 +55,12 @@ func (g *conn) nextLine() ([]byte, error) {
 			return g.authResponse(line, tooLong), nil
 		}
 		g.verb, g.path, g.postmaster = "", "", false
+		if v, _ := parseCommand(string(line)); g.opts.MaxErrors > 0 && g.refusals >= g.opts.MaxErrors && v != "QUIT" {
+			_ = g.send([]byte(tooManyErrors))
+			g.logger.LogAttrs(context.Background(), slog.LevelInfo, "too many errors, closing the connection",
+				slog.String("remote", g.raw.RemoteAddr().String()), slog.Int("refusals", g.refusals))
+			return nil, g.fail(errTooManyErrors)
+		}
 		if tooLong {
 			// RFC 5321, Section 4.5.3.1.10; the line was read to its end,
 			// so the session stays in step.

@@ -75,6 +75,7 @@ type conn struct {
 	bdatLast   bool   // the BDAT line go-smtp handles has LAST
 	bdatSent   bool   // a BDAT line was handed over and not answered yet
 	awaitData  bool   // go-smtp accepted a BDAT chunk: let its Data start first
+	refusals   int    // 4xx and 5xx replies since the last accepted message
 
 	mu     sync.Mutex
 	body   *dotReader           // DATA content, between 354 and its end
@@ -87,6 +88,10 @@ type conn struct {
 
 // errClosing ends the connection after a 421 reply.
 var errClosing = errors.New("gosmtp: 421 sent, closing the connection")
+
+// errTooManyErrors ends the connection of a client that collected
+// ListenOptions.MaxErrors refusals.
+var errTooManyErrors = errors.New("gosmtp: too many errors, 421 sent, closing the connection")
 
 // connError is the error of every Read and Write after the connection
 // failed. It matches net.ErrClosed, so go-smtp ends the connection quietly.
@@ -255,7 +260,19 @@ func (g *conn) send(b []byte) error {
 // reply writes a reply of the guard's own (RFC 5321, Section 4.2; RFC
 // 2034 enhanced code).
 func (g *conn) reply(code, enhanced, text string) error {
+	g.counted(code)
 	return g.send([]byte(code + " " + enhanced + " " + text + "\r\n"))
+}
+
+// counted counts a final reply toward ListenOptions.MaxErrors: a refusal
+// adds one, an accepted message starts again from zero.
+func (g *conn) counted(code string) {
+	switch {
+	case code[0] == '4' || code[0] == '5':
+		g.refusals++
+	case code == "250" && (g.verb == "DATA" || g.verb == "BDAT" && g.bdatLast):
+		g.refusals = 0
+	}
 }
 
 // Close closes the client connection. Later reads and writes fail.

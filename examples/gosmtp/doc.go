@@ -161,6 +161,13 @@
 //     failing AUTH, see [submission.Limits]; the adapter to EHLO while
 //     draining). The guard closes the connection once it has written a 421;
 //     go-smtp's next read ends the connection and Logout runs.
+//   - After its fourth protocol error go-smtp answers "500 5.5.1 Too many
+//     errors" and closes the connection (conn.go:211-219); the guard sends
+//     the 421 4.7.0 RFC 5321, Section 3.8 describes instead. Besides, the
+//     guard counts every refusal (4xx and 5xx, go-smtp's, msakit's and its
+//     own): a client with [ListenOptions].MaxErrors (20) since its last
+//     accepted message gets 421 4.7.0 to its next command but QUIT, and the
+//     connection is closed.
 //
 // # Divergences
 //
@@ -186,9 +193,6 @@
 //     way, so that the two never disagree on where a command ends. Message
 //     content needs CRLF (RFC 5321, Section 2.3.8): msakit refuses a bare LF
 //     there.
-//   - After three protocol errors go-smtp answers "500 5.5.1 Too many errors"
-//     and closes the connection (conn.go:211-219) without the 421 RFC 5321,
-//     Section 3.8 describes.
 //   - go-smtp's Conn.TLSConnectionState (conn.go:188) reports no TLS on a
 //     connection of [Backend.Listener]: the guard runs TLS, and msakit gets
 //     the guard's state ([Message].Conn.TLS). go-smtp's ReadTimeout and

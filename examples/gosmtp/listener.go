@@ -34,7 +34,19 @@ type ListenOptions struct {
 	// steady upload is never cut off (RFC 5321, Section 4.5.3.2.5). Zero
 	// means DefaultDataTimeout.
 	DataTimeout time.Duration
+	// MaxErrors bounds the refusals (4xx and 5xx replies, whoever wrote
+	// them) a client may collect without submitting a message: once it
+	// has had MaxErrors since its last accepted message, its next command
+	// other than QUIT gets 421 4.7.0 and the connection is closed (RFC
+	// 5321, Section 3.8; Postfix's smtpd_hard_error_limit). Zero means
+	// DefaultMaxErrors; a negative value means no limit.
+	MaxErrors int
 }
+
+// DefaultMaxErrors is the refusals a client may collect without
+// submitting a message before the connection is closed, as Postfix's
+// smtpd_hard_error_limit.
+const DefaultMaxErrors = 20
 
 // Listener wraps l so that go-smtp serves every connection it accepts
 // through the adapter's guard, which [Backend.NewSession] requires:
@@ -50,7 +62,9 @@ type ListenOptions struct {
 //   - DATA content is read by the adapter itself (RFC 5321, Section 4.5.2),
 //     BDAT chunks (RFC 3030) are handed over as they are, never split
 //     into lines;
-//   - STARTTLS is run here, with o.STARTTLS.
+//   - STARTTLS is run here, with o.STARTTLS;
+//   - a client with o.MaxErrors refusals since its last accepted message
+//     gets 421 4.7.0 and is disconnected.
 //
 // The package documentation lists what else it absorbs from go-smtp.
 func (b *Backend) Listener(l net.Listener, o ListenOptions) net.Listener {
@@ -59,6 +73,9 @@ func (b *Backend) Listener(l net.Listener, o ListenOptions) net.Listener {
 	}
 	if o.DataTimeout <= 0 {
 		o.DataTimeout = DefaultDataTimeout
+	}
+	if o.MaxErrors == 0 {
+		o.MaxErrors = DefaultMaxErrors
 	}
 	return &listener{Listener: l, b: b, opts: o}
 }

@@ -11,6 +11,11 @@ import (
 // Section 3 wants 503 for DATA after BODY=BINARYMIME.
 var sequenceVerbs = map[string]bool{"MAIL": true, "RCPT": true, "DATA": true, "BDAT": true, "AUTH": true}
 
+// tooManyErrors is the reply that closes the connection of a client that
+// collected too many refusals (RFC 5321, Section 3.8; X.7.0, RFC 3463,
+// Section 3.8, as Postfix answers).
+const tooManyErrors = "421 4.7.0 Too many errors, closing connection\r\n"
+
 // filterReplies passes go-smtp's reply lines to the client, changed where
 // the adapter absorbs go-smtp's habits, and learns from each final reply
 // line what the client sends next (DATA content after 354, an AUTH
@@ -69,8 +74,14 @@ func (g *conn) filterLine(out, line []byte) []byte {
 		line = parameterReply(line)
 	case code == "250" && g.postmaster:
 		line = bytes.Replace(line, []byte(postmasterDomain), nil, 1)
+	case code == "500" && bytes.HasPrefix(line[4:], []byte("5.5.1 Too many errors")):
+		// go-smtp closes the connection after its fourth protocol error
+		// (conn.go, protocolError) with a 500; RFC 5321, Section 3.8 says
+		// 421 when the server closes.
+		line, code = []byte(tooManyErrors), "421"
 	}
 	if final {
+		g.counted(code)
 		switch {
 		case code == "354" && g.verb == "DATA":
 			g.startData()
