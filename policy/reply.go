@@ -68,9 +68,10 @@ func (r *Reply) Line() string {
 	return strconv.Itoa(r.Code) + " " + r.EnhancedCode() + " " + r.Text
 }
 
-// Unwrap returns the internal cause, so errors.Is(reply, ErrAuthRequired)
-// works for a reply whose Err wraps that sentinel. The cause is never part of the
-// reply line (RFC 5321, Section 4.2).
+// Unwrap returns the internal cause, Err, so that errors.Is and errors.As
+// see through a reply to the error a policy put in it (a directory's
+// error, a sentinel of its own). The cause is never part of the reply line
+// (RFC 5321, Section 4.2).
 func (r *Reply) Unwrap() error { return r.Err }
 
 // EnhancedCode returns the enhanced status code sent with the reply:
@@ -81,28 +82,6 @@ func (r *Reply) EnhancedCode() string {
 		return strconv.Itoa(r.Code/100) + ".0.0"
 	}
 	return r.Enhanced
-}
-
-// WithText returns a copy of r with Text replaced, for a more precise reply
-// with the same codes (RFC 3463, Section 2 keeps the code the machine-readable
-// part). The receiver is not changed.
-func (r *Reply) WithText(text string) *Reply {
-	c := *r
-	c.Text = text
-	return &c
-}
-
-// WithErr returns a copy of r whose Err is err (never sent, RFC 5321,
-// Section 4.2 replies carry only the text). When r.Err was set, the new
-// Err wraps both, so errors.Is still finds the original sentinel.
-func (r *Reply) WithErr(err error) *Reply {
-	c := *r
-	if c.Err != nil && err != nil {
-		c.Err = errors.Join(c.Err, err)
-	} else if err != nil {
-		c.Err = err
-	}
-	return &c
 }
 
 // Errors returned by [Reply.Valid]: the code is not a negative reply (RFC
