@@ -265,7 +265,8 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, msg staged, st
 		if dsn {
 			rp = dsnRcptParams(rc.Options)
 		}
-		if _, _, err := c.cmd("RCPT", 250, "RCPT TO:<%s>%s", envelopeString(rc.Path, utf8), joinParams(rp)); err != nil {
+		// 250 or 251 "will forward" (RFC 5321, Sections 3.4 and 4.3.2).
+		if _, _, err := c.cmd("RCPT", 2, "RCPT TO:<%s>%s", envelopeString(rc.Path, utf8), joinParams(rp)); err != nil {
 			return false, err
 		}
 	}

@@ -89,8 +89,9 @@ func (c *smtpClient) quit() {
 	c.close()
 }
 
-// reply reads one reply and wants the code want (0: any code, returned
-// as it is).
+// reply reads one reply and wants the code want: a three-digit code, or
+// one digit for a class ("2": any 2yz), as [textproto.Reader.ReadResponse]
+// reads it; 0 takes any code and returns it as it is.
 func (c *smtpClient) reply(stage string, want int, timeout time.Duration) (int, string, error) {
 	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
 	code, msg, err := c.text.ReadResponse(want)

@@ -265,6 +265,21 @@ func TestMSA_RelayTo7BitUpstream(t *testing.T) {
 	}
 }
 
+// 251 "User not local; will forward" is a success at RCPT (RFC 5321,
+// Sections 3.4 and 4.3.2): the relay goes on, and the client gets 250.
+func TestMSA_RelayRcpt251(t *testing.T) {
+	t.Parallel()
+	addr, dir := pythonUpstream(t)
+	m, _ := startMSA(t, "-relay", addr)
+	c := goClient(t, m.addr, true)
+	if err := send(c, testFrom, []string{"forwarded@example.net", testRcpt}, testMessage); err != nil {
+		t.Fatalf("send to a recipient the upstream answers 251: %v", err)
+	}
+	if got := received(t, dir, 1); !bytes.HasSuffix(got, []byte("\r\n"+testMessage)) {
+		t.Errorf("the upstream got:\n%s", got)
+	}
+}
+
 // An upstream with 8BITMIME gets the 8-bit message as it is, declared.
 func TestMSA_RelayTo8BitUpstream(t *testing.T) {
 	t.Parallel()

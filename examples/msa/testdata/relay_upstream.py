@@ -7,7 +7,8 @@ It offers neither 8BITMIME nor SMTPUTF8 nor STARTTLS nor SIZE (EHLO
 answers PIPELINING and ENHANCEDSTATUSCODES only), so it is what RFC 6152,
 Section 3 protects: it refuses any MAIL parameter (555 5.5.4), and message
 data with an octet above 127 (554 5.6.1) or a line over 998 octets (554
-5.6.0). Each message it accepts is written to OUTDIR/N.eml, dot-unstuffed,
+5.6.0). It accepts RCPT TO:<forwarded@...> with 251 (RFC 5321, Section
+3.4). Each message it accepts is written to OUTDIR/N.eml, dot-unstuffed,
 exactly as received. It listens on a free port of 127.0.0.1, prints
 "PORT n" on stdout, and exits when its stdin closes.
 """
@@ -53,7 +54,11 @@ class Handler(socketserver.StreamRequestHandler):
                     self.reply("503 5.5.1 MAIL first")
                     continue
                 rcpts.append(line)
-                self.reply("250 2.1.5 OK")
+                if "<forwarded@" in line.lower():
+                    # RFC 5321, Section 3.4: a success, the address changes.
+                    self.reply("251 2.1.5 User not local; will forward")
+                else:
+                    self.reply("250 2.1.5 OK")
             elif verb == "DATA":
                 if sender is None or not rcpts:
                     self.reply("503 5.5.1 MAIL and RCPT first")
