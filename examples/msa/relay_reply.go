@@ -117,11 +117,18 @@ func upstreamRefusal(e *upstreamReply) (*policy.Reply, slog.Level) {
 }
 
 // inClass rewrites an enhanced status code into class: "5.1.1" in class 4
-// is "4.1.1"; def when enh is empty.
+// is "4.1.1"; def when enh is empty, or when the result is not a code
+// policy.Reply.Valid accepts (RFC 3463, Section 2: an upstream may write a
+// subject over 7 or a detail with a leading zero, and a reply carrying it
+// would reach the client as 451 4.3.0).
 func inClass(class int, enh, def string) string {
 	_, rest, ok := strings.Cut(enh, ".")
 	if !ok {
 		return def
 	}
-	return fmt.Sprintf("%d.%s", class, rest)
+	out := fmt.Sprintf("%d.%s", class, rest)
+	if (&policy.Reply{Code: class * 100, Enhanced: out, Text: "-"}).Valid() != nil {
+		return def
+	}
+	return out
 }

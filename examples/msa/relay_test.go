@@ -381,6 +381,7 @@ func TestMSA_RelayReplyMapping(t *testing.T) {
 		{"RCPT", 452, smtp.EnhancedCode{4, 5, 3}, 452, smtp.EnhancedCode{4, 5, 3}},
 		{"RCPT", 503, smtp.EnhancedCode{5, 5, 1}, 451, smtp.EnhancedCode{4, 5, 1}},
 		{"RCPT", 556, smtp.EnhancedCode{5, 1, 10}, 550, smtp.EnhancedCode{5, 1, 10}},
+		{"RCPT", 550, smtp.EnhancedCode{5, 10, 1}, 550, smtp.EnhancedCode{5, 0, 0}}, // no such subject (RFC 3463)
 		{"DATA", 554, smtp.EnhancedCode{5, 7, 1}, 554, smtp.EnhancedCode{5, 7, 1}},
 		{"DATA", 552, smtp.EnhancedCode{5, 3, 4}, 552, smtp.EnhancedCode{5, 3, 4}},
 		{"DATA", 451, smtp.EnhancedCode{4, 3, 0}, 451, smtp.EnhancedCode{4, 3, 0}},
@@ -677,6 +678,8 @@ func TestUpstreamRefusal(t *testing.T) {
 		{upstreamReply{stage: "AUTH", code: 535, enhanced: "5.7.8"}, 451, "4.7.8"},
 		{upstreamReply{stage: "end of data", code: 354}, 451, "4.0.0"},
 		{upstreamReply{stage: "RCPT", code: 599}, 554, "5.0.0"},
+		{upstreamReply{stage: "RCPT", code: 550, enhanced: "5.10.1"}, 550, "5.0.0"},
+		{upstreamReply{stage: "EHLO", code: 554, enhanced: "5.1.01"}, 451, "4.4.0"},
 	}
 	for _, tc := range tests {
 		r, _ := upstreamRefusal(&tc.in)
@@ -686,7 +689,10 @@ func TestUpstreamRefusal(t *testing.T) {
 	}
 	for _, stage := range []string{"greeting", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "BDAT", "end of data"} {
 		for code := 100; code < 700; code++ {
-			for _, enh := range []string{"", "5.1.1", "4.4.7", "2.0.0"} {
+			// The last four are enhanced codes splitEnhanced takes but RFC
+			// 3463, Section 2 does not allow (a subject over 7 or of two
+			// digits, a detail with a leading zero).
+			for _, enh := range []string{"", "5.1.1", "4.4.7", "2.0.0", "5.10.1", "5.9.1", "5.1.01", "4.00.1"} {
 				r, _ := upstreamRefusal(&upstreamReply{stage: stage, code: code, enhanced: enh, text: "x"})
 				if err := r.Valid(); err != nil || !slices.Contains([]int{451, 452, 550, 552, 554}, r.Code) {
 					t.Fatalf("upstreamRefusal(%s %d %s) = %v (%v), not a reply to the end of data", stage, code, enh, r, err)
