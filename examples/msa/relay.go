@@ -140,7 +140,9 @@ type stagedFacts struct {
 	crlf           int // octets of "\r\n\r\n" matched at the end of what was seen
 }
 
+// Write notes what p holds; it never fails and takes all of p.
 func (s *stagedFacts) Write(p []byte) (int, error) {
+	n := len(p)
 	if s.inHeader {
 		for i, c := range p {
 			if c >= 0x80 {
@@ -164,7 +166,7 @@ func (s *stagedFacts) Write(p []byte) (int, error) {
 	if !s.inHeader && !s.eightBit && !isASCII(p) {
 		s.eightBit = true
 	}
-	return len(p), nil
+	return n, nil
 }
 
 // staged is the message to send: the signature fields, if any, then the

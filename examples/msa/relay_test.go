@@ -265,6 +265,36 @@ func TestMSA_RelayTo7BitUpstream(t *testing.T) {
 	}
 }
 
+// stagedFacts tells an 8-bit header from an 8-bit body, wherever the
+// writes split the message, and, as an io.Writer, takes every octet it
+// is given.
+func TestStagedFacts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		writes             []string
+		eightBit, hdrEight bool
+	}{
+		{[]string{"From: a\r\n\r\nbody\r\n"}, false, false},
+		{[]string{"From: a\r\n\r\nb\xc3\xa9\r\n"}, true, false},
+		{[]string{"Subject: \xc3\xa9\r\n\r\nbody\r\n"}, true, true},
+		{[]string{"From: a\r\n\r", "\nb\xe9"}, true, false},
+		{[]string{"From: a\r", "\n", "\r", "\n", "\xe9"}, true, false},
+		{[]string{"From: a\r\nX: \xe9\r\n\r\n"}, true, true},
+		{[]string{"From: a\n\r\n\r\n", "\xe9"}, true, false},
+	}
+	for _, tc := range tests {
+		st := stagedFacts{inHeader: true}
+		for _, w := range tc.writes {
+			if n, err := st.Write([]byte(w)); n != len(w) || err != nil {
+				t.Errorf("%q: Write(%q) = %d, %v; want %d, nil", tc.writes, w, n, err, len(w))
+			}
+		}
+		if st.eightBit != tc.eightBit || st.headerEightBit != tc.hdrEight {
+			t.Errorf("%q: 8-bit %v, in the header %v; want %v, %v", tc.writes, st.eightBit, st.headerEightBit, tc.eightBit, tc.hdrEight)
+		}
+	}
+}
+
 // 251 "User not local; will forward" is a success at RCPT (RFC 5321,
 // Sections 3.4 and 4.3.2): the relay goes on, and the client gets 250.
 func TestMSA_RelayRcpt251(t *testing.T) {
