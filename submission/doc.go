@@ -60,9 +60,11 @@
 //     Section 3.5).
 //   - max-size: a declared SIZE= over the limit, 552 5.3.4 (RFC 1870)
 //     [MaxSize].
-//   - enforce-sender: MAIL FROM, From, Sender and their Resent- forms must
-//     be addresses the identity may use, 550 5.7.1 (RFC 6409, Sections 6.1
-//     and 6.3) [Senders, DisableEnforceSender].
+//   - enforce-sender: MAIL FROM, and From and Sender or, for a re-sent
+//     message, the topmost resent block's Resent-Sender or Resent-From
+//     (RFC 5322, Section 3.6.6), must be addresses the identity may use,
+//     550 5.7.1 (RFC 6409, Sections 6.1 and 6.3) [Senders,
+//     DisableEnforceSender].
 //   - recipient-permissions: 550 5.7.1 (RFC 6409, Section 6.2)
 //     [AllowRecipient].
 //   - max-recipients: 452 4.5.3 (RFC 5321, Section 4.5.3.1.8)
@@ -171,10 +173,11 @@
 //     examines it.
 //   - require-auth answers an unauthorized RCPT with 530 5.7.0 (RFC 4954,
 //     Section 6), not 550 5.7.1.
-//   - enforce-sender also checks Resent-From and Resent-Sender, and refuses
-//     display names that hold an address the identity may not use. A user
-//     re-sending (RFC 5322, Section 3.6.6) someone else's message needs that
-//     From allowed by Config.Senders.
+//   - enforce-sender refuses display names that hold an address the
+//     identity may not use. For a message with resent fields (RFC 5322,
+//     Section 3.6.6) it judges the topmost block's Resent-Sender, or its
+//     Resent-From, instead of From and Sender; a block with neither leaves
+//     From and Sender judged.
 //   - enforce-sender compares local parts ignoring ASCII case, although RFC
 //     5321, Section 2.4 makes them case-sensitive.
 //   - Config.MaxRecipients below the 100 of RFC 5321, Section 4.5.3.1.8 is

@@ -19,9 +19,11 @@ import (
 //   - MAIL: the reverse-path must be an address the identity may use. The
 //     null reverse-path <> is always allowed (RFC 6409, Section 3.2: it
 //     "MUST NOT, in itself, be cause for rejecting a message").
-//   - DATA: every mailbox of every From field, and of every Sender,
-//     Resent-From and Resent-Sender field, must be an address the identity
-//     may use (RFC 6409, Section 6.3). Only the addr-spec decides, never the
+//   - DATA: every mailbox of every From and Sender field must be an
+//     address the identity may use (RFC 6409, Section 6.3), or, for a
+//     message the user re-sends, of the topmost resent block's
+//     Resent-Sender, or Resent-From when the block has no Resent-Sender
+//     (RFC 5322, Section 3.6.6; see below). Only the addr-spec decides, never the
 //     display name, which is decoded from RFC 2047 encoded words by the
 //     header parser before it is looked at. A display name that itself
 //     holds an address (`"ceo@example.com" <alice@example.org>`, also with
@@ -46,10 +48,19 @@ import (
 // trust placed in the network covers it. Untrusted unauthenticated sessions
 // are refused by [requireAuth].
 //
-// Resending: Resent-From is checked as well as From, so re-sending a message
-// whose From is someone else's is refused unless Senders allows that From
-// (a documented divergence: RFC 5322, Section 3.6.6 lets a resender keep the
-// original From, but it is also the easiest spoof).
+// Resending (RFC 5322, Section 3.6.6): mutt's bounce and Thunderbird's
+// Redirect prepend a block of Resent- fields (Resent-From: the user) to a
+// message whose From and Sender are the original author's. When the header
+// has resent fields, the topmost block (the first Resent- field and the
+// Resent- fields right after it: the most recent resending) decides, with
+// the same rules as From and Sender: its Resent-Sender fields, or its
+// Resent-From fields when it has no Resent-Sender, must name only
+// addresses the identity may use. The original From and Sender, and older
+// blocks, belong to earlier authors and resenders and are left alone. A
+// block with neither field cannot say who resends: From and Sender are
+// judged then, so adding a lone Resent-Date escapes nothing. Readers that
+// show only From will show the original author for a resent message;
+// Resent-From is what names the user.
 //
 // An error from Senders is returned as is (an internal error, 451 4.3.0).
 // enforceSender is safe for concurrent use when Senders is.
@@ -81,20 +92,41 @@ func (p enforceSender) CheckMail(ctx context.Context, c *policy.Conn, tx *policy
 	return nil
 }
 
-// senderFields are the originator fields judged at DATA (RFC 5322, Sections
-// 3.6.2 and 3.6.6).
-var senderFields = [...]string{"From", "Sender", "Resent-From", "Resent-Sender"}
+// The originator fields judged at DATA: From and Sender (RFC 5322,
+// Section 3.6.2), or one kind of field of the topmost resent block (RFC
+// 5322, Section 3.6.6).
+var (
+	originatorFields   = [...]string{"From", "Sender"}
+	resentSenderFields = [...]string{"Resent-Sender"}
+	resentFromFields   = [...]string{"Resent-From"}
+)
 
-// CheckData refuses a header whose From, Sender, Resent-From or
-// Resent-Sender names an address the identity may not use: 550 5.7.1 (RFC
-// 6409, Section 6.3).
+// judgedFields returns the fields of h that name who submits: the names,
+// and the range of h to look for them in (see enforceSender).
+func judgedFields(h *header.Header) (names []string, start, end int) {
+	if s, e, ok := topResentBlock(h); ok {
+		for _, names := range [][]string{resentSenderFields[:], resentFromFields[:]} {
+			for i := s; i < e; i++ {
+				if fieldIndex(h.Field(i), names) >= 0 {
+					return names, s, e
+				}
+			}
+		}
+	}
+	return originatorFields[:], 0, h.Len()
+}
+
+// CheckData refuses a header whose From or Sender, or whose topmost resent
+// block's Resent-Sender or Resent-From, names an address the identity may
+// not use: 550 5.7.1 (RFC 6409, Section 6.3; RFC 5322, Section 3.6.6).
 func (p enforceSender) CheckData(ctx context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	if c.Identity.IsZero() {
 		return nil
 	}
-	for i := 0; i < h.Len(); i++ {
+	names, start, end := judgedFields(h)
+	for i := start; i < end; i++ {
 		f := h.Field(i)
-		if _, ok := fieldIn(f, senderFields[:]); !ok {
+		if fieldIndex(f, names) < 0 {
 			continue
 		}
 		addrs, _, err := fieldAddresses(tx, f)

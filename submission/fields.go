@@ -2,6 +2,7 @@ package submission
 
 import (
 	"github.com/msakit/msakit/header"
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // fieldIn reports which of names f has, compared without regard to ASCII
@@ -23,6 +24,44 @@ func fieldIndex(f header.Field, names []string) int {
 		}
 	}
 	return -1
+}
+
+// topResentBlock returns the topmost block of resent fields of h, the
+// fields [start, end) (RFC 5322, Section 3.6.6): the first field whose name
+// starts with "Resent-" and the Resent- fields right after it. Each
+// resending prepends its own block, so the topmost is the most recent; ok
+// is false when h has no resent field.
+func topResentBlock(h *header.Header) (start, end int, ok bool) {
+	start = -1
+	for i := 0; i < h.Len(); i++ {
+		resent := isResentField(h.Field(i))
+		switch {
+		case resent && start < 0:
+			start = i
+		case !resent && start >= 0:
+			return start, i, true
+		}
+	}
+	if start < 0 {
+		return 0, 0, false
+	}
+	return start, h.Len(), true
+}
+
+// isResentField reports whether f's name starts with "Resent-", in any
+// case (RFC 5322, Sections 1.2.2 and 3.6.6).
+func isResentField(f header.Field) bool {
+	const prefix = "resent-"
+	raw := f.Raw()
+	if len(raw) <= len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		if ascii.Lower(raw[i]) != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // ensureField keeps the first field named name, or resentName when h

@@ -52,6 +52,15 @@ func TestSpoofing(t *testing.T) {
 		{"two From fields", "From: alice@example.org\r\nFrom: ceo@example.org"},
 		{"Resent-From another", "Resent-From: ceo@example.org\r\nFrom: alice@example.org"},
 		{"Resent-Sender another", "Resent-Sender: ceo@example.org\r\nResent-From: alice@example.org\r\nFrom: alice@example.org"},
+		// Resent blocks (RFC 5322, Section 3.6.6): the topmost block decides,
+		// with the same rules as From and Sender.
+		{"Resent-From another, own original From", "Resent-From: ceo@example.org\r\nResent-Date: Mon, 23 Nov 2026 19:00:00 +0000\r\nFrom: alice@example.org"},
+		{"Resent-From display name names another", "Resent-From: \"ceo@example.org\" <alice@example.org>\r\nFrom: carol@example.net"},
+		{"Resent-From group hides a member", "Resent-From: Team: alice@example.org, ceo@example.org;\r\nFrom: carol@example.net"},
+		{"second Resent-From in the top block", "Resent-From: alice@example.org\r\nResent-From: ceo@example.org\r\nFrom: carol@example.net"},
+		{"own older block, foreign topmost block", "Resent-From: ceo@example.org\r\nResent-Date: Mon, 23 Nov 2026 19:00:00 +0000\r\nReceived: by mx.example.org; Mon, 23 Nov 2026 18:59:00 +0000\r\nResent-From: alice@example.org\r\nFrom: carol@example.net"},
+		{"lone Resent-Date does not hide From", "Resent-Date: Mon, 23 Nov 2026 19:00:00 +0000\r\nFrom: ceo@example.org"},
+		{"foreign topmost Resent-From, own Resent-Sender outside the block", "Resent-From: ceo@example.org\r\nResent-To: x@example.net\r\nFrom: alice@example.org\r\nResent-Sender: alice@example.org"},
 		{"unparsable From", "From: <>"},
 		{"trailing-dot domain", "From: alice@example.org."},
 		{"allowed IDN domain without its diaeresis", "From: bob@bucher.example"},
@@ -70,6 +79,12 @@ func TestSpoofing(t *testing.T) {
 		{"IDN domain in A-labels", "From: bob@xn--bcher-kva.example"},
 		{"obsolete route to own", "From: <@relay.example:alice@example.org>"},
 		{"own Resent-From", "Resent-From: alice@example.org\r\nFrom: alice@example.org"},
+		{"mutt bounce of another's message", "Resent-From: alice@example.org\r\nResent-Date: Mon, 23 Nov 2026 19:00:00 +0000\r\n" +
+			"Resent-To: bob@example.net\r\nResent-Message-ID: <r1@example.org>\r\nFrom: Carol <carol@example.net>\r\nSender: list@example.net"},
+		{"Thunderbird redirect", "Resent-From: Alice <alice@example.org>\r\nResent-To: bob@example.net\r\nFrom: ceo@example.org"},
+		{"own Resent-Sender for another's Resent-From", "Resent-Sender: alice@example.org\r\nResent-From: boss@example.com\r\nFrom: carol@example.net"},
+		{"foreign older block below own", "Resent-From: Team <alias@example.org>\r\nResent-Date: Mon, 23 Nov 2026 19:00:00 +0000\r\n" +
+			"Received: by mx.example.org; Mon, 23 Nov 2026 18:59:00 +0000\r\nResent-From: dave@example.net\r\nResent-Date: Mon, 23 Nov 2026 18:00:00 +0000\r\nFrom: carol@example.net"},
 		{"Reply-To elsewhere is not a sender field", "From: alice@example.org\r\nReply-To: list@example.net"},
 	}
 	// The whole profile answers enforce-sender's 550 5.7.1, except where

@@ -215,3 +215,38 @@ func TestRealClient8BitHeader(t *testing.T) {
 		t.Errorf("spool holds %d messages, want none", len(msgs))
 	}
 }
+
+// TestRealClientResent: a message bounced as mutt does it (a Resent- block
+// prepended to someone else's message, RFC 5322, Section 3.6.6) is
+// accepted when the block's Resent-From is the user's, with the original
+// From untouched, and refused 550 5.7.1 when it names someone else.
+func TestRealClientResent(t *testing.T) {
+	t.Parallel()
+	original := "From: Carol <carol@example.com>\r\n" +
+		"To: alice@example.org\r\n" +
+		"Subject: minutes\r\n" +
+		"Date: Mon, 23 Nov 2026 17:59:00 +0000\r\n" +
+		"Message-ID: <minutes@example.com>\r\n" +
+		"\r\n" +
+		"The minutes.\r\n"
+	bounce := func(from string) []byte {
+		return []byte("Resent-From: " + from + "\r\n" +
+			"Resent-Date: Mon, 23 Nov 2026 19:00:00 +0000\r\n" +
+			"Resent-To: " + testRcpt + "\r\n" +
+			"Resent-Message-ID: <bounce@example.org>\r\n" + original)
+	}
+	m, spool := startMSA(t)
+	res := runPlan(t, m.addr, plan{From: testFrom, Rcpts: []string{testRcpt}, Message: bounce("Alice <alice@example.org>")})
+	wantPlanReply(t, "DATA (own Resent-From)", res.Data, 250, "")
+	s := checkSpooled(t, spool, string(bounce("Alice <alice@example.org>")), testFrom, []string{testRcpt}, testUser)
+	if !bytes.HasSuffix(s.eml, []byte(original)) {
+		t.Errorf("the original message changed:\n%s", s.eml)
+	}
+
+	m2, spool2 := startMSA(t)
+	res = runPlan(t, m2.addr, plan{From: testFrom, Rcpts: []string{testRcpt}, Message: bounce("CEO <ceo@example.org>")})
+	wantPlanReply(t, "DATA (foreign Resent-From)", res.Data, 550, "5.7.1")
+	if msgs := readSpool(t, spool2); len(msgs) != 0 {
+		t.Errorf("spool holds %d messages, want none", len(msgs))
+	}
+}
