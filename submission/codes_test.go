@@ -5,8 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -31,6 +33,8 @@ var registry = map[string]struct {
 	"5.4":  {"RFC 3463, Section 3.6", []int{451, 501, 502, 503, 504, 550, 555}},
 	"5.6":  {"RFC 4954, Section 6", []int{500}},
 	"6.0":  {"RFC 3463, Section 3.7", nil},
+	"6.1":  {"RFC 3463, Section 3.7", nil},
+	"6.3":  {"RFC 3463, Section 3.7", []int{554}},
 	"6.7":  {"RFC 6531, Section 4", []int{550, 553}},
 	"7.0":  {"RFC 3463, Section 3.8", []int{220, 235, 450, 454, 500, 501, 503, 504, 530, 535, 550}},
 	"7.1":  {"RFC 3463, Section 3.8", []int{451, 454, 502, 503, 533, 550, 551}},
@@ -51,6 +55,7 @@ var pairingSource = map[string]string{
 	"550 5.6.7": "RFC 6531, Section 3.5",
 	"553 5.6.7": "RFC 6531, Section 3.5",
 	"554 5.6.0": "RFC 6409, Sections 5.1 and 6.3 (554 for syntactic problems in the data)",
+	"421 4.7.0": "RFC 5321, Section 3.8 (421 when the server ends the session) with RFC 3463, Section 3.8 (X.7.0 other security status)",
 }
 
 func TestReplyConstructors(t *testing.T) {
@@ -86,6 +91,17 @@ func TestReplyConstructors(t *testing.T) {
 		{"AuthMalformed", replyAuthMalformed, 501, "5.5.2", auth.ErrMalformed},
 		{"AuthLineTooLong", replyAuthLineTooLong, 500, "5.5.6", auth.ErrResponseTooLong},
 		{"AuthUnsupported", replyAuthUnsupported, 504, "5.5.4", auth.ErrUnsupported},
+		// The replies built outside this file: the limits, 8-bit data and
+		// Downgrade's errors.
+		{"MessageLimit", func() *policy.Reply { return replyMessageLimit(Limit{Max: 100, Per: time.Hour}, 17*time.Minute) }, 451, "4.7.1", ErrMessageLimit},
+		{"RecipientLimit", func() *policy.Reply { return replyRecipientLimit(Limit{Max: 500, Per: time.Hour}, time.Minute) }, 452, "4.5.3", ErrRecipientLimit},
+		{"AuthThrottled", func() *policy.Reply { return replyAuthThrottled(time.Minute) }, 454, "4.7.0", ErrAuthThrottled},
+		{"AuthClosing", replyAuthClosing, 421, "4.7.0", ErrAuthThrottled},
+		{"8Bit", reply8Bit, 554, "5.6.1", Err8Bit},
+		{"8BitHeader", reply8BitHeader, 554, "5.6.1", Err8Bit},
+		{"Downgrade", func() *policy.Reply { return replyDowngrade(ErrDowngradeHeader) }, 554, "5.6.3", ErrDowngradeHeader},
+		{"BareCR", replyBareCR, 554, "5.6.0", header.ErrBareCR},
+		{"NUL", replyNUL, 554, "5.6.0", header.ErrNUL},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
