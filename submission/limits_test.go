@@ -407,9 +407,9 @@ func TestLimitsAuthConcurrent(t *testing.T) {
 			err := plain(t, lf.sessionFrom("192.0.2.99"), "alice", "wrong")
 			r, _ := errors.AsType[*policy.Reply](err)
 			switch {
-			case r != nil && r.Code == 535:
+			case r != nil && r.Code == 535 && r.Enhanced == "5.7.8":
 				invalid.Add(1)
-			case r != nil && r.Code == 454:
+			case r != nil && r.Code == 454 && r.Enhanced == "4.7.0":
 				throttled.Add(1)
 			default:
 				t.Errorf("AUTH = %v", err)

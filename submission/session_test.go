@@ -209,27 +209,34 @@ func TestSessionMaxRecipients(t *testing.T) {
 
 // TestSessionNoOpenRelay: an unauthenticated, untrusted session cannot get
 // a single RCPT accepted, whatever it tries (RFC 5068, Section 3.2; RFC
-// 6409, Section 4.3).
+// 6409, Section 4.3): MAIL is 530 5.7.0 (RFC 4954, Section 6), or 501
+// 5.1.7 for <Postmaster>, which is no reverse-path (RFC 5321, Section
+// 4.1.2), and RCPT and DATA without a transaction are 503 5.5.1.
 func TestSessionNoOpenRelay(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
 	s := f.anonymous()
 	ctx := t.Context()
-	froms := []string{"<alice@example.org>", "<>", "alice@example.org", "<postmaster@example.org>", "<Postmaster>"}
+	froms := []struct {
+		path string
+		code int
+		enh  string
+	}{
+		{"<alice@example.org>", 530, "5.7.0"},
+		{"<>", 530, "5.7.0"},
+		{"alice@example.org", 530, "5.7.0"},
+		{"<postmaster@example.org>", 530, "5.7.0"},
+		{"<Postmaster>", 501, "5.1.7"},
+	}
 	rcpts := []string{"<bob@example.com>", "<alice@example.org>", "<Postmaster>", "<postmaster@example.org>", "bob@example.com"}
-	for _, from := range froms {
-		err := s.Mail(ctx, from, nil)
-		if err == nil {
-			t.Fatalf("anonymous MAIL %q accepted", from)
-		}
+	for _, fc := range froms {
+		from := fc.path
+		wantReply(t, "anonymous MAIL "+from, s.Mail(ctx, from, nil), fc.code, fc.enh)
 		for _, to := range rcpts {
-			if err := s.Rcpt(ctx, to, nil); err == nil {
-				t.Fatalf("anonymous RCPT %q after MAIL %q accepted", to, from)
-			}
+			wantReply(t, "anonymous RCPT "+to+" after MAIL "+from, s.Rcpt(ctx, to, nil), 503, "5.5.1")
 		}
-		if _, err := s.Data(ctx, strings.NewReader(crlf(message))); err == nil {
-			t.Fatalf("anonymous DATA accepted")
-		}
+		_, err := s.Data(ctx, strings.NewReader(crlf(message)))
+		wantReply(t, "anonymous DATA", err, 503, "5.5.1")
 	}
 }
 
