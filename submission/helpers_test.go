@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/msakit/msakit/auth"
-	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/internal/msatest"
 	"github.com/msakit/msakit/policy"
 	"github.com/msakit/msakit/submission"
 )
@@ -32,23 +32,12 @@ func seededRandom() io.Reader {
 	return rand.NewChaCha8(seed)
 }
 
-func mustDomain(t testing.TB, s string) envelope.Domain {
-	t.Helper()
-	d, err := envelope.ParseDomain(s)
-	if err != nil {
-		t.Fatalf("ParseDomain(%q): %v", s, err)
-	}
-	return d
-}
-
-func mustMailbox(t testing.TB, s string) envelope.Mailbox {
-	t.Helper()
-	m, err := envelope.ParseMailbox(s)
-	if err != nil {
-		t.Fatalf("ParseMailbox(%q): %v", s, err)
-	}
-	return m
-}
+// The shared test helpers (internal/msatest) under this package's short
+// names.
+var (
+	mustDomain  = msatest.Domain
+	mustMailbox = msatest.Mailbox
+)
 
 // traceLog records trace records; safe for concurrent use.
 type traceLog struct {
