@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -260,14 +261,18 @@ func (g *conn) send(b []byte) error {
 // reply writes a reply of the guard's own (RFC 5321, Section 4.2; RFC
 // 2034 enhanced code).
 func (g *conn) reply(code, enhanced, text string) error {
-	g.counted(code)
+	g.counted(code, enhanced)
 	return g.send([]byte(code + " " + enhanced + " " + text + "\r\n"))
 }
 
 // counted counts a final reply toward ListenOptions.MaxErrors: a refusal
-// adds one, an accepted message starts again from zero.
-func (g *conn) counted(code string) {
+// adds one, an accepted message starts again from zero. A 4xx with X.3.x
+// or X.4.x (mail system or network status, RFC 3463, Sections 3.4 and
+// 3.5: a store or an upstream that is down) is the server's outage, not
+// the client's error, and does not count.
+func (g *conn) counted(code, enhanced string) {
 	switch {
+	case code[0] == '4' && (strings.HasPrefix(enhanced, "4.3.") || strings.HasPrefix(enhanced, "4.4.")):
 	case code[0] == '4' || code[0] == '5':
 		g.refusals++
 	case code == "250" && (g.verb == "DATA" || g.verb == "BDAT" && g.bdatLast):

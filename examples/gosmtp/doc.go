@@ -165,7 +165,7 @@
 //     errors" and closes the connection (conn.go:211-219); the guard sends
 //     the 421 4.7.0 RFC 5321, Section 3.8 describes instead. Besides, the
 //     guard counts every refusal (4xx and 5xx, go-smtp's, msakit's and its
-//     own): a client with [ListenOptions].MaxErrors (20) since its last
+//     own; not a 4.3.x or 4.4.x, the server's outage): a client with [ListenOptions].MaxErrors (20) since its last
 //     accepted message gets 421 4.7.0 to its next command but QUIT, and the
 //     connection is closed.
 //

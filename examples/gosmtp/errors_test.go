@@ -1,6 +1,7 @@
 package gosmtp
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,9 @@ func TestRaw_TooManyErrors(t *testing.T) {
 	rc.must("EHLO client.example.net", "250")
 	for range DefaultMaxErrors - 1 {
 		rc.must("MAIL FROM:<alice@example.org>", "530 5.7.0") // no AUTH (RFC 4954, Section 6)
+	}
+	for range DefaultMaxErrors {
+		rc.must("NOOP", "250 2.0.0")
 	}
 	rc.must(strings.Repeat("X", maxLineLen), "500 5.5.2")
 	rc.must("NOOP", "421 4.7.0")
@@ -71,4 +75,24 @@ func TestRaw_GoSMTPTooManyErrors(t *testing.T) {
 	rc.must("XYZZY", "501 5.5.2")
 	rc.expect("421 4.7.0")
 	rc.rest()
+}
+
+// A 451 4.3.0 (here the queue failing) is the server's outage, not the
+// client's error: it does not count.
+func TestRaw_TooManyErrorsNotOurOutage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, false, newTrustedAgent(t), ListenOptions{MaxErrors: 2})
+	ts.dlv.err = errors.New("the queue is down")
+	rc := ts.raw(t)
+	rc.must("EHLO client.example.net", "250")
+	for range 3 {
+		rc.must("MAIL FROM:<alice@example.org>", "250 2.0.0")
+		rc.must("RCPT TO:<bob@example.net>", "250 2.0.0")
+		rc.must("DATA", "354")
+		rc.write(dotStuff(testMessage))
+		rc.expect("451 4.3.0")
+	}
+	rc.must("MAIL FROM:<alice@example.con>", "554 5.1.8")
+	rc.must("MAIL FROM:<alice@example.con>", "554 5.1.8")
+	rc.must("NOOP", "421 4.7.0")
 }

@@ -38,8 +38,10 @@ type ListenOptions struct {
 	// them) a client may collect without submitting a message: once it
 	// has had MaxErrors since its last accepted message, its next command
 	// other than QUIT gets 421 4.7.0 and the connection is closed (RFC
-	// 5321, Section 3.8; Postfix's smtpd_hard_error_limit). Zero means
-	// DefaultMaxErrors; a negative value means no limit.
+	// 5321, Section 3.8; Postfix's smtpd_hard_error_limit). A 4xx with
+	// enhanced code X.3.x or X.4.x reports the server's outage (a store,
+	// an upstream), not the client's error, and is not counted. Zero
+	// means DefaultMaxErrors; a negative value means no limit.
 	MaxErrors int
 }
 

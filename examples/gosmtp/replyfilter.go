@@ -81,7 +81,8 @@ func (g *conn) filterLine(out, line []byte) []byte {
 		line, code = []byte(tooManyErrors), "421"
 	}
 	if final {
-		g.counted(code)
+		enhanced, _, _ := strings.Cut(string(line[4:]), " ")
+		g.counted(code, enhanced)
 		switch {
 		case code == "354" && g.verb == "DATA":
 			g.startData()
