@@ -282,3 +282,36 @@ func TestScan(t *testing.T) {
 		t.Errorf("positions of %v, want 11 keys", keys)
 	}
 }
+
+// hostname defaults to the machine's name when it has two labels, else
+// localhost with a warning.
+func TestHostnameDefault(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		machine, want string
+		warn          bool
+	}{
+		{"mail.example.org", "mail.example.org", false},
+		{"Mail.Example.ORG", "mail.example.org", false},
+		{"3f2a1b9c0d4e", "localhost", true}, // a container's name
+		{"", "localhost", true},
+	} {
+		cl, err := parseArgs(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.machine = func() (string, error) { return tc.machine, nil }
+		l, err := cl.load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.hostname.ASCII() != tc.want || (l.hostnameWarning != "") != tc.warn {
+			t.Errorf("machine %q: hostname %s, warning %q; want %s, warning %v", tc.machine, l.hostname.ASCII(), l.hostnameWarning, tc.want, tc.warn)
+		}
+	}
+	cl, _ := parseArgs([]string{"-hostname", "localhost"})
+	cl.machine = func() (string, error) { return "mail.example.org", nil }
+	if l, err := cl.load(); err != nil || l.hostname.ASCII() != "localhost" || l.hostnameWarning != "" {
+		t.Errorf("-hostname localhost: %v, %v", l, err)
+	}
+}

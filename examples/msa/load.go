@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -78,12 +79,16 @@ func (l *loaded) check() error {
 		return l.errorAt("tls-cert", "given without tls-key")
 	case l.TLSKey != "" && l.TLSCert == "":
 		return l.errorAt("tls-key", "given without tls-cert")
-	case l.MaxSize < 0:
-		return l.errorAt("max-size", "must not be negative")
-	case l.MaxRecipients < 0:
-		return l.errorAt("max-recipients", "must not be negative")
 	case l.RedisPrefix == "":
 		return l.errorAt("redis-prefix", "must not be empty")
+	}
+	// Every number is 0 or more (the flags refuse a negative one as they
+	// parse it; the file's integers are checked here).
+	v := reflect.ValueOf(l.config).Elem()
+	for _, s := range settings() {
+		if f := v.Field(s.index); f.CanInt() && f.Int() < 0 {
+			return l.errorAt(s.fileKey, "must not be negative")
+		}
 	}
 	if s := l.SubaddressSeparator; len(s) > 1 || strings.ContainsAny(s, "@\" \t\\") || (s != "" && !envelope.IsDotString("a"+s+"a")) {
 		return l.errorAt("subaddress-separator", fmt.Sprintf("%q is not one character a local part may hold (such as + or -), nor empty", s))

@@ -2,7 +2,8 @@
 // default profile inside a go-smtp server, with a spool on disk.
 //
 // With no flags it listens on 127.0.0.1:1587 (STARTTLS, RFC 3207) with a
-// self-signed certificate generated at start, creates the user "demo" with a
+// self-signed certificate made at the first start and kept beside the spool
+// (spool-selfsigned.crt, printed for clients to trust), creates the user "demo" with a
 // random password (printed, with a ready-to-paste swaks command line), and
 // writes each accepted message atomically to ./spool as <id>.eml (the bytes
 // that would be relayed) and <id>.json (envelope, identity, client, time).

@@ -100,6 +100,7 @@ type msa struct {
 	tls      *tls.Config
 	cert     tls.Certificate
 	selfSig  bool
+	certFile string // the self-signed certificate's file, "" if not kept
 
 	demoUser     string // set when no user was configured
 	demoPassword string
@@ -203,7 +204,7 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 			return nil, fmt.Errorf("loading tls-cert and tls-key: %w", err)
 		}
 	} else {
-		m.cert, err = selfSigned(m.hostname.ASCII(), now(), random)
+		m.cert, m.certFile, err = keptSelfSigned(l.Spool, m.hostname.ASCII(), now(), random, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -241,31 +242,38 @@ func (m *msa) newServer() *smtp.Server {
 // listener serves l through the adapter's guard, which runs STARTTLS and
 // enforces the timeouts (RFC 5321, Section 4.5.3.2).
 func (m *msa) listener(l net.Listener, starttls *tls.Config) net.Listener {
+	maxErrors := m.cfg.MaxErrors
+	if maxErrors == 0 {
+		maxErrors = -1 // no limit
+	}
 	return m.backend.Listener(l, gosmtp.ListenOptions{
 		STARTTLS:       starttls,
 		CommandTimeout: m.cfg.CommandTimeout.d,
 		DataTimeout:    m.cfg.DataTimeout.d,
+		MaxErrors:      maxErrors,
 	})
 }
 
-// start opens the listeners and serves in the background.
+// start opens the listeners and serves in the background. Both share
+// the connection limits.
 func (m *msa) start() error {
+	limits := newConnLimiter(m.cfg.MaxConnections, m.cfg.MaxConnectionsPerIP, m.logger)
 	if m.cfg.Listen != "" {
 		l, err := net.Listen("tcp", m.cfg.Listen)
 		if err != nil {
-			return fmt.Errorf("-listen: %w", err)
+			return fmt.Errorf("listen: %w", err)
 		}
 		m.addr = l.Addr().String()
-		m.serve(m.newServer(), m.listener(l, m.tls))
+		m.serve(m.newServer(), m.listener(limits.wrap(l, nil), m.tls))
 	}
 	if m.cfg.ListenTLS != "" {
-		l, err := tls.Listen("tcp", m.cfg.ListenTLS, m.tls)
+		l, err := net.Listen("tcp", m.cfg.ListenTLS)
 		if err != nil {
 			m.closeAll()
-			return fmt.Errorf("-listen-tls: %w", err)
+			return fmt.Errorf("listen-tls: %w", err)
 		}
 		m.tlsAddr = l.Addr().String()
-		m.serve(m.newServer(), m.listener(l, nil))
+		m.serve(m.newServer(), m.listener(limits.wrap(l, m.tls), nil))
 	}
 	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "listening",
 		slog.String("starttls", m.addr), slog.String("implicit_tls", m.tlsAddr), slog.String("hostname", m.hostname.ASCII()))
@@ -356,6 +364,9 @@ func (m *msa) banner(w io.Writer) {
 	}
 	if m.selfSig {
 		fmt.Fprintf(w, "  self-signed certificate, SHA-256 %s\n", fingerprint(m.cert))
+		if m.certFile != "" {
+			fmt.Fprintf(w, "  clients can trust it from %s (curl --cacert, swaks --tls-ca-path, msmtp tls_trust_file)\n", m.certFile)
+		}
 	}
 	fmt.Fprintf(w, "  %s\n", m.cfg.limitsBanner())
 	defer fmt.Fprintf(w, "ready; stop with Ctrl-C (SIGINT) or SIGTERM\n")

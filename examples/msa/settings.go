@@ -62,6 +62,10 @@ type config struct {
 	AllowPostmaster   bool          `toml:"allow-postmaster" usage:"let unauthenticated clients write to the postmaster only (RFC 6409, Section 6.4)"`
 	Rewrite           rewriteConfig `toml:"rewrite"`
 
+	MaxConnections      int `toml:"max-connections" arg:"N" usage:"connections open at once; one more gets 421 4.7.0 and is closed (0 = no limit)"`
+	MaxConnectionsPerIP int `toml:"max-connections-per-ip" arg:"N" usage:"connections open at once from one client address, an IPv6 /64 (0 = no limit)"`
+	MaxErrors           int `toml:"max-errors" arg:"N" usage:"refusals a client may collect without submitting a message; its next command gets 421 4.7.0 and the connection is closed (0 = no limit)"`
+
 	CommandTimeout duration `toml:"command-timeout" arg:"DURATION" usage:"wait for each command line at most this long (RFC 5321, Section 4.5.3.2.7)"`
 	DataTimeout    duration `toml:"data-timeout" arg:"DURATION" usage:"wait for each block of message data, DATA or BDAT, at most this long (RFC 5321, Section 4.5.3.2.5)"`
 
@@ -112,5 +116,8 @@ func defaultConfig() config {
 		LimitAuthFailuresPerUser: limit{submission.Limit{Max: 30, Per: 15 * time.Minute}},
 		RedisPrefix:              redislimit.DefaultPrefix,
 		DKIMFields:               defaultDKIMFields,
+		MaxConnections:           defaultMaxConnections,
+		MaxConnectionsPerIP:      defaultMaxConnectionsPerIP,
+		MaxErrors:                gosmtp.DefaultMaxErrors,
 	}
 }

@@ -75,7 +75,29 @@ func newSpool(dir string, now func() time.Time, random io.Reader, logger *slog.L
 			logger.LogAttrs(context.Background(), slog.LevelWarn, "removed stale spool file", slog.String("file", name))
 		}
 	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
 	return &spool{dir: dir, now: now, random: random, logger: logger}, nil
+}
+
+// checkWritable writes, fsyncs and removes a temporary file in dir, so that
+// a spool the server cannot write to stops it at start rather than failing
+// every message with 451.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, tmpPrefix+"probe-*")
+	if err != nil {
+		return fmt.Errorf("spool %s is not writable: %w", dir, err)
+	}
+	_, err = f.Write([]byte("probe"))
+	if err == nil {
+		err = f.Sync()
+	}
+	err = errors.Join(err, f.Close(), os.Remove(f.Name()))
+	if err != nil {
+		return fmt.Errorf("spool %s is not writable: %w", dir, err)
+	}
+	return nil
 }
 
 // record is the <id>.json written beside each message.
