@@ -29,7 +29,7 @@ import (
 // window). n < 0 gives back: it is never refused, never takes the count
 // below zero, keeps the window running, and is a no-op when the window has
 // ended. Add returns whether n was added (true for n <= 0), the count
-// afterwards, and how long until the window ends (0 without a count).
+// afterwards, and how long until the window ends (0 when none runs).
 //
 // The check and the charge must be one atomic step, also across processes
 // sharing the store: a shared store does both in one round trip (a script
@@ -55,7 +55,8 @@ type LimitResult struct {
 	// Count is the key's count after the call; 0 when it has none.
 	Count int64
 	// ResetIn is how long until the key's window ends and its count is
-	// gone; 0 when the key has no count.
+	// gone; 0 when no window runs for the key. A count given back to 0
+	// keeps its window.
 	ResetIn time.Duration
 }
 
@@ -90,10 +91,14 @@ func (l Limit) String() string {
 // Sending limits are counted per identity ([auth.Identity.User]), and per
 // client IP address for sessions without one (trusted networks). They are
 // charged when used: a recipient when its RCPT has passed every policy,
-// given back when the transaction is reset or abandoned or its message
-// refused; a message at the end of its data, after the DATA checks. A
-// message that ends in a refusal, and a transaction that is reset, count
-// for nothing.
+// given back when the transaction is reset (RSET, EHLO, STARTTLS, the end
+// of the session: [Session.Reset], [Session.SetHelo], [Session.SetTLS]) or
+// its message refused;
+// a message at the end of its data, after the DATA checks. A message that
+// ends in a refusal, and a transaction that is reset, count for nothing.
+// A message whose reader the server abandons before its end, or fails to
+// queue after the end, keeps its recipients charged until the window ends
+// (see [Session.Data]).
 type Limits struct {
 	// Messages bounds the messages each identity may submit per window.
 	// MAIL is refused when the count is already at Max, and the end of
