@@ -87,8 +87,8 @@
 // # Standards
 //
 //   - RFC 6409 (Message Submission for Mail): Sections 3.2-3.3, 4.1-4.3,
-//     5.1-5.2, 6.1-6.4, 7 ([Agent.Extensions]),
-//     8.2-8.3, 8.5 ([Signer]).
+//     5.1-5.2, 6.1-6.4, 7 ([Agent.Extensions]), 8.1-8.3, 8.4 ([Downgrade]),
+//     8.5 ([Signer]), 8.8 (Config.Rewrite).
 //   - RFC 5068 (Email Submission Operations), Sections 3.1-3.2 and 5:
 //     authentication, no open relay, traceability ([TraceRecord]).
 //   - RFC 5321 (SMTP): Section 2.3.8 (bare CR and LF), 3.3 and 4.1.4
