@@ -331,6 +331,19 @@ func TestTransactionValue(t *testing.T) {
 	if a, b := txn.Value(keyA{}), txn.Value(keyB{}); a != nil || b != "b" {
 		t.Errorf("after removing keyA: %v, %v", a, b)
 	}
+	// The first entry is held apart from the others: a key that comes
+	// after a removal, and a third one, are found as well.
+	type keyC struct{}
+	txn.SetValue(keyC{}, 3)
+	txn.SetValue(keyA{}, 4)
+	if a, b, c := txn.Value(keyA{}), txn.Value(keyB{}), txn.Value(keyC{}); a != 4 || b != "b" || c != 3 {
+		t.Errorf("Value = %v, %v, %v; want 4, b, 3", a, b, c)
+	}
+	txn.SetValue(keyB{}, nil)
+	txn.SetValue(keyC{}, nil)
+	if a, b, c := txn.Value(keyA{}), txn.Value(keyB{}), txn.Value(keyC{}); a != 4 || b != nil || c != nil {
+		t.Errorf("after removing keyB and keyC: %v, %v, %v", a, b, c)
+	}
 	if v := (&policy.Transaction{}).Value(keyB{}); v != nil {
 		t.Errorf("a new transaction sees %v", v)
 	}
@@ -343,6 +356,23 @@ func TestTransactionValue(t *testing.T) {
 			}()
 			txn.SetValue(bad, 1)
 		}()
+	}
+}
+
+// TestTransactionValueFirstAllocatesNothing: the first value a
+// transaction holds (a pointer) costs no allocation, so a policy's state
+// is free in the usual transaction (issue 15).
+func TestTransactionValueFirstAllocatesNothing(t *testing.T) {
+	type key struct{}
+	v := new(int)
+	if n := testing.AllocsPerRun(100, func() {
+		var txn policy.Transaction
+		txn.SetValue(key{}, v)
+		if txn.Value(key{}) != v {
+			t.Fatal("value lost")
+		}
+	}); n != 0 {
+		t.Errorf("SetValue and Value: %v allocations, want 0", n)
 	}
 }
 

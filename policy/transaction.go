@@ -45,7 +45,11 @@ type Transaction struct {
 	// Start is when MAIL FROM was accepted.
 	Start time.Time
 
-	// values is the state slot of Value and SetValue.
+	// first and values are the state slot of Value and SetValue; first
+	// holds one entry inline, so that the usual transaction, whose
+	// state is one value (submission's address memo), allocates nothing
+	// for it.
+	first  keyValue
 	values []keyValue
 }
 

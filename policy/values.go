@@ -14,6 +14,9 @@ type keyValue struct {
 // carries request-scoped values (RFC 5321, Section 3.3: a transaction runs
 // from MAIL to the end of DATA). A new transaction starts empty.
 func (tx *Transaction) Value(key any) any {
+	if tx.first.key == key {
+		return tx.first.value
+	}
 	for i := range tx.values {
 		if tx.values[i].key == key {
 			return tx.values[i].value
@@ -37,6 +40,14 @@ func (tx *Transaction) SetValue(key, v any) {
 	if key == nil || !reflect.TypeOf(key).Comparable() {
 		panic("policy: Transaction.SetValue key is nil or not comparable")
 	}
+	if tx.first.key == key {
+		if v == nil {
+			tx.first = keyValue{}
+		} else {
+			tx.first.value = v
+		}
+		return
+	}
 	for i := range tx.values {
 		if tx.values[i].key == key {
 			if v == nil {
@@ -47,7 +58,11 @@ func (tx *Transaction) SetValue(key, v any) {
 			return
 		}
 	}
-	if v != nil {
+	switch {
+	case v == nil:
+	case tx.first.key == nil:
+		tx.first = keyValue{key, v}
+	default:
 		tx.values = append(tx.values, keyValue{key, v})
 	}
 }
