@@ -43,9 +43,10 @@ func (p addDate) RewriteData(_ context.Context, _ *policy.Conn, _ *policy.Transa
 	return ensureField(h, "Date", "Resent-Date", false, validDate, p.date)
 }
 
-// validDate reports whether v is an RFC 5322, Section 3.3 date-time.
-func validDate(v string) bool {
-	_, err := header.ParseDate(v)
+// validDate reports whether f's value is an RFC 5322, Section 3.3
+// date-time.
+func validDate(f header.Field) bool {
+	_, err := header.ParseDate(f.Value())
 	return err == nil
 }
 

@@ -56,9 +56,10 @@ func (p addMessageID) RewriteData(_ context.Context, _ *policy.Conn, tx *policy.
 		func() (string, error) { return p.newID(smtputf8) })
 }
 
-// validMessageID reports whether v is an RFC 5322, Section 3.6.4 msg-id.
-func validMessageID(v string) bool {
-	_, err := header.ParseMessageID(v)
+// validMessageID reports whether f's value is an RFC 5322, Section 3.6.4
+// msg-id.
+func validMessageID(f header.Field) bool {
+	_, err := header.ParseMessageID(f.Value())
 	return err == nil
 }
 

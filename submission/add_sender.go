@@ -47,16 +47,16 @@ func (p addSender) RewriteData(_ context.Context, c *policy.Conn, tx *policy.Tra
 		return nil
 	}
 	utf8OK := tx.MailOptions.SMTPUTF8
-	// names reports whether v is exactly one mailbox, the identity's.
-	names := func(v string) bool {
-		addrs, err := addresses(tx, v)
+	// names reports whether f holds exactly one mailbox, the identity's.
+	names := func(f header.Field) bool {
+		addrs, _, err := fieldAddresses(tx, f)
 		return err == nil && len(addrs) == 1 && auth.SameMailbox(m, addrs[0].Mailbox)
 	}
 	from := "From"
 	if h.IsResent() {
 		from = "Resent-From"
 	}
-	if v, ok := h.Get(from); ok && names(v) {
+	if i := h.Index(from); i >= 0 && names(h.Field(i)) {
 		return nil
 	}
 	return ensureField(h, "Sender", "Resent-Sender", utf8OK, names,

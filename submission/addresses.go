@@ -7,30 +7,27 @@ import (
 
 // addressMemo memoizes header.ParseAddressList during the DATA stage of one
 // transaction, so that the built-in DATA policies (CheckHeader,
-// EnforceSender, QualifyDomains, RewriteAddresses, AddSender) parse each
-// address field once between them. It lives in the transaction's state slot
-// (policy.Transaction.SetValue) under addressMemoKey, the slot any
-// third-party policy uses too.
+// EnforceSender, QualifyDomains, RewriteAddresses, AddSender) and the
+// signer's authors parse each address field once between them. It lives
+// in the transaction's state slot (policy.Transaction.SetValue) under
+// addressMemoKey, the slot any third-party policy uses too; Session.Mail
+// puts it there, allocated with the transaction.
 type addressMemo struct {
-	// parsed memoizes by field value.
-	parsed map[string]parsedList
 	// fields memoizes by field for the first maxFieldMemo address fields,
 	// so that a policy that visits the header's fields finds the result
 	// without unfolding the value again; a short slice costs less than a
-	// map for the handful of address fields of a message.
+	// map for the handful of address fields of a message. It starts in
+	// inline.
 	fields []fieldMemo
+	inline [4]fieldMemo // From, To, Cc and one more without allocating
 }
 
 // addressMemoKey is the state slot key of the addressMemo.
 type addressMemoKey struct{}
 
 // maxFieldMemo bounds addressMemo.fields, which is searched linearly;
-// further fields are still memoized by value.
+// further fields are parsed each time they are asked for.
 const maxFieldMemo = 16
-
-// maxParsedCache bounds addressMemo.parsed; a header has at most
-// header.DefaultMaxFields fields, so this is never reached by one message.
-const maxParsedCache = 1024
 
 // fieldMemo is one entry of addressMemo.fields.
 type fieldMemo struct {
@@ -49,11 +46,17 @@ type fieldKey struct {
 type parsedList struct {
 	addrs []header.Address
 	err   error
-	blank bool // the value is CFWS only (fields only)
+	blank bool // the value is CFWS only
 }
 
-// memoOf returns tx's address memo, creating it on first use; nil for a nil
-// tx.
+// init makes m an empty memo in tx's state slot.
+func (m *addressMemo) init(tx *policy.Transaction) {
+	m.fields = m.inline[:0]
+	tx.SetValue(addressMemoKey{}, m)
+}
+
+// memoOf returns tx's address memo, creating it on first use for a
+// transaction that Session.Mail did not make; nil for a nil tx.
 func memoOf(tx *policy.Transaction) *addressMemo {
 	if tx == nil {
 		return nil
@@ -62,60 +65,33 @@ func memoOf(tx *policy.Transaction) *addressMemo {
 		return m
 	}
 	m := &addressMemo{}
-	tx.SetValue(addressMemoKey{}, m)
+	m.init(tx)
 	return m
 }
 
-// addresses returns header.ParseAddressList(value) (RFC 5322, Section 3.4),
-// memoized in tx. The returned slice is shared: callers must not modify it
-// (copy it first). A nil tx parses without memo.
-func addresses(tx *policy.Transaction, value string) ([]header.Address, error) {
-	return memoOf(tx).addresses(value)
-}
-
-func (m *addressMemo) addresses(value string) ([]header.Address, error) {
-	if m == nil {
-		return header.ParseAddressList(value)
-	}
-	if r, ok := m.parsed[value]; ok {
-		return r.addrs, r.err
-	}
-	addrs, err := header.ParseAddressList(value)
-	if m.parsed == nil {
-		m.parsed = make(map[string]parsedList, 8)
-	}
-	if len(m.parsed) < maxParsedCache {
-		m.parsed[value] = parsedList{addrs: addrs, err: err}
-	}
-	return addrs, err
-}
-
-// fieldAddresses returns addresses(tx, f.Value()), memoized by field so
-// that the value is unfolded once, and whether the value is blank: nothing
-// but white space, folds and comments (header.IsCFWS; RFC 5322, Section
-// 3.6.3 allows "Bcc:" and "Bcc: (comment)"). Only a value that does not
-// parse can be blank, so IsCFWS runs only then.
+// fieldAddresses returns header.ParseAddressList(f.Value()) (RFC 5322,
+// Section 3.4), memoized in tx by field so that the value is unfolded and
+// parsed once, and whether the value is blank: nothing but white space,
+// folds and comments (header.IsCFWS; RFC 5322, Section 3.6.3 allows "Bcc:"
+// and "Bcc: (comment)"). Only a value that does not parse can be blank, so
+// IsCFWS runs only then. The returned slice is shared: callers must not
+// modify it (copy it first). A nil tx parses without memo.
 func fieldAddresses(tx *policy.Transaction, f header.Field) (addrs []header.Address, blank bool, err error) {
 	m := memoOf(tx)
 	raw := f.Raw()
-	if m == nil || len(raw) == 0 {
-		v := f.Value()
-		addrs, err = m.addresses(v)
-		return addrs, err != nil && header.IsCFWS(v), err
-	}
-	k := fieldKey{&raw[0], len(raw)}
-	for i := range m.fields {
-		if r := &m.fields[i]; r.key == k {
-			return r.addrs, r.blank, r.err
+	var k fieldKey
+	if m != nil && len(raw) > 0 {
+		k = fieldKey{&raw[0], len(raw)}
+		for i := range m.fields {
+			if r := &m.fields[i]; r.key == k {
+				return r.addrs, r.blank, r.err
+			}
 		}
 	}
 	v := f.Value()
-	addrs, err = m.addresses(v)
+	addrs, err = header.ParseAddressList(v)
 	blank = err != nil && header.IsCFWS(v)
-	if m.fields == nil {
-		m.fields = make([]fieldMemo, 0, 8)
-	}
-	if len(m.fields) < maxFieldMemo {
+	if k.p != nil && len(m.fields) < maxFieldMemo {
 		m.fields = append(m.fields, fieldMemo{k, parsedList{addrs, err, blank}})
 	}
 	return addrs, blank, err

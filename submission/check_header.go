@@ -156,8 +156,11 @@ func (p checkHeader) RewriteData(_ context.Context, c *policy.Conn, tx *policy.T
 		return prependAddress(h, "From", m.Format(utf8OK), utf8OK)
 	}
 	if p.AddMissingSender && !h.Has("Sender") {
-		v, _ := h.Get("From")
-		if addrs, err := addresses(tx, v); err != nil || len(addrs) < 2 {
+		i := h.Index("From")
+		if i < 0 {
+			return nil
+		}
+		if addrs, _, err := fieldAddresses(tx, h.Field(i)); err != nil || len(addrs) < 2 {
 			return nil
 		}
 		if !ok {

@@ -65,17 +65,17 @@ func isResentField(f header.Field) bool {
 }
 
 // ensureField keeps the first field named name, or resentName when h
-// carries a resent block (RFC 5322, Section 3.6.6), when valid accepts its
-// value; otherwise it replaces that field in place, or prepends one when
+// carries a resent block (RFC 5322, Section 3.6.6), when valid accepts it;
+// otherwise it replaces that field in place, or prepends one when
 // there is none, with the value newValue returns (the add-or-correct rule
 // of RFC 6409, Sections 8.1, 8.2 and 8.3). newValue runs only then; smtputf8
 // lets the new value hold UTF-8 (RFC 6532, Section 3.2).
-func ensureField(h *header.Header, name, resentName string, smtputf8 bool, valid func(string) bool, newValue func() (string, error)) error {
+func ensureField(h *header.Header, name, resentName string, smtputf8 bool, valid func(header.Field) bool, newValue func() (string, error)) error {
 	if h.IsResent() {
 		name = resentName
 	}
 	i := h.Index(name)
-	if i >= 0 && valid(h.Field(i).Value()) {
+	if i >= 0 && valid(h.Field(i)) {
 		return nil
 	}
 	v, err := newValue()

@@ -50,11 +50,12 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	if err != nil {
 		return s.fail(ctx, StageMail, err, clientString(logKeyFrom, from))
 	}
-	// One allocation for the transaction and room for its first
-	// recipient, the common case.
+	// One allocation for the transaction, room for its first recipient
+	// (the common case) and the address memo of its DATA stage.
 	h := &txHolder{tx: policy.Transaction{ID: id, From: p, OriginalFrom: from, Start: s.a.now()}}
 	h.tx.Recipients = h.rcpts[:0:len(h.rcpts)]
 	tx := &h.tx
+	h.memo.init(tx)
 	if opts != nil {
 		tx.MailOptions = *opts
 	}
@@ -82,10 +83,11 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 }
 
 // txHolder allocates a transaction together with the backing array of its
-// first recipients.
+// first recipients and its address memo.
 type txHolder struct {
 	tx    policy.Transaction
 	rcpts [1]policy.Recipient
+	memo  addressMemo
 }
 
 // abortMail logs and returns the reply for err and leaves no transaction

@@ -441,15 +441,16 @@ func TestTransactionAddresses(t *testing.T) {
 	t.Parallel()
 	const v = "Eng <eng@eng>, bob@example.net"
 	txn := tx(t, "<alice@example.org>")
-	first, err := addresses(txn, v)
+	h := readHeader(t, msg("From: alice@example.org", "To: "+v))
+	to := h.Field(h.Index("To"))
+	first, _, err := fieldAddresses(txn, to)
 	if err != nil || len(first) != 2 {
-		t.Fatalf("Addresses(%q) = %v, %v", v, first, err)
+		t.Fatalf("fieldAddresses(%q) = %v, %v", v, first, err)
 	}
-	again, _ := addresses(txn, v)
+	again, _, _ := fieldAddresses(txn, to)
 	if &again[0] != &first[0] {
 		t.Error("second call did not use the memo")
 	}
-	h := readHeader(t, msg("From: alice@example.org", "To: "+v))
 	q := qualifyDomains{Expand: mustDomain(t, "example.org")}
 	if err := q.RewriteData(t.Context(), authedConn(t), txn, h); err != nil {
 		t.Fatal(err)
@@ -460,14 +461,16 @@ func TestTransactionAddresses(t *testing.T) {
 	if first[0].Mailbox.Domain.ASCII() != "eng" {
 		t.Errorf("the rewriter modified the memoized addresses: %v", first[0].Mailbox)
 	}
-	if _, err := addresses(txn, "<<<"); err == nil {
+	bad := readHeader(t, msg("From: alice@example.org", "Cc: <<<"))
+	cc := bad.Field(bad.Index("Cc"))
+	if _, _, err := fieldAddresses(txn, cc); err == nil {
 		t.Error("a parse error was lost")
 	}
-	if _, err := addresses(txn, "<<<"); err == nil {
+	if _, _, err := fieldAddresses(txn, cc); err == nil {
 		t.Error("a memoized parse error was lost")
 	}
 	var nilTx *policy.Transaction
-	if as, err := addresses(nilTx, v); err != nil || len(as) != 2 {
+	if as, _, err := fieldAddresses(nilTx, to); err != nil || len(as) != 2 {
 		t.Errorf("nil tx: %v, %v", as, err)
 	}
 }

@@ -149,8 +149,8 @@ func (s *Session) authors(ctx context.Context, h *header.Header) ([]envelope.Mai
 	}
 	recheck := !id.IsZero() && s.a.cfg.DisableEnforceSender
 	var out []envelope.Mailbox
-	add := func(value string) error {
-		addrs, err := addresses(s.tx, value)
+	add := func(f header.Field) error {
+		addrs, _, err := fieldAddresses(s.tx, f)
 		if err != nil {
 			return nil // no author; CheckHeader refuses it unless turned off
 		}
@@ -168,19 +168,19 @@ func (s *Session) authors(ctx context.Context, h *header.Header) ([]envelope.Mai
 		}
 		return nil
 	}
-	resent := ""
-	for _, f := range h.All() {
+	resent := -1
+	for i, f := range h.All() {
 		switch {
 		case f.HasName("From"):
-			if err := add(f.Value()); err != nil {
+			if err := add(f); err != nil {
 				return nil, err
 			}
-		case resent == "" && f.HasName("Resent-From"):
-			resent = f.Value()
+		case resent < 0 && f.HasName("Resent-From"):
+			resent = i
 		}
 	}
-	if resent != "" {
-		if err := add(resent); err != nil {
+	if resent >= 0 {
+		if err := add(h.Field(resent)); err != nil {
 			return nil, err
 		}
 	}
