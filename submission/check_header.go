@@ -61,13 +61,15 @@ var uniqueFields = [...]string{
 	"Message-ID", "In-Reply-To", "References", "Subject",
 }
 
+var uniqueSet = newNameSet(uniqueFields[:]...)
+
 const fromIndex = 1
 
 // listFields are the address-list fields checked for syntax only.
-var listFields = [...]string{
+var listFields = newNameSet(
 	"Reply-To", "To", "Cc", "Bcc",
 	"Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc",
-}
+)
 
 // CheckData refuses a header that breaks RFC 5322, Section 3.6: 554 5.6.0.
 func (p checkHeader) CheckData(_ context.Context, c *policy.Conn, tx *policy.Transaction, h *header.Header) error {
@@ -75,7 +77,7 @@ func (p checkHeader) CheckData(_ context.Context, c *policy.Conn, tx *policy.Tra
 	// One pass: count the fields RFC 5322, Section 3.6 limits to one.
 	var counts [len(uniqueFields)]int
 	for i := 0; i < h.Len(); i++ {
-		if j := fieldIndex(h.Field(i), uniqueFields[:]); j >= 0 {
+		if j := fieldIndex(h.Field(i), uniqueSet); j >= 0 {
 			counts[j]++
 		}
 	}
@@ -121,7 +123,7 @@ func (p checkHeader) CheckData(_ context.Context, c *policy.Conn, tx *policy.Tra
 	}
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
-		name, ok := fieldIn(f, listFields[:])
+		name, ok := fieldIn(f, listFields)
 		if !ok {
 			continue
 		}

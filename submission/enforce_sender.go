@@ -96,16 +96,16 @@ func (p enforceSender) CheckMail(ctx context.Context, c *policy.Conn, tx *policy
 // Section 3.6.2), or one kind of field of the topmost resent block (RFC
 // 5322, Section 3.6.6).
 var (
-	originatorFields   = [...]string{"From", "Sender"}
-	resentSenderFields = [...]string{"Resent-Sender"}
-	resentFromFields   = [...]string{"Resent-From"}
+	originatorFields   = newNameSet("From", "Sender")
+	resentSenderFields = newNameSet("Resent-Sender")
+	resentFromFields   = newNameSet("Resent-From")
 )
 
 // judgedFields returns the fields of h that name who submits: the names,
 // and the range of h to look for them in (see enforceSender).
-func judgedFields(h *header.Header) (names []string, start, end int) {
+func judgedFields(h *header.Header) (names *nameSet, start, end int) {
 	if s, e, ok := topResentBlock(h); ok {
-		for _, names := range [][]string{resentSenderFields[:], resentFromFields[:]} {
+		for _, names := range []*nameSet{resentSenderFields, resentFromFields} {
 			for i := s; i < e; i++ {
 				if fieldIndex(h.Field(i), names) >= 0 {
 					return names, s, e
@@ -113,7 +113,7 @@ func judgedFields(h *header.Header) (names []string, start, end int) {
 			}
 		}
 	}
-	return originatorFields[:], 0, h.Len()
+	return originatorFields, 0, h.Len()
 }
 
 // CheckData refuses a header whose From or Sender, or whose topmost resent

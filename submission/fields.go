@@ -1,25 +1,58 @@
 package submission
 
 import (
+	"math/bits"
+
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/internal/ascii"
 )
 
-// fieldIn reports which of names f has, compared without regard to ASCII
-// case (RFC 5322, Section 1.2.2), and returns it in the spelling of names.
-// It lets a policy visit the fields it cares about in one pass over the
-// header, without allocating.
-func fieldIn(f header.Field, names []string) (string, bool) {
-	if i := fieldIndex(f, names); i >= 0 {
-		return names[i], true
+// nameSet is a list of field names that a policy looks for in one pass
+// over the header. Several policies each make that pass on every message,
+// so a field is compared only with the names that start with its first
+// letter (usually none, at most two), not with the whole list (issue 15).
+type nameSet struct {
+	names []string
+	// byFirst[c&31] has bit i set when names[i] starts with c: an ASCII
+	// letter and its other case share their low five bits, so a field
+	// name that equals names[i] without regard to case is always in the
+	// bucket of names[i] (others in the bucket are refused by HasName).
+	byFirst [32]uint32
+}
+
+// newNameSet returns the set of names, at most 32 non-empty names that
+// differ without regard to ASCII case.
+func newNameSet(names ...string) *nameSet {
+	if len(names) > 32 {
+		panic("submission: more than 32 names in a nameSet")
+	}
+	s := &nameSet{names: names}
+	for i, n := range names {
+		s.byFirst[n[0]&31] |= 1 << i
+	}
+	return s
+}
+
+// fieldIn reports which of the names f has, compared without regard to
+// ASCII case (RFC 5322, Section 1.2.2), and returns it in the spelling of
+// the set. It lets a policy visit the fields it cares about in one pass
+// over the header, without allocating.
+func fieldIn(f header.Field, s *nameSet) (string, bool) {
+	if i := fieldIndex(f, s); i >= 0 {
+		return s.names[i], true
 	}
 	return "", false
 }
 
-// fieldIndex is [fieldIn] returning the index in names, or -1.
-func fieldIndex(f header.Field, names []string) int {
-	for i, name := range names {
-		if f.HasName(name) { // inlined length test: most names cost no call
+// fieldIndex is [fieldIn] returning the index in the set, or -1.
+func fieldIndex(f header.Field, s *nameSet) int {
+	raw := f.Raw()
+	if len(raw) == 0 {
+		return -1
+	}
+	for m := s.byFirst[raw[0]&31]; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros32(m)
+		if f.HasName(s.names[i]) {
 			return i
 		}
 	}

@@ -222,17 +222,17 @@ func (p qualifyDomains) RewriteRcpt(_ context.Context, _ *policy.Conn, _ *policy
 
 // addressFields are the header fields that hold addresses (RFC 5322,
 // Sections 3.6.2, 3.6.3 and 3.6.6).
-var addressFields = [...]string{
+var addressFields = newNameSet(
 	"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
 	"Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc",
-}
+)
 
 // CheckData refuses a header whose address fields hold a domain that is
 // neither fully qualified nor expandable: 554 5.6.0 (RFC 6409, Section 4.2).
 func (p qualifyDomains) CheckData(_ context.Context, _ *policy.Conn, tx *policy.Transaction, h *header.Header) error {
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
-		name, ok := fieldIn(f, addressFields[:])
+		name, ok := fieldIn(f, addressFields)
 		if !ok {
 			continue
 		}
@@ -263,7 +263,7 @@ func (p qualifyDomains) RewriteData(_ context.Context, _ *policy.Conn, tx *polic
 	utf8OK := tx.MailOptions.SMTPUTF8
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
-		if _, ok := fieldIn(f, addressFields[:]); !ok {
+		if _, ok := fieldIn(f, addressFields); !ok {
 			continue
 		}
 		addrs, blank, err := fieldAddresses(tx, f)

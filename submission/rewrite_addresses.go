@@ -245,7 +245,7 @@ func (p rewriteAddresses) RewriteMail(_ context.Context, _ *policy.Conn, tx *pol
 }
 
 // rewriteFields are the header fields rewriteAddresses may change.
-var rewriteFields = [...]string{"From", "Sender", "Resent-From", "Resent-Sender"}
+var rewriteFields = newNameSet("From", "Sender", "Resent-From", "Resent-Sender")
 
 // RewriteData rewrites the From and Sender fields when header is set (RFC
 // 6409, Section 8.8). Every field with these names is rewritten; a field
@@ -259,7 +259,7 @@ func (p rewriteAddresses) RewriteData(_ context.Context, _ *policy.Conn, tx *pol
 	utf8OK := tx.MailOptions.SMTPUTF8
 	for i := 0; i < h.Len(); i++ {
 		f := h.Field(i)
-		if _, ok := fieldIn(f, rewriteFields[:]); !ok {
+		if _, ok := fieldIn(f, rewriteFields); !ok {
 			continue
 		}
 		addrs, _, err := fieldAddresses(tx, f)
