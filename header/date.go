@@ -2,6 +2,7 @@ package header
 
 import (
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/msakit/msakit/internal/ascii"
@@ -72,9 +73,9 @@ func parseDate(value string) (time.Time, bool, error) {
 	}
 	wday := -1
 	if !p.eof() && ascii.IsAlpha(p.peek()) {
-		name := strings.ToLower(p.letters())
+		name := p.letters()
 		for i, d := range dayNames {
-			if name == d {
+			if ascii.EqualFold(name, d) {
 				wday = i
 			}
 		}
@@ -102,10 +103,10 @@ func parseDate(value string) (time.Time, bool, error) {
 	if _, err := sep(true); err != nil {
 		return time.Time{}, false, err
 	}
-	mname := strings.ToLower(p.letters())
+	mname := p.letters()
 	month := 0
 	for i, m := range monthNames {
-		if mname == m {
+		if ascii.EqualFold(mname, m) {
 			month = i + 1
 		}
 	}
@@ -215,10 +216,7 @@ func parseDate(value string) (time.Time, bool, error) {
 	if !p.eof() {
 		return fail("unexpected text after the date")
 	}
-	loc := time.UTC
-	if offset != 0 {
-		loc = time.FixedZone("", offset)
-	}
+	loc := zone(offset)
 	if check := time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC); day < 1 || check.Day() != day {
 		return time.Time{}, false, errAt(ErrSyntax, 0, "no such day in that month")
 	} else if wday >= 0 && int(check.Weekday()) != wday {
@@ -272,3 +270,27 @@ func appendDate(b []byte, t time.Time) []byte {
 
 // dateLayout is the time layout of [FormatDate] (RFC 5322, Section 3.3).
 const dateLayout = "Mon, 02 Jan 2006 15:04:05 -0700"
+
+// zones holds the time.Location of each zone offset that is a multiple of
+// a quarter of an hour (every zone in use is), made on first use: a date
+// parsed on every message does not allocate one each time.
+var zones [2 * 24 * 4]atomic.Pointer[time.Location]
+
+// zone returns a location for offset seconds east of UTC, unnamed as
+// time.FixedZone("", offset) names it; time.UTC for 0.
+func zone(offset int) *time.Location {
+	const quarter = 15 * 60
+	if offset == 0 {
+		return time.UTC
+	}
+	i := offset/quarter + len(zones)/2
+	if offset%quarter != 0 || i < 0 || i >= len(zones) {
+		return time.FixedZone("", offset)
+	}
+	if l := zones[i].Load(); l != nil {
+		return l
+	}
+	l := time.FixedZone("", offset)
+	zones[i].CompareAndSwap(nil, l)
+	return zones[i].Load()
+}

@@ -37,6 +37,8 @@ func TestParseDate(t *testing.T) {
 		{"UTF-8 in comment (RFC 6532)", "Fri, 21 Nov 1997 09:55:06 -0600 (Mitteleurop\u00e4ische Zeit)", "1997-11-21T09:55:06-06:00", false},
 		{"comment before the year (obs-year)", "Fri, 21 Nov () 1997 09:55:06 -0600", "1997-11-21T09:55:06-06:00", true},
 		{"large offset", "Wed, 6 Aug 2014 01:53:48 -2200", "2014-08-06T01:53:48-22:00", false},
+		{"largest offset", "Wed, 6 Aug 2014 01:53:48 +2359", "2014-08-06T01:53:48+23:59", false},
+		{"offset of minutes", "Wed, 6 Aug 2014 01:53:48 -0007", "2014-08-06T01:53:48-00:07", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,6 +55,26 @@ func TestParseDate(t *testing.T) {
 				t.Errorf("IsObsoleteDate(%q) = %v, want %v", tc.in, !tc.obs, tc.obs)
 			}
 		})
+	}
+}
+
+// TestParseDateAllocatesNothing: a date in the usual form, in either
+// case and with any offset that is a multiple of a quarter of an hour,
+// is parsed without allocating: every submitted message has one (issue
+// 15).
+func TestParseDateAllocatesNothing(t *testing.T) {
+	for _, in := range []string{
+		"Mon, 23 Nov 2026 19:00:00 +0000",
+		"mon, 23 NOV 2026 19:00:00 +0100",
+		"Mon, 23 Nov 2026 19:00:00 -0330",
+		"23 Nov 2026 19:00 +0545",
+	} {
+		if _, err := ParseDate(in); err != nil {
+			t.Fatalf("ParseDate(%q): %v", in, err)
+		}
+		if n := testing.AllocsPerRun(20, func() { _, _ = ParseDate(in) }); n != 0 {
+			t.Errorf("ParseDate(%q): %v allocations, want 0", in, n)
+		}
 	}
 }
 
