@@ -65,7 +65,9 @@ func declares8Bit(o policy.MailOptions) bool {
 // on every later call. At the clean end of the body it writes the trace
 // record, then returns io.EOF.
 type messageReader struct {
-	hdr     []byte         // rest of the rendered header to serve
+	hdr     *header.Header // the final header, served field by field; nil once served
+	hdrNext int            // index of the next field of hdr to serve (Len(): the separator)
+	hdrRest []byte         // what is left to serve of the current field
 	cr      countingReader // the client's reader, counted
 	br      *bufio.Reader  // over cr, from readerPool; nil once given back
 	a       *Agent         // logger, clock, trace sink
@@ -102,10 +104,10 @@ func (b *messageReader) Signature() []byte {
 // Read reads the rendered header, then body octets after checking them;
 // see messageReader.
 func (b *messageReader) Read(p []byte) (int, error) {
-	if len(b.hdr) > 0 {
-		n := copy(p, b.hdr)
-		b.hdr = b.hdr[n:]
-		return n, nil
+	if b.hdr != nil {
+		if n := b.readHeader(p); n > 0 {
+			return n, nil
+		}
 	}
 	if b.err != nil {
 		return 0, b.err
@@ -147,6 +149,38 @@ func (b *messageReader) Read(p []byte) (int, error) {
 		return 0, b.stop(clientReadError(rerr))
 	}
 }
+
+// readHeader copies into p what is left of the header, as
+// [header.Header.Bytes] would give it: every field's bytes, then the
+// separator line when the header had one. Serving the fields where they
+// are saves copying the header into one block once a field was
+// prepended, as the Received field always is (issue 15). It returns 0, and
+// sets b.hdr to nil, once the header has been served.
+func (b *messageReader) readHeader(p []byte) int {
+	n := 0
+	for n < len(p) {
+		if len(b.hdrRest) > 0 {
+			c := copy(p[n:], b.hdrRest)
+			b.hdrRest = b.hdrRest[c:]
+			n += c
+			continue
+		}
+		switch i := b.hdrNext; {
+		case i < b.hdr.Len():
+			b.hdrRest = b.hdr.Field(i).Raw()
+		case i == b.hdr.Len() && b.hdr.HasSeparator():
+			b.hdrRest = crlf
+		default:
+			b.hdr = nil
+			return n
+		}
+		b.hdrNext++
+	}
+	return n
+}
+
+// crlf is the separator line between header and body.
+var crlf = []byte("\r\n")
 
 // stop maps err to the reply the client gets, logs it once, makes it
 // sticky, and gives back the recipients charged to the limits.

@@ -153,7 +153,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 	if err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
-	m.hdr = h.Bytes()
+	m.hdr = h
 	m.limit = -1
 	if s.a.maxSize > 0 {
 		m.limit = s.a.maxSize - hdrSize
