@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/msakit/msakit/auth"
+	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/internal/ascii"
 	"github.com/msakit/msakit/policy"
@@ -81,6 +82,7 @@ type messageReader struct {
 	lineLen int                 // octets of the current line read so far
 	prevCR  bool                // the last octet read was CR
 	rec     TraceRecord
+	rcpt1   [1]envelope.Path // room for rec.Recipients of one recipient
 	hdrSize int64
 	charge  sendCharge // recipients charged to Config.Limits, given back on a refusal
 	err     error      // sticky: the reply, or io.EOF

@@ -160,7 +160,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 	}
 	m.mode = mode
 	m.hdrSize = hdrSize
-	m.rec = s.traceRecord(h)
+	m.rec = s.traceRecord(h, m.rcpt1[:0])
 	return m, nil
 }
 
@@ -187,11 +187,14 @@ func (s *Session) received() header.Received {
 }
 
 // traceRecord collects what the trace record needs, copied so that the
-// reader does not depend on the session after Data returns.
-func (s *Session) traceRecord(h *header.Header) TraceRecord {
-	rcpts := make([]envelope.Path, len(s.tx.Recipients))
-	for i, r := range s.tx.Recipients {
-		rcpts[i] = r.Path
+// reader does not depend on the session after Data returns. The recipients
+// are appended to rcpts, whose room holds the usual one.
+func (s *Session) traceRecord(h *header.Header, rcpts []envelope.Path) TraceRecord {
+	if n := len(s.tx.Recipients); n > cap(rcpts) {
+		rcpts = make([]envelope.Path, 0, n)
+	}
+	for _, r := range s.tx.Recipients {
+		rcpts = append(rcpts, r.Path)
 	}
 	mid, _ := h.Get("Message-ID")
 	return TraceRecord{

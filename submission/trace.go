@@ -91,7 +91,9 @@ func LogTraceSink(l *slog.Logger) TraceSink {
 		l = slog.New(slog.DiscardHandler)
 	}
 	return TraceSinkFunc(func(ctx context.Context, r TraceRecord) error {
-		l.LogAttrs(ctx, slog.LevelInfo, "submission accepted", slog.Any("trace", r))
+		if l.Enabled(ctx, slog.LevelInfo) { // slog.Any would allocate first
+			l.LogAttrs(ctx, slog.LevelInfo, "submission accepted", slog.Any("trace", r))
+		}
 		return nil
 	})
 }
