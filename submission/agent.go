@@ -35,6 +35,7 @@ type Agent struct {
 	maxSize      int64     // < 0: no limit
 	headerOpts   header.ReadOptions
 	trace        TraceSink
+	obs          Observer // nil: none
 	omit         map[string]bool
 	limits       LimitStore // Config.Limits.Store or an in-process one; nil without limits
 	storeOutage  *outage    // the failures of limits, as logged
@@ -125,6 +126,7 @@ func New(cfg Config) (*Agent, error) {
 		}
 	}
 	a.trace = cfg.Trace
+	a.obs = cfg.Observer
 	if a.trace == nil {
 		a.trace = LogTraceSink(l)
 	}

@@ -191,6 +191,9 @@ func (b *messageReader) stop(err error) error {
 	b.putReader()
 	b.a.release(b.ctx, &b.charge)
 	r, internal := ReplyFor(StageData, err)
+	if b.a.obs != nil {
+		b.a.obs.Observe(b.ctx, Event{Stage: StageData, Code: r.Code, Enhanced: r.EnhancedCode(), Policy: r.Policy, Size: b.hdrSize + b.n})
+	}
 	lg := &b.a.log
 	attrs := []slog.Attr{
 		slog.String(logKeyStage, StageData.String()),
@@ -252,6 +255,9 @@ func (b *messageReader) finish() error {
 		return errors.Join(errTraceFailed, err)
 	}
 	b.charge.rcpts = 0 // accepted: the recipients stay counted
+	if b.a.obs != nil {
+		b.a.obs.Observe(b.ctx, Event{Stage: StageData, Size: b.rec.Size})
+	}
 	lg := &b.a.log
 	if lg.enabled(b.ctx, slog.LevelDebug) {
 		lg.log(b.ctx, slog.LevelDebug, "accepted",

@@ -216,6 +216,11 @@ type Config struct {
 	// write. nil means messages are queued unsigned.
 	Signer Signer
 
+	// Observer, when set, is told every MAIL, RCPT, end of data and AUTH
+	// decision with its reply code, enhanced code and policy, for metrics
+	// (see [Observer]). nil means none, at no cost.
+	Observer Observer
+
 	// AuthWindow, when set, authorizes a session whose client address
 	// logged in to POP or IMAP recently ("POP before SMTP", RFC 6409,
 	// Section 3.3): an unauthenticated session asks it at each MAIL,

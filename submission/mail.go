@@ -71,6 +71,9 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 		return s.abortMail(ctx, err, from)
 	}
 	s.state = txOpen
+	if s.a.obs != nil {
+		s.a.obs.Observe(ctx, Event{Stage: StageMail})
+	}
 	if s.a.log.enabled(ctx, slog.LevelDebug) {
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",
 			slog.String(logKeyStage, StageMail.String()),

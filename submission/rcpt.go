@@ -60,6 +60,9 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 		return s.fail(ctx, StageRcpt, err, clientString(logKeyRcpt, to))
 	}
 	s.tx.Recipients = rs[:n+1]
+	if s.a.obs != nil {
+		s.a.obs.Observe(ctx, Event{Stage: StageRcpt})
+	}
 	if s.a.log.enabled(ctx, slog.LevelDebug) {
 		last := s.tx.Recipients[len(s.tx.Recipients)-1]
 		s.a.log.log(ctx, slog.LevelDebug, "accepted",

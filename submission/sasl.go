@@ -74,6 +74,9 @@ func (x *saslServer) Next(response []byte) (challenge []byte, done bool, err err
 	}
 	if done {
 		x.t.end(x.ctx, nil)
+		if x.s.a.obs != nil {
+			x.s.a.obs.Observe(x.ctx, Event{Stage: StageAuth, Mechanism: knownMechanism(x.mech)})
+		}
 	}
 	return challenge, done, nil
 }

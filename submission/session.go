@@ -158,6 +158,13 @@ func (s *Session) authenticated() bool { return s.saslAuth && !s.conn.Identity.I
 // client-caused one: the store's failure has its own record.
 func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog.Attr) error {
 	r, internal := ReplyFor(stage, err)
+	if s.a.obs != nil {
+		e := Event{Stage: stage, Code: r.Code, Enhanced: r.EnhancedCode(), Policy: r.Policy}
+		if stage == StageAuth && subject.Key == logKeyMechanism {
+			e.Mechanism = knownMechanism(subject.Value.String())
+		}
+		s.a.obs.Observe(ctx, e)
+	}
 	lg := &s.a.log
 	level, msg := slog.LevelInfo, "rejected"
 	storeDown := isStoreError(err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/gosmtp"
@@ -51,6 +52,9 @@ type relay struct {
 	tls      *tls.Config // for STARTTLS; verifies unless tlsMode is opportunistic
 	user     string      // AUTH to the upstream when not ""
 	password string
+	// observe, when set, is told how long each upstream transaction took
+	// and its outcome (the reply the client gets), for metrics.
+	observe func(time.Duration, error)
 }
 
 var _ gosmtp.Deliverer = (*relay)(nil)
@@ -117,9 +121,16 @@ func (r *relay) Deliver(ctx context.Context, m *gosmtp.Message) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("relay: staging: %w", err)
 	}
+	start := time.Now()
 	converted, err := r.send(ctx, m.Transaction, staged{f: f, sig: sig, size: size + int64(len(sig))}, st)
 	if err != nil {
-		return r.failed(ctx, m.Transaction, err)
+		err = r.failed(ctx, m.Transaction, err)
+	}
+	if r.observe != nil {
+		r.observe(time.Since(start), err)
+	}
+	if err != nil {
+		return err
 	}
 	r.logger.LogAttrs(ctx, slog.LevelInfo, "relayed", slog.String("id", m.Transaction.ID),
 		slog.String("upstream", r.addr), slog.Bool("converted_to_7bit", converted))

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -102,6 +103,10 @@ type msa struct {
 	selfSig  bool
 	certFile string // the self-signed certificate's file, "" if not kept
 
+	metrics     *metrics     // nil without metrics
+	metricsSrv  *http.Server // serving metrics once started
+	metricsAddr string       // its address
+
 	demoUser     string // set when no user was configured
 	demoPassword string
 	demoAddress  string
@@ -169,6 +174,10 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 	if cfg.Limits, m.redis, err = l.limitStore(logger); err != nil {
 		return nil, err
 	}
+	if l.Metrics != "" {
+		m.metrics = newMetrics()
+		cfg.Observer = m.metrics
+	}
 	if sg, err := l.dkimSigner(logger); err != nil {
 		return nil, err
 	} else if sg != nil {
@@ -184,9 +193,17 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 	if l.Relay != "" {
 		ro := &relayOptions{relay: l.Relay, relayTLS: l.RelayTLS, relayCA: l.RelayCA, relayUser: l.RelayUser,
 			relayPasswordFile: l.RelayPasswordFile, relayPassword: l.relayPassword, spool: l.Spool}
-		if d, err = newRelay(ro, m.hostname.ASCII(), logger); err != nil {
+		r, err := newRelay(ro, m.hostname.ASCII(), logger)
+		if err != nil {
 			return nil, err
 		}
+		if m.metrics != nil {
+			r.observe = m.metrics.relayed
+		}
+		d = r
+	}
+	if m.metrics != nil {
+		d = m.metrics.counted(d)
 	}
 	// "submission accepted" is logged once the spool or the upstream has
 	// the message, not when msakit has read it.
@@ -197,6 +214,9 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 		return nil, err
 	}
 	m.backend = gosmtp.NewBackend(m.agent, accepted, logger)
+	if m.metrics != nil {
+		m.metrics.sessionsOpen(m.backend)
+	}
 
 	if l.TLSCert != "" {
 		m.cert, err = tls.LoadX509KeyPair(l.TLSCert, l.TLSKey)
@@ -275,6 +295,15 @@ func (m *msa) start() error {
 		m.tlsAddr = l.Addr().String()
 		m.serve(m.newServer(), m.listener(limits.wrap(l, m.tls), nil))
 	}
+	if m.metrics != nil {
+		l, err := net.Listen("tcp", m.cfg.Metrics)
+		if err != nil {
+			m.closeAll()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		m.metricsAddr = l.Addr().String()
+		m.metricsSrv = m.metrics.serve(l, m.logger)
+	}
 	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "listening",
 		slog.String("starttls", m.addr), slog.String("implicit_tls", m.tlsAddr), slog.String("hostname", m.hostname.ASCII()))
 	return nil
@@ -335,6 +364,12 @@ func (m *msa) shutdown(ctx context.Context) error {
 		}
 	}
 	m.wg.Wait()
+	if m.metricsSrv != nil {
+		// After the sessions, so their last counts are served until then.
+		mctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = m.metricsSrv.Shutdown(mctx)
+		cancel()
+	}
 	if m.redis != nil {
 		_ = m.redis.Close() // the sessions that used it have ended
 	}
@@ -369,6 +404,9 @@ func (m *msa) banner(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "  %s\n", m.cfg.limitsBanner())
+	if m.metricsAddr != "" {
+		fmt.Fprintf(w, "  metrics: http://%s/metrics\n", m.metricsAddr)
+	}
 	defer fmt.Fprintf(w, "ready; stop with Ctrl-C (SIGINT) or SIGTERM\n")
 	if m.demoUser == "" {
 		return

@@ -69,6 +69,8 @@ type config struct {
 	CommandTimeout duration `toml:"command-timeout" arg:"DURATION" usage:"wait for each command line at most this long (RFC 5321, Section 4.5.3.2.7)"`
 	DataTimeout    duration `toml:"data-timeout" arg:"DURATION" usage:"wait for each block of message data, DATA or BDAT, at most this long (RFC 5321, Section 4.5.3.2.5)"`
 
+	Metrics string `toml:"metrics" arg:"ADDR" usage:"serve Prometheus metrics at http://ADDR/metrics (empty: off)"`
+
 	LogJSON  bool       `toml:"log-json" usage:"log JSON instead of text"`
 	LogLevel slog.Level `toml:"log-level" arg:"LEVEL" usage:"least level logged: DEBUG, INFO, WARN or ERROR"`
 }
