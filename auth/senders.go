@@ -15,7 +15,8 @@ import (
 // envelope sender (MAIL FROM) and in the From and Sender header fields:
 // RFC 6409, Section 6.1 lets an MSA check that the submitter is authorized to
 // use the address, and RFC 5068, Section 3.1 asks that submissions be
-// traceable to an accountable identity. policy.EnforceSender calls it; a
+// traceable to an accountable identity. submission.Config.Senders holds it:
+// the enforce-sender check of the RFC 6409 profile calls it; a
 // server implements it over its directory, or uses [Senders].
 //
 // AuthorizeSender reports whether id may use m. It returns an error only

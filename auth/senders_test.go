@@ -187,7 +187,7 @@ func TestSenderAuthorizerFunc(t *testing.T) {
 }
 
 // TestSameMailbox checks the one "same mailbox" rule that Senders and
-// policy.EnforceSender and policy.AddSender share: domains by A-label,
+// submission's enforce-sender and add-sender share: domains by A-label,
 // local parts with ASCII letters folded, other octets exact.
 func TestSameMailbox(t *testing.T) {
 	t.Parallel()
