@@ -6,8 +6,8 @@ import (
 )
 
 // addressMemo memoizes header.ParseAddressList during the DATA stage of one
-// transaction, so that the built-in DATA policies (CheckHeader,
-// EnforceSender, QualifyDomains, RewriteAddresses, AddSender) and the
+// transaction, so that the built-in DATA policies (check-header,
+// enforce-sender, qualify-domains, rewrite-addresses, add-sender) and the
 // signer's authors parse each address field once between them. It lives
 // in the transaction's state slot (policy.Transaction.SetValue) under
 // addressMemoKey, the slot any third-party policy uses too; Session.Mail
