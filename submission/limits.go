@@ -324,12 +324,9 @@ func replyMessageLimit(l Limit, resetIn time.Duration) *policy.Reply {
 	// 451 is a reply RFC 5321, Section 4.3.2 allows to MAIL and to the
 	// end of data; X.7.1 "delivery not authorized" (RFC 3463, Section 3.8)
 	// with a transient class, as the window ends.
-	return &policy.Reply{
-		Code:     451,
-		Enhanced: "4.7.1",
-		Text:     fmt.Sprintf("Sending limit of %d messages per %s reached, try again in %s", l.Max, shortDuration(l.Per), retryIn(resetIn)),
-		Err:      ErrMessageLimit,
-	}
+	return reply(451, "4.7.1",
+		fmt.Sprintf("Sending limit of %d messages per %s reached, try again in %s", l.Max, shortDuration(l.Per), retryIn(resetIn)),
+		ErrMessageLimit)
 }
 
 func replyRecipientLimit(l Limit, resetIn time.Duration) *policy.Reply {
@@ -350,12 +347,7 @@ func replyAuthThrottled(resetIn time.Duration) *policy.Reply {
 func replyAuthClosing() *policy.Reply {
 	// RFC 5321, Section 3.8: 421 ends the session, the server closes the
 	// connection after sending it; X.7.0 (RFC 3463, Section 3.8).
-	return &policy.Reply{
-		Code:     421,
-		Enhanced: "4.7.0",
-		Text:     "Too many failed authentication attempts, closing connection",
-		Err:      ErrAuthThrottled,
-	}
+	return reply(421, "4.7.0", "Too many failed authentication attempts, closing connection", ErrAuthThrottled)
 }
 
 // retryIn is how a reply tells when to retry: d rounded up to the second,
