@@ -100,7 +100,7 @@ func New(cfg Config) (*Agent, error) {
 	if burst == 0 {
 		burst = defaultClientLogBurst
 	}
-	a.log = logger{l: l, client: newTokenBucket(rate, burst, a.now)}
+	a.log = logger{l: l, client: newTokenBucket(rate, burst, a.now), now: a.now, repeats: &repeatedErrors{}}
 	a.maxSize = cfg.MaxSize
 	if a.maxSize == 0 {
 		a.maxSize = DefaultMaxSize

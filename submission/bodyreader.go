@@ -209,7 +209,7 @@ func (b *messageReader) stop(err error) error {
 		// Logged at Error by storeFailed, once per outage and interval.
 		lg.clientLog(b.ctx, slog.LevelInfo, "rejected: limit store unavailable", attrs...)
 	case internal:
-		lg.log(b.ctx, slog.LevelError, "internal error", append(attrs, errAttrs(err)...)...)
+		lg.internalError(b.ctx, attrs, err)
 	case errors.Is(err, header.ErrBareCR), errors.Is(err, header.ErrBareLF), errors.Is(err, header.ErrNUL):
 		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF,
 		// and on NUL for next hops that drop it.

@@ -185,7 +185,8 @@ type Config struct {
 	// ClientLogBurst records refilled at ClientLogRate per second (RFC
 	// 6409, Section 5.2). 0 means the defaults, 10 records per second
 	// and a burst of 50; a negative ClientLogRate means no limit.
-	// Internal errors and trace records are never limited.
+	// Trace records are never limited, nor is the first record of an
+	// internal error (see the package documentation, "Logging").
 	ClientLogRate  float64
 	ClientLogBurst int
 

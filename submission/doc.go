@@ -123,10 +123,15 @@
 // "suppressed" (records dropped by the rate limit, or failures of the
 // limit store not logged one by one).
 // Records caused by clients are rate limited by a token bucket (RFC 6409,
-// Section 5.2: Config.ClientLogRate, ClientLogBurst). Internal errors are
-// logged each time, except a limit store that stays down, which is one
-// outage: logged when it starts failing and then at most every 10 seconds
-// (see Limits.FailOpen). Client strings
+// Section 5.2: Config.ClientLogRate, ClientLogBurst). An internal error
+// is logged at Error with its cause; the same error (the same text) again
+// within 10 seconds is not: the refusal is logged at Info under the client
+// rate limit, and the next Error record of that error says how many were
+// left out ("suppressed"), so that a dependency that is down (a
+// directory, a trace store) writes one record per 10 seconds, not one per
+// command. A different error is always logged at once. A limit store that
+// stays down is one outage, with a record when it answers again (see
+// Limits.FailOpen). Client strings
 // are sanitised: control characters escaped, at most 256 octets. Passwords,
 // SASL payloads, header values other than addresses and Message-ID, and
 // body bytes are never logged.

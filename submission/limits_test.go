@@ -553,28 +553,27 @@ func TestLimitsStoreOutageLoggedOnce(t *testing.T) {
 		l := l
 		l.Store = &failingStore{}
 		l.FailOpen = true
-		directoryDown := errors.New("directory down")
 		lf := newLimitFixture(t, l)
 		lf.fixture = newFixture(t, func(c *submission.Config) {
 			c.Now = lf.clk.now
 			c.Limits = l
 			c.Policies = []policy.Policy{policy.Funcs{PolicyName: "directory",
-				CheckRcpt: func(context.Context, *policy.Conn, *policy.Transaction, *policy.Recipient) error {
-					return directoryDown
+				CheckRcpt: func(_ context.Context, _ *policy.Conn, _ *policy.Transaction, r *policy.Recipient) error {
+					return fmt.Errorf("directory down for %s", r.Path.Mailbox().LocalPart)
 				}}}
 		})
 		ctx := t.Context()
 		for i := range 30 {
 			s := lf.session()
 			wantReply(t, fmt.Sprint("MAIL ", i), s.Mail(ctx, "<alice@example.org>", nil), 0, "")
-			wantReply(t, fmt.Sprint("RCPT ", i), s.Rcpt(ctx, "<bob@example.com>", nil), 451, "4.3.0")
+			wantReply(t, fmt.Sprint("RCPT ", i), s.Rcpt(ctx, fmt.Sprintf("<bob%d@example.com>", i), nil), 451, "4.3.0")
 		}
 		errs := errorLines(lf.logs.String())
 		if n := strings.Count(lf.logs.String(), `level=ERROR msg="limit store failed, failing open"`); n != 1 {
 			t.Errorf("30 commands failing open logged %d store records, want 1", n)
 		}
 		if n := strings.Count(lf.logs.String(), "directory down"); n != 30 || len(errs) != 31 {
-			t.Errorf("the policy's 30 internal errors were logged %d times (%d Error records in all), want each", n, len(errs))
+			t.Errorf("the policy's 30 distinct internal errors were logged %d times (%d Error records in all), want each", n, len(errs))
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/msakit/msakit/envelope"
@@ -127,11 +128,14 @@ func pathAttr(key string, p envelope.Path) slog.Attr {
 	return slog.Any(key, p.Mailbox())
 }
 
-// logger bundles the configured logger and the rate limit for records
-// caused by clients (RFC 6409, Section 5.2).
+// logger bundles the configured logger, the rate limit for records
+// caused by clients and the memory of internal errors logged lately (RFC
+// 6409, Section 5.2).
 type logger struct {
-	l      *slog.Logger
-	client *tokenBucket
+	l       *slog.Logger
+	client  *tokenBucket
+	now     func() time.Time
+	repeats *repeatedErrors
 }
 
 // enabled reports whether records at level would be written.
@@ -140,9 +144,33 @@ func (lg *logger) enabled(ctx context.Context, level slog.Level) bool {
 }
 
 // log writes a record that is not caused by the client (internal errors,
-// trace records); it is never rate limited.
+// trace records); it is never rate limited (internalError keeps repeats of
+// one internal error from flooding the log).
 func (lg *logger) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
 	lg.l.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// internalError writes the record of a command refused for an internal
+// error: at Error with its cause (errAttrs) the first time, then, while
+// the same error (the same text) comes again within outageLogInterval, at
+// Info without the cause and under the client rate limit, the next Error
+// record of it saying how many were left out ("suppressed"). A dependency
+// that is down fails every command with one error, which is one cause to
+// log, not one per command; another error is always written at once.
+func (lg *logger) internalError(ctx context.Context, attrs []slog.Attr, err error) {
+	if !lg.l.Enabled(ctx, slog.LevelError) {
+		return
+	}
+	ea := errAttrs(err)
+	log, suppressed := lg.repeats.admit(ea[0].Value.String(), lg.now())
+	if !log {
+		lg.clientLog(ctx, slog.LevelInfo, "internal error, repeated", attrs...)
+		return
+	}
+	if suppressed > 0 {
+		ea = append(ea, slog.Int64(logKeySuppressed, suppressed))
+	}
+	lg.l.LogAttrs(ctx, slog.LevelError, "internal error", append(attrs, ea...)...)
 }
 
 // clientLog writes a record caused by the client (a rejection, suspicious

@@ -102,6 +102,52 @@ func TestInternalErrorsLoggedNotSent(t *testing.T) {
 	}
 }
 
+// TestInternalErrorRepeated: a dependency that is down (here the trace
+// sink) fails every message with the same error; it is written at Error
+// once, then counted, and written again with the count after the interval,
+// while another internal error is written at once. The refusals it causes
+// are still answered 451 4.3.0 each.
+func TestInternalErrorRepeated(t *testing.T) {
+	t.Parallel()
+	clk := newManualClock()
+	directory := errors.New("directory down")
+	f := newFixture(t, func(c *submission.Config) {
+		c.Now = clk.now
+		c.Policies = []policy.Policy{policy.Funcs{PolicyName: "directory",
+			CheckRcpt: func(_ context.Context, _ *policy.Conn, _ *policy.Transaction, r *policy.Recipient) error {
+				if r.Path.Mailbox().LocalPart == "dave" {
+					return directory
+				}
+				return nil
+			}}}
+	})
+	f.trace.err = errors.New("trace store down")
+	ctx := t.Context()
+	s := f.session()
+	errorRecords := func() int { return strings.Count(f.logs.String(), "level=ERROR") }
+	for i := range 30 {
+		wantReply(t, fmt.Sprint("message ", i), send(ctx, s, "<bob@example.com>"), 451, "4.3.0")
+	}
+	if n := strings.Count(f.logs.String(), "trace store down"); n != 1 || errorRecords() != 1 {
+		t.Fatalf("30 messages refused for one trace sink error: %d records name it, %d Error records; want 1, 1:\n%s", n, errorRecords(), f.logs)
+	}
+	if n := strings.Count(f.logs.String(), `msg="internal error, repeated"`); n != 29 {
+		t.Errorf("%d Info records of the repeats, want 29", n)
+	}
+	// Another error is written at once, though the first still repeats.
+	wantReply(t, "MAIL", s.Mail(ctx, "<alice@example.org>", nil), 0, "")
+	wantReply(t, "RCPT dave", s.Rcpt(ctx, "<dave@example.com>", nil), 451, "4.3.0")
+	s.Reset()
+	if !strings.Contains(f.logs.String(), "directory down") || errorRecords() != 2 {
+		t.Fatalf("a second, different internal error was not written at Error:\n%s", f.logs)
+	}
+	clk.advance(10 * time.Second)
+	wantReply(t, "message after the interval", send(ctx, s, "<bob@example.com>"), 451, "4.3.0")
+	if errorRecords() != 3 || !strings.Contains(f.logs.String(), "suppressed=29") {
+		t.Fatalf("after the interval: %d Error records, want 3, the last with suppressed=29:\n%s", errorRecords(), f.logs)
+	}
+}
+
 // TestAgentConcurrentSessions runs many sessions of one Agent at once
 // (run with -race).
 func TestAgentConcurrentSessions(t *testing.T) {

@@ -152,10 +152,11 @@ func (s *Session) txID() string {
 func (s *Session) authenticated() bool { return s.saslAuth && !s.conn.Identity.IsZero() }
 
 // fail maps err to the reply for stage, logs it and returns it. Internal
-// errors are logged at Error with their cause; client-caused rejections at
-// Info (through the client rate limit), with subject naming what was
-// refused. A refusal because the limit store is down is logged like a
-// client-caused one: the store's failure has its own record.
+// errors are logged at Error with their cause (the same error again within
+// outageLogInterval only counted, see logger.internalError); client-caused
+// rejections at Info (through the client rate limit), with subject naming
+// what was refused. A refusal because the limit store is down is logged
+// like a client-caused one: the store's failure has its own record.
 func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog.Attr) error {
 	r, internal := ReplyFor(stage, err)
 	if s.a.obs != nil {
@@ -203,7 +204,7 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 		clientString(logKeyIdentity, s.conn.Identity.User()),
 		slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
 	if internal && !storeDown {
-		lg.log(ctx, level, msg, append(attrs, errAttrs(err)...)...)
+		lg.internalError(ctx, attrs, err)
 	} else {
 		lg.clientLog(ctx, level, msg, attrs...)
 	}
