@@ -22,11 +22,16 @@ import (
 //     client sent, and nothing is rewritten for a command that is rejected.
 //  2. ctx.Err() is checked before each policy; when ctx is done the stage
 //     stops and returns ctx's error unchanged (submission maps it to 451
-//     4.3.0, like every error that is not a *Reply).
+//     4.3.0, like every error that is not a *Reply). A member that returns
+//     after ctx is done, with an error or without, ran past the deadline:
+//     the stage stops with the member's error, or ctx's, wrapped in an
+//     [*Error] that names it (submission answers 451 4.4.3 when the
+//     deadline was its stage deadline, RFC 6409, Section 5.3).
 //  3. A *[Reply] returned by a member without a Policy name is returned as a
 //     copy with Policy set to the member's name (the member's value is not
-//     changed). Any other error is wrapped in an [*Error] naming the
-//     member; errors.Is and errors.As still see through it.
+//     changed). Any other error, a context error included, is wrapped in
+//     an [*Error] naming the member; errors.Is and errors.As still see
+//     through it.
 //
 // A *Chain is itself a [Policy]. As a member of another chain it is
 // flattened once, by NewChain: its members take its place, in order, so
@@ -110,7 +115,7 @@ func (c *Chain) Mail(ctx context.Context, conn *Conn, tx *Transaction) error {
 		if f.CheckMail == nil {
 			return nil
 		}
-		return f.CheckMail(ctx, conn, tx)
+		return late(ctx, f.CheckMail(ctx, conn, tx))
 	}); err != nil {
 		return err
 	}
@@ -118,7 +123,7 @@ func (c *Chain) Mail(ctx context.Context, conn *Conn, tx *Transaction) error {
 		if f.RewriteMail == nil {
 			return nil
 		}
-		return f.RewriteMail(ctx, conn, tx)
+		return late(ctx, f.RewriteMail(ctx, conn, tx))
 	})
 }
 
@@ -130,7 +135,7 @@ func (c *Chain) Rcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Rec
 		if f.CheckRcpt == nil {
 			return nil
 		}
-		return f.CheckRcpt(ctx, conn, tx, rcpt)
+		return late(ctx, f.CheckRcpt(ctx, conn, tx, rcpt))
 	}); err != nil {
 		return err
 	}
@@ -138,7 +143,7 @@ func (c *Chain) Rcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Rec
 		if f.RewriteRcpt == nil {
 			return nil
 		}
-		return f.RewriteRcpt(ctx, conn, tx, rcpt)
+		return late(ctx, f.RewriteRcpt(ctx, conn, tx, rcpt))
 	})
 }
 
@@ -151,7 +156,7 @@ func (c *Chain) Data(ctx context.Context, conn *Conn, tx *Transaction, h *header
 		if f.CheckData == nil {
 			return nil
 		}
-		return f.CheckData(ctx, conn, tx, h)
+		return late(ctx, f.CheckData(ctx, conn, tx, h))
 	}); err != nil {
 		return err
 	}
@@ -159,7 +164,7 @@ func (c *Chain) Data(ctx context.Context, conn *Conn, tx *Transaction, h *header
 		if f.RewriteData == nil {
 			return nil
 		}
-		return f.RewriteData(ctx, conn, tx, h)
+		return late(ctx, f.RewriteData(ctx, conn, tx, h))
 	})
 }
 
@@ -180,9 +185,19 @@ func run(ctx context.Context, members []Funcs, call func(*Funcs) error) error {
 	return nil
 }
 
+// late returns err, or ctx's error when the member that returned err (nil)
+// returned after ctx was done: it ran past the deadline, and rule 2 of
+// [Chain] attributes that to it.
+func late(ctx context.Context, err error) error {
+	if err == nil {
+		return ctx.Err()
+	}
+	return err
+}
+
 // decided attributes err to the policy named name: a *Reply without a
-// policy name is copied with name; a context error passes unchanged; any
-// other error is wrapped in an *Error.
+// policy name is copied with name; any other error, a context error
+// included, is wrapped in an *Error.
 func decided(name string, err error) error {
 	if r, ok := err.(*Reply); ok {
 		if r.Policy != "" {
@@ -191,9 +206,6 @@ func decided(name string, err error) error {
 		cp := *r
 		cp.Policy = name
 		return &cp
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
 	}
 	return &Error{Policy: name, Err: err}
 }

@@ -37,8 +37,10 @@ type Agent struct {
 	trace        TraceSink
 	obs          Observer // nil: none
 	omit         map[string]bool
-	limits       LimitStore // Config.Limits.Store or an in-process one; nil without limits
-	storeOutage  *outage    // the failures of limits, as logged
+	limits       LimitStore           // Config.Limits.Store or an in-process one; nil without limits
+	storeOutage  *outage              // the failures of limits, as logged
+	stageTimeout time.Duration        // Config.StageTimeout with its default; < 0: none
+	timed        [numTimedStages]bool // the stages that run callbacks, and get a deadline
 }
 
 // lockedReader serialises reads from a source that may not be safe for
@@ -80,6 +82,11 @@ func New(cfg Config) (*Agent, error) {
 		}
 		a.omit[k] = true
 	}
+	a.stageTimeout = cfg.StageTimeout
+	if a.stageTimeout == 0 {
+		a.stageTimeout = defaultStageTimeout
+	}
+	a.timed = callbackStages(&cfg)
 	a.now = cfg.Now
 	if a.now == nil {
 		a.now = time.Now

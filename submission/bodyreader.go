@@ -225,30 +225,47 @@ func (b *messageReader) stop(err error) error {
 // signature is made, the message is charged to the sending limits (after
 // every check, RFC 6409 leaves the limits to site policy) and the trace
 // record is written.
+//
+// These steps are the last stage of the submission, with their own stage
+// deadline (RFC 6409, Section 5.3): the end of the data is when the client
+// starts waiting for the reply.
 func (b *messageReader) finish() error {
 	if b.prevCR && b.mode != bodyBinary {
 		return replyBareCR()
 	}
+	ctx, cancel := b.a.stageContext(b.ctx, timedEnd)
+	defer cancel()
 	if b.sign != nil {
+		stop := cancelAtDeadline(ctx, b.signCancel)
 		sig, err := b.sign.Sum()
+		stop()
 		b.endSigning()
 		if err == nil {
 			err = checkSignature(sig)
 		}
-		if err != nil {
+		if err = overran(ctx, "signer", err); err != nil {
+			if _, late := err.(*overrunError); late {
+				return err
+			}
 			return signError("end of body", err)
 		}
 		b.sig = sig
 	}
-	charged, err := b.a.chargeMessage(b.ctx, &b.charge)
-	if err != nil {
+	charged, err := b.a.chargeMessage(ctx, &b.charge)
+	if err = overran(ctx, "limit store", err); err != nil {
+		if charged { // counted, but too late to answer in time
+			b.a.giveBack(b.ctx, b.charge.msgKey, 1, b.a.cfg.Limits.Messages)
+		}
 		return err
 	}
 	b.rec.Time = b.a.now()
 	b.rec.Size = b.hdrSize + b.n
-	if err := b.a.trace.Record(b.ctx, b.rec); err != nil {
+	if err := overran(ctx, "trace sink", b.a.trace.Record(ctx, b.rec)); err != nil {
 		if charged {
 			b.a.giveBack(b.ctx, b.charge.msgKey, 1, b.a.cfg.Limits.Messages)
+		}
+		if _, late := err.(*overrunError); late {
+			return err
 		}
 		// Not a reply: ReplyFor makes it 451 4.3.0 and marks it internal,
 		// so stop logs the sink's error at Error, not as a client rejection.

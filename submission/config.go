@@ -234,6 +234,26 @@ type Config struct {
 	// for privacy; the HELO name and the id remain.
 	DisableReceivedClientAddr bool
 
+	// StageTimeout bounds each stage of a submission, so that the server
+	// answers every command in time (RFC 6409, Section 5.3: in fewer than
+	// 2 minutes, even DATA). MAIL, RCPT, the header stage of DATA and the
+	// end of the message (signature, sending limits, trace record) each
+	// get a context whose deadline is StageTimeout away, and every
+	// callback of that stage receives it: the policies (Senders,
+	// AllowRecipient, Config.Policies), the AuthWindow, the limit store,
+	// the Signer and the TraceSink. A callback that returns after the
+	// deadline, with an error or without, is our outage, never the
+	// client's fault: 451 4.4.3 (X.4.3, RFC 3463, Section 3.5), and an
+	// Error record names the callback. A stage that runs no callback of
+	// the Config gets no deadline: msakit's own work needs none. 0 means
+	// 30 seconds; a negative value means no deadline of msakit's own (the
+	// server's ctx alone).
+	// Callbacks must honour ctx: Go cannot stop one that ignores it, so
+	// the reply waits for it to return. AUTH has no stage deadline: its
+	// exchange waits for the client between challenges, so the server's
+	// ctx bounds it, and an Authenticator's failure is 454 4.7.0.
+	StageTimeout time.Duration
+
 	// DisableUndeclared8Bit refuses 8-bit message data that MAIL did not
 	// declare with BODY=8BITMIME (554 5.6.1, RFC 6152, Section 3), the
 	// strict reading. By default such a message is accepted, as Postfix

@@ -135,7 +135,11 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 			s.a.logUndeclared8Bit(ctx, s.tx.ID, s.conn.Identity, s.conn.RemoteAddr)
 		}
 	}
-	if err := s.a.chain.Data(ctx, &s.conn, s.tx, h); err != nil {
+	// From here to the reader's return the callbacks share the stage
+	// deadline (RFC 6409, Section 5.3); the header was the client's time.
+	sctx, cancel := s.a.stageContext(ctx, timedData)
+	defer cancel()
+	if err := overran(sctx, "policy chain", s.a.chain.Data(sctx, &s.conn, s.tx, h)); err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
 	if !s.noReceived {
@@ -149,7 +153,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 			return nil, s.fail(ctx, StageData, fmt.Errorf("submission: adding Received: %v", err), idAttr(s.tx.ID))
 		}
 	}
-	m.sign, m.signCancel, err = s.startSigning(ctx, h)
+	m.sign, m.signCancel, err = s.startSigning(ctx, sctx, h)
 	if err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}

@@ -60,14 +60,18 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 		tx.MailOptions = *opts
 	}
 	s.tx = tx
-	if err := s.checkWindow(ctx); err != nil {
+	// The callbacks share the stage deadline (RFC 6409, Section 5.3);
+	// replies and logs use ctx, which outlives it.
+	sctx, cancel := s.a.stageContext(ctx, timedMail)
+	defer cancel()
+	if err := overran(sctx, "auth window", s.checkWindow(sctx)); err != nil {
 		return s.abortMail(ctx, err, from)
 	}
-	if err := s.a.chain.Mail(ctx, &s.conn, tx); err != nil {
+	if err := overran(sctx, "policy chain", s.a.chain.Mail(sctx, &s.conn, tx)); err != nil {
 		return s.abortMail(ctx, err, from)
 	}
 	s.startCharge()
-	if err := s.checkMessageLimit(ctx); err != nil {
+	if err := overran(sctx, "limit store", s.checkMessageLimit(sctx)); err != nil {
 		return s.abortMail(ctx, err, from)
 	}
 	s.state = txOpen

@@ -51,9 +51,17 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 		rcpt.Options = *opts
 	}
 	s.tx.Recipients = rs
-	err = s.a.chain.Rcpt(ctx, &s.conn, s.tx, rcpt)
+	// The callbacks share the stage deadline (RFC 6409, Section 5.3).
+	sctx, cancel := s.a.stageContext(ctx, timedRcpt)
+	defer cancel()
+	err = overran(sctx, "policy chain", s.a.chain.Rcpt(sctx, &s.conn, s.tx, rcpt))
 	if err == nil {
-		err = s.chargeRecipient(ctx)
+		counted := s.charge.rcpts
+		err = overran(sctx, "limit store", s.chargeRecipient(sctx))
+		if err != nil && s.charge.rcpts > counted { // counted, but too late to answer in time
+			s.a.giveBack(ctx, s.charge.rcptKey, 1, s.a.cfg.Limits.Recipients)
+			s.charge.rcpts--
+		}
 	}
 	if err != nil {
 		*rcpt = policy.Recipient{}

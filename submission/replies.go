@@ -151,6 +151,10 @@ var headerSyntaxErrors = [...]error{
 // internal text. Rules, first match wins:
 //
 //   - nil gives nil.
+//   - A callback that returned after its stage's deadline
+//     (Config.StageTimeout), whatever it returned, gives 451 4.4.3 at MAIL,
+//     RCPT and DATA (RFC 3463, Section 3.5; see Config.StageTimeout) and
+//     454 4.7.0 at AUTH; internal is true, and err names the callback.
 //   - A [*policy.Reply] anywhere in the chain of err (found with
 //     errors.As) passes through unchanged when [policy.Reply.Valid]
 //     accepts it. An invalid one (code not 4xx/5xx, malformed enhanced
@@ -182,6 +186,14 @@ var headerSyntaxErrors = [...]error{
 func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 	if err == nil {
 		return nil, false
+	}
+	if o, ok := errors.AsType[*overrunError](err); ok {
+		if stage == StageAuth {
+			return withErr(replyAuthTemporaryFailure(), err), true
+		}
+		r := withErr(replyOverrun(), err)
+		r.Policy = o.policy
+		return r, true
 	}
 	if rp, ok := errors.AsType[*policy.Reply](err); ok {
 		if rp.Valid() == nil {

@@ -119,24 +119,31 @@ func signError(op string, err error) error {
 }
 
 // startSigning calls the Signer, when there is one, for the final header h.
-// It returns a nil BodySigner when the message is not to be signed.
-func (s *Session) startSigning(ctx context.Context, h *header.Header) (BodySigner, context.CancelFunc, error) {
+// It returns a nil BodySigner when the message is not to be signed. The
+// Signer's context lives as long as the body (ctx's child); stage is the
+// DATA stage's context, whose deadline bounds the Sign call itself.
+func (s *Session) startSigning(ctx, stage context.Context, h *header.Header) (BodySigner, context.CancelFunc, error) {
 	sg := s.a.cfg.Signer
 	if sg == nil {
 		return nil, nil, nil
 	}
-	authors, err := s.authors(ctx, h)
-	if err != nil {
+	authors, err := s.authors(stage, h)
+	if err = overran(stage, "sender authorizer", err); err != nil {
 		return nil, nil, err
 	}
 	sctx, cancel := context.WithCancel(ctx)
+	stop := cancelAtDeadline(stage, cancel)
 	bs, err := sg.Sign(sctx, SignRequest{Identity: s.conn.Identity, Authors: authors, Header: h})
-	if err != nil || bs == nil {
+	stop()
+	if err = overran(stage, "signer", err); err != nil || bs == nil {
 		cancel()
-		if err != nil {
-			return nil, nil, signError("starting", err)
+		switch err.(type) {
+		case nil:
+			return nil, nil, nil
+		case *overrunError:
+			return nil, nil, err
 		}
-		return nil, nil, nil
+		return nil, nil, signError("starting", err)
 	}
 	return bs, cancel, nil
 }

@@ -250,3 +250,52 @@ func TestRealClientResent(t *testing.T) {
 		t.Errorf("spool holds %d messages, want none", len(msgs))
 	}
 }
+
+// hungServer listens on a free loopback port, accepts connections and never
+// answers, as a Redis that hangs does; it stops at the end of the test.
+func hungServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestRealClientStageDeadline: when the limit store (Redis) does not
+// answer, MAIL gets 451 4.4.3 once -stage-timeout has passed, not a hang
+// and never a 5xx (RFC 6409, Section 5.3; our outage), and the Error
+// record names the limit store.
+func TestRealClientStageDeadline(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	m, spool := startMSALog(t, &logs, "-redis", hungServer(t), "-limit-messages", "100/1h",
+		"-limit-auth-failures", "0", "-limit-auth-failures-per-user", "0", "-stage-timeout", "300ms") // AUTH needs no store
+	res := runPlan(t, m.addr, plan{From: testFrom, Rcpts: []string{testRcpt}, Message: []byte(testMessage)})
+	wantPlanReply(t, "MAIL", res.Mail, 451, "4.4.3")
+	if msgs := readSpool(t, spool); len(msgs) != 0 {
+		t.Errorf("spool holds %d messages, want none", len(msgs))
+	}
+	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "limit store did not return within the stage deadline") {
+		t.Errorf("no Error record naming the limit store:\n%s", l)
+	}
+}

@@ -162,6 +162,7 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 	cfg.MaxRecipients = l.MaxRecipients
 	cfg.AddSender = l.AddSender
 	cfg.DisableRemoveBcc = l.KeepBcc
+	cfg.StageTimeout = l.StageTimeout.d
 	cfg.AddMissingFrom = l.AddMissingFrom
 	cfg.AllowPostmaster = l.AllowPostmaster
 	cfg.Chunking = true // go-smtp implements BDAT and always offers CHUNKING

@@ -68,6 +68,7 @@ type config struct {
 
 	CommandTimeout duration `toml:"command-timeout" arg:"DURATION" usage:"wait for each command line at most this long (RFC 5321, Section 4.5.3.2.7)"`
 	DataTimeout    duration `toml:"data-timeout" arg:"DURATION" usage:"wait for each block of message data, DATA or BDAT, at most this long (RFC 5321, Section 4.5.3.2.5)"`
+	StageTimeout   duration `toml:"stage-timeout" arg:"DURATION" usage:"answer each command within this long: a lookup still busy then (Redis, DKIM signing, the user directory) gets the client 451 4.4.3 (RFC 6409, Section 5.3)"`
 
 	Metrics string `toml:"metrics" arg:"ADDR" usage:"serve Prometheus metrics at http://ADDR/metrics (empty: off)"`
 
@@ -113,6 +114,7 @@ func defaultConfig() config {
 		SubaddressSeparator:      "+",
 		CommandTimeout:           duration{gosmtp.DefaultCommandTimeout},
 		DataTimeout:              duration{gosmtp.DefaultDataTimeout},
+		StageTimeout:             duration{30 * time.Second}, // as submission.Config.StageTimeout's zero
 		LogLevel:                 slog.LevelInfo,
 		LimitAuthFailures:        limit{submission.Limit{Max: 10, Per: 15 * time.Minute}},
 		LimitAuthFailuresPerUser: limit{submission.Limit{Max: 30, Per: 15 * time.Minute}},
