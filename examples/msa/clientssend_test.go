@@ -13,70 +13,75 @@ import (
 // raw messages and commands exactly as written, with the reply code and
 // enhanced code of each step.
 
-// pythonPlan drives smtplib through one plan read as JSON from stdin, after
-// STARTTLS (unverified: the certificate is self-signed) and AUTH PLAIN:
+// pythonPlan drives smtplib through plans read as a JSON list from stdin,
+// one transaction each, in one session after STARTTLS (unverified: the
+// certificate is self-signed) and AUTH PLAIN, with RSET between them:
 //
 //   - "email": {"headers": [[name, value], ...], "body": text} builds an
 //     email.message.EmailMessage with set_content(body) and sends it with
 //     send_message, which adds no BODY=8BITMIME for an ASCII envelope. The
 //     output's "sent" holds, base64, the bytes send_message transmits: its
 //     own serialization (BytesGenerator, CRLF, Bcc removed).
-//   - otherwise "from", "mail_options", "rcpts" and "message" (base64) are
-//     sent as MAIL, RCPT and DATA commands, written as given (UTF-8 with
-//     SMTPUTF8 among the options).
+//   - otherwise "from", "mail_options", "rcpts" and "message" (base64,
+//     optional) are sent as MAIL, RCPT and DATA commands, written as given
+//     (UTF-8 with SMTPUTF8 among the options).
 //
-// Each step's reply goes to the output as [code, "enhanced text"].
+// Each step's reply goes to the output as [code, "enhanced text"]; the
+// output is a JSON list, one result per plan.
 const pythonPlan = `
 import base64, copy, io, json, smtplib, ssl, sys
 import email.generator, email.message
 host, port, user, password = sys.argv[1:5]
-plan = json.load(sys.stdin)
+plans = json.load(sys.stdin)
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 s = smtplib.SMTP(host, int(port), local_hostname="python.example.net", timeout=30)
 s.starttls(context=ctx)
 s.login(user, password)
-out = {}
 def reply(code, text):
     return [code, text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)]
-if "email" in plan:
-    m = email.message.EmailMessage()
-    for k, v in plan["email"]["headers"]:
-        m[k] = v
-    m.set_content(plan["email"]["body"])
-    c = copy.copy(m)
-    del c["Bcc"]
-    del c["Resent-Bcc"]
-    with io.BytesIO() as b:
-        email.generator.BytesGenerator(b).flatten(c, linesep="\r\n")
-        out["sent"] = base64.b64encode(b.getvalue()).decode()
-    try:
-        s.send_message(m)
-        out["data"] = [250, ""]
-    except smtplib.SMTPSenderRefused as e:
-        out["mail"] = reply(e.smtp_code, e.smtp_error)
-    except smtplib.SMTPRecipientsRefused as e:
-        out["rcpt"] = [reply(*v) for v in e.recipients.values()]
-    except smtplib.SMTPDataError as e:
-        out["data"] = reply(e.smtp_code, e.smtp_error)
-else:
-    opts = plan.get("mail_options", [])
-    if "SMTPUTF8" in opts:
-        s.command_encoding = "utf-8"
-    out["mail"] = reply(*s.docmd("MAIL", "FROM:<%s>%s" % (plan["from"], "".join(" " + o for o in opts))))
-    if out["mail"][0] == 250:
-        out["rcpt"] = [reply(*s.docmd("RCPT", "TO:<%s>" % r)) for r in plan["rcpts"]]
-        if any(r[0] == 250 for r in out["rcpt"]):
-            try:
-                out["data"] = reply(*s.data(base64.b64decode(plan["message"])))
-            except smtplib.SMTPDataError as e:
-                out["data"] = reply(e.smtp_code, e.smtp_error)
+results = []
+for plan in plans:
+    out = {}
+    results.append(out)
+    if "email" in plan:
+        m = email.message.EmailMessage()
+        for k, v in plan["email"]["headers"]:
+            m[k] = v
+        m.set_content(plan["email"]["body"])
+        c = copy.copy(m)
+        del c["Bcc"]
+        del c["Resent-Bcc"]
+        with io.BytesIO() as b:
+            email.generator.BytesGenerator(b).flatten(c, linesep="\r\n")
+            out["sent"] = base64.b64encode(b.getvalue()).decode()
+        try:
+            s.send_message(m)
+            out["data"] = [250, ""]
+        except smtplib.SMTPSenderRefused as e:
+            out["mail"] = reply(e.smtp_code, e.smtp_error)
+        except smtplib.SMTPRecipientsRefused as e:
+            out["rcpt"] = [reply(*v) for v in e.recipients.values()]
+        except smtplib.SMTPDataError as e:
+            out["data"] = reply(e.smtp_code, e.smtp_error)
+    else:
+        opts = plan.get("mail_options") or []
+        s.command_encoding = "utf-8" if "SMTPUTF8" in opts else "ascii"
+        out["mail"] = reply(*s.docmd("MAIL", "FROM:<%s>%s" % (plan["from"], "".join(" " + o for o in opts))))
+        if out["mail"][0] == 250:
+            out["rcpt"] = [reply(*s.docmd("RCPT", "TO:<%s>" % r)) for r in plan["rcpts"]]
+            if plan.get("message") and any(r[0] == 250 for r in out["rcpt"]):
+                try:
+                    out["data"] = reply(*s.data(base64.b64decode(plan["message"])))
+                except smtplib.SMTPDataError as e:
+                    out["data"] = reply(e.smtp_code, e.smtp_error)
+    s.rset()
 s.quit()
-print(json.dumps(out))
+print(json.dumps(results))
 `
 
-// plan is the input of pythonPlan.
+// plan is one transaction of pythonPlan.
 type plan struct {
 	Email       *emailPlan `json:"email,omitempty"`
 	From        string     `json:"from,omitempty"`
@@ -107,7 +112,7 @@ func (r *planReply) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// planResult is the output of pythonPlan.
+// planResult is the output of pythonPlan for one plan.
 type planResult struct {
 	Sent []byte      `json:"sent"`
 	Mail *planReply  `json:"mail"`
@@ -115,11 +120,12 @@ type planResult struct {
 	Data *planReply  `json:"data"`
 }
 
-// runPlan runs p with smtplib against the server at addr, as alice.
-func runPlan(t *testing.T, addr string, p plan) planResult {
+// runPlans runs ps with smtplib in one session with the server at addr, as
+// alice.
+func runPlans(t *testing.T, addr string, ps ...plan) []planResult {
 	t.Helper()
 	py := needProgram(t, "python3")
-	in, err := json.Marshal(p)
+	in, err := json.Marshal(ps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,11 +134,17 @@ func runPlan(t *testing.T, addr string, p plan) planResult {
 	if err != nil {
 		t.Fatalf("python3 smtplib: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
 	}
-	var res planResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
+	var res []planResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != len(ps) {
 		t.Fatalf("python3 output %q: %v", out, err)
 	}
 	return res
+}
+
+// runPlan runs one plan; see runPlans.
+func runPlan(t *testing.T, addr string, p plan) planResult {
+	t.Helper()
+	return runPlans(t, addr, p)[0]
 }
 
 // wantPlanReply checks a reply's code and enhanced code; code 250 needs no
@@ -297,5 +309,77 @@ func TestRealClientStageDeadline(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "limit store did not return within the stage deadline") {
 		t.Errorf("no Error record naming the limit store:\n%s", l)
+	}
+}
+
+// TestRealClientLookAlikes: look-alike addresses (RFC 5890, Section
+// 2.3.2.1; RFC 6532, Section 3.1), sent by smtplib with SMTPUTF8, are
+// refused, not normalised: 501 5.1.7 in MAIL FROM, 501 5.1.3 in RCPT TO,
+// 554 5.6.0 in From.
+func TestRealClientLookAlikes(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t, "-max-errors", "0") // 30 refusals in one session
+	utf8 := []string{"SMTPUTF8", "BODY=8BITMIME"}
+	addrs := []string{
+		"alice@exa\u200bmple.org",    // zero-width space
+		"alice@ｅｘａｍｐｌｅ.org",          // full-width letters
+		"alice@example\u3002org",     // ideographic full stop
+		"alice@exam\u00adple.org",    // soft hyphen
+		"alice@\u212aexample.org",    // Kelvin sign
+		"jose\u0301@example.org",     // not NFC
+		"alice@example\u05d0.org",    // Latin and Hebrew in one label (Bidi rule)
+		"\u202eecila@example.org",    // right-to-left override
+		"alice@exa\u200dmple.org",    // zero-width joiner
+		"alice@\U0001d41example.org", // mathematical bold e
+	}
+	var ps []plan
+	for _, addr := range addrs {
+		msg := strings.Replace(testMessage, "From: Alice <alice@example.org>", "From: Alice <"+addr+">", 1)
+		ps = append(ps,
+			plan{From: addr, MailOptions: utf8, Rcpts: []string{testRcpt}},
+			plan{From: testFrom, MailOptions: utf8, Rcpts: []string{addr}},
+			plan{From: testFrom, MailOptions: utf8, Rcpts: []string{testRcpt}, Message: []byte(msg)})
+	}
+	res := runPlans(t, m.addr, ps...)
+	for i, addr := range addrs {
+		mail, rcpt, from := res[3*i], res[3*i+1], res[3*i+2]
+		wantPlanReply(t, "MAIL FROM:<"+addr+">", mail.Mail, 501, "5.1.7")
+		if len(rcpt.Rcpt) != 1 {
+			t.Fatalf("RCPT TO:<%s>: replies %v", addr, rcpt.Rcpt)
+		}
+		wantPlanReply(t, "RCPT TO:<"+addr+">", &rcpt.Rcpt[0], 501, "5.1.3")
+		wantPlanReply(t, "From: <"+addr+">", from.Data, 554, "5.6.0")
+	}
+	if msgs := readSpool(t, spool); len(msgs) != 0 {
+		t.Errorf("spool holds %d messages, want none", len(msgs))
+	}
+}
+
+// TestRealClientTLD: a domain under no delegated top-level domain is not
+// fully qualified (RFC 6409, Section 4.2): 554 5.1.2 at RCPT, with the
+// text naming the TLD, 554 5.1.8 at MAIL, 554 5.6.0 in To; the special-use
+// names are accepted.
+func TestRealClientTLD(t *testing.T) {
+	t.Parallel()
+	m, spool := startMSA(t)
+	msg := strings.Replace(testMessage, "To: Bob <bob@example.net>", "To: Carol <carol@example.con>", 1)
+	res := runPlans(t, m.addr,
+		plan{From: testFrom, Rcpts: []string{"carol@example.con", "dave@mail.example.test", "erin@printer.internal"}, Message: []byte(testMessage)},
+		plan{From: "alice@example.cmo", Rcpts: []string{testRcpt}},
+		plan{From: testFrom, Rcpts: []string{testRcpt}, Message: []byte(msg)})
+	if len(res[0].Rcpt) != 3 {
+		t.Fatalf("RCPT replies %v", res[0].Rcpt)
+	}
+	wantPlanReply(t, "RCPT TO:<carol@example.con>", &res[0].Rcpt[0], 554, "5.1.2")
+	if !strings.Contains(res[0].Rcpt[0].text, `"con" is not a delegated top-level domain`) {
+		t.Errorf("RCPT reply %q does not name the TLD", res[0].Rcpt[0].text)
+	}
+	wantPlanReply(t, "RCPT TO:<dave@mail.example.test>", &res[0].Rcpt[1], 250, "")
+	wantPlanReply(t, "RCPT TO:<erin@printer.internal>", &res[0].Rcpt[2], 250, "")
+	wantPlanReply(t, "DATA to the special-use names", res[0].Data, 250, "")
+	wantPlanReply(t, "MAIL FROM:<alice@example.cmo>", res[1].Mail, 554, "5.1.8")
+	wantPlanReply(t, "To: <carol@example.con>", res[2].Data, 554, "5.6.0")
+	if msgs := readSpool(t, spool); len(msgs) != 1 {
+		t.Errorf("spool holds %d messages, want the one to the special-use names", len(msgs))
 	}
 }
