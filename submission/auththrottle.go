@@ -91,7 +91,8 @@ func (t *authAttempt) checkUser(ctx context.Context, username string) error {
 }
 
 // end settles the charges when the exchange is over: err is its outcome,
-// nil for a success. Only invalid credentials keep the failure counted.
+// nil for a success or for an exchange that ended without a verdict
+// (abandoned). Only invalid credentials keep the failure counted.
 func (t *authAttempt) end(ctx context.Context, err error) {
 	if t == nil {
 		return

@@ -393,6 +393,60 @@ func login(t *testing.T, s *submission.Session, user, password string) error {
 	return nil
 }
 
+// TestLimitsAuthAbandonedGivenBack: an exchange that ends without a
+// verdict (the client cancels it with "*", RFC 4954, Section 4, and the
+// server calls Next no more; or it goes away) keeps its failure charged
+// only while it runs: Reset, a new AUTH or MAIL gives it back, and the
+// abandoned server refuses any later Next.
+func TestLimitsAuthAbandonedGivenBack(t *testing.T) {
+	t.Parallel()
+	lf := newLimitFixture(t, submission.Limits{AuthFailuresPerIP: submission.Limit{Max: 1, Per: time.Hour}})
+	const ipKey = "authfail:ip:192.0.2.30"
+	for _, end := range []struct {
+		name string
+		f    func(*submission.Session) error
+	}{
+		{"Reset", func(s *submission.Session) error { s.Reset(); return nil }},
+		{"new AUTH", func(s *submission.Session) error { return plain(t, s, "alice", "secret-a") }},
+		{"MAIL", func(s *submission.Session) error {
+			wantReply(t, "MAIL", s.Mail(t.Context(), "<alice@example.org>", nil), 530, "5.7.0")
+			return nil
+		}},
+		{"EHLO", func(s *submission.Session) error { s.SetHelo("client.example.org", true); return nil }},
+	} {
+		s := lf.sessionFrom("192.0.2.30")
+		srv, err := s.NewSASLServer(t.Context(), "LOGIN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := srv.Next(nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := lf.count(t, ipKey); got != 1 {
+			t.Fatalf("%s: %d failures charged while the exchange runs, want 1", end.name, got)
+		}
+		// The charge holds the limit for others while it runs.
+		wantReply(t, end.name+": other session during the exchange", plain(t, lf.sessionFrom("192.0.2.30"), "alice", "secret-a"), 454, "4.7.0")
+		wantReply(t, end.name+": what ends it", end.f(s), 0, "")
+		if got := lf.count(t, ipKey); got != 0 {
+			t.Fatalf("%s: %d failures charged after the exchange ended without a verdict, want 0", end.name, got)
+		}
+		_, _, err = srv.Next([]byte("alice"))
+		wantReply(t, end.name+": Next after the session moved on", err, 454, "4.7.0")
+		wantReply(t, end.name+": other session after", plain(t, lf.sessionFrom("192.0.2.30"), "alice", "secret-a"), 0, "")
+	}
+	if got := lf.auth.calls.Load(); got != 5 {
+		t.Fatalf("%d passwords checked, want 5 (the abandoned exchanges checked none)", got)
+	}
+	// A verdict of invalid credentials stays charged whatever follows.
+	s := lf.sessionFrom("192.0.2.31")
+	wantReply(t, "wrong", login(t, s, "alice", "wrong"), 535, "5.7.8")
+	s.Reset()
+	if got := lf.count(t, "authfail:ip:192.0.2.31"); got != 1 {
+		t.Fatalf("a failed exchange was given back by Reset: count %d, want 1", got)
+	}
+}
+
 // TestLimitsAuthConcurrent: attempts racing from one address cannot check
 // more passwords than the limit allows, since each is charged before its
 // check.

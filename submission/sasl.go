@@ -2,6 +2,7 @@ package submission
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
@@ -28,8 +29,17 @@ import (
 // or user name that has failed too often gets 454 4.7.0 without any
 // credential being checked, and the session's third such refusal is 421
 // 4.7.0: the server must then close the connection (RFC 5321, Section
-// 3.8), and the session answers 421 to every later AUTH and MAIL.
+// 3.8), and the session answers 421 to every later AUTH and MAIL. The
+// failure charged to an exchange before its credentials are checked is
+// given back unless they were invalid, also when the exchange ends
+// without a verdict: the client cancels it with "*" (RFC 4954, Section 4;
+// the server answers 501 and calls Next no more) or goes away. The session
+// learns that from its next call, [Session.Reset] (which a server makes at
+// the end of the connection) or a new NewSASLServer; a server that sees
+// the "*" calls Reset then, so that the charge is not held until the next
+// command. The returned server refuses any later Next (454 4.7.0).
 func (s *Session) NewSASLServer(ctx context.Context, mech string) (sasl.Server, error) {
+	s.abandonAuth()
 	mech = strings.ToUpper(mech)
 	mechAttr := clientString(logKeyMechanism, mech)
 	if s.closing {
@@ -53,21 +63,49 @@ func (s *Session) NewSASLServer(ctx context.Context, mech string) (sasl.Server, 
 		t.end(ctx, err)
 		return nil, s.fail(ctx, StageAuth, err, mechAttr)
 	}
-	return &saslServer{s: s, ctx: ctx, mech: mech, srv: srv, t: t}, nil
+	x := &saslServer{s: s, ctx: ctx, mech: mech, srv: srv, t: t}
+	s.sasl = x
+	return x, nil
 }
+
+// abandonAuth ends the session's AUTH exchange that has had no verdict
+// yet, if there is one: the client cancelled it ("*") or the server moved
+// on. Its charge to the throttle is given back, as for any exchange that
+// did not end in invalid credentials.
+func (s *Session) abandonAuth() {
+	x := s.sasl
+	if x == nil {
+		return
+	}
+	s.sasl = nil
+	x.abandoned = true
+	x.t.end(x.ctx, nil)
+}
+
+// errAuthAbandoned is the cause of the 454 4.7.0 a SASL server answers
+// when Next is called after its session moved on (the server's mistake,
+// logged at Error).
+var errAuthAbandoned = errors.New("submission: AUTH exchange continued after the session moved on")
 
 // saslServer maps the errors of an auth server to replies and logs them.
 type saslServer struct {
-	s    *Session
-	ctx  context.Context // the AUTH command's context, for logging
-	mech string
-	srv  sasl.Server
-	t    *authAttempt // nil without AUTH limits
+	s         *Session
+	ctx       context.Context // the AUTH command's context, for logging
+	mech      string
+	srv       sasl.Server
+	t         *authAttempt // nil without AUTH limits
+	abandoned bool         // the session moved on before a verdict
 }
 
 // Next passes response to the mechanism; see [sasl.Server].
 func (x *saslServer) Next(response []byte) (challenge []byte, done bool, err error) {
+	if x.abandoned {
+		return nil, true, x.s.fail(x.ctx, StageAuth, errAuthAbandoned, slog.String(logKeyMechanism, x.mech))
+	}
 	challenge, done, err = x.srv.Next(response)
+	if err != nil || done {
+		x.s.sasl = nil
+	}
 	if err != nil {
 		x.t.end(x.ctx, err)
 		return nil, true, x.s.fail(x.ctx, StageAuth, err, slog.String(logKeyMechanism, x.mech))

@@ -45,9 +45,10 @@ type Session struct {
 	state         txState
 	tx            *policy.Transaction // nil in txNone
 	idBuf         [idBytes]byte
-	charge        sendCharge // the open transaction's charges to Config.Limits
-	authFails     int        // AUTH commands refused by the throttle
-	closing       bool       // 421 sent: every later command gets it again
+	charge        sendCharge  // the open transaction's charges to Config.Limits
+	sasl          *saslServer // the AUTH exchange without a verdict yet
+	authFails     int         // AUTH commands refused by the throttle
+	closing       bool        // 421 sent: every later command gets it again
 }
 
 // Conn returns what is known of the connection: remote address, TLS state,
@@ -129,8 +130,12 @@ func (s *Session) Transaction() *policy.Transaction {
 // 4.1.1.5): the reverse-path and recipients are cleared, and the
 // recipients charged to Config.Limits are given back. The identity, TLS
 // state and HELO name are kept. A server calls it also when the
-// connection ends.
+// connection ends, and when the client cancels an AUTH exchange ("*", RFC
+// 4954, Section 4): an exchange without a verdict is over, and its charge
+// to Config.Limits' AUTH throttle is given back (see
+// [Session.NewSASLServer]).
 func (s *Session) Reset() {
+	s.abandonAuth()
 	if s.charge.rcpts > 0 {
 		// Reset has no context of its own; a store bounds its calls.
 		s.a.release(context.Background(), &s.charge)

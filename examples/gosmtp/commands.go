@@ -161,9 +161,17 @@ func (g *conn) command(line []byte) ([]byte, error) {
 // before go-smtp gets it: "*" (cancel), "=" (empty) or BASE64. A line
 // that is too long (500 5.5.6) or not BASE64 (501 5.5.2) is answered here,
 // and go-smtp gets "*" to end the exchange; its own reply to that is
-// dropped.
+// dropped. go-smtp never calls the SASL server again after a "*" (conn.go,
+// handleAuth) and has no hook to say so, so the guard tells msakit that
+// the exchange ended without a verdict: its charge to the AUTH throttle is
+// given back at once (submission.Session.NewSASLServer).
 func (g *conn) authResponse(line []byte, tooLong bool) []byte {
 	text := strings.TrimRight(string(line), "\r\n")
+	if tooLong || !validSASLResponse(text) { // "*" included
+		if s := g.session(); s != nil {
+			s.authCancelled()
+		}
+	}
 	var err error
 	switch {
 	case tooLong:

@@ -95,6 +95,16 @@ func (a *saslServer) Next(response []byte) (challenge []byte, done bool, err err
 	return challenge, done, nil
 }
 
+// authCancelled ends msakit's AUTH exchange, which go-smtp abandons
+// without a word when the client cancels it ("*", RFC 4954, Section 4):
+// the guard calls it before go-smtp reads the line. No transaction is open
+// during AUTH, so Reset ends only the exchange.
+func (s *Session) authCancelled() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.s.Reset()
+}
+
 // Mail implements [smtp.Session]: MAIL FROM (RFC 5321, Section 4.1.1.2),
 // checked by msakit. go-smtp hands the path without angle brackets and with
 // a quoted local part unquoted; msakit gets the path as the client sent it

@@ -56,3 +56,31 @@ func TestRaw_AuthThrottleCloses(t *testing.T) {
 		t.Fatalf("AUTH on a new connection: %v, want 454 4.7.0", r)
 	}
 }
+
+// TestRaw_AuthCancelGivesBack: an AUTH exchange the client cancels with
+// "*" (RFC 4954, Section 4), or one the guard ends for a line that is not
+// BASE64, costs the address nothing, at once: with a limit of one failure,
+// another connection from the address authenticates while the first one
+// stays open.
+func TestRaw_AuthCancelGivesBack(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, false, func(c *submission.Config) {
+		c.Limits.AuthFailuresPerIP = submission.Limit{Max: 1, Per: time.Hour}
+	})
+	right := "AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00"+testUser+"\x00"+testPassword))
+	for _, end := range []struct{ line, want string }{
+		{"*", "501 5.0.0"},
+		{"not base64!", "501 5.5.2"},
+	} {
+		rc := ts.raw(t)
+		rc.startTLS()
+		rc.must("AUTH LOGIN", "334")
+		rc.must(end.line, end.want)
+		other := ts.raw(t)
+		other.startTLS()
+		if r := other.cmd(right); r.code != 235 {
+			t.Fatalf("after %q on another connection: AUTH = %v, want 235: the ended exchange is still charged", end.line, r)
+		}
+		rc.must("NOOP", "250 2.0.0")
+	}
+}
