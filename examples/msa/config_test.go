@@ -214,6 +214,7 @@ func TestBadConfigLines(t *testing.T) {
 	}{
 		{"unknown key", "listen = \"127.0.0.1:0\"\nlisten-tsl = \"127.0.0.1:0\"\n", `:2:1: listen-tsl: unknown key`},
 		{"unknown keys", "nope = 1\nnope2 = 2\n", `:1:1: nope: unknown key (and 1 more)`},
+		{"unknown key with a newline", "\"a\\nb\" = 1\n", `:1:1: a\x0ab: unknown key`},
 		{"unknown key in a user", user("adresses = [\"alice@example.org\"]\n"), `:4:1: user.adresses: unknown key`},
 		{"string for an integer", "max-size = \"10MB\"\n", `:1:12: max-size: want an integer, not a TOML string`},
 		{"integer for a string", "spool = 5\n", `:1:9: spool: want a string, not a TOML integer`},

@@ -51,8 +51,27 @@ func (e *fileError) Error() string {
 		b.WriteString(": " + e.key)
 	}
 	b.WriteString(": " + e.msg)
+	return oneLine(b.String())
+}
+
+// oneLine escapes control characters (a quoted key or the decoder's
+// message may hold a newline), so that an error stays one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // loadConfig reads the config file name over the defaults.
 func loadConfig(name string) (*config, *configFile, error) {
@@ -60,6 +79,12 @@ func loadConfig(name string) (*config, *configFile, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return parseConfig(name, data)
+}
+
+// parseConfig decodes the config file name, whose content is data, over
+// the defaults.
+func parseConfig(name string, data []byte) (*config, *configFile, error) {
 	c := defaultConfig()
 	doc := scan(data)
 	f := &configFile{name: name, pos: doc.pos}

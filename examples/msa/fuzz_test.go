@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -31,6 +32,72 @@ func FuzzParseUser(f *testing.F) {
 		}
 		if back != s {
 			t.Fatalf("parseUserSpec(%q) = %+v, which reads back as %q", s, u, back)
+		}
+	})
+}
+
+// FuzzParseHash: a password-hash value never panics the parser, whatever
+// it holds; what parses has parameters within the bounds (so a check
+// cannot allocate gigabytes) and an error never quotes the value.
+func FuzzParseHash(f *testing.F) {
+	for _, s := range []string{
+		"$argon2id$v=19$m=65536,t=3,p=4$ED151VgKEBeBweabPN5aXA$Vyaq8IaFOIe0vqx8qK5vH9bgPVxp9qCLLVmHIi+3/AI",
+		"$2a$12$rbJmTynJtlfWDuLBn96lTOCqHwn9kHQwiXek7RNOrcOZCFfk9tvuK",
+		"$argon2id$v=19$m=4294967295,t=4294967295,p=255$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$$$$$", "$2y$", "$2b$99$" + strings.Repeat("/", 53), "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseHash(s)
+		if err != nil {
+			if len(s) > 40 && strings.Contains(err.Error(), s) {
+				t.Fatalf("parseHash(%q): the error %q quotes the value", s, err)
+			}
+			return
+		}
+		switch h := v.(type) {
+		case *argon2Hash:
+			if h.memory > maxArgon2Memory || h.time > maxArgon2Time || h.threads == 0 || h.time == 0 || len(h.key) < 16 || len(h.key) > 64 {
+				t.Fatalf("parseHash(%q) = %+v, out of bounds", s, h)
+			}
+		case *bcryptHash:
+			if h.cost > maxBcryptCost {
+				t.Fatalf("parseHash(%q): cost %d", s, h.cost)
+			}
+		}
+	})
+}
+
+// FuzzParseConfig: any config file content is either loaded and checked,
+// or refused with one line that starts with the file's name; nothing
+// panics (the decoder, the position scan, the checks, the users).
+func FuzzParseConfig(f *testing.F) {
+	example, err := os.ReadFile("msa.example.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{
+		string(example),
+		"listen = \"127.0.0.1:0\"\n[[user]]\nname = \"a\"\naddresses = [[\"x\"], {a = 1}]\n",
+		"[rewrite]\ndomains = { \"a.b.c\" = \"d.e\" }\naddresses = { \"x@y.z\" = \"q\" }\n",
+		"data-timeout = 1979-05-27T07:32:00Z\nmax-size = 1e3\n[[user.x]]\n[[user]]\n",
+		"a.b.c = 1\n\"quoted key\" = [1, [2, [3]]]\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, file, err := parseConfig("fuzz.toml", data)
+		if err == nil {
+			l := &loaded{config: c, file: file, cl: &commandLine{}}
+			if err = l.check(); err == nil {
+				if _, err = l.rewriteRules(); err == nil {
+					_, err = newDirectory(l.config, l.file)
+				}
+			}
+		}
+		if err != nil && (!strings.HasPrefix(err.Error(), "fuzz.toml") && !strings.HasPrefix(err.Error(), "-") || strings.Contains(err.Error(), "\n")) {
+			t.Fatalf("parseConfig(%q): error %q is not one line naming the file", data, err)
 		}
 	})
 }
