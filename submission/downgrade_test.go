@@ -1,13 +1,16 @@
 package submission_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"strings"
 	"testing"
 
 	gomessage "github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/msakit/msakit/submission"
 )
@@ -73,6 +76,68 @@ func walkLeaves(e *gomessage.Entity, digest bool, depth int, out *[]mimeLeaf) er
 		}
 	}
 	*out = append(*out, mimeLeaf{media: mt, body: body})
+	return nil
+}
+
+// rawLeaf is one leaf entity as it stands in a message, with go-message's
+// textproto reading it: its header block as written and its body not
+// decoded.
+type rawLeaf struct {
+	header, body []byte
+}
+
+// rawLeaves returns the leaves of msg as rawLeaf values, in the order of
+// mimeLeaves. A message/rfc822 body is read as a message when it has an
+// identity encoding (RFC 2046, Section 5.2.1); otherwise it is a leaf.
+func rawLeaves(msg []byte) ([]rawLeaf, error) {
+	br := bufio.NewReader(bytes.NewReader(msg))
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return nil, err
+	}
+	var out []rawLeaf
+	err = walkRaw(h, br, false, 0, &out)
+	return out, err
+}
+
+func walkRaw(h textproto.Header, body io.Reader, digest bool, depth int, out *[]rawLeaf) error {
+	mt, params, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if digest && !h.Has("Content-Type") {
+		mt = "message/rfc822"
+	}
+	if strings.HasPrefix(mt, "multipart/") && params["boundary"] != "" {
+		mr := textproto.NewMultipartReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := walkRaw(p.Header, p, mt == "multipart/digest", depth+1, out); err != nil {
+				return err
+			}
+		}
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return err
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
+	case "", "7bit", "8bit", "binary":
+		if mt == "message/rfc822" && depth < 100 {
+			br := bufio.NewReader(bytes.NewReader(b))
+			if inner, err := textproto.ReadHeader(br); err == nil {
+				return walkRaw(inner, br, false, depth+1, out)
+			}
+		}
+	}
+	var hb bytes.Buffer
+	if err := textproto.WriteHeader(&hb, h); err != nil {
+		return err
+	}
+	*out = append(*out, rawLeaf{header: hb.Bytes(), body: b})
 	return nil
 }
 
@@ -401,6 +466,9 @@ func FuzzDowngrade(f *testing.F) {
 		crlf("Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\n\xe9\n--a--\n"),
 		"Content-Type: text/plain\n\n\xe9\r--x\n",
 		strings.Repeat("-", 80) + "\r\n\r\n" + strings.Repeat("\xe9-", 50),
+		// SMTP form, one part to convert and one to keep byte for byte.
+		crlf("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nK\xc3\xb6ln\n" +
+			"--b\ncontent-type: Text/Plain;\n  charset=us-ascii\nX-Keep:  as is \n\nplain  ASCII \n--b\nContent-Type: message/rfc822\n\nSubject: inner\n\nk\xc3\xb6\n--b--\n"),
 	} {
 		f.Add(s)
 	}
@@ -444,6 +512,28 @@ func FuzzDowngrade(f *testing.F) {
 		for i := range want {
 			if !bytes.Equal(got[i].body, want[i].body) {
 				t.Fatalf("Downgrade(%q) = %q: leaf %d decodes to %q, want %q", in, out, i, got[i].body, want[i].body)
+			}
+		}
+		// A part with nothing to convert stays byte for byte: header and
+		// body as they were.
+		rawIn, err := rawLeaves([]byte(in))
+		if err != nil {
+			return
+		}
+		rawOut, err := rawLeaves([]byte(out))
+		if err != nil {
+			t.Fatalf("go-message's textproto reads the input of Downgrade but not its output %q: %v", out, err)
+		}
+		if len(rawOut) != len(rawIn) {
+			t.Fatalf("Downgrade(%q) = %q: %d raw leaves, want %d", in, out, len(rawOut), len(rawIn))
+		}
+		for i, l := range rawIn {
+			if bytes.IndexFunc(l.body, func(r rune) bool { return r >= 0x80 }) >= 0 {
+				continue // converted
+			}
+			if !bytes.Equal(rawOut[i].header, l.header) || !bytes.Equal(rawOut[i].body, l.body) {
+				t.Fatalf("Downgrade(%q) = %q: leaf %d, which has no 8-bit octet, changed from\n%q%q\nto\n%q%q",
+					in, out, i, l.header, l.body, rawOut[i].header, rawOut[i].body)
 			}
 		}
 	})
