@@ -60,6 +60,15 @@ func New(c redis.Scripter, o Options) *Store {
 // write timeouts, one dial attempt per command, and no retries (a retried
 // script could count an event twice when only its reply was lost).
 func NewClient(addr string) (*redis.Client, error) {
+	o, err := clientOptions(addr)
+	if err != nil {
+		return nil, err
+	}
+	return redis.NewClient(o), nil
+}
+
+// clientOptions are the go-redis options of [NewClient].
+func clientOptions(addr string) (*redis.Options, error) {
 	o := &redis.Options{Addr: addr}
 	if u, err := redis.ParseURL(addr); err == nil {
 		o = u
@@ -72,7 +81,7 @@ func NewClient(addr string) (*redis.Client, error) {
 	o.WriteTimeout = time.Second
 	o.MaxRetries = -1 // go-redis stores it as 0
 	o.DialerRetries = 1
-	return redis.NewClient(o), nil
+	return o, nil
 }
 
 // isURL reports whether addr looks like a URL rather than host:port.
