@@ -103,7 +103,7 @@
 // # What else the adapter absorbs from go-smtp v0.25.1
 //
 //   - go-smtp checks no authentication itself, and its ErrAuthRequired is 502.
-//     The adapter never uses it: msakit's RequireAuth policy answers 530 5.7.0
+//     The adapter never uses it: msakit's require-auth policy answers 530 5.7.0
 //     (RFC 4954, Section 6; RFC 6409, Section 4.3).
 //   - go-smtp refuses AUTH without TLS with its own 523 unless
 //     Server.AllowInsecureAuth is set. [Backend.Configure] sets it, so that

@@ -34,21 +34,24 @@
 // the Received field (RFC 5321,
 // Section 4.4), queueing and delivery.
 //
-// msakit does, on the events the MTA sends:
+// msakit does, on the events the MTA sends (the built-in policies by the
+// names that [policy.Reply].Policy and msakit's log records carry):
 //
 //	event        msakit                                 refusal (examples)
 //	connect      Session with the client's address      —
 //	HELO/EHLO    TLS state; STARTTLS resets the session —
 //	MAIL         identity from the macros, then the     530 5.7.0 no AUTH, 550 5.7.1 not
-//	             MAIL stage: RequireAuth, trusted       the user's address, 554 5.1.8,
-//	             networks, QualifyDomains, address      501 5.1.7, 552 5.3.4 SIZE,
-//	             syntax, EnforceSender, SMTPUTF8, SIZE  550 5.6.7, 451 4.7.1 rate limit
-//	RCPT         the RCPT stage: permissions,           550 5.7.1, 554 5.1.2, 553 5.6.7,
-//	             Postmaster, MaxRecipients              452 4.5.3
+//	             MAIL stage: require-auth (and trusted  the user's address, 554 5.1.8,
+//	             networks), qualify-domains,            501 5.1.7, 552 5.3.4 SIZE,
+//	             enforce-address-syntax,                550 5.6.7, 451 4.7.1 rate limit
+//	             enforce-sender, require-smtputf8,
+//	             max-size
+//	RCPT         the RCPT stage: recipient-permissions, 550 5.7.1, 554 5.1.2, 553 5.6.7,
+//	             postmaster, max-recipients             452 4.5.3
 //	header       each field goes to Data as it comes    —
 //	end of       the DATA stage on the whole header:    550 5.7.1 From/Sender not the
-//	header       CheckHeader, EnforceSender (From,      user's, 554 5.6.0 syntax,
-//	             Sender, Resent-*), QualifyDomains      554 5.6.1 8-bit without 8BITMIME
+//	header       check-header, enforce-sender (From,    user's, 554 5.6.0 syntax,
+//	             Sender, Resent-*), qualify-domains     554 5.6.1 8-bit without 8BITMIME
 //	body chunk   bare CR or LF, line length, 8-bit      554 5.6.0, 554 5.6.1, 552 5.3.4
 //	             octets, size, on each chunk as it
 //	             arrives (nothing is buffered)
@@ -123,9 +126,10 @@
 //     milters, so a field msakit prepends may land above Sendmail's own
 //     Received; Postfix's hidden Received is known and counted.
 //   - A recipient another milter or the MTA refuses after msakit accepted
-//     it still counts towards msakit's MaxRecipients for that message.
+//     it still counts towards submission.Config.MaxRecipients for that
+//     message.
 //   - The MTA's size limit (Postfix message_size_limit) and msakit's
-//     (Config.MaxSize) are separate; set them alike.
+//     (submission.Config.MaxSize) are separate; set them alike.
 //   - go-milter v0.10.1 does not compile where int has 32 bits (386, arm):
 //     it compares an int with math.MaxUint32. This package therefore builds
 //     on 64-bit platforms only. go-milter-32bit.patch beside this file is
