@@ -123,26 +123,7 @@ func BenchmarkObserver(b *testing.B) {
 				c.Trace = submission.TraceSinkFunc(nopTrace)
 				c.Observer = tc.obs
 			})
-			s := f.session()
-			ctx := b.Context()
-			var in strings.Reader
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := s.Mail(ctx, "<alice@example.org>", nil); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.Rcpt(ctx, "<bob@example.com>", nil); err != nil {
-					b.Fatal(err)
-				}
-				in.Reset(msg)
-				r, err := s.Data(ctx, &in)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := io.Copy(io.Discard, r); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchSubmit(b, f.session(), msg)
 		})
 	}
 }
