@@ -93,13 +93,15 @@ func TestReplyConstructors(t *testing.T) {
 		{"AuthUnsupported", replyAuthUnsupported, 504, "5.5.4", auth.ErrUnsupported},
 		// The replies built outside this file: the limits, 8-bit data and
 		// Downgrade's errors.
-		{"MessageLimit", func() *policy.Reply { return replyMessageLimit(Limit{Max: 100, Per: time.Hour}, 17*time.Minute) }, 451, "4.7.1", ErrMessageLimit},
-		{"RecipientLimit", func() *policy.Reply { return replyRecipientLimit(Limit{Max: 500, Per: time.Hour}, time.Minute) }, 452, "4.5.3", ErrRecipientLimit},
-		{"AuthThrottled", func() *policy.Reply { return replyAuthThrottled(time.Minute) }, 454, "4.7.0", ErrAuthThrottled},
-		{"AuthClosing", replyAuthClosing, 421, "4.7.0", ErrAuthThrottled},
-		{"8Bit", reply8Bit, 554, "5.6.1", Err8Bit},
-		{"8BitHeader", reply8BitHeader, 554, "5.6.1", Err8Bit},
-		{"Downgrade", func() *policy.Reply { return replyDowngrade(ErrDowngradeHeader) }, 554, "5.6.3", ErrDowngradeHeader},
+		{"MessageLimit", func() *policy.Reply { return replyMessageLimit(Limit{Max: 100, Per: time.Hour}, 17*time.Minute) }, 451, "4.7.1", errMessageLimit},
+		{"RecipientLimit", func() *policy.Reply { return replyRecipientLimit(Limit{Max: 500, Per: time.Hour}, time.Minute) }, 452, "4.5.3", errRecipientLimit},
+		{"AuthThrottled", func() *policy.Reply { return replyAuthThrottled(time.Minute) }, 454, "4.7.0", errAuthThrottled},
+		{"AuthClosing", replyAuthClosing, 421, "4.7.0", errAuthThrottled},
+		{"StoreDown", func() *policy.Reply { return replyStoreDown(StageMail, &storeError{err: errLocal}) }, 451, "4.3.0", errLocal},
+		{"StoreDownAuth", func() *policy.Reply { return replyStoreDown(StageAuth, &storeError{err: errLocal}) }, 454, "4.7.0", auth.ErrTemporary},
+		{"8Bit", reply8Bit, 554, "5.6.1", err8Bit},
+		{"8BitHeader", reply8BitHeader, 554, "5.6.1", err8Bit},
+		{"Downgrade", func() *policy.Reply { return replyDowngrade(errDowngradeHeader) }, 554, "5.6.3", errDowngradeHeader},
 		{"BareCR", replyBareCR, 554, "5.6.0", header.ErrBareCR},
 		{"NUL", replyNUL, 554, "5.6.0", header.ErrNUL},
 	}
@@ -145,9 +147,9 @@ func TestReplyConstructors(t *testing.T) {
 			if again == r {
 				t.Fatalf("%s() returned the same *Reply twice", tc.name)
 			}
-			want := again.Text
+			want, wantPolicy := again.Text, again.Policy
 			r.Text, r.Policy = "changed", "changed"
-			if again.Text != want || again.Policy != "" || tc.mk().Text != want {
+			if again.Text != want || again.Policy != wantPolicy || tc.mk().Text != want || tc.mk().Policy != wantPolicy {
 				t.Errorf("%s(): replies share their value", tc.name)
 			}
 		})

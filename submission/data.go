@@ -29,9 +29,9 @@ import (
 // *policy.Reply at the first problem:
 //
 //   - 554 5.6.0 for a bare CR or bare LF (RFC 5321, Section 2.3.8; the SMTP
-//     smuggling attacks; errors.Is(err, header.ErrBareCR / header.ErrBareLF),
-//     the sentinels of a bare CR or LF in the header too), logged at
-//     Warn;
+//     smuggling attacks; the cause in the log is [header.ErrBareCR] or
+//     [header.ErrBareLF], as for a bare CR or LF in the header), logged
+//     at Warn;
 //   - 554 5.6.0 for a NUL octet (RFC 2045, Section 2.7 and 2.8: not in
 //     7bit or 8bit data; [header.ErrNUL]), logged at Warn;
 //   - 554 5.6.0 for a line over 1000 octets including CRLF (RFC 5321,
@@ -41,8 +41,8 @@ import (
 //     (RFC 6409, Section 4.1);
 //   - 554 5.6.1 for an octet above 127 without BODY=8BITMIME, BINARYMIME
 //     or SMTPUTF8, only under Config.DisableUndeclared8Bit (RFC 6152,
-//     Section 3; X.6.1 "media not supported", RFC 3463, Section 3.7;
-//     [Err8Bit]). By default such data is accepted: at its first 8-bit
+//     Section 3; X.6.1 "media not supported", RFC 3463, Section 3.7).
+//     By default such data is accepted: at its first 8-bit
 //     octet the transaction is marked ([policy.Transaction].Undeclared8Bit,
 //     so BodyType is 8BITMIME, and so is the TraceRecord's Body), and one
 //     Info record names the submission (RFC 6409, Section 8);

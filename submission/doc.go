@@ -109,7 +109,20 @@
 // throttles failed AUTH per client address and per user name (454 4.7.0,
 // then 421 4.7.0 and the connection closed). The counts live in a
 // [LimitStore]: in-process by default ([MemoryLimitStore]), or shared by
-// MSA replicas (a Redis store is in the examples module).
+// MSA replicas (a Redis store is in the examples module). Their replies
+// carry the names "message-limit", "recipient-limit" and "auth-throttle"
+// in policy.Reply.Policy, and "limit-store" when the store failed.
+//
+// # Telling replies apart
+//
+// Every refusal is a *policy.Reply; a caller tells one from another by its
+// Code, its Enhanced code (RFC 3463, Section 2: the machine-readable part)
+// and its Policy, the name of what decided, never by its Text (reworded in
+// any release) or its Err (the internal cause, for logs; it may wrap an
+// error of a lower package, such as header.ErrBareLF, but which one is not
+// part of the contract). The package exports no error values of its own.
+// A server closes the connection after any 421 (RFC 5321, Section 3.8),
+// whatever decided it.
 //
 // # Logging
 //

@@ -18,28 +18,30 @@ import (
 	"github.com/msakit/msakit/internal/ascii"
 )
 
-// Errors of [Downgrade], wrapped with the part and the reason. [ReplyFor]
-// maps each to 554 5.6.3 "conversion required but not supported" (RFC
-// 3463, Section 3.7), a valid reply to the end of data (RFC 5321, Section
-// 4.3.2): the message cannot cross a 7-bit hop as it is.
+// Causes of [Downgrade]'s refusals, wrapped with the part and the reason.
+// [ReplyFor] maps each to 554 5.6.3 "conversion required but not
+// supported" (RFC 3463, Section 3.7), a valid reply to the end of data
+// (RFC 5321, Section 4.3.2): the message cannot cross a 7-bit hop as it
+// is. Unexported: callers tell a refusal from an I/O error by ReplyFor's
+// internal result, and refusals apart by nothing a relay acts on.
 var (
-	// ErrDowngradeHeader: a header field, of the message or of a MIME
+	// errDowngradeHeader: a header field, of the message or of a MIME
 	// part, holds octets above 127. No content transfer encoding applies
 	// to a header (RFC 2045, Section 6.1), so Downgrade refuses rather
 	// than rewrite it (RFC 6152, Section 3; RFC 6532 needs SMTPUTF8).
-	ErrDowngradeHeader = errors.New("submission: 8-bit header field cannot be converted to 7-bit")
-	// ErrDowngradeEncoding: octets above 127 where no encoding can be
+	errDowngradeHeader = errors.New("submission: 8-bit header field cannot be converted to 7-bit")
+	// errDowngradeEncoding: octets above 127 where no encoding can be
 	// applied: in a base64 body or one of an unknown encoding, in the
 	// preamble or epilogue of a multipart (RFC 2046, Section 5.1.1), or
 	// in an entity whose header cannot be parsed; or, for a part longer
 	// than the look-ahead of a plain reader, after the part's header was
 	// written.
-	ErrDowngradeEncoding = errors.New("submission: 8-bit content cannot be converted to 7-bit")
-	// ErrDowngradeLimit: a bound of the conversion was exceeded: MIME
+	errDowngradeEncoding = errors.New("submission: 8-bit content cannot be converted to 7-bit")
+	// errDowngradeLimit: a bound of the conversion was exceeded: MIME
 	// nesting deeper than 50, a header block over 1 MiB
 	// ([header.DefaultMaxSize]), or a quoted-printable line with 8-bit
 	// octets longer than 4096 octets.
-	ErrDowngradeLimit = errors.New("submission: message exceeds the bounds of 7-bit conversion")
+	errDowngradeLimit = errors.New("submission: message exceeds the bounds of 7-bit conversion")
 )
 
 // Bounds of the conversion.
@@ -88,10 +90,15 @@ const (
 // as.
 //
 // Downgrade refuses instead of changing what it cannot convert: 8-bit
-// octets in a header field ([ErrDowngradeHeader]), in a base64 body, in a
-// preamble or epilogue ([ErrDowngradeEncoding]), and input beyond its
-// bounds ([ErrDowngradeLimit]). Other errors are I/O errors of r or w. On
-// any error, w holds a partial message that must be discarded.
+// octets in a header field, in a base64 body, in a preamble or epilogue,
+// and input beyond its bounds (nesting deeper than 50, a header block over
+// 1 MiB, a quoted-printable line with 8-bit octets over 4096 octets).
+// [ReplyFor] at [StageData] maps such a refusal to 554 5.6.3 "conversion
+// required but not supported" (RFC 3463, Section 3.7), the message's
+// fault, with internal false; every other error is an I/O error of r or w,
+// which ReplyFor makes 451 4.3.0 with internal true. The error's text
+// names the part and the reason, for the log. On any error, w holds a
+// partial message that must be discarded.
 //
 // Downgrade reads r from its current offset to its end, in time linear in
 // the message size, with memory bounded by the largest header block (1 MiB
@@ -323,7 +330,7 @@ func (d *downgrader) readHeader(part string) (ended bool, t term, err error) {
 			return true, d.delim(lv, cl, l.b), nil
 		}
 		if len(d.hdr)+len(l.b) > downgradeMaxHeader {
-			return false, term{}, fmt.Errorf("%w: %s: header block over %d octets", ErrDowngradeLimit, where(part), downgradeMaxHeader)
+			return false, term{}, fmt.Errorf("%w: %s: header block over %d octets", errDowngradeLimit, where(part), downgradeMaxHeader)
 		}
 		d.hdr = append(d.hdr, l.b...)
 		if l.whole() && (string(l.b) == "\r\n" || string(l.b) == "\n") {
@@ -402,14 +409,14 @@ func (d *downgrader) parseHeader(kind entityKind) entityInfo {
 // the enclosing entities.
 func (d *downgrader) entity(depth int, part string, kind entityKind) (term, error) {
 	if depth > downgradeMaxDepth {
-		return term{}, fmt.Errorf("%w: %s: MIME nesting deeper than %d", ErrDowngradeLimit, where(part), downgradeMaxDepth)
+		return term{}, fmt.Errorf("%w: %s: MIME nesting deeper than %d", errDowngradeLimit, where(part), downgradeMaxDepth)
 	}
 	ended, t, err := d.readHeader(part)
 	if err != nil {
 		return term{}, err
 	}
 	if !ascii.IsBytes(d.hdr) {
-		return term{}, fmt.Errorf("%w: %s: octet above 127 in its header", ErrDowngradeHeader, where(part))
+		return term{}, fmt.Errorf("%w: %s: octet above 127 in its header", errDowngradeHeader, where(part))
 	}
 	if ended {
 		return t, d.write(d.hdr)
@@ -446,7 +453,7 @@ func (d *downgrader) opaque(part string) (term, error) {
 	}
 	return d.copyLines(false, func(l line) error {
 		if !ascii.IsBytes(l.b) {
-			return fmt.Errorf("%w: %s: octet above 127 in a body that has a transfer encoding or no readable type", ErrDowngradeEncoding, where(part))
+			return fmt.Errorf("%w: %s: octet above 127 in a body that has a transfer encoding or no readable type", errDowngradeEncoding, where(part))
 		}
 		return d.write(l.b)
 	})
@@ -487,7 +494,7 @@ func (d *downgrader) quotedPrintable(part string) (term, error) {
 			return d.write(l.b)
 		}
 		if !l.whole() {
-			return fmt.Errorf("%w: %s: quoted-printable line with 8-bit octets over %d octets", ErrDowngradeLimit, where(part), downgradeLineBuf)
+			return fmt.Errorf("%w: %s: quoted-printable line with 8-bit octets over %d octets", errDowngradeLimit, where(part), downgradeLineBuf)
 		}
 		return fixQPLine(d.w, l.b)
 	})
@@ -511,7 +518,7 @@ func (d *downgrader) multipart(depth int, part string, e entityInfo) (term, erro
 	}
 	t, err := d.copyLines(false, func(l line) error {
 		if !ascii.IsBytes(l.b) {
-			return fmt.Errorf("%w: %s: octet above 127 in the preamble", ErrDowngradeEncoding, where(part))
+			return fmt.Errorf("%w: %s: octet above 127 in the preamble", errDowngradeEncoding, where(part))
 		}
 		return d.write(l.b)
 	})
@@ -535,7 +542,7 @@ func (d *downgrader) multipart(depth int, part string, e entityInfo) (term, erro
 	d.stack = d.stack[:own]
 	return d.copyLines(false, func(l line) error {
 		if !ascii.IsBytes(l.b) {
-			return fmt.Errorf("%w: %s: octet above 127 in the epilogue", ErrDowngradeEncoding, where(part))
+			return fmt.Errorf("%w: %s: octet above 127 in the epilogue", errDowngradeEncoding, where(part))
 		}
 		return d.write(l.b)
 	})

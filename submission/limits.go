@@ -83,7 +83,9 @@ func (l Limit) String() string {
 // Limits are per-identity sending limits and the AUTH-failure throttle, a
 // site policy of the MSA (RFC 6409, Section 4.3; RFC 5068, Section 3
 // makes the MSA responsible for what its users send). A zero field means
-// no limit; the zero Limits limits nothing. Windows are fixed: each key's
+// no limit; the zero Limits limits nothing. Their replies name them in
+// Reply.Policy, as the built-in policies' do: "message-limit",
+// "recipient-limit", "auth-throttle" (and "limit-store", see FailOpen). Windows are fixed: each key's
 // window starts with its first counted event and lasts Per, so a client
 // may use up to twice Max across the end of one window and the start of
 // the next.
@@ -134,7 +136,8 @@ type Limits struct {
 	// FailOpen lets a submission or AUTH go ahead uncounted when the
 	// Store fails. The default (false) fails closed: the command gets
 	// 451 4.3.0 (454 4.7.0 at AUTH), a temporary refusal, as the outage is
-	// ours. Either way the failure is logged at Error: when the Store
+	// ours, with Reply.Policy "limit-store" (and so in the logs and the
+	// [Event]). Either way the failure is logged at Error: when the Store
 	// starts failing, then at most once every 10 seconds while it keeps
 	// failing, with the number of failures in between ("suppressed"), not
 	// once per command (RFC 6409, Section 5.2); one record at Warn says
@@ -167,18 +170,37 @@ func (l *Limits) check() error {
 	return nil
 }
 
-// Errors wrapped (as Reply.Err) by the replies of the limits, for
-// [errors.Is].
+// The names the replies of the limits carry in Reply.Policy (and so in
+// the "policy" log attribute and Event.Policy): a caller tells them from
+// replies with the same codes (452 4.5.3 of max-recipients, 454 4.7.0 of
+// an Authenticator that failed) by Code, Enhanced and Policy, as every
+// reply (DESIGN.md, "A small public API").
+const (
+	// policyMessageLimit refuses with 451 4.7.1 (Limits.Messages).
+	policyMessageLimit = "message-limit"
+	// policyRecipientLimit refuses with 452 4.5.3 (Limits.Recipients).
+	policyRecipientLimit = "recipient-limit"
+	// policyAuthThrottle refuses with 454 4.7.0, then 421 4.7.0
+	// (Limits.AuthFailuresPerIP, AuthFailuresPerUser).
+	policyAuthThrottle = "auth-throttle"
+	// policyLimitStore refuses with 451 4.3.0 (454 4.7.0 at AUTH) while
+	// the LimitStore fails and Limits.FailOpen is off: our outage, told
+	// apart from every other internal error.
+	policyLimitStore = "limit-store"
+)
+
+// Causes wrapped (as Reply.Err) by the replies of the limits, for logs
+// and this package's tests.
 var (
-	// ErrMessageLimit: the identity reached Limits.Messages; 451 4.7.1.
-	ErrMessageLimit = errors.New("submission: message limit reached")
-	// ErrRecipientLimit: the identity reached Limits.Recipients; 452
+	// errMessageLimit: the identity reached Limits.Messages; 451 4.7.1.
+	errMessageLimit = errors.New("submission: message limit reached")
+	// errRecipientLimit: the identity reached Limits.Recipients; 452
 	// 4.5.3.
-	ErrRecipientLimit = errors.New("submission: recipient limit reached")
-	// ErrAuthThrottled: too many failed AUTH exchanges from the client's
+	errRecipientLimit = errors.New("submission: recipient limit reached")
+	// errAuthThrottled: too many failed AUTH exchanges from the client's
 	// address or for the user name; 454 4.7.0, or 421 4.7.0 when the
 	// session is closed (RFC 4954, Section 6; RFC 5321, Section 3.8).
-	ErrAuthThrottled = errors.New("submission: too many failed authentication attempts")
+	errAuthThrottled = errors.New("submission: too many failed authentication attempts")
 )
 
 // Keys in the store: what is counted, then whose count it is.
@@ -275,9 +297,9 @@ func (a *Agent) giveBack(ctx context.Context, key string, n int64, l Limit) {
 }
 
 // storeError is the failure of the limit store when failing closed: the
-// command gets 451 4.3.0 (454 4.7.0 at AUTH), and the failure is logged
-// by storeFailed, once per outage and interval, not again for each
-// command it refuses.
+// command gets 451 4.3.0 (454 4.7.0 at AUTH) with Policy "limit-store"
+// (ReplyFor), and the failure is logged by storeFailed, once per outage
+// and interval, not again for each command it refuses.
 type storeError struct{ err error }
 
 func (e *storeError) Error() string { return "submission: limit store: " + e.err.Error() }
@@ -324,30 +346,44 @@ func replyMessageLimit(l Limit, resetIn time.Duration) *policy.Reply {
 	// 451 is a reply RFC 5321, Section 4.3.2 allows to MAIL and to the
 	// end of data; X.7.1 "delivery not authorized" (RFC 3463, Section 3.8)
 	// with a transient class, as the window ends.
-	return reply(451, "4.7.1",
+	return withPolicy(reply(451, "4.7.1",
 		fmt.Sprintf("Sending limit of %d messages per %s reached, try again in %s", l.Max, shortDuration(l.Per), retryIn(resetIn)),
-		ErrMessageLimit)
+		errMessageLimit), policyMessageLimit)
 }
 
 func replyRecipientLimit(l Limit, resetIn time.Duration) *policy.Reply {
 	// RFC 5321, Section 4.5.3.1.10: too many recipients is 452, so the
 	// client sends the rest later; X.5.3 (RFC 3463, Section 3.6).
-	return withErr(withText(replyTooManyRecipients(),
+	return withPolicy(withErr(withText(replyTooManyRecipients(),
 		fmt.Sprintf("Sending limit of %d recipients per %s reached, try again in %s", l.Max, shortDuration(l.Per), retryIn(resetIn))),
-		ErrRecipientLimit)
+		errRecipientLimit), policyRecipientLimit)
 }
 
 func replyAuthThrottled(resetIn time.Duration) *policy.Reply {
 	// RFC 4954, Section 6: 454 4.7.0 "Temporary authentication failure".
-	return withErr(withText(replyAuthTemporaryFailure(),
+	return withPolicy(withErr(withText(replyAuthTemporaryFailure(),
 		"Too many failed authentication attempts, try again in "+retryIn(resetIn)),
-		ErrAuthThrottled)
+		errAuthThrottled), policyAuthThrottle)
 }
 
 func replyAuthClosing() *policy.Reply {
 	// RFC 5321, Section 3.8: 421 ends the session, the server closes the
 	// connection after sending it; X.7.0 (RFC 3463, Section 3.8).
-	return reply(421, "4.7.0", "Too many failed authentication attempts, closing connection", ErrAuthThrottled)
+	return withPolicy(reply(421, "4.7.0", "Too many failed authentication attempts, closing connection", errAuthThrottled), policyAuthThrottle)
+}
+
+// replyStoreDown is the reply to a command refused because the limit
+// store failed (failing closed): the generic reply to an internal failure
+// at stage, named policyLimitStore.
+func replyStoreDown(stage Stage, err error) *policy.Reply {
+	return withPolicy(localError(stage, err), policyLimitStore)
+}
+
+// withPolicy sets r.Policy, the name of what decided, on r, a new value
+// of this package's constructors, and returns it.
+func withPolicy(r *policy.Reply, name string) *policy.Reply {
+	r.Policy = name
+	return r
 }
 
 // retryIn is how a reply tells when to retry: d rounded up to the second,

@@ -109,6 +109,17 @@ func wantText(t *testing.T, what string, err error, want string) {
 	}
 }
 
+// wantPolicy checks that err is a reply decided by the named policy: how
+// a caller tells the replies of the limits from others with the same codes
+// (452 4.5.3 of max-recipients, 454 4.7.0 of a failing Authenticator).
+func wantPolicy(t *testing.T, what string, err error, name string) {
+	t.Helper()
+	r, ok := errors.AsType[*policy.Reply](err)
+	if !ok || r.Policy != name {
+		t.Fatalf("%s = %v, want a reply of policy %q", what, err, name)
+	}
+}
+
 // TestLimitsMessages: the message limit refuses MAIL once used up, says
 // when to retry, and opens again when the window ends.
 func TestLimitsMessages(t *testing.T) {
@@ -121,9 +132,7 @@ func TestLimitsMessages(t *testing.T) {
 	err := s.Mail(ctx, "<alice@example.org>", nil)
 	wantReply(t, "MAIL over the limit", err, 451, "4.7.1")
 	wantText(t, "MAIL over the limit", err, "2 messages per 1h reached, try again in 1h")
-	if !errors.Is(err, submission.ErrMessageLimit) {
-		t.Errorf("MAIL over the limit = %v, want ErrMessageLimit", err)
-	}
+	wantPolicy(t, "MAIL over the limit", err, "message-limit")
 	if s.Transaction() != nil {
 		t.Error("a transaction is open after the refused MAIL")
 	}
@@ -199,9 +208,7 @@ func TestLimitsRecipients(t *testing.T) {
 	err := s.Rcpt(ctx, "<erin@example.com>", nil)
 	wantReply(t, "RCPT 4", err, 452, "4.5.3")
 	wantText(t, "RCPT 4", err, "3 recipients per 24h reached, try again in 24h")
-	if !errors.Is(err, submission.ErrRecipientLimit) {
-		t.Errorf("RCPT 4 = %v, want ErrRecipientLimit", err)
-	}
+	wantPolicy(t, "RCPT 4", err, "recipient-limit")
 	r, err := s.Data(ctx, strings.NewReader(crlf(message)))
 	wantReply(t, "DATA with the accepted recipient", err, 0, "")
 	if _, err := io.Copy(io.Discard, r); err != nil {
@@ -300,9 +307,7 @@ func TestLimitsAuthPerIP(t *testing.T) {
 	err := plain(t, s, "alice", "wrong")
 	wantReply(t, "4th attempt", err, 454, "4.7.0")
 	wantText(t, "4th attempt", err, "try again in 15m")
-	if !errors.Is(err, submission.ErrAuthThrottled) {
-		t.Errorf("4th attempt = %v, want ErrAuthThrottled", err)
-	}
+	wantPolicy(t, "4th attempt", err, "auth-throttle")
 	wantReply(t, "right password, throttled", plain(t, s, "alice", "secret-a"), 454, "4.7.0")
 	if got := lf.auth.calls.Load(); got != 3 {
 		t.Fatalf("%d passwords checked, want 3: the throttle must refuse before checking", got)

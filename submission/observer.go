@@ -38,8 +38,14 @@ type Event struct {
 	// "" when accepted.
 	Enhanced string
 	// Policy names the policy that refused (Reply.Policy: "require-auth",
-	// "enforce-sender", ...); "" when accepted or when the refusal is not
-	// a policy's (syntax, sequence, limits, internal errors).
+	// "enforce-sender", ...): a built-in policy of the profile (see the
+	// package documentation), one of Config.Policies, or one of
+	// Config.Limits: "message-limit" (451 4.7.1), "recipient-limit" (452
+	// 4.5.3), "auth-throttle" (454 4.7.0, 421 4.7.0), and "limit-store"
+	// for a command refused because the LimitStore failed (451 4.3.0, 454
+	// 4.7.0 at AUTH), which sets this outage apart from every other
+	// internal error. "" when accepted or when the refusal is not a
+	// policy's (syntax, sequence, other internal errors).
 	Policy string
 	// Mechanism is the SASL mechanism of an AUTH exchange ("PLAIN",
 	// "LOGIN", "EXTERNAL", "OAUTHBEARER"); "" at other stages and for a

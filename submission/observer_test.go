@@ -2,12 +2,16 @@ package submission_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/submission"
 )
 
@@ -125,5 +129,59 @@ func BenchmarkObserver(b *testing.B) {
 			})
 			benchSubmit(b, f.session(), msg)
 		})
+	}
+}
+
+// windowDown is an AuthWindow whose directory is down.
+type windowDown struct{}
+
+func (windowDown) Lookup(context.Context, netip.Addr) (auth.Identity, bool, error) {
+	return auth.Identity{}, false, errors.New("directory unreachable")
+}
+
+// An Observer tells an outage of the limit store (Policy "limit-store")
+// from every other internal error (no Policy), and each limit's refusal
+// from replies with the same codes by its Policy.
+func TestObserverLimits(t *testing.T) {
+	t.Parallel()
+	obs := &eventLog{}
+	st := &failingStore{}
+	st.ok.Store(2) // the two AUTH attempts answer
+	f := newFixture(t, func(c *submission.Config) {
+		c.Observer = obs
+		c.AuthWindow = windowDown{}
+		c.Limits = submission.Limits{
+			Recipients:        submission.Limit{Max: 1, Per: time.Hour},
+			AuthFailuresPerIP: submission.Limit{Max: 1, Per: time.Hour},
+			Store:             st,
+		}
+	})
+	ctx := t.Context()
+	wantReply(t, "AUTH wrong", plain(t, f.anonymous(), "alice", "wrong"), 535, "5.7.8")
+	err := plain(t, f.anonymous(), "alice", "wrong")
+	wantReply(t, "AUTH throttled", err, 454, "4.7.0")
+	wantPolicy(t, "AUTH throttled", err, "auth-throttle")
+	wantReply(t, "MAIL, AuthWindow down", f.anonymous().Mail(ctx, "<alice@example.org>", nil), 451, "4.3.0")
+	s := f.session()
+	wantReply(t, "MAIL", s.Mail(ctx, "<alice@example.org>", nil), 0, "")
+	err = s.Rcpt(ctx, "<bob@example.com>", nil)
+	wantReply(t, "RCPT, store down", err, 451, "4.3.0")
+	wantPolicy(t, "RCPT, store down", err, "limit-store")
+	err = plain(t, f.anonymous(), "alice", "secret-a")
+	wantReply(t, "AUTH, store down", err, 454, "4.7.0")
+	wantPolicy(t, "AUTH, store down", err, "limit-store")
+
+	want := []submission.Event{
+		{Stage: submission.StageAuth, Code: 535, Enhanced: "5.7.8", Mechanism: "PLAIN"},
+		{Stage: submission.StageAuth, Code: 454, Enhanced: "4.7.0", Policy: "auth-throttle", Mechanism: "PLAIN"},
+		{Stage: submission.StageMail, Code: 451, Enhanced: "4.3.0"},
+		{Stage: submission.StageMail},
+		{Stage: submission.StageRcpt, Code: 451, Enhanced: "4.3.0", Policy: "limit-store"},
+		{Stage: submission.StageAuth, Code: 454, Enhanced: "4.7.0", Policy: "limit-store", Mechanism: "PLAIN"},
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if !slices.Equal(obs.events, want) {
+		t.Errorf("events:\n%+v\nwant:\n%+v", obs.events, want)
 	}
 }

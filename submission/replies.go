@@ -40,15 +40,15 @@ func (s Stage) String() string {
 	return "UNKNOWN"
 }
 
-// Errors wrapped (as Reply.Err) by the replies that submission itself
-// builds, so that callers can tell them apart with [errors.Is] without
-// matching text.
+// Causes wrapped (as Reply.Err) by replies built outside codes.go, for
+// logs and this package's tests; callers tell replies apart by Code,
+// Enhanced and Policy (see codes.go).
 var (
-	// Err8Bit: an octet above 127 where it is not accepted: in the header
+	// err8Bit: an octet above 127 where it is not accepted: in the header
 	// of a message sent without SMTPUTF8 (RFC 6532, Section 3), or, with
 	// Config.DisableUndeclared8Bit, in a message sent without BODY=8BITMIME
 	// or BINARYMIME (RFC 6152, Section 3); 554 5.6.1.
-	Err8Bit = errors.New("submission: 8-bit data not allowed")
+	err8Bit = errors.New("submission: 8-bit data not allowed")
 	// errTraceFailed: the [TraceSink] failed, so the message cannot be
 	// traced to its submitter (RFC 5068, Section 3.1); 451 4.3.0.
 	errTraceFailed = errors.New("submission: trace record not written")
@@ -104,7 +104,7 @@ func reply8Bit() *policy.Reply {
 		Code:     554,
 		Enhanced: "5.6.1",
 		Text:     "8-bit data requires BODY=8BITMIME (RFC 6152)",
-		Err:      Err8Bit,
+		Err:      err8Bit,
 	}
 }
 
@@ -117,7 +117,7 @@ func reply8BitHeader() *policy.Reply {
 		Code:     554,
 		Enhanced: "5.6.1",
 		Text:     "8-bit octets in the message header require SMTPUTF8 (RFC 6532); encode them (RFC 2047)",
-		Err:      errors.Join(Err8Bit, header.ErrNotASCII),
+		Err:      errors.Join(err8Bit, header.ErrNotASCII),
 	}
 }
 
@@ -127,9 +127,9 @@ func reply8BitHeader() *policy.Reply {
 func replyDowngrade(err error) *policy.Reply {
 	text := "Message cannot be converted to 7-bit for the next hop"
 	switch {
-	case errors.Is(err, ErrDowngradeHeader):
+	case errors.Is(err, errDowngradeHeader):
 		text = "8-bit header field cannot be converted to 7-bit for the next hop (RFC 6152)"
-	case errors.Is(err, ErrDowngradeEncoding):
+	case errors.Is(err, errDowngradeEncoding):
 		text = "8-bit content cannot be converted to 7-bit for the next hop (RFC 6152)"
 	}
 	return &policy.Reply{Code: 554, Enhanced: "5.6.3", Text: text, Err: err}
@@ -162,6 +162,10 @@ var headerSyntaxErrors = [...]error{
 //     451 4.3.0, and internal reports true.
 //   - Context errors (cancelled, deadline) become 451 4.3.0 at MAIL, RCPT
 //     and DATA and 454 4.7.0 at AUTH; internal is true.
+//   - A failure of the [LimitStore] that a Session met while failing
+//     closed becomes the same 451 4.3.0 or 454 4.7.0 with Policy
+//     "limit-store", so that logs and an [Observer] tell this outage from
+//     other internal errors; internal is true.
 //   - At AUTH, [auth] errors become the replies of RFC 4954, Sections 4
 //     and 6: 535 5.7.8, 534 5.7.9, 538 5.7.11, 454 4.7.0 (internal),
 //     501 5.5.2, 500 5.5.6, 504 5.5.4; any other error 454 4.7.0
@@ -174,9 +178,9 @@ var headerSyntaxErrors = [...]error{
 //   - [header] errors: ErrTooBig becomes 552 5.3.4 (RFC 1870, RFC 3463
 //     Section 3.4); every other header error 554 5.6.0 (RFC 6409,
 //     Sections 5.1 and 6.3).
-//   - The errors of [Downgrade] (ErrDowngradeHeader, ErrDowngradeEncoding,
-//     ErrDowngradeLimit) become 554 5.6.3 (RFC 3463, Section 3.7; RFC 6152,
-//     Section 3).
+//   - The refusals of [Downgrade] (an 8-bit header field, 8-bit content
+//     that cannot be encoded, a bound) become 554 5.6.3 (RFC 3463,
+//     Section 3.7; RFC 6152, Section 3).
 //   - Anything else becomes 451 4.3.0 "local error in processing" at
 //     MAIL, RCPT and DATA (RFC 5321, Section 4.2.3) and 454 4.7.0 at AUTH
 //     (RFC 4954, Section 6), with internal true.
@@ -203,6 +207,9 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return localError(stage, err), true
+	}
+	if isStoreError(err) {
+		return replyStoreDown(stage, err), true
 	}
 	if stage == StageAuth {
 		switch {
@@ -247,7 +254,7 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 			return withErr(replyHeaderInvalid(headerText(err)), err), false
 		}
 	}
-	if errors.Is(err, ErrDowngradeHeader) || errors.Is(err, ErrDowngradeEncoding) || errors.Is(err, ErrDowngradeLimit) {
+	if errors.Is(err, errDowngradeHeader) || errors.Is(err, errDowngradeEncoding) || errors.Is(err, errDowngradeLimit) {
 		return replyDowngrade(err), false
 	}
 	return localError(stage, err), true

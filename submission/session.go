@@ -184,7 +184,7 @@ func (s *Session) fail(ctx context.Context, stage Stage, err error, subject slog
 	case errors.Is(err, header.ErrBareCR) || errors.Is(err, header.ErrBareLF):
 		// Suspicious: the SMTP smuggling attacks rely on bare CR or LF.
 		level, msg = slog.LevelWarn, "rejected: bare CR or LF in header"
-	case errors.Is(err, ErrAuthThrottled):
+	case errors.Is(err, errAuthThrottled):
 		// Suspicious: someone is guessing passwords.
 		level, msg = slog.LevelWarn, "rejected: too many failed authentication attempts"
 	}
