@@ -91,7 +91,7 @@ func (e *overrunError) Unwrap() error { return e.err }
 // none. The policy chain names the member that overran (in a *policy.Error,
 // or in the Policy of a late *policy.Reply), and that name is used instead.
 func overran(ctx context.Context, callback string, err error) error {
-	if ctx.Err() == nil || !errors.Is(context.Cause(ctx), errStageDeadline) {
+	if !ended(ctx) || !errors.Is(context.Cause(ctx), errStageDeadline) {
 		return err
 	}
 	e := &overrunError{callback: callback, err: err}
@@ -104,6 +104,23 @@ func overran(ctx context.Context, callback string, err error) error {
 		e.callback = "policy " + e.policy
 	}
 	return e
+}
+
+// ended reports whether ctx is done, counting a deadline the clock has
+// passed while the context's timer has not fired yet; it then waits for the
+// timer, which is due. A callback whose I/O is bounded by the same deadline
+// (a network client that sets its socket deadline from ctx) returns its
+// i/o timeout at that moment, and its answer must count as the overrun it
+// is, not as a failure of its own.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	if dl, ok := ctx.Deadline(); !ok || time.Now().Before(dl) {
+		return false
+	}
+	<-ctx.Done()
+	return true
 }
 
 // replyOverrun is 451 4.4.3 for a stage whose callback did not answer in

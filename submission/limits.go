@@ -258,8 +258,8 @@ func authUserKey(username string) string {
 // the store answered: when it fails, the failure is logged (storeFailed)
 // and, with FailOpen, r says Added (the event goes ahead uncounted, nothing
 // to give back); otherwise a *storeError is returned, for a 4xx reply. An
-// error when ctx is done is the command's, not the store's, and is
-// returned as it is. An agent without a store (the copy Agent.Check runs)
+// error when ctx is done (or its deadline has passed, see ended) is the
+// command's, not the store's, and is returned as it is. An agent without a store (the copy Agent.Check runs)
 // lets everything through uncounted.
 func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r LimitResult, counted bool, err error) {
 	if a.limits == nil {
@@ -270,7 +270,7 @@ func (a *Agent) limitAdd(ctx context.Context, key string, n int64, l Limit) (r L
 	case err == nil:
 		a.storeAnswered(ctx)
 		return r, true, nil
-	case ctx.Err() != nil:
+	case ended(ctx):
 		return LimitResult{}, false, fmt.Errorf("submission: limit store: %w", err)
 	case !a.cfg.Limits.FailOpen:
 		a.storeFailed(ctx, "limit store failed, failing closed", key, err)
