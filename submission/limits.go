@@ -42,8 +42,11 @@ import (
 // The Agent's keys are "msg:" and "rcpt:" followed by "user:NAME" (the
 // identity) or "ip:ADDR" (a session without one), "authfail:ip:ADDR"
 // (IPv6 as its /64 prefix) and "authfail:user:NAME"; a NAME longer than 64
-// octets is replaced by "sha256:" and 32 hex digits of its hash. A shared
-// store may prefix them.
+// octets is replaced by "sha256:" and 32 hex digits of its hash. Sessions
+// without a client address (a local socket, an in-process submission:
+// policy.Conn.RemoteAddr zero) share "local" in place of "ip:ADDR"
+// ("msg:local", "rcpt:local", "authfail:local"), as the sessions from one
+// address share its key. A shared store may prefix them.
 type LimitStore interface {
 	Add(ctx context.Context, key string, n, limit int64, window time.Duration) (LimitResult, error)
 }
@@ -91,7 +94,8 @@ func (l Limit) String() string {
 // the next.
 //
 // Sending limits are counted per identity ([auth.Identity.User]), and per
-// client IP address for sessions without one (trusted networks). They are
+// client IP address for sessions without one (trusted networks); sessions
+// with neither (a trusted local socket) share one count, "local". They are
 // charged when used: a recipient when its RCPT has passed every policy,
 // given back when the transaction is reset (RSET, EHLO, STARTTLS, the end
 // of the session: [Session.Reset], [Session.SetHelo], [Session.SetTLS]) or
@@ -207,8 +211,9 @@ var (
 const (
 	keyMessages   = "msg:"
 	keyRecipients = "rcpt:"
-	keyAuthIP     = "authfail:ip:"
-	keyAuthUser   = "authfail:user:"
+	keyAuthFail   = "authfail:"
+	keyAuthIP     = keyAuthFail + "ip:"
+	keyAuthUser   = keyAuthFail + "user:"
 )
 
 // maxKeyName is the longest name put in a key as it is; longer ones (a
@@ -224,20 +229,34 @@ func keyName(name string) string {
 	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
+// keyLocal stands for the client address of a session without one (a
+// local socket, a submission handed over in-process: [policy.Conn]
+// RemoteAddr zero): such sessions are one client, the local host, as the
+// sessions from one address are.
+const keyLocal = "local"
+
 // senderKey is whose sending limits a session uses: the identity, or the
-// client address for a session without one (a trusted network).
+// client address for a session without one (a trusted network), or
+// keyLocal without either.
 func senderKey(id auth.Identity, remote netip.AddrPort) string {
 	if u := id.User(); u != "" {
 		return "user:" + keyName(u)
+	}
+	if !remote.Addr().IsValid() {
+		return keyLocal
 	}
 	return "ip:" + remote.Addr().Unmap().String()
 }
 
 // authIPKey is the AUTH-failure key of a client address: the address for
-// IPv4, its /64 for IPv6 (one host usually holds a whole /64).
+// IPv4, its /64 for IPv6 (one host usually holds a whole /64), and
+// "authfail:local" for a session without an address.
 func authIPKey(remote netip.AddrPort) string {
 	a := remote.Addr().Unmap()
-	if a.Is6() {
+	switch {
+	case !a.IsValid():
+		return keyAuthFail + keyLocal
+	case a.Is6():
 		p, _ := a.Prefix(64)
 		return keyAuthIP + p.String()
 	}

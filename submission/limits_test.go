@@ -289,6 +289,47 @@ func TestLimitsTrustedByAddress(t *testing.T) {
 	wantReply(t, "alice is not the printer", send(ctx, lf.session(), "<bob@example.com>"), 0, "")
 }
 
+// TestLimitsWithoutAddress: sessions without a client address (a local
+// socket the server trusts, an in-process submission) share one count,
+// "local", as the sessions from one address share theirs; sessions with an
+// address or an identity are not charged with it.
+func TestLimitsWithoutAddress(t *testing.T) {
+	t.Parallel()
+	lf := newLimitFixture(t, submission.Limits{
+		Messages:          submission.Limit{Max: 1, Per: time.Hour},
+		AuthFailuresPerIP: submission.Limit{Max: 1, Per: time.Hour},
+	})
+	ctx := t.Context()
+	local := func() *submission.Session {
+		c := conn()
+		c.RemoteAddr = netip.AddrPort{}
+		c.Trusted = true
+		return lf.agent.NewSession(c)
+	}
+	wantReply(t, "local message", send(ctx, local(), "<bob@example.com>"), 0, "")
+	if got := lf.count(t, "msg:local"); got != 1 {
+		t.Fatalf("msg:local = %d, want 1", got)
+	}
+	err := local().Mail(ctx, "<printer@example.org>", nil)
+	wantReply(t, "second local MAIL", err, 451, "4.7.1")
+	wantPolicy(t, "second local MAIL", err, "message-limit")
+	wantReply(t, "trusted network", send(ctx, lf.trusted(), "<bob@example.com>"), 0, "")
+
+	c := conn()
+	c.RemoteAddr = netip.AddrPort{}
+	wantReply(t, "local AUTH wrong", plain(t, lf.agent.NewSession(c), "alice", "wrong"), 535, "5.7.8")
+	if got := lf.count(t, "authfail:local"); got != 1 {
+		t.Fatalf("authfail:local = %d, want 1", got)
+	}
+	wantReply(t, "local AUTH throttled", plain(t, lf.agent.NewSession(c), "alice", "secret-a"), 454, "4.7.0")
+	wantReply(t, "AUTH from an address", plain(t, lf.sessionFrom("192.0.2.40"), "alice", "secret-a"), 0, "")
+	for _, key := range []string{"msg:ip:invalid IP", "authfail:ip:invalid IP"} {
+		if got := lf.count(t, key); got != 0 {
+			t.Errorf("%s = %d: the zero address is a key", key, got)
+		}
+	}
+}
+
 // TestLimitsAuthPerIP: after Max failures from an address, AUTH gets 454
 // 4.7.0 without the password being checked, the session's third refusal is
 // 421 4.7.0 and closes it, other addresses are not affected, and the window
