@@ -116,8 +116,9 @@ type Report struct {
 	// recipients rewritten by the profile); nil when MAIL was refused.
 	Transaction *policy.Transaction
 	// Message is the message as it would be queued, the Received field
-	// first, preceded by the fields of Config.Signer (a DKIM-Signature)
-	// when it signed; nil when the submission was refused.
+	// first (none with Config.DisableReceived), preceded by the fields of
+	// Config.Signer (a DKIM-Signature) when it signed; nil when the
+	// submission was refused.
 	Message []byte
 	// Added are the header fields of Message the client did not send: new
 	// fields, and the new version of each field replaced in place.

@@ -234,6 +234,16 @@ type Config struct {
 	// for privacy; the HELO name and the id remain.
 	DisableReceivedClientAddr bool
 
+	// DisableReceived stops [Session.Data] prepending a Received field,
+	// for a server that writes that trace field itself (RFC 5321, Section
+	// 4.4 wants one per hop): an MTA that calls msakit through the milter
+	// protocol has added its own before msakit sees the message.
+	// Everything else is unchanged: the DATA stage runs, the message is
+	// checked and the trace record is written (RFC 5068, Section 3.1), but
+	// its id then appears in no header field, so the server should log it
+	// next to the id of its own Received.
+	DisableReceived bool
+
 	// StageTimeout bounds each stage of a submission, so that the server
 	// answers every command in time (RFC 6409, Section 5.3: in fewer than
 	// 2 minutes, even DATA). MAIL, RCPT, the header stage of DATA and the

@@ -21,7 +21,7 @@ import (
 // the Received field (RFC 5321, Section 4.4; "with" per RFC 3848 and RFC
 // 6531, Section 4.3; the TLS version and cipher suite per RFC 8314,
 // Section 4.3; "for" only with exactly one recipient, so Bcc recipients do
-// not leak; none after [Session.OmitReceived]) and returns a reader of the
+// not leak; none with Config.DisableReceived) and returns a reader of the
 // message to queue: the new header followed by the body, streamed from r
 // without buffering. Memory use is O(header size).
 //
@@ -142,7 +142,7 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 	if err := overran(sctx, "policy chain", s.a.chain.Data(sctx, &s.conn, s.tx, h)); err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}
-	if !s.noReceived {
+	if !s.a.cfg.DisableReceived {
 		rcv, err := s.received().Field()
 		if err == nil {
 			err = h.PrependField(rcv)

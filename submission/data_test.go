@@ -125,14 +125,14 @@ func TestDataKeepsHeaderAsSuffix(t *testing.T) {
 	}
 }
 
-// TestDataOmitReceived: after OmitReceived, Data prepends no Received (the
-// server writes its own), still edits the header (a missing Date is added)
-// and still writes the trace record; SetTLS and Reset keep the setting.
-func TestDataOmitReceived(t *testing.T) {
+// TestDataDisableReceived: with Config.DisableReceived, Data prepends no
+// Received (the server writes its own), still edits the header (a missing
+// Date is added) and still writes the trace record, also after SetTLS and
+// Reset.
+func TestDataDisableReceived(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil)
+	f := newFixture(t, func(c *submission.Config) { c.DisableReceived = true })
 	s := f.session()
-	s.OmitReceived()
 	in := crlf(message)
 	r, err := submit(t, s, nil, in)
 	if err != nil {

@@ -15,7 +15,7 @@
 //	RSET  Session.Reset
 //
 // Data reads the header block, runs the DATA policies, prepends a Received
-// field (unless the server writes its own: [Session.OmitReceived]), and
+// field (unless the server writes its own: Config.DisableReceived), and
 // returns the message to queue as a reader that streams the
 // body from the client, checking it as it goes (bare CR or LF, line
 // length, 8-bit octets, size). At the clean end of the message a

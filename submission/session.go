@@ -41,7 +41,6 @@ type Session struct {
 	serverTrusted bool // the server set Conn.Trusted in NewSession
 	saslAuth      bool // Identity came from SASL (Received "with" ESMTPA)
 	windowAuth    bool // Identity came from the AuthWindow
-	noReceived    bool // the server writes the Received field (OmitReceived)
 	state         txState
 	tx            *policy.Transaction // nil in txNone
 	idBuf         [idBytes]byte
@@ -102,16 +101,6 @@ func (s *Session) Authenticated(id auth.Identity) {
 			slog.String(logKeyRemote, s.conn.RemoteAddr.String()))
 	}
 }
-
-// OmitReceived stops [Session.Data] from prepending its Received field, for
-// the rest of the session, because the server writes that trace field itself:
-// an MTA that calls msakit through the milter protocol has added its own
-// Received before msakit sees the message, and one hop adds one Received
-// (RFC 5321, Section 4.4). Everything else is unchanged: the DATA stage runs,
-// the message is checked and the trace record is written (RFC 5068, Section
-// 3.1), but its id then appears in no header field, so the server should log
-// it next to the id it wrote into its own Received.
-func (s *Session) OmitReceived() { s.noReceived = true }
 
 // Transaction returns the current mail transaction (RFC 5321, Section 3.3),
 // or nil when no MAIL has been accepted since the last Reset. After Data it still returns the

@@ -1,5 +1,5 @@
 // Package milter puts msakit behind Postfix or Sendmail: a [Server] serves
-// a [submission.Agent] over the Sendmail milter protocol (version 6), so
+// a [submission.Agent], built from a [submission.Config], over the Sendmail milter protocol (version 6), so
 // that an MTA's submission port (587, 465) applies msakit's RFC 6409 policy
 // while the MTA keeps doing SMTP, TLS, SASL and queueing.
 //
@@ -11,8 +11,10 @@
 //
 // # Wiring
 //
-//	agent, _ := submission.New(submission.Config{Hostname: host, Senders: senders})
-//	srv, _ := milter.New(milter.Config{Agent: agent, Identify: lookup})
+//	srv, _ := milter.New(milter.Config{
+//		Submission: submission.Config{Hostname: host, Senders: senders},
+//		Identify:   lookup,
+//	})
 //	ln, _ := net.Listen("tcp", "127.0.0.1:8891")
 //	go srv.Serve(ln)
 //

@@ -161,11 +161,7 @@ func start(t testing.TB, mod func(*submission.Config), mmod func(*Config)) *fixt
 	if mod != nil {
 		mod(&cfg)
 	}
-	agent, err := submission.New(cfg)
-	if err != nil {
-		t.Fatalf("submission.New: %v", err)
-	}
-	mc := Config{Agent: agent, Identify: identify, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
+	mc := Config{Submission: cfg, Identify: identify, Logger: slog.New(slog.NewTextHandler(f.logs, nil))}
 	if mmod != nil {
 		mmod(&mc)
 	}
@@ -198,12 +194,12 @@ func (f *fixture) reference(t testing.TB, user, from string, rcpts []string, mai
 	if f.mod != nil {
 		f.mod(&cfg)
 	}
+	cfg.DisableReceived = true
 	agent, err := submission.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := agent.NewSession(policy.Conn{RemoteAddr: netip.MustParseAddrPort("192.0.2.10:50000")})
-	s.OmitReceived()
 	id, _ := identify(t.Context(), auth.Identity{AuthenticationID: user, Mechanism: "PLAIN"})
 	s.Authenticated(id)
 	opts := mailOptions(mailArgs)

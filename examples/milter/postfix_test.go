@@ -110,11 +110,7 @@ func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
 	if sign {
 		cfg.Signer, s.records = dkimSigner(tb)
 	}
-	agent, err := submission.New(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv, err := New(Config{Agent: agent, Identify: loginAddress, Logger: cfg.Logger})
+	srv, err := New(Config{Submission: cfg, Identify: loginAddress, Logger: cfg.Logger})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -15,9 +15,11 @@ import (
 
 // Config configures a [Server].
 type Config struct {
-	// Agent checks every submission (RFC 6409); required. Its sessions
-	// write no Received ([submission.Session.OmitReceived]): the MTA has.
-	Agent *submission.Agent
+	// Submission configures the [submission.Agent] that checks every
+	// submission (RFC 6409); its Hostname is required. New builds the
+	// Agent with DisableReceived set: the MTA has written the Received
+	// field (RFC 5321, Section 4.4), and one hop adds one.
+	Submission submission.Config
 
 	// Identify completes the identity the MTA authenticated (RFC 4954)
 	// before msakit checks MAIL FROM, From and Sender against it (RFC
@@ -73,12 +75,16 @@ const needActions = gomilter.OptAddHeader | gomilter.OptChangeHeader | gomilter.
 const wantProtocol = gomilter.OptHeaderLeadingSpace | gomilter.OptNoUnknown | gomilter.OptNoHeloReply |
 	gomilter.OptNoHeaderReply | gomilter.OptNoEOHReply | gomilter.OptNoBodyReply
 
-// New returns a Server for cfg. It fails without an Agent.
+// New returns a Server for cfg. It fails when [submission.New] fails for
+// cfg.Submission.
 func New(cfg Config) (*Server, error) {
-	if cfg.Agent == nil {
-		return nil, errors.New("milter: Config.Agent is required")
+	sc := cfg.Submission
+	sc.DisableReceived = true
+	agent, err := submission.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("milter: %w", err)
 	}
-	s := &Server{agent: cfg.Agent, identify: cfg.Identify, log: cfg.Logger}
+	s := &Server{agent: agent, identify: cfg.Identify, log: cfg.Logger}
 	if len(cfg.Daemons) > 0 {
 		s.daemons = append([]string(nil), cfg.Daemons...)
 	}

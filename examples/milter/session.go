@@ -67,10 +67,10 @@ func (c *session) Connect(_, family string, port uint16, addr string, m gomilter
 	return gomilter.RespContinue, nil
 }
 
-// start creates the msakit session. msakit adds no Received: the MTA has.
+// start creates the msakit session. msakit adds no Received: the MTA has
+// (the Agent has DisableReceived, see New).
 func (c *session) start(pc policy.Conn, m gomilter.Macros) {
 	c.s = c.srv.agent.NewSession(pc)
-	c.s.OmitReceived()
 	if strings.HasPrefix(m.Get(macroMTAVersion), "Postfix") {
 		c.hidden = 1
 	}

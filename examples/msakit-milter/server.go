@@ -132,11 +132,7 @@ func newServer(o *options, logger *slog.Logger, now func() time.Time, random io.
 			return nil, err
 		}
 	}
-	agent, err := submission.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return milter.New(milter.Config{Agent: agent, Identify: dir.identify, Daemons: o.daemons, Logger: logger})
+	return milter.New(milter.Config{Submission: cfg, Identify: dir.identify, Daemons: o.daemons, Logger: logger})
 }
 
 // directory knows each login's own address: the -user flags, else the
