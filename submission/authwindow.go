@@ -27,8 +27,8 @@ type AuthWindow interface {
 	Lookup(ctx context.Context, addr netip.Addr) (auth.Identity, bool, error)
 }
 
-// defaultAuthWindow is the window of a [MemoryAuthWindow] created with a
-// zero duration: 20 minutes, the example of RFC 6409, Section 3.3.
+// defaultAuthWindow is the window of a [MemoryAuthWindow] whose Window is
+// 0: 20 minutes, the example of RFC 6409, Section 3.3.
 const defaultAuthWindow = 20 * time.Minute
 
 // maxAuthWindowEntries bounds the addresses a [MemoryAuthWindow] keeps
@@ -39,15 +39,19 @@ const maxAuthWindowEntries = 1 << 16
 // MemoryAuthWindow is the in-process [AuthWindow] (POP before SMTP, RFC
 // 6409, Section 3.3). It keeps at most 65536 addresses: when it is full,
 // expired entries are dropped first, then the oldest (a bound on state
-// clients can make grow, RFC 6409, Section 5.2). A POP or IMAP server in the
-// same process calls Record
-// after each successful login. It is safe for
-// concurrent use.
+// clients can make grow, RFC 6409, Section 5.2). A POP or IMAP server in
+// the same process calls Record after each successful login. The zero
+// value is ready to use; set the fields before the first Record. It is
+// safe for concurrent use.
 type MemoryAuthWindow struct {
-	mu     sync.Mutex
-	window time.Duration
-	now    func() time.Time
-	m      map[netip.Addr]windowEntry
+	// Window is how long a login authorizes its address; 0 or less means
+	// 20 minutes, the example of RFC 6409, Section 3.3.
+	Window time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	mu sync.Mutex
+	m  map[netip.Addr]windowEntry
 }
 
 type windowEntry struct {
@@ -55,17 +59,20 @@ type windowEntry struct {
 	at time.Time
 }
 
-// NewMemoryAuthWindow returns an empty window of the given length (0 means
-// 20 minutes, the example of RFC 6409, Section 3.3); now is the clock, nil
-// meaning time.Now.
-func NewMemoryAuthWindow(window time.Duration, now func() time.Time) *MemoryAuthWindow {
-	if window <= 0 {
-		window = defaultAuthWindow
+// window is the length of the window, Window or its default.
+func (w *MemoryAuthWindow) window() time.Duration {
+	if w.Window <= 0 {
+		return defaultAuthWindow
 	}
-	if now == nil {
-		now = time.Now
+	return w.Window
+}
+
+// now reads the clock, Now or time.Now.
+func (w *MemoryAuthWindow) now() time.Time {
+	if w.Now == nil {
+		return time.Now()
 	}
-	return &MemoryAuthWindow{window: window, now: now, m: make(map[netip.Addr]windowEntry)}
+	return w.Now()
 }
 
 // Record notes that id logged in from addr now (RFC 6409, Section 3.3). IPv4-mapped IPv6 addresses
@@ -74,6 +81,9 @@ func (w *MemoryAuthWindow) Record(addr netip.Addr, id auth.Identity) {
 	now := w.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = make(map[netip.Addr]windowEntry)
+	}
 	if _, ok := w.m[addr.Unmap()]; !ok && len(w.m) >= maxAuthWindowEntries {
 		w.evict(now)
 	}
@@ -90,7 +100,7 @@ func (w *MemoryAuthWindow) Lookup(_ context.Context, addr netip.Addr) (auth.Iden
 	if !ok {
 		return auth.Identity{}, false, nil
 	}
-	if now.Sub(e.at) > w.window || now.Before(e.at) {
+	if now.Sub(e.at) > w.window() || now.Before(e.at) {
 		delete(w.m, addr.Unmap())
 		return auth.Identity{}, false, nil
 	}
@@ -100,11 +110,12 @@ func (w *MemoryAuthWindow) Lookup(_ context.Context, addr netip.Addr) (auth.Iden
 // evict drops expired entries, or the oldest one if none has expired.
 // Called with w.mu held.
 func (w *MemoryAuthWindow) evict(now time.Time) {
+	window := w.window()
 	var oldest netip.Addr
 	var oldestAt time.Time
 	n := len(w.m)
 	for a, e := range w.m {
-		if now.Sub(e.at) > w.window {
+		if now.Sub(e.at) > window {
 			delete(w.m, a)
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 func TestMemoryAuthWindow(t *testing.T) {
 	t.Parallel()
 	now := fixedNow
-	w := NewMemoryAuthWindow(10*time.Minute, func() time.Time { return now })
+	w := &MemoryAuthWindow{Window: 10 * time.Minute, Now: func() time.Time { return now }}
 	ctx := t.Context()
 	addr := netip.MustParseAddr("192.0.2.7")
 	w.Record(netip.MustParseAddr("::ffff:192.0.2.7"), auth.Identity{AuthenticationID: "alice"})
@@ -28,8 +28,13 @@ func TestMemoryAuthWindow(t *testing.T) {
 	if _, ok := w.m[addr]; ok {
 		t.Error("an expired entry was kept after Lookup")
 	}
-	if w2 := NewMemoryAuthWindow(0, nil); w2.window != defaultAuthWindow {
-		t.Errorf("zero window = %v, want %v", w2.window, defaultAuthWindow)
+	var zero MemoryAuthWindow // ready to use: 20 minutes, time.Now
+	if got := zero.window(); got != defaultAuthWindow {
+		t.Errorf("zero window = %v, want %v", got, defaultAuthWindow)
+	}
+	zero.Record(addr, auth.Identity{AuthenticationID: "bob"})
+	if id, ok, err := zero.Lookup(ctx, addr); err != nil || !ok || id.User() != "bob" {
+		t.Fatalf("zero value: Lookup = %v, %v, %v", id, ok, err)
 	}
 }
 
@@ -41,7 +46,7 @@ func TestMemoryAuthWindow(t *testing.T) {
 func TestMemoryAuthWindowBound(t *testing.T) {
 	t.Parallel()
 	now := fixedNow
-	w := NewMemoryAuthWindow(10*time.Minute, func() time.Time { return now })
+	w := &MemoryAuthWindow{Window: 10 * time.Minute, Now: func() time.Time { return now }}
 	ctx := t.Context()
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
 	id := auth.Identity{AuthenticationID: "x"}

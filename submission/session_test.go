@@ -356,7 +356,7 @@ func TestSessionTransaction(t *testing.T) {
 // TestSessionAuthWindow: POP before SMTP (RFC 6409, Section 3.3).
 func TestSessionAuthWindow(t *testing.T) {
 	t.Parallel()
-	w := submission.NewMemoryAuthWindow(0, clock)
+	w := &submission.MemoryAuthWindow{Now: clock}
 	f := newFixture(t, func(c *submission.Config) { c.AuthWindow = w })
 	ctx := t.Context()
 	s := f.anonymous()
