@@ -107,6 +107,9 @@ func New(cfg Config) (*Agent, error) {
 	if burst == 0 {
 		burst = defaultClientLogBurst
 	}
+	if burst < 0 {
+		rate = -1 // no limit, as a negative rate
+	}
 	a.log = logger{l: l, client: newTokenBucket(rate, burst, a.now), now: a.now, repeats: &repeatedErrors{}}
 	a.maxSize = cfg.MaxSize
 	if a.maxSize == 0 {

@@ -184,7 +184,8 @@ type Config struct {
 	// clients (rejections, suspicious input) to a token bucket of
 	// ClientLogBurst records refilled at ClientLogRate per second (RFC
 	// 6409, Section 5.2). 0 means the defaults, 10 records per second
-	// and a burst of 50; a negative ClientLogRate means no limit.
+	// and a burst of 50; a negative value of either means no limit, as a
+	// negative MaxSize or MaxRecipients does.
 	// Trace records are never limited, nor is the first record of an
 	// internal error (see the package documentation, "Logging").
 	ClientLogRate  float64

@@ -53,6 +53,30 @@ func TestClientLogRateLimit(t *testing.T) {
 	}
 }
 
+// TestClientLogNoLimit: a negative ClientLogRate or ClientLogBurst means
+// no limit, as a negative MaxSize or MaxRecipients does: every record is
+// written.
+func TestClientLogNoLimit(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		rate  float64
+		burst int
+	}{{-1, 0}, {0, -1}, {1, -1}} {
+		var buf bytes.Buffer
+		f := newFixture(t, func(cfg *submission.Config) {
+			cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf}, nil))
+			cfg.ClientLogRate, cfg.ClientLogBurst = c.rate, c.burst
+		})
+		s := f.session()
+		for i := range 100 {
+			wantReply(t, "MAIL", s.Mail(t.Context(), fmt.Sprintf("<mallory%d@example.org>", i), nil), 550, "5.7.1")
+		}
+		if n := strings.Count(buf.String(), "msg=rejected"); n != 100 {
+			t.Errorf("rate %v, burst %d: %d rejection records, want all 100", c.rate, c.burst, n)
+		}
+	}
+}
+
 // TestLogSanitisesClientStrings: control characters from the client are
 // escaped, so a client cannot forge log lines.
 func TestLogSanitisesClientStrings(t *testing.T) {
