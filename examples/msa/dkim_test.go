@@ -203,6 +203,41 @@ func TestMSA_DKIM(t *testing.T) {
 		up.mu.Unlock()
 		check(t, "relayed message", data)
 	})
+	// An 8-bit message for an upstream without 8BITMIME is converted, then
+	// signed again (RFC 6376, Section 5.3): it arrives 7-bit with the two
+	// signatures of the 7-bit form only (the body hash of the 8-bit form
+	// would not verify). A body without MIME gets MIME-Version,
+	// Content-Type and Content-Transfer-Encoding, which the new
+	// signatures cover.
+	t.Run("relay to a 7-bit upstream", func(t *testing.T) {
+		t.Parallel()
+		addr, dir := pythonUpstream(t)
+		m, _ := startMSA(t, "-relay", addr, "-dkim-key", rsaKey.flag, "-dkim-key", edKey.flag)
+		c := goClient(t, m.addr, true)
+		plain := strings.ReplaceAll(testMessage, "Hello Bob,", "Hello Bob, ça va? Grüße aus Köln,")
+		for i, msg := range []string{eightBitMessage, plain} {
+			if err := send(c, testFrom, []string{testRcpt}, msg); err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			got := received(t, dir, i+1)
+			if i := bytes.IndexFunc(got, func(r rune) bool { return r >= 0x80 }); i >= 0 {
+				t.Errorf("the upstream got an octet above 127 at %d", i)
+			}
+			if n := bytes.Count(got, []byte("DKIM-Signature:")); n != 2 {
+				t.Errorf("%d DKIM-Signature fields, want the 2 of the 7-bit form:\n%s", n, got)
+			}
+			pythonCheck(t, msg, got)
+			check(t, "message converted to 7-bit", got)
+			if msg == plain {
+				sig, _, _ := bytes.Cut(got, []byte("; s="))
+				for _, f := range []string{"MIME-Version", "Content-Type", "Content-Transfer-Encoding"} {
+					if !bytes.Contains(sig, []byte(f)) {
+						t.Errorf("%s, added by the conversion, is not signed:\n%s", f, sig)
+					}
+				}
+			}
+		}
+	})
 	t.Run("no key for the From domain", func(t *testing.T) {
 		t.Parallel()
 		// The Ed25519 key, but for example.net: alice's example.org mail

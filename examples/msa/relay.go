@@ -31,6 +31,8 @@ import (
 //   - an 8-bit message goes to an upstream without 8BITMIME only after
 //     [submission.Downgrade] converted it to 7-bit (RFC 6152, Section 3;
 //     RFC 6409, Section 8.4); what cannot be converted is refused, 554 5.6.3;
+//     a signed one is signed again after the conversion (RFC 6376, Section
+//     5.3; see resign), its first signature dropped;
 //   - a BODY=BINARYMIME message goes only with BDAT to an upstream offering
 //     CHUNKING and BINARYMIME (RFC 3030), else 554 5.6.1;
 //   - an SMTPUTF8 message (RFC 6531) goes with SMTPUTF8 when the upstream
@@ -52,6 +54,9 @@ type relay struct {
 	tls      *tls.Config // for STARTTLS; verifies unless tlsMode is opportunistic
 	user     string      // AUTH to the upstream when not ""
 	password string
+	// signer is the agent's (submission.Config.Signer), nil without
+	// dkim-key: it signs again a signed message converted to 7-bit.
+	signer submission.Signer
 	// observe, when set, is told how long each upstream transaction took
 	// and its outcome (the reply the client gets), for metrics.
 	observe func(time.Duration, error)
@@ -122,7 +127,7 @@ func (r *relay) Deliver(ctx context.Context, m *gosmtp.Message) error {
 		return fmt.Errorf("relay: staging: %w", err)
 	}
 	start := time.Now()
-	converted, err := r.send(ctx, m.Transaction, staged{f: f, sig: sig, size: size + int64(len(sig))}, st)
+	converted, err := r.send(ctx, m, staged{f: f, sig: sig, size: size + int64(len(sig))}, st)
 	if err != nil {
 		err = r.failed(ctx, m.Transaction, err)
 	}
@@ -192,7 +197,8 @@ func (s staged) reader() io.Reader { return io.MultiReader(bytes.NewReader(s.sig
 
 // send runs one transaction with the upstream. It reports whether the
 // message was converted to 7-bit.
-func (r *relay) send(ctx context.Context, tx *policy.Transaction, msg staged, st stagedFacts) (bool, error) {
+func (r *relay) send(ctx context.Context, m *gosmtp.Message, msg staged, st stagedFacts) (bool, error) {
+	tx := m.Transaction
 	c, err := r.connect(ctx)
 	if err != nil {
 		return false, err
@@ -211,12 +217,6 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, msg staged, st
 		params = append(params, "BODY=BINARYMIME")
 	case st.eightBit && c.has("8BITMIME"):
 		params = append(params, "BODY=8BITMIME")
-	case st.eightBit && len(msg.sig) > 0:
-		// The conversion would break the DKIM signature made over the 8-bit
-		// form (RFC 6376, Section 5.3 asks signers to convert first). The
-		// operator's set-up, not the message, is at fault: 451.
-		return false, &policy.Reply{Code: 451, Enhanced: "4.6.3",
-			Text: "Signed 8-bit message cannot be converted to 7-bit for the upstream relay, try again later"}
 	case st.eightBit:
 		// RFC 6152, Section 3: no 8-bit data to a server without 8BITMIME.
 		conv, err := os.CreateTemp(r.dir, tmpPrefix+"relay-7bit-*.eml")
@@ -237,6 +237,15 @@ func (r *relay) send(ctx context.Context, tx *policy.Transaction, msg staged, st
 			return false, fmt.Errorf("relay: staging: %w", err)
 		}
 		body, converted = conv, true
+		if len(msg.sig) > 0 {
+			// The signature made at DATA time covers the 8-bit form, which
+			// the upstream never sees: sign the 7-bit form instead.
+			sig, err := r.resign(ctx, m.Conn.Identity, msg.sig, conv)
+			if err != nil {
+				return false, err
+			}
+			body, size = io.MultiReader(bytes.NewReader(sig), conv), size+int64(len(sig))
+		}
 	}
 	if c.has("SIZE") {
 		params = append(params, fmt.Sprintf("SIZE=%d", size))

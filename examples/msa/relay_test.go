@@ -741,8 +741,9 @@ type signedBody struct {
 func (b signedBody) Signature() []byte { return b.sig }
 
 // The DKIM-Signature fields of a signed message go in front of it (RFC
-// 6376, Section 3.5). A signed 8-bit message for a 7-bit upstream is not
-// converted, which would break the signature, but deferred: 451 4.6.3.
+// 6376, Section 3.5). A signed 8-bit message for a 7-bit upstream, which a
+// relay without the agent's signer cannot sign again once converted, is
+// deferred: 451 4.6.3 (TestMSA_DKIM has the relay that signs again).
 func TestRelay_Signature(t *testing.T) {
 	t.Parallel()
 	sig := "DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=s1; h=from; bh=x; b=y\r\n"

@@ -198,6 +198,7 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 		if err != nil {
 			return nil, err
 		}
+		r.signer = cfg.Signer // signs again what it converts to 7-bit
 		if m.metrics != nil {
 			r.observe = m.metrics.relayed
 		}
