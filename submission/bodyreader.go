@@ -241,7 +241,7 @@ func (b *messageReader) finish() error {
 		stop()
 		b.endSigning()
 		if err == nil {
-			err = checkSignature(sig)
+			err = checkSignature(sig, b.tx.MailOptions.SMTPUTF8)
 		}
 		if err = overran(ctx, "signer", err); err != nil {
 			if _, late := err.(*overrunError); late {

@@ -70,11 +70,26 @@ import (
 // reader as a rejection and discard what it read. ctx is kept by the reader
 // for the signer, the trace sink and logging.
 //
-// The reader is a [SignedReader]. With a Config.Signer, the message to queue
-// is its Signature, valid after io.EOF, followed by what Read returned: the
-// server writes the signature fields in front of the message before it
-// commits it (see [Signer]). A failing Signer is 451 4.3.0, from Data or
-// from the reader.
+// The reader is always a [SignedReader]; Data declares an io.Reader (the
+// public contract), so a server that signs gets the fields with a type
+// assertion. With a Config.Signer, the message to queue is its Signature,
+// valid after io.EOF, followed by what Read returned: the server writes
+// the signature fields in front of the message before it commits it (see
+// [Signer]):
+//
+//	msg, err := sess.Data(ctx, r)
+//	if err != nil {
+//		return err // a *policy.Reply
+//	}
+//	if _, err := io.Copy(spool, msg); err != nil {
+//		return err // msakit's *policy.Reply, or the spool's error: discard the spool
+//	}
+//	sig := msg.(submission.SignedReader).Signature() // nil when unsigned
+//	// queue sig, then what the spool holds
+//
+// A failing Signer, or fields from it that are not well-formed header
+// fields, are 451 4.3.0, from Data or from the reader, logged at Error;
+// never a corrupt message.
 //
 // Data itself replies 503 5.5.1 without an open transaction or without an
 // accepted recipient (RFC 5321, Section 3.3), 552 5.3.4 for a header that is

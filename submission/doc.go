@@ -32,9 +32,12 @@
 // signed after every other change: the signer gets the final header at the
 // end of Data and the body as it streams, and its fields (a DKIM-Signature,
 // RFC 6376) are known only at the end of the body. The reader Data returns
-// is a [SignedReader]: read it to io.EOF, spooling the message, then write
-// its Signature in front of what was read before committing the message.
-// Nothing of the body is buffered; a failing signer is 451 4.3.0.
+// is a [SignedReader] (a type assertion: Data declares an io.Reader): read
+// it to io.EOF, spooling the message, then write its Signature in front of
+// what was read before committing the message (see [Session.Data] and the
+// example of SignedReader). Nothing of the body is buffered; a failing
+// signer, or one that returns fields that are not well-formed header
+// fields, is 451 4.3.0, never a corrupt message.
 //
 // # The RFC 6409 profile
 //

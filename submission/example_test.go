@@ -1,10 +1,14 @@
 package submission_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -200,6 +204,57 @@ Nothing to convert here.
 	// Nothing to convert here.
 	// --b--
 	// 554 5.6.3 8-bit header field cannot be converted to 7-bit for the next hop (RFC 6152)
+}
+
+// bodyHashSigner is a toy Signer for the example: it "signs" every message
+// with the SHA-256 of its body. examples/dkim is the real one (RFC 6376).
+type bodyHashSigner struct{}
+
+func (bodyHashSigner) Sign(ctx context.Context, req submission.SignRequest) (submission.BodySigner, error) {
+	return &bodyHash{h: sha256.New()}, nil
+}
+
+type bodyHash struct{ h hash.Hash }
+
+func (b *bodyHash) Write(p []byte) (int, error) { return b.h.Write(p) }
+
+func (b *bodyHash) Sum() ([]byte, error) {
+	return []byte("X-Body-SHA256: " + hex.EncodeToString(b.h.Sum(nil)[:8]) + "\r\n"), nil
+}
+
+// ExampleSignedReader shows how a server queues a signed message (RFC
+// 6409, Section 8.5): it reads the reader Data returns to its end, into
+// its spool, and only then takes the signature fields, by a type
+// assertion, to write in front of what it read. The body is never held in
+// memory by msakit.
+func ExampleSignedReader() {
+	ctx := context.Background()
+	host, _ := envelope.ParseDomain("msa.example.org")
+	agent, _ := submission.New(submission.Config{
+		Hostname: host,
+		Trusted:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		Signer:   bodyHashSigner{},
+	})
+	sess := agent.NewSession(policy.Conn{RemoteAddr: netip.MustParseAddrPort("10.1.2.3:40000")})
+	_ = sess.Mail(ctx, "<printer@example.org>", nil)
+	_ = sess.Rcpt(ctx, "<bob@example.com>", nil)
+	msg, err := sess.Data(ctx, strings.NewReader("From: printer@example.org\r\nTo: bob@example.com\r\n\r\nScan attached.\r\n"))
+	if err != nil {
+		fmt.Println(err) // a *policy.Reply for the client
+		return
+	}
+	var spool bytes.Buffer // a temporary file in a real server
+	if _, err := io.Copy(&spool, msg); err != nil {
+		fmt.Println(err) // a *policy.Reply: discard the spool
+		return
+	}
+	sig := msg.(submission.SignedReader).Signature()                // valid after io.EOF
+	queued := append(append([]byte(nil), sig...), spool.Bytes()...) // what the server commits
+	fmt.Println(strings.TrimSuffix(string(sig), "\r\n"))
+	fmt.Println(bytes.HasPrefix(queued, []byte("X-Body-SHA256: ")), bytes.HasSuffix(queued, []byte("\r\n\r\nScan attached.\r\n")))
+	// Output:
+	// X-Body-SHA256: 3221afcadd37094b
+	// true true
 }
 
 // ExampleAgent_CheckAddress asks the MSA whether it would accept envelope

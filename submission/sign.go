@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -55,7 +56,7 @@ type SignRequest struct {
 	// the From domain comes first, as DMARC alignment wants (RFC 7489,
 	// Section 3.1).
 	//
-	// "May send as" is decided once, by the agent: with the EnforceSender
+	// "May send as" is decided once, by the agent: with the enforce-sender
 	// check on (the default) every author of an authenticated session
 	// qualifies, since the check refused any other before the rewrites and
 	// the rewrites follow the operator's rules; with Config.DisableEnforceSender
@@ -84,7 +85,11 @@ type BodySigner interface {
 
 	// Sum is called once, after the last Write, and returns the header
 	// fields to put in front of the message: zero or more complete fields
-	// (RFC 5322, Section 2.2), each ending in CRLF. nil means no signature.
+	// (RFC 5322, Section 2.2), each ending in CRLF, folded only with CRLF
+	// and white space, lines of at most 998 octets, at most 16 fields and
+	// 32 KiB, octets above 127 only in an SMTPUTF8 message. Anything else
+	// refuses the message (451 4.3.0, logged), so that a faulty signer
+	// never corrupts it. nil means no signature.
 	Sum() ([]byte, error)
 }
 
@@ -159,7 +164,7 @@ func (s *Session) authors(ctx context.Context, h *header.Header) ([]envelope.Mai
 	add := func(f header.Field) error {
 		addrs, _, err := fieldAddresses(s.tx, f)
 		if err != nil {
-			return nil // no author; CheckHeader refuses it unless turned off
+			return nil // no author; check-header refused it unless Config.DisableCheckHeader
 		}
 		for _, a := range addrs {
 			if recheck {
@@ -194,21 +199,42 @@ func (s *Session) authors(ctx context.Context, h *header.Header) ([]envelope.Mai
 	return out, nil
 }
 
-// checkSignature refuses fields that would corrupt the queued message: each
-// must end in CRLF, none may be empty or a continuation line, and no empty
-// line may end the header early.
-func checkSignature(p []byte) error {
-	switch {
-	case len(p) == 0:
+// Bounds of the fields a [BodySigner] returns: room for several
+// DKIM-Signature fields (about 1 KB each with an RSA 4096 key, RFC 6376,
+// Section 3.5) or an ARC set, and a bound on what a faulty signer can put
+// in front of every message.
+const (
+	maxSignatureLen    = 32 << 10 // octets, CRLFs included
+	maxSignatureFields = 16
+)
+
+// checkSignature refuses fields that would corrupt the queued message,
+// whatever the signer returned: p must be complete header fields (RFC
+// 5322, Section 2.2), each a field name of printable ASCII other than ":",
+// a colon, a value folded only with CRLF followed by white space, and a
+// CRLF at its end; no empty line (it would end the header early), no bare
+// CR or LF, no NUL, no line over 998 octets (Section 2.1.1), at most
+// maxSignatureFields fields and maxSignatureLen octets, and octets above
+// 127 only when the message is SMTPUTF8 (RFC 6532, Section 3), as for the
+// client's own header. It reads p with the parser of the client's header.
+func checkSignature(p []byte, smtputf8 bool) error {
+	if len(p) == 0 {
 		return nil
-	case !bytes.HasSuffix(p, []byte("\r\n")):
+	}
+	if len(p) > maxSignatureLen {
+		return fmt.Errorf("fields of %d octets, over the bound of %d", len(p), maxSignatureLen)
+	}
+	if !bytes.HasSuffix(p, []byte("\r\n")) {
 		return errors.New("fields do not end in CRLF")
-	case p[0] == ' ' || p[0] == '\t' || p[0] == '\r':
-		return errors.New("fields start with white space or an empty line")
-	case bytes.Contains(p, []byte("\r\n\r\n")):
+	}
+	h, err := header.Read(bufio.NewReader(bytes.NewReader(p)), header.ReadOptions{MaxSize: maxSignatureLen, MaxFields: maxSignatureFields})
+	switch {
+	case err != nil:
+		return fmt.Errorf("not header fields: %w", err)
+	case h.HasSeparator():
 		return errors.New("fields contain an empty line")
-	case bytes.Count(p, []byte("\r")) != bytes.Count(p, []byte("\n")) || bytes.Count(p, []byte("\r\n")) != bytes.Count(p, []byte("\n")):
-		return errors.New("fields contain a bare CR or LF")
+	case !smtputf8 && !h.IsASCII():
+		return errors.New("fields hold octets above 127 in a message without SMTPUTF8")
 	}
 	return nil
 }

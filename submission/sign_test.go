@@ -241,6 +241,16 @@ func TestSignFailures(t *testing.T) {
 		{"fields starting with a continuation", &fakeSigner{fields: " a\r\n"}, false},
 		{"fields with a bare LF", &fakeSigner{fields: "X-Sig: a\nX: b\r\n"}, false},
 		{"fields with a bare CR", &fakeSigner{fields: "X-Sig: a\rX: b\r\n"}, false},
+		{"a line without a colon", &fakeSigner{fields: "X-Sig: a\r\nnot a field\r\n"}, false},
+		{"a field name with a space", &fakeSigner{fields: "X Sig: a\r\n"}, false},
+		{"a field name with a control character", &fakeSigner{fields: "X-\x01Sig: a\r\n"}, false},
+		{"an empty field name", &fakeSigner{fields: ": a\r\n"}, false},
+		{"a NUL", &fakeSigner{fields: "X-Sig: a\x00b\r\n"}, false},
+		{"a line over 998 octets", &fakeSigner{fields: "X-Sig: " + strings.Repeat("a", 1000) + "\r\n"}, false},
+		{"more than 16 fields", &fakeSigner{fields: strings.Repeat("X-Sig: a\r\n", 17)}, false},
+		{"over 32 KiB", &fakeSigner{fields: "X-Sig: a" + strings.Repeat("\r\n "+strings.Repeat("a", 900), 37) + "\r\n"}, false},
+		{"8-bit without SMTPUTF8", &fakeSigner{fields: "X-Sig: i=j\xc3\xb6rg@example.org\r\n"}, false},
+		{"an empty line only", &fakeSigner{fields: "\r\n"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,6 +275,42 @@ func TestSignFailures(t *testing.T) {
 			}
 			if _, _, ctx := tc.sg.last(); ctx.Err() == nil {
 				t.Error("the signer's context is still live after the failure")
+			}
+		})
+	}
+}
+
+// TestSignFieldsAccepted: what a signer may return, which the server
+// gets from Signature unchanged: several fields, folded lines (a DKIM
+// signature's b= is folded, RFC 6376, Section 3.5), 16 fields, 8-bit
+// octets in an SMTPUTF8 message (RFC 6532, Section 3).
+func TestSignFieldsAccepted(t *testing.T) {
+	t.Parallel()
+	folded := "DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=s1;\r\n" +
+		"\th=From:To:Subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n" +
+		"\tb=dGVzdA==\r\n"
+	for _, tc := range []struct {
+		name   string
+		fields string
+		opts   *policy.MailOptions
+	}{
+		{"a folded field", folded, nil},
+		{"two fields", folded + "X-Sig: a\r\n", nil},
+		{"16 fields", strings.Repeat("X-Sig: a\r\n", 16), nil},
+		{"8-bit with SMTPUTF8", "X-Sig: i=j\xc3\xb6rg@example.org\r\n", &policy.MailOptions{SMTPUTF8: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := signFixture(t, &fakeSigner{fields: tc.fields}, nil)
+			r, err := submit(t, f.session(), tc.opts, crlf(message))
+			if err != nil {
+				t.Fatalf("Data: %v", err)
+			}
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				t.Fatalf("reading: %v", err)
+			}
+			if sig := r.(submission.SignedReader).Signature(); string(sig) != tc.fields {
+				t.Errorf("Signature = %q, want %q", sig, tc.fields)
 			}
 		})
 	}
