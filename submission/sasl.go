@@ -34,10 +34,11 @@ import (
 // given back unless they were invalid, also when the exchange ends
 // without a verdict: the client cancels it with "*" (RFC 4954, Section 4;
 // the server answers 501 and calls Next no more) or goes away. The session
-// learns that from its next call, [Session.Reset] (which a server makes at
-// the end of the connection) or a new NewSASLServer; a server that sees
-// the "*" calls Reset then, so that the charge is not held until the next
-// command. The returned server refuses any later Next (454 4.7.0).
+// learns that at its next [Session.Reset] (which Mail, SetHelo and SetTLS
+// make, and a server makes at the end of the connection) or
+// NewSASLServer; a server that sees the "*" calls Reset then, so that the
+// charge is not held until the next command. A server abandoned so
+// refuses any later Next with 454 4.7.0, logged as an internal error.
 func (s *Session) NewSASLServer(ctx context.Context, mech string) (sasl.Server, error) {
 	s.abandonAuth()
 	mech = strings.ToUpper(mech)
