@@ -131,8 +131,9 @@ func NewBackend(agent *submission.Agent, d Deliverer, logger *slog.Logger) *Back
 //     (554 5.6.0), and a BDAT chunk is never split into lines.
 //   - ErrorLog, to the Backend's logger.
 //
-// go-smtp always offers CHUNKING (RFC 3030): give the Agent
-// Config.Chunking so that msakit's view of the EHLO keywords matches.
+// The EHLO response is msakit's ([submission.Agent.Extensions], written by
+// the guard of [Backend.Listener]); go-smtp implements BDAT (RFC 3030), so
+// give the Agent Config.Chunking to offer CHUNKING and BINARYMIME.
 // Call Configure after [smtp.NewServer] and before serving, and serve
 // through [Backend.Listener]; TLS goes to its [ListenOptions], not to
 // smtp.Server.TLSConfig.

@@ -77,6 +77,10 @@ type conn struct {
 	bdatSent   bool   // a BDAT line was handed over and not answered yet
 	awaitData  bool   // go-smtp accepted a BDAT chunk: let its Data start first
 	refusals   int    // 4xx and 5xx replies since the last accepted message
+	// The EHLO response go-smtp is writing (replyfilter.go, ehloLine):
+	// its greeting text and the keywords it offered, upper case.
+	ehloGreet   []byte
+	ehloOffered map[string]bool
 
 	mu     sync.Mutex
 	body   *dotReader           // DATA content, between 354 and its end

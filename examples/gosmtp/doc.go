@@ -14,7 +14,7 @@
 //	agent, _ := submission.New(submission.Config{
 //		Hostname:      host,
 //		Authenticator: users,
-//		Chunking:      true, // go-smtp always offers CHUNKING
+//		Chunking:      true, // offer CHUNKING and BINARYMIME: go-smtp has BDAT
 //	})
 //	be := gosmtp.NewBackend(agent, deliverer, logger)
 //	srv := smtp.NewServer(be)
@@ -147,6 +147,24 @@
 //     an '@', parse.go:179), which RFC 5321, Section 4.1.1.3 says MUST be
 //     accepted. The guard hands go-smtp a stand-in and msakit gets
 //     <Postmaster>.
+//   - go-smtp's EHLO response always offers PIPELINING, 8BITMIME,
+//     ENHANCEDSTATUSCODES, CHUNKING and SIZE (conn.go:253-290), whatever
+//     msakit's Config says, and its first line lacks the server's domain
+//     ("250-Hello client", RFC 5321, Section 4.1.1.1 wants "250-domain
+//     ..."). The guard writes the response msakit decides (RFC 6409,
+//     Section 7): the domain of smtp.Server, go-smtp's greeting, then the
+//     lines of [submission.Agent.Extensions] for the connection, in its
+//     order and with its parameters (SIZE, the AUTH mechanisms), each one
+//     that the server serves: go-smtp offered it too ([Backend.Configure]
+//     switches on SMTPUTF8, BINARYMIME, DSN and AUTH as msakit offers
+//     them), or STARTTLS, which the guard runs, with [ListenOptions].STARTTLS
+//     and no TLS yet. CHUNKING and BINARYMIME are offered only with
+//     submission.Config.Chunking, and Config.DisableExtensions leaves out
+//     what it names. go-smtp has no switch for BDAT: a client that sends
+//     BDAT although CHUNKING was not offered is still served, under the
+//     same DATA rules of msakit (refusing it would mean reading and
+//     discarding its chunk); so are the SIZE= and BODY=8BITMIME parameters
+//     when SIZE or 8BITMIME were left out.
 //   - go-smtp does not tell the backend whether the client used HELO or EHLO;
 //     the guard does, so the Received field says SMTP or ESMTP (RFC 3848) as
 //     the client chose.
@@ -183,11 +201,6 @@
 //     connection is being torn down then, and nothing is delivered.
 //     upstream-bdat-session.patch, beside this file, is the fix for go-smtp;
 //     TestGoSMTPDefect_BDATNilSession pins the defect.
-//   - The EHLO keywords are go-smtp's (conn.go:253-290): it always offers
-//     PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and SIZE, even when
-//     msakit's Config leaves them out. [Backend.Configure] switches on the
-//     optional ones (SMTPUTF8, BINARYMIME, DSN, REQUIRETLS) only when
-//     [submission.Agent.Extensions] lists them; the guard offers STARTTLS.
 //   - go-smtp, through net/textproto, ends a command line at a bare LF and
 //     strips the CR before it (conn.go:1334); the guard splits lines the same
 //     way, so that the two never disagree on where a command ends. Message

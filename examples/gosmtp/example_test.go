@@ -39,7 +39,7 @@ func Example() {
 	agent, err := submission.New(submission.Config{
 		Hostname: host,
 		Trusted:  []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Chunking: true, // go-smtp always offers CHUNKING
+		Chunking: true, // offer CHUNKING and BINARYMIME: go-smtp has BDAT
 		Now:      func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
 		Random:   zeros{},
 	})

@@ -92,15 +92,19 @@ func newTestAgent(t testing.TB, mods ...func(*submission.Config)) *submission.Ag
 }
 
 // newTrustedAgent is the default profile, trusting loopback so that a raw
-// or fuzzed session can reach DATA without TLS and AUTH.
-func newTrustedAgent(t testing.TB) *submission.Agent {
+// or fuzzed session can reach DATA without TLS and AUTH, changed by mods.
+func newTrustedAgent(t testing.TB, mods ...func(*submission.Config)) *submission.Agent {
 	t.Helper()
-	a, err := submission.New(submission.Config{
+	cfg := submission.Config{
 		Hostname: mustDomain(t, testHost),
 		Trusted:  []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Chunking: true,
 		Now:      func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
-	})
+	}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	a, err := submission.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

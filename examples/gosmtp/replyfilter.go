@@ -56,18 +56,8 @@ func (g *conn) filterLine(out, line []byte) []byte {
 	}
 	code := string(line[:3])
 	switch {
-	case g.verb == "EHLO" && code == "250" && !final:
-		// go-smtp offers STARTTLS by its own TLSConfig and its own idea
-		// of TLS; the guard runs STARTTLS, so it says whether it is
-		// offered (never under TLS, RFC 3207, Section 4.2).
-		if replyKeyword(line) == "STARTTLS" {
-			return out
-		}
-		out = append(out, line...)
-		if first && g.opts.STARTTLS != nil && g.tlsState() == nil {
-			out = append(out, "250-STARTTLS\r\n"...)
-		}
-		return out
+	case g.verb == "EHLO" && code == "250":
+		return g.ehloLine(out, line, first, final)
 	case code == "502" && sequenceVerbs[g.verb]:
 		line = sequenceReply(line)
 	case (code == "500" || code == "504") && (g.verb == "MAIL" || g.verb == "RCPT") && bytes.HasPrefix(line[4:], []byte("5.5.4 ")):
@@ -98,6 +88,64 @@ func (g *conn) filterLine(out, line []byte) []byte {
 		g.bdatSent = false
 	}
 	return append(out, line...)
+}
+
+// ehloLine takes go-smtp's EHLO response line by line and, at its last
+// line, appends to out the response msakit decides (RFC 6409, Section 7):
+// the server's domain and go-smtp's greeting ("Hello <client>"; RFC 5321,
+// Section 4.1.1.1 wants the domain first, which go-smtp leaves out), then
+// each line of [submission.Agent.Extensions]
+// for this session, in its order and with its parameters, that the server
+// can serve: a keyword go-smtp offered too (go-smtp always offers
+// PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and SIZE, and
+// SMTPUTF8, BINARYMIME, DSN and AUTH as configured), or STARTTLS, which
+// the guard runs, when ListenOptions.STARTTLS is set and the connection
+// is not under TLS (RFC 3207, Section 4.2). Keywords msakit leaves out
+// (Config.Chunking unset, Config.DisableExtensions) are not offered.
+func (g *conn) ehloLine(out, line []byte, first, final bool) []byte {
+	if first {
+		g.ehloGreet = append(g.ehloGreet[:0], bytes.TrimRight(line[4:], "\r\n")...)
+		if g.ehloOffered == nil {
+			g.ehloOffered = make(map[string]bool, 16)
+		}
+		clear(g.ehloOffered)
+	} else {
+		g.ehloOffered[replyKeyword(line)] = true
+	}
+	if !final {
+		return out
+	}
+	g.bdatSent = false
+	var offer []string
+	greet := g.ehloGreet
+	if s := g.session(); s != nil {
+		domain, exts := s.ehlo()
+		if domain != "" {
+			greet = append(append([]byte(domain), ' '), greet...)
+		}
+		for _, ext := range exts {
+			kw, _, _ := strings.Cut(ext, " ")
+			kw = strings.ToUpper(kw)
+			if g.ehloOffered[kw] || kw == "STARTTLS" && g.opts.STARTTLS != nil && g.tlsState() == nil {
+				offer = append(offer, ext)
+			}
+		}
+	}
+	sep := byte(' ')
+	if len(offer) > 0 {
+		sep = '-'
+	}
+	out = append(append(append(out, "250"...), sep), greet...)
+	out = append(out, "\r\n"...)
+	for i, ext := range offer {
+		sep = '-'
+		if i == len(offer)-1 {
+			sep = ' '
+		}
+		out = append(append(append(out, "250"...), sep), ext...)
+		out = append(out, "\r\n"...)
+	}
+	return out
 }
 
 // sequenceReply turns go-smtp's 502 for a command out of sequence into 503

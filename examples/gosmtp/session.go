@@ -310,6 +310,15 @@ func (s *Session) Logout() error {
 	return nil
 }
 
+// ehlo returns what the guard's EHLO response says: the server's domain
+// (smtp.Server.Domain, as in the 220 greeting) and the keywords msakit
+// offers on this connection ([submission.Agent.Extensions]).
+func (s *Session) ehlo() (domain string, keywords []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c.Server().Domain, s.b.agent.Extensions(s.s.Conn())
+}
+
 // tlsStarted is called by the guard when STARTTLS succeeded: msakit
 // discards what it learnt from the client (RFC 3207, Section 4.2) and sees
 // the TLS state from now on.

@@ -165,7 +165,7 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 	cfg.StageTimeout = l.StageTimeout.d
 	cfg.AddMissingFrom = l.AddMissingFrom
 	cfg.AllowPostmaster = l.AllowPostmaster
-	cfg.Chunking = true // go-smtp implements BDAT and always offers CHUNKING
+	cfg.Chunking = true // go-smtp implements BDAT: offer CHUNKING and BINARYMIME
 	cfg.Logger = logger
 	cfg.Now = now
 	cfg.Random = random
