@@ -190,7 +190,8 @@ func (p qualifyDomains) CheckRcpt(_ context.Context, _ *policy.Conn, _ *policy.T
 // 4.2). A domain that cannot be expanded within the RFC 5321 length limits
 // gets 554 5.1.8.
 func (p qualifyDomains) RewriteMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
-	if tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != expandable {
+	// Without Expand nothing is expandable: no need to classify again.
+	if p.Expand.IsZero() || tx.From.IsNull() || p.classify(tx.From.Mailbox().Domain) != expandable {
 		return nil
 	}
 	d, err := p.Qualify(tx.From.Mailbox().Domain)
@@ -207,7 +208,7 @@ func (p qualifyDomains) RewriteMail(_ context.Context, _ *policy.Conn, tx *polic
 // 4.2; only the domain changes, never the local part, RFC 6409, Section
 // 8.8). A domain that cannot be expanded gets 554 5.1.2.
 func (p qualifyDomains) RewriteRcpt(_ context.Context, _ *policy.Conn, _ *policy.Transaction, rcpt *policy.Recipient) error {
-	if rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != expandable {
+	if p.Expand.IsZero() || rcpt.Path.IsPostmaster() || rcpt.Path.IsNull() || p.classify(rcpt.Path.Mailbox().Domain) != expandable {
 		return nil
 	}
 	d, err := p.Qualify(rcpt.Path.Mailbox().Domain)
