@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,12 +50,13 @@ type child struct {
 	done chan struct{}
 }
 
-// startChild runs the program on spool with a DKIM key and alice, and
-// waits for its banner.
-func startChild(t *testing.T, spool, keyFlag string) *child {
+// startChild runs the program on spool with a DKIM key, alice and the
+// extra arguments, and waits for its banner.
+func startChild(t *testing.T, spool, keyFlag string, extra ...string) *child {
 	t.Helper()
 	args := []string{"-listen", "127.0.0.1:0", "-hostname", "msa.example.org", "-spool", spool,
 		"-user", testUser + ":" + testPassword + ":" + testFrom, "-dkim-key", keyFlag}
+	args = append(args, extra...)
 	c := &child{logs: &lockedBuffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	c.cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(args, "\n"))
@@ -99,12 +101,21 @@ func (c *child) kill(t *testing.T) {
 // TestSpoolKill9 kills the signing server with SIGKILL while it receives a
 // message (mid-body, and at random moments after the end of data, when it
 // signs, copies the signature in front, fsyncs and renames) and restarts it
-// on the same spool. Every time: a message whose client got 250 is in the
-// spool; every committed message is whole (its size as recorded, its DKIM
-// signature valid, so the body is intact); nothing else is left once the
-// restarted server has cleaned up.
+// on the same spool, in each -spool-sync mode. Every time: a message whose
+// client got 250 is in the spool; every committed message is whole (its
+// size as recorded, its DKIM signature valid, so the body is intact);
+// nothing else is left once the restarted server has cleaned up.
 func TestSpoolKill9(t *testing.T) {
 	t.Parallel()
+	for _, mode := range []string{"message", "group"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			testSpoolKill9(t, "-spool-sync", mode)
+		})
+	}
+}
+
+func testSpoolKill9(t *testing.T, extra ...string) {
 	key := makeKey(t, "ed2026", "ed25519")
 	recs := dkimtest.Records{}
 	recs.Add(key.selector, "example.org", key.record)
@@ -113,7 +124,7 @@ func TestSpoolKill9(t *testing.T) {
 	msg := "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: kill -9\r\n\r\n" + body
 	acked := 0
 	for round := range 5 {
-		c := startChild(t, spool, key.flag)
+		c := startChild(t, spool, key.flag, extra...)
 		cl := dialChild(t, c.addr)
 		// A message sent whole, then one the server is killed under:
 		// mid-body in round 0, after the end of data in the others.
@@ -165,7 +176,7 @@ func TestSpoolKill9(t *testing.T) {
 		acked = committed // one the client did not hear about may be there too
 		// The restarted server removes what the crash left; then the spool
 		// holds committed messages only (readSpool fails on anything else).
-		r := startChild(t, spool, key.flag)
+		r := startChild(t, spool, key.flag, extra...)
 		if n := len(readSpool(t, spool)); n != committed {
 			t.Errorf("round %d: %d messages after the restart, want %d", round, n, committed)
 		}
@@ -220,4 +231,111 @@ func dialChild(t *testing.T, addr string) *smtp.Client {
 		t.Fatalf("AUTH: %v", err)
 	}
 	return c
+}
+
+// TestSpoolKill9GroupCommit kills the server with SIGKILL while eight
+// clients submit small messages as fast as it takes them, so that groups
+// of messages are between their files, their renames and the syncs that
+// cover them, and restarts it on the same spool, three times. Every message
+// whose client got 250 is in the spool, whole and validly signed; nothing
+// but committed messages is left once the restarted server has cleaned up.
+func TestSpoolKill9GroupCommit(t *testing.T) {
+	t.Parallel()
+	key := makeKey(t, "ed2027", "ed25519")
+	recs := dkimtest.Records{}
+	recs.Add(key.selector, "example.org", key.record)
+	spool := t.TempDir()
+	var mu sync.Mutex
+	acked := map[string]bool{} // Subject of every message that got 250
+	for round := range 3 {
+		c := startChild(t, spool, key.flag, "-spool-sync", "group")
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for k := range 8 {
+			wg.Go(func() {
+				cl, err := smtp.DialStartTLS(c.addr, &tls.Config{InsecureSkipVerify: true})
+				if err != nil {
+					return
+				}
+				defer cl.Close()
+				if cl.Auth(sasl.NewPlainClient("", testUser, testPassword)) != nil {
+					return
+				}
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					subject := fmt.Sprintf("group %d-%d-%d", round, k, i)
+					msg := "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: " + subject + "\r\n\r\nbody\r\n"
+					if send(cl, testFrom, []string{testRcpt}, msg) != nil {
+						return // killed
+					}
+					mu.Lock()
+					acked[subject] = true
+					mu.Unlock()
+				}
+			})
+		}
+		// Kill once the clients are well under way, at a random moment.
+		mu.Lock()
+		before := len(acked)
+		mu.Unlock()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			mu.Lock()
+			n := len(acked)
+			mu.Unlock()
+			if n >= before+20 {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rand.IntN(100)) * time.Millisecond)
+		c.kill(t)
+		close(stop)
+		wg.Wait()
+
+		committed := checkCommitted(t, spool, recs)
+		subjects := map[string]bool{}
+		for _, m := range committedMessages(t, spool) {
+			if _, rest, ok := strings.Cut(string(m), "\r\nSubject: "); ok {
+				s, _, _ := strings.Cut(rest, "\r\n")
+				subjects[s] = true
+			}
+		}
+		mu.Lock()
+		for s := range acked {
+			if !subjects[s] {
+				t.Errorf("round %d: %q got 250 but is not in the spool", round, s)
+			}
+		}
+		t.Logf("round %d: killed; %d acknowledged so far, %d committed", round, len(acked), committed)
+		mu.Unlock()
+		r := startChild(t, spool, key.flag, "-spool-sync", "group")
+		if n := len(readSpool(t, spool)); n != committed {
+			t.Errorf("round %d: %d messages after the restart, want %d", round, n, committed)
+		}
+		r.kill(t)
+	}
+}
+
+// committedMessages returns the <id>.eml of every committed message of
+// spool.
+func committedMessages(t *testing.T, spool string) [][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(spool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || strings.HasPrefix(e.Name(), tmpPrefix) {
+			continue
+		}
+		if b, err := os.ReadFile(spool + "/" + id + ".eml"); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
 }

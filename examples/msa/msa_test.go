@@ -147,19 +147,30 @@ func (r *failingReader) Read(p []byte) (int, error) {
 
 func TestSpool(t *testing.T) {
 	t.Parallel()
+	for _, mode := range []spoolSync{syncGroup, syncEachMessage} {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			testSpool(t, mode)
+		})
+	}
+}
+
+// testSpool: what a crash left is removed at start; a refused body leaves
+// nothing; messages are committed whole, under distinct names.
+func testSpool(t *testing.T, mode spoolSync) {
 	dir := t.TempDir()
 	// Leftovers of a crash: removed at start.
-	for name, data := range map[string]string{".tmp-123.eml": "x", "orphan.eml": "y", "kept.eml": "z", "kept.json": "{}"} {
+	for name, data := range map[string]string{".tmp-123.eml": "x", "orphan.eml": "y", "lost.json": "{}", "kept.eml": "z", "kept.json": "{}"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	at := time.Date(2026, 11, 23, 19, 0, 0, 0, time.UTC)
-	sp, err := newSpool(dir, func() time.Time { return at }, rand.Reader, slog.New(slog.DiscardHandler))
+	sp, err := newSpool(dir, mode, func() time.Time { return at }, rand.Reader, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, gone := range []string{".tmp-123.eml", "orphan.eml"} {
+	for _, gone := range []string{".tmp-123.eml", "orphan.eml", "lost.json"} {
 		if _, err := os.Stat(filepath.Join(dir, gone)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("stale %s not removed: %v", gone, err)
 		}

@@ -186,7 +186,7 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 	}
 
 	var d gosmtp.Deliverer
-	sp, err := newSpool(l.Spool, now, random, logger)
+	sp, err := newSpool(l.Spool, l.SpoolSync, now, random, logger)
 	if err != nil {
 		return nil, err
 	}

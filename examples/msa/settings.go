@@ -25,6 +25,7 @@ type config struct {
 	Hostname  hostName      `toml:"hostname" arg:"NAME" usage:"this server's name in the greeting, Received and Message-ID (default: the machine's name, else localhost)"`
 	Domain    qualifiedName `toml:"domain" arg:"DOMAIN" usage:"local domain, two labels or more: users' default address NAME@DOMAIN and expand-single-level; its names count as fully qualified"`
 	Spool     string        `toml:"spool" arg:"DIR" usage:"spool directory for accepted messages"`
+	SpoolSync spoolSync     `toml:"spool-sync" arg:"MODE" usage:"how a message is on disk before its 250: group (one sync for every message that finished while the previous sync ran; on Linux syncfs, which flushes the spool's whole file system) or message (fsync of each file and of the directory, per message)"`
 	TLSCert   string        `toml:"tls-cert" arg:"FILE" usage:"PEM certificate chain, with tls-key (default: a self-signed one made at start)"`
 	TLSKey    string        `toml:"tls-key" arg:"FILE" usage:"PEM private key of tls-cert"`
 

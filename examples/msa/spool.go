@@ -26,9 +26,16 @@ const tmpPrefix = ".tmp-"
 
 // spool writes accepted messages to a directory: DIR/<id>.eml holds exactly
 // the bytes that would be relayed, DIR/<id>.json the envelope. Each file is
-// written to a temporary name, fsynced and renamed, the .eml first; the
-// .json is the commit marker a reader should look for. The client gets 250
-// only after both renames and an fsync of the directory.
+// written to a temporary name and renamed, the .eml first; the .json is the
+// commit marker a reader should look for. The client gets 250 only once
+// both files' data and their renames are on disk.
+//
+// How they get there is the spool's sync mode (-spool-sync). In group mode,
+// the default, the files are written without fsync and a committer makes
+// them durable in groups: one sync covers every message that finished
+// while the previous one ran (groupCommit). In message mode each message
+// is made durable on its own before the next may start committing: an
+// fsync of each file, the renames, an fsync of the directory.
 //
 // With DKIM signing (-dkim-key), <id>.eml starts with the DKIM-Signature
 // fields, whose body hash is known only once the body has streamed to the
@@ -40,19 +47,23 @@ const tmpPrefix = ".tmp-"
 // the renames.
 type spool struct {
 	dir    string
+	mode   spoolSync
 	now    func() time.Time
 	random io.Reader
 	logger *slog.Logger
+	group  groupCommit // group mode
 
-	mu sync.Mutex // serializes the choice of final names
+	mu      sync.Mutex      // serializes the choice of final names
+	pending map[string]bool // ids chosen and not yet committed or given up (group mode)
 }
 
 var _ gosmtp.Deliverer = (*spool)(nil)
 
 // newSpool creates dir when missing and removes what a crash left behind:
-// temporary files, and .eml files whose .json was never written (their
-// client never got 250, so it will send again).
-func newSpool(dir string, now func() time.Time, random io.Reader, logger *slog.Logger) (*spool, error) {
+// temporary files, .eml files whose .json was never written and .json
+// files whose .eml is missing (their client never got 250, so it will send
+// again).
+func newSpool(dir string, mode spoolSync, now func() time.Time, random io.Reader, logger *slog.Logger) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
@@ -68,6 +79,13 @@ func newSpool(dir string, now func() time.Time, random io.Reader, logger *slog.L
 				stale = true
 			}
 		}
+		// The renames are made .eml first, but a file system may keep the
+		// second and lose the first in a crash.
+		if base, ok := strings.CutSuffix(name, ".json"); ok && !stale {
+			if _, err := os.Stat(filepath.Join(dir, base+".eml")); errors.Is(err, os.ErrNotExist) {
+				stale = true
+			}
+		}
 		if stale && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(dir, name)); err != nil {
 				return nil, fmt.Errorf("spool: removing stale %s: %w", name, err)
@@ -78,7 +96,8 @@ func newSpool(dir string, now func() time.Time, random io.Reader, logger *slog.L
 	if err := checkWritable(dir); err != nil {
 		return nil, err
 	}
-	return &spool{dir: dir, now: now, random: random, logger: logger}, nil
+	return &spool{dir: dir, mode: mode, now: now, random: random, logger: logger,
+		group: groupCommit{dir: dir, syncFS: syncFS}, pending: map[string]bool{}}, nil
 }
 
 // checkWritable writes, fsyncs and removes a temporary file in dir, so that
@@ -193,12 +212,14 @@ func newRecord(id string, m *gosmtp.Message, size int64, at time.Time) *record {
 // Deliver implements gosmtp.Deliverer.
 func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 	// With a signature, known only once the body has been read, the file
-	// is copied behind it (prepend), and only the copy needs an fsync.
+	// is copied behind it (prepend), and only the copy needs an fsync. In
+	// group mode the committer syncs.
+	each := s.mode == syncEachMessage
 	var sig []byte
 	eml, size, err := s.writeTemp(".eml", func(w io.Writer) (bool, error) {
 		_, err := io.Copy(w, m.Body)
 		sig = m.Signature()
-		return len(sig) == 0, err
+		return each && len(sig) == 0, err
 	})
 	if err != nil {
 		// msakit refused the body (its *policy.Reply), or the disk failed:
@@ -206,12 +227,15 @@ func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 		return err
 	}
 	if len(sig) > 0 {
-		signed, n, err := s.prepend(eml, sig)
+		signed, n, err := s.prepend(eml, sig, each)
 		_ = os.Remove(eml)
 		if err != nil {
 			return err
 		}
 		eml, size = signed, n
+	}
+	if !each {
+		return s.commitGroup(ctx, m, eml, size)
 	}
 	committed := false
 	defer func() {
@@ -228,9 +252,7 @@ func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 	}
 	rec := newRecord(id, m, size, s.now())
 	js, _, err := s.writeTemp(".json", func(w io.Writer) (bool, error) {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return true, enc.Encode(rec)
+		return true, encodeRecord(w, rec)
 	})
 	if err != nil {
 		return err
@@ -254,9 +276,54 @@ func (s *spool) Deliver(ctx context.Context, m *gosmtp.Message) error {
 		return err
 	}
 	committed = true
-	s.logger.LogAttrs(ctx, slog.LevelInfo, "spooled",
-		slog.String("id", id), slog.String("from", rec.From), slog.Any("rcpt", rec.Recipients), slog.Int64("size", size))
+	s.logSpooled(ctx, rec)
 	return nil
+}
+
+// commitGroup commits the message whose .eml was written to the temporary
+// file eml through the group committer.
+func (s *spool) commitGroup(ctx context.Context, m *gosmtp.Message, eml string, size int64) error {
+	s.mu.Lock()
+	id, err := s.uniqueID(m.Transaction)
+	if err == nil {
+		s.pending[id] = true
+	}
+	s.mu.Unlock()
+	if err != nil {
+		_ = os.Remove(eml)
+		return err
+	}
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, id)
+		s.mu.Unlock()
+	}()
+	rec := newRecord(id, m, size, s.now())
+	js, _, err := s.writeTemp(".json", func(w io.Writer) (bool, error) {
+		return false, encodeRecord(w, rec)
+	})
+	if err != nil {
+		_ = os.Remove(eml)
+		return err
+	}
+	if err := s.group.commit(&commitReq{tmpEML: eml, tmpJSON: js, final: filepath.Join(s.dir, id)}); err != nil {
+		return err
+	}
+	s.logSpooled(ctx, rec)
+	return nil
+}
+
+// encodeRecord writes rec as <id>.json holds it.
+func encodeRecord(w io.Writer, rec *record) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rec)
+}
+
+// logSpooled logs a committed message.
+func (s *spool) logSpooled(ctx context.Context, rec *record) {
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "spooled",
+		slog.String("id", rec.ID), slog.String("from", rec.From), slog.Any("rcpt", rec.Recipients), slog.Int64("size", rec.Size))
 }
 
 // writeTemp writes a temporary file in the spool with fill, fsyncs it
@@ -291,9 +358,9 @@ func (s *spool) writeTemp(ext string, fill func(io.Writer) (sync bool, err error
 }
 
 // prepend writes a new temporary .eml holding sig and then the contents of
-// the temporary file path, fsynced, and returns its name and size. path is
-// left for the caller to remove.
-func (s *spool) prepend(path string, sig []byte) (string, int64, error) {
+// the temporary file path, fsynced when sync is set, and returns its name
+// and size. path is left for the caller to remove.
+func (s *spool) prepend(path string, sig []byte, sync bool) (string, int64, error) {
 	src, err := os.Open(path)
 	if err != nil {
 		return "", 0, fmt.Errorf("spool: %w", err)
@@ -304,13 +371,14 @@ func (s *spool) prepend(path string, sig []byte) (string, int64, error) {
 			return false, err
 		}
 		_, err := io.Copy(w, src)
-		return true, err
+		return sync, err
 	})
 }
 
 // uniqueID returns a file name base for tx: msakit's transaction id (the one
 // in the Received field) when it is a safe file name, else a random one,
-// never one already in the spool. The caller holds s.mu.
+// never one already in the spool or chosen for a message the committer
+// has yet to commit. The caller holds s.mu.
 func (s *spool) uniqueID(tx *policy.Transaction) (string, error) {
 	id := safeID(tx.ID)
 	for i := 0; ; i++ {
@@ -327,7 +395,7 @@ func (s *spool) uniqueID(tx *policy.Transaction) (string, error) {
 		}
 		_, errEML := os.Lstat(filepath.Join(s.dir, id+".eml"))
 		_, errJSON := os.Lstat(filepath.Join(s.dir, id+".json"))
-		if errors.Is(errEML, os.ErrNotExist) && errors.Is(errJSON, os.ErrNotExist) {
+		if errors.Is(errEML, os.ErrNotExist) && errors.Is(errJSON, os.ErrNotExist) && !s.pending[id] {
 			return id, nil
 		}
 		if i > 8 {

@@ -69,7 +69,7 @@ func TestSpoolSignedBoundedHeap(t *testing.T) {
 	}
 	const size = 100_000_000
 	sig := []byte("DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=s;\r\n b=c2lnbmF0dXJl\r\n")
-	sp, err := newSpool(t.TempDir(), time.Now, strings.NewReader(strings.Repeat("r", 64)), slog.New(slog.DiscardHandler))
+	sp, err := newSpool(t.TempDir(), syncGroup, time.Now, strings.NewReader(strings.Repeat("r", 64)), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func BenchmarkSpoolSignature(b *testing.B) {
 	sig := []byte("DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=s;\r\n b=c2lnbmF0dXJl\r\n")
 	for _, size := range []int64{1 << 20, 32 << 20} {
 		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
-			sp, err := newSpool(b.TempDir(), time.Now, strings.NewReader(strings.Repeat("r", 1<<20)), slog.New(slog.DiscardHandler))
+			sp, err := newSpool(b.TempDir(), syncEachMessage, time.Now, strings.NewReader(strings.Repeat("r", 1<<20)), slog.New(slog.DiscardHandler))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -234,3 +234,35 @@ func (u *userSpec) String() string {
 	}
 	return u.name + ":***"
 }
+
+// spoolSync is how the spool makes messages durable (-spool-sync): in
+// groups, one sync for every message that finished while the previous
+// one ran (the default), or each message on its own.
+type spoolSync uint8
+
+const (
+	syncGroup       spoolSync = iota // "group": groupCommit
+	syncEachMessage                  // "message": fsync of each file and of the directory, per message
+)
+
+func (m *spoolSync) Set(s string) error {
+	switch s {
+	case "group":
+		*m = syncGroup
+	case "message":
+		*m = syncEachMessage
+	default:
+		return fmt.Errorf("%q is not a spool sync mode (group or message)", s)
+	}
+	return nil
+}
+
+func (m *spoolSync) String() string {
+	if *m == syncEachMessage {
+		return "message"
+	}
+	return "group"
+}
+
+func (m *spoolSync) UnmarshalText(b []byte) error { return m.Set(string(b)) }
+func (m spoolSync) MarshalText() ([]byte, error)  { return []byte(m.String()), nil }
