@@ -16,7 +16,7 @@ import (
 
 // options is the parsed command line.
 type options struct {
-	targets  []string // "msa", "postfix"
+	targets  []string // "msa", "msa-message", "postfix"
 	rounds   int
 	mode     string // "plain" or "auth"
 	sessions []int
@@ -66,8 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if len(o.targets) == 2 {
-		a, b := o.targets[0], o.targets[1]
+	a := o.targets[0]
+	for _, b := range o.targets[1:] {
 		fmt.Fprintf(stdout, "\n# %s/%s, paired by round: min median max\n", a, b)
 		for _, n := range o.sessions {
 			ka, kb := fmt.Sprintf("%s/%d", a, n), fmt.Sprintf("%s/%d", b, n)
@@ -98,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("msabench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	targets := fs.String("target", "msa", "comma-separated `LIST` of servers to measure: msa (examples/msa), postfix (a private Postfix instance)")
+	targets := fs.String("target", "msa", "comma-separated `LIST` of servers to measure: msa (examples/msa, its spool committing in groups), msa-message (examples/msa with -spool-sync message: each message made durable on its own), postfix (a private Postfix instance); the first is compared with each other one")
 	fs.IntVar(&o.rounds, "rounds", 1, "measure every target and session count `N` times, interleaved")
 	fs.StringVar(&o.mode, "mode", "plain", "`plain` (trusted loopback, no TLS) or auth (STARTTLS + AUTH PLAIN, msa only)")
 	sessions := fs.String("sessions", "1,16,64", "comma-separated `LIST` of concurrent session counts, one run each")
@@ -113,15 +113,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for _, t := range strings.Split(*targets, ",") {
-		switch t {
-		case "msa", "postfix":
-			o.targets = append(o.targets, t)
-		default:
-			return nil, fmt.Errorf("-target %q: want msa, postfix or both", *targets)
+		switch {
+		case !slices.Contains([]string{"msa", "msa-message", "postfix"}, t):
+			return nil, fmt.Errorf("-target %q: want msa, msa-message or postfix, comma-separated", *targets)
+		case slices.Contains(o.targets, t):
+			return nil, fmt.Errorf("-target %q names %s twice", *targets, t)
 		}
+		o.targets = append(o.targets, t)
 	}
-	if len(o.targets) > 2 || o.rounds < 1 {
-		return nil, errors.New("-target takes at most two servers and -rounds at least 1")
+	if o.rounds < 1 {
+		return nil, errors.New("-rounds must be at least 1")
 	}
 	switch o.mode {
 	case "plain", "auth":
@@ -167,6 +168,8 @@ func measure(ctx context.Context, o *options, target string, n int) (result, err
 	switch target {
 	case "msa":
 		srv, err = startMSA(ctx, dir, o.mode == "plain", o.msaArgs)
+	case "msa-message":
+		srv, err = startMSA(ctx, dir, o.mode == "plain", append([]string{"-spool-sync", "message"}, o.msaArgs...))
 	default:
 		srv, err = startPostfix(ctx, dir)
 	}

@@ -37,6 +37,11 @@ func startMSA(ctx context.Context, dir string, trusted bool, extra []string) (*m
 		"-domain", "example.org",
 		"-spool", filepath.Join(dir, "spool"),
 		"-user", benchUser + ":" + benchPassword + ":" + benchFrom,
+		// Every session comes from loopback: msa's per-address connection
+		// limit would refuse the 64 sessions of a run with 421 (Postfix's
+		// smtpd_client_connection_count_limit is off too).
+		"-max-connections", "0",
+		"-max-connections-per-ip", "0",
 	}
 	if trusted {
 		args = append(args, "-trusted", "127.0.0.0/8")

@@ -32,6 +32,45 @@ func TestRunMSA(t *testing.T) {
 	}
 }
 
+// TestRunSpoolModes compares examples/msa's two spool sync modes in one
+// run: a row for each, and the paired summary of the first against the
+// second.
+func TestRunSpoolModes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts examples/msa")
+	}
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"-target", "msa,msa-message", "-sessions", "3", "-messages", "12"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	checkRows(t, out.String(), "msa", "plain", 1, 12)
+	checkRows(t, out.String(), "msa-message", "plain", 1, 12)
+	if !strings.Contains(out.String(), "# msa/msa-message, paired by round") {
+		t.Errorf("no paired summary in\n%s", out.String())
+	}
+}
+
+// TestParseTargets: the targets msabench knows, each once.
+func TestParseTargets(t *testing.T) {
+	for _, tc := range []struct {
+		targets string
+		ok      bool
+	}{
+		{"msa", true},
+		{"msa,msa-message,postfix", true},
+		{"msa-message,postfix", true},
+		{"msa,msa", false},
+		{"exim", false},
+		{"", false},
+	} {
+		_, err := parseFlags([]string{"-target", tc.targets}, io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("-target %q: error %v, want ok=%v", tc.targets, err, tc.ok)
+		}
+	}
+}
+
 // TestRunPaired compares examples/msa with a private Postfix instance; it
 // needs root and Debian's postfix, which CI installs.
 func TestRunPaired(t *testing.T) {
