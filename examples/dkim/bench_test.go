@@ -15,6 +15,7 @@ import (
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/dkim"
 	"github.com/msakit/msakit/examples/internal/dkimtest"
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/submission"
 )
@@ -32,8 +33,8 @@ type benchCase struct {
 
 func benchCases(b *testing.B) []benchCase {
 	b.Helper()
-	org := mustDomain(b, "example.org")
-	author := []envelope.Mailbox{mustMailbox(b, "alice@example.org")}
+	org := envelope.MustParseDomain("example.org")
+	author := []envelope.Mailbox{envelope.MustParseMailbox("alice@example.org")}
 	hdr := []byte("Received: from client.example.org ([192.0.2.1]) by msa.example.org with ESMTPSA\r\n" +
 		" id 2faxsid52ey3idaiceka for <bob@example.com>; Mon, 23 Nov 2026 20:00:00 +0000\r\n" +
 		"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.com>\r\nSubject: benchmark\r\n" +
@@ -152,18 +153,9 @@ func BenchmarkSignPaired(b *testing.B) {
 				o, g := t1.Sub(t0).Seconds(), time.Since(t1).Seconds()
 				ours, theirs, ratios = append(ours, o), append(theirs, g), append(ratios, o/g)
 			}
-			b.ReportMetric(1e6*median(ours), "msakit-µs/msg")
-			b.ReportMetric(1e6*median(theirs), "go-msgauth-µs/msg")
-			b.ReportMetric(100*(median(ratios)-1), "overhead-%")
+			b.ReportMetric(1e6*extest.Median(ours), "msakit-µs/msg")
+			b.ReportMetric(1e6*extest.Median(theirs), "go-msgauth-µs/msg")
+			b.ReportMetric(100*(extest.Median(ratios)-1), "overhead-%")
 		})
 	}
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -54,24 +54,6 @@ func loadKey(t testing.TB, k testKey) crypto.Signer {
 	return s
 }
 
-func mustDomain(t testing.TB, s string) envelope.Domain {
-	t.Helper()
-	d, err := envelope.ParseDomain(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func mustMailbox(t testing.TB, s string) envelope.Mailbox {
-	t.Helper()
-	m, err := envelope.ParseMailbox(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // signing is a test set-up: keys for example.org (RSA and Ed25519) and
 // example.info (two keys from other tools), none for example.net; the DNS
 // records the verifiers get; and an agent where alice may send as any
@@ -85,7 +67,7 @@ type signing struct {
 
 func newSigning(t testing.TB, mod func(*dkim.Config, *submission.Config)) *signing {
 	t.Helper()
-	org, info := mustDomain(t, "example.org"), mustDomain(t, "example.info")
+	org, info := envelope.MustParseDomain("example.org"), envelope.MustParseDomain("example.info")
 	dcfg := dkim.Config{Keys: []dkim.Key{
 		{Domain: org, Selector: "rsa2026", Signer: loadKey(t, keyRSA)},
 		{Domain: org, Selector: "ed2026", Signer: loadKey(t, keyEd25519)},
@@ -103,7 +85,7 @@ func newSigning(t testing.TB, mod func(*dkim.Config, *submission.Config)) *signi
 	s.records.Add("old", "example.info", rec)
 
 	users := auth.NewUsers()
-	if err := users.Add("alice", "secret", mustMailbox(t, "alice@example.org")); err != nil {
+	if err := users.Add("alice", "secret", envelope.MustParseMailbox("alice@example.org")); err != nil {
 		t.Fatal(err)
 	}
 	senders := auth.NewSenders("+")
@@ -111,7 +93,7 @@ func newSigning(t testing.TB, mod func(*dkim.Config, *submission.Config)) *signi
 		t.Fatal(err)
 	}
 	scfg := submission.Config{
-		Hostname:      mustDomain(t, "msa.example.org"),
+		Hostname:      envelope.MustParseDomain("msa.example.org"),
 		Authenticator: users,
 		Senders:       senders,
 		AddSender:     true,
@@ -129,7 +111,7 @@ func newSigning(t testing.TB, mod func(*dkim.Config, *submission.Config)) *signi
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.alice = auth.Identity{AuthenticationID: "alice", Mechanism: "PLAIN", Address: mustMailbox(t, "alice@example.org")}
+	s.alice = auth.Identity{AuthenticationID: "alice", Mechanism: "PLAIN", Address: envelope.MustParseMailbox("alice@example.org")}
 	return s
 }
 

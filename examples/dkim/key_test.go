@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/dkim"
 	"github.com/msakit/msakit/submission"
 )
@@ -104,7 +105,7 @@ func TestGenerateKeyRoundTrip(t *testing.T) {
 				t.Fatalf("record changed through the PEM round trip:\n%s\n%s", rec, want)
 			}
 			s := newSigning(t, func(d *dkim.Config, _ *submission.Config) {
-				d.Keys = []dkim.Key{{Domain: mustDomain(t, "example.org"), Selector: "gen", Signer: back}}
+				d.Keys = []dkim.Key{{Domain: envelope.MustParseDomain("example.org"), Selector: "gen", Signer: back}}
 			})
 			s.records.Add("gen", "example.org", rec)
 			msg := s.submit(t, string(readTestdata(t, "corpus/plain.eml")), nil)

@@ -208,7 +208,7 @@ func TestSignedFields(t *testing.T) {
 // TestNewRefuses: configurations that cannot sign well fail at start.
 func TestNewRefuses(t *testing.T) {
 	t.Parallel()
-	org := mustDomain(t, "example.org")
+	org := envelope.MustParseDomain("example.org")
 	ed := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	weak, err := dkim.ParsePrivateKey(readTestdata(t, "keys/rsa512-pkcs1.pem"))
 	if err == nil {
@@ -220,7 +220,7 @@ func TestNewRefuses(t *testing.T) {
 	}{
 		{"no keys", dkim.Config{}},
 		{"no domain", dkim.Config{Keys: []dkim.Key{{Selector: "s", Signer: ed}}}},
-		{"address literal", dkim.Config{Keys: []dkim.Key{{Domain: mustDomain(t, "[192.0.2.1]"), Selector: "s", Signer: ed}}}},
+		{"address literal", dkim.Config{Keys: []dkim.Key{{Domain: envelope.MustParseDomain("[192.0.2.1]"), Selector: "s", Signer: ed}}}},
 		{"empty selector", dkim.Config{Keys: []dkim.Key{{Domain: org, Signer: ed}}}},
 		{"selector with an underscore", dkim.Config{Keys: []dkim.Key{{Domain: org, Selector: "s_1", Signer: ed}}}},
 		{"selector with an empty label", dkim.Config{Keys: []dkim.Key{{Domain: org, Selector: "a..b", Signer: ed}}}},
@@ -253,7 +253,7 @@ func TestSignAbandoned(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	bs, err := s.signer.Sign(ctx, submission.SignRequest{Authors: []envelope.Mailbox{mustMailbox(t, "alice@example.org")}, Header: h})
+	bs, err := s.signer.Sign(ctx, submission.SignRequest{Authors: []envelope.Mailbox{envelope.MustParseMailbox("alice@example.org")}, Header: h})
 	if err != nil || bs == nil {
 		t.Fatalf("Sign = %v, %v", bs, err)
 	}

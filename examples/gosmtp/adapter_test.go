@@ -10,34 +10,15 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-)
 
-// sendWith sends testMessage through a go-smtp client and returns the
-// error of the first step that failed.
-func sendWith(c *smtp.Client, from string, to []string, msg string) error {
-	if err := c.Mail(from, nil); err != nil {
-		return err
-	}
-	for _, rcpt := range to {
-		if err := c.Rcpt(rcpt, nil); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte(msg)); err != nil {
-		return err
-	}
-	return w.Close()
-}
+	"github.com/msakit/msakit/examples/internal/extest"
+)
 
 func TestGoSMTPClient_Accepted(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, false)
 	c := ts.client(t, true)
-	if err := sendWith(c, testFrom, []string{"bob@example.net"}, testMessage); err != nil {
+	if err := extest.Send(c, testFrom, nil, []string{"bob@example.net"}, nil, testMessage); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	got := ts.dlv.all()
@@ -95,7 +76,7 @@ func TestGoSMTPClient_Refused(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t, false)
 			c := ts.client(t, tc.login)
-			err := sendWith(c, tc.from, tc.to, tc.msg)
+			err := extest.Send(c, tc.from, nil, tc.to, nil, tc.msg)
 			if err == nil {
 				t.Fatalf("send accepted, want %d %s", tc.code, tc.enhanced)
 			}

@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // passThrough is the baseline: a go-smtp session that checks nothing and
@@ -130,7 +131,7 @@ func benchSend(b *testing.B, c *smtp.Client, msg string) {
 	start := time.Now()
 	n := 0
 	for b.Loop() {
-		if err := sendWith(c, testFrom, []string{"bob@example.net"}, msg); err != nil {
+		if err := extest.Send(c, testFrom, nil, []string{"bob@example.net"}, nil, msg); err != nil {
 			b.Fatalf("send: %v", err)
 		}
 		n++
@@ -157,11 +158,11 @@ func BenchmarkEndToEndPaired(b *testing.B) {
 			var passTimes, msaTimes, ratios []float64
 			for b.Loop() {
 				t0 := time.Now()
-				if err := sendWith(pass, testFrom, []string{"bob@example.net"}, msg); err != nil {
+				if err := extest.Send(pass, testFrom, nil, []string{"bob@example.net"}, nil, msg); err != nil {
 					b.Fatalf("pass-through: %v", err)
 				}
 				t1 := time.Now()
-				if err := sendWith(msa, testFrom, []string{"bob@example.net"}, msg); err != nil {
+				if err := extest.Send(msa, testFrom, nil, []string{"bob@example.net"}, nil, msg); err != nil {
 					b.Fatalf("msakit: %v", err)
 				}
 				p, m := t1.Sub(t0).Seconds(), time.Since(t1).Seconds()
@@ -169,18 +170,9 @@ func BenchmarkEndToEndPaired(b *testing.B) {
 			}
 			// Medians: a scheduling hiccup of a few milliseconds on one side
 			// would dominate sums.
-			b.ReportMetric(1/median(passTimes), "pass-msgs/s")
-			b.ReportMetric(1/median(msaTimes), "msakit-msgs/s")
-			b.ReportMetric(100*(median(ratios)-1), "overhead-%")
+			b.ReportMetric(1/extest.Median(passTimes), "pass-msgs/s")
+			b.ReportMetric(1/extest.Median(msaTimes), "msakit-msgs/s")
+			b.ReportMetric(100*(extest.Median(ratios)-1), "overhead-%")
 		})
 	}
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

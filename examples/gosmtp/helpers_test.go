@@ -49,64 +49,37 @@ const testMessage = "From: Alice <alice@example.org>\r\n" +
 	"Hello Bob.\r\n" +
 	".. a dot-stuffed line\r\n"
 
-func mustDomain(t testing.TB, s string) envelope.Domain {
-	t.Helper()
-	d, err := envelope.ParseDomain(s)
-	if err != nil {
-		t.Fatalf("ParseDomain(%q): %v", s, err)
-	}
-	return d
-}
-
-func mustMailbox(t testing.TB, s string) envelope.Mailbox {
-	t.Helper()
-	m, err := envelope.ParseMailbox(s)
-	if err != nil {
-		t.Fatalf("ParseMailbox(%q): %v", s, err)
-	}
-	return m
-}
-
 // newTestAgent returns msakit's default profile with one user, changed by
 // mods.
 func newTestAgent(t testing.TB, mods ...func(*submission.Config)) *submission.Agent {
 	t.Helper()
 	users := auth.NewUsers()
-	if err := users.Add(testUser, testPassword, mustMailbox(t, testFrom)); err != nil {
+	if err := users.Add(testUser, testPassword, envelope.MustParseMailbox(testFrom)); err != nil {
 		t.Fatalf("Users.Add: %v", err)
 	}
-	cfg := submission.Config{
-		Hostname:      mustDomain(t, testHost),
-		Authenticator: users,
-		Chunking:      true,
-		Now:           func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
-	}
-	for _, mod := range mods {
-		mod(&cfg)
-	}
-	a, err := submission.New(cfg)
-	if err != nil {
-		t.Fatalf("submission.New: %v", err)
-	}
-	return a
+	return newAgent(t, submission.Config{Authenticator: users}, mods)
 }
 
 // newTrustedAgent is the default profile, trusting loopback so that a raw
 // or fuzzed session can reach DATA without TLS and AUTH, changed by mods.
 func newTrustedAgent(t testing.TB, mods ...func(*submission.Config)) *submission.Agent {
 	t.Helper()
-	cfg := submission.Config{
-		Hostname: mustDomain(t, testHost),
-		Trusted:  []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Chunking: true,
-		Now:      func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) },
-	}
+	return newAgent(t, submission.Config{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, mods)
+}
+
+// newAgent builds an agent from cfg with the tests' hostname, clock and
+// CHUNKING (go-smtp implements BDAT), changed by mods.
+func newAgent(t testing.TB, cfg submission.Config, mods []func(*submission.Config)) *submission.Agent {
+	t.Helper()
+	cfg.Hostname = envelope.MustParseDomain(testHost)
+	cfg.Chunking = true
+	cfg.Now = func() time.Time { return time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC) }
 	for _, mod := range mods {
 		mod(&cfg)
 	}
 	a, err := submission.New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("submission.New: %v", err)
 	}
 	return a
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // ehloKeywords returns the keywords of an EHLO reply, upper case.
@@ -137,7 +139,7 @@ func TestImplicitTLS(t *testing.T) {
 	if err := c.Auth(plainClient(testUser, testPassword)); err != nil {
 		t.Fatalf("AUTH PLAIN: %v", err)
 	}
-	if err := sendWith(c, testFrom, []string{"bob@example.net"}, testMessage); err != nil {
+	if err := extest.Send(c, testFrom, nil, []string{"bob@example.net"}, nil, testMessage); err != nil {
 		t.Fatalf("send: %v", err)
 	}
 	if got := dlv.all(); len(got) != 1 || got[0].msg.Conn.TLS == nil {

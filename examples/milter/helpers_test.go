@@ -2,7 +2,6 @@ package milter
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/header"
 	"github.com/msakit/msakit/policy"
 	"github.com/msakit/msakit/submission"
@@ -36,24 +36,6 @@ func seeded() io.Reader {
 	var seed [32]byte
 	copy(seed[:], "msakit milter test seed 00000001")
 	return rand.NewChaCha8(seed)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // traceLog records trace records; err makes Record fail.
@@ -147,7 +129,7 @@ type fixture struct {
 	addr  string
 	trace *traceLog
 	seen  *seen
-	logs  *syncBuffer
+	logs  *extest.LockedBuffer
 	mod   func(*submission.Config)
 }
 
@@ -155,7 +137,7 @@ type fixture struct {
 // Server's. Both stop with the test.
 func start(t testing.TB, mod func(*submission.Config), mmod func(*Config)) *fixture {
 	t.Helper()
-	f := &fixture{trace: &traceLog{}, seen: &seen{}, logs: &syncBuffer{}, mod: mod}
+	f := &fixture{trace: &traceLog{}, seen: &seen{}, logs: &extest.LockedBuffer{}, mod: mod}
 	cfg := agentConfig(t, f.trace, f.logs)
 	cfg.Policies = append(cfg.Policies, f.seen.policy())
 	if mod != nil {

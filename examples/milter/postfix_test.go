@@ -28,6 +28,7 @@ import (
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/dkim"
 	"github.com/msakit/msakit/examples/internal/dkimtest"
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/examples/internal/postfix"
 	"github.com/msakit/msakit/examples/internal/realclient"
 	"github.com/msakit/msakit/submission"
@@ -44,7 +45,7 @@ type postfixSetup struct {
 	without  string           // the same service without it
 	sink     *sink
 	trace    *traceLog
-	logs     *syncBuffer
+	logs     *extest.LockedBuffer
 	password string
 }
 
@@ -92,7 +93,7 @@ func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
 		realclient.Missing(tb, "Cyrus SASL's PLAIN plugin not found", "libsasl2-modules")
 	}
 	ctx := context.Background()
-	s := &postfixSetup{sink: &sink{}, trace: &traceLog{}, logs: &syncBuffer{}, password: "pf-s3cret"}
+	s := &postfixSetup{sink: &sink{}, trace: &traceLog{}, logs: &extest.LockedBuffer{}, password: "pf-s3cret"}
 
 	// msakit's milter: alice may send as her login, and as nothing else.
 	cfg := agentConfig(tb, s.trace, s.logs)

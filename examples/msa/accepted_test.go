@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // "submission accepted" is logged once the spool has committed the
@@ -15,7 +17,7 @@ import (
 // keep (issue 11: it was logged for messages that then failed to spool).
 func TestMSA_AcceptedLoggedAfterCommit(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs extest.LockedBuffer
 	m, spool := startMSALog(t, io.MultiWriter(&logs, t.Output()))
 	c := goClient(t, m.addr, true)
 	if err := send(c, testFrom, []string{testRcpt}, testMessage); err != nil {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // What real clients send (issue 10), through the example server and
@@ -299,7 +301,7 @@ func hungServer(t *testing.T) string {
 // record names the limit store.
 func TestRealClientStageDeadline(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs extest.LockedBuffer
 	m, spool := startMSALog(t, &logs, "-redis", hungServer(t), "-limit-messages", "100/1h",
 		"-limit-auth-failures", "0", "-limit-auth-failures-per-user", "0", "-stage-timeout", "300ms") // AUTH needs no store
 	res := runPlan(t, m.addr, plan{From: testFrom, Rcpts: []string{testRcpt}, Message: []byte(testMessage)})

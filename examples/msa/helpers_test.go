@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/examples/internal/realclient"
 )
 
@@ -142,29 +143,11 @@ func goClient(t *testing.T, addr string, login bool) *smtp.Client {
 }
 
 func send(c *smtp.Client, from string, to []string, msg string) error {
-	return sendWith(c, from, nil, to, nil, msg)
+	return extest.Send(c, from, nil, to, nil, msg)
 }
 
 // sendWith is send with MAIL parameters mo and, for every recipient, RCPT
 // parameters ro.
-func sendWith(c *smtp.Client, from string, mo *smtp.MailOptions, to []string, ro *smtp.RcptOptions, msg string) error {
-	if err := c.Mail(from, mo); err != nil {
-		return err
-	}
-	for _, r := range to {
-		if err := c.Rcpt(r, ro); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte(msg)); err != nil {
-		return err
-	}
-	return w.Close()
-}
 
 // spooled is one committed message in a spool directory.
 type spooled struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/msakit/msakit/examples/internal/dkimtest"
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // childEnv, when set, makes the test binary run the program with the
@@ -46,7 +47,7 @@ func TestMain(m *testing.M) {
 type child struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *lockedBuffer
+	logs *extest.LockedBuffer
 	done chan struct{}
 }
 
@@ -57,7 +58,7 @@ func startChild(t *testing.T, spool, keyFlag string, extra ...string) *child {
 	args := []string{"-listen", "127.0.0.1:0", "-hostname", "msa.example.org", "-spool", spool,
 		"-user", testUser + ":" + testPassword + ":" + testFrom, "-dkim-key", keyFlag}
 	args = append(args, extra...)
-	c := &child{logs: &lockedBuffer{}, done: make(chan struct{})}
+	c := &child{logs: &extest.LockedBuffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	c.cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(args, "\n"))
 	c.cmd.Stderr = c.logs

@@ -23,6 +23,7 @@ import (
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/gosmtp"
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -362,7 +363,7 @@ func sendDSN(c *smtp.Client, msg string) error {
 		OriginalRecipientType: smtp.DSNAddressTypeRFC822,
 		OriginalRecipient:     testRcpt,
 	}
-	return sendWith(c, testFrom, &smtp.MailOptions{Return: smtp.DSNReturnHeaders, EnvelopeID: "env-42"}, []string{testRcpt}, ro, msg)
+	return extest.Send(c, testFrom, &smtp.MailOptions{Return: smtp.DSNReturnHeaders, EnvelopeID: "env-42"}, []string{testRcpt}, ro, msg)
 }
 
 func TestMSA_DSNRecorded(t *testing.T) {

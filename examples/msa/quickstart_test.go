@@ -11,9 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // startRun runs the program as main does, with args, and returns the
@@ -117,28 +118,10 @@ func TestQuickStart(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for the logger's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestRun_LogJSON(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr extest.LockedBuffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{"-listen", "127.0.0.1:0", "-spool", t.TempDir(), "-log-json"}, &stdout, &stderr)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -164,7 +165,7 @@ func TestRelay_HostileUpstream(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			addr, quitSent := hostileUpstream(t, tc.greeting, tc.answer)
-			var logs lockedBuffer
+			var logs extest.LockedBuffer
 			r, err := newRelay(&relayOptions{relay: addr, spool: t.TempDir()}, "msa.example.org", slog.New(slog.NewTextHandler(io.MultiWriter(&logs, t.Output()), nil)))
 			if err != nil {
 				t.Fatal(err)

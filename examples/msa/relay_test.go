@@ -21,13 +21,14 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/policy"
 )
 
 func TestMSA_Relay(t *testing.T) {
 	t.Parallel()
 	up, addr := startUpstream(t, nil, func(srv *smtp.Server) { srv.EnableDSN = true })
-	var logs lockedBuffer
+	var logs extest.LockedBuffer
 	m, spool := startMSALog(t, io.MultiWriter(&logs, t.Output()), "-relay", addr)
 	c := goClient(t, m.addr, true)
 	if err := sendDSN(c, testMessage); err != nil {
@@ -200,7 +201,7 @@ func pythonCheck(t *testing.T, sent string, got []byte) []map[string]any {
 func TestMSA_RelayTo7BitUpstream(t *testing.T) {
 	t.Parallel()
 	addr, dir := pythonUpstream(t)
-	var logs lockedBuffer
+	var logs extest.LockedBuffer
 	m, _ := startMSALog(t, io.MultiWriter(&logs, t.Output()), "-relay", addr)
 	c := goClient(t, m.addr, true)
 
@@ -335,7 +336,7 @@ func TestMSA_RelayNoSMTPUTF8(t *testing.T) {
 	up, addr := startUpstream(t, nil, nil) // no SMTPUTF8
 	m, _ := startMSA(t, "-relay", addr, "-user", "jörg:pw:jörg@example.org")
 	sendUTF8 := func(c *smtp.Client, from, msg string) error {
-		return sendWith(c, from, &smtp.MailOptions{UTF8: true}, []string{testRcpt}, nil, msg)
+		return extest.Send(c, from, &smtp.MailOptions{UTF8: true}, []string{testRcpt}, nil, msg)
 	}
 	c := goClient(t, m.addr, true)
 	utf8Subject := strings.Replace(testMessage, "Subject: test", "Subject: Grüße, test", 1)
@@ -376,7 +377,7 @@ func TestMSA_RelayDown(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	var logs lockedBuffer
+	var logs extest.LockedBuffer
 	m, _ := startMSALog(t, io.MultiWriter(&logs, t.Output()), "-relay", addr)
 	c := goClient(t, m.addr, true)
 	wantSMTPError(t, "relay down", send(c, testFrom, []string{testRcpt}, testMessage), 451, smtp.EnhancedCode{4, 4, 1})

@@ -14,6 +14,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 // usersFile is a config file with the given [[user]] tables and
@@ -49,7 +51,7 @@ func login(addr, user, password string) (*smtp.Client, error) {
 // flight, and keeps the configuration in force when the file is bad.
 func TestReload(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs extest.LockedBuffer
 	file := writeConfig(t, usersFile(t, "0",
 		userTable(t, "alice", "old password", `addresses = ["alice@example.org"]`),
 		userTable(t, "dave", "dave's password", "")))

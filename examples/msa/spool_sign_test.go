@@ -8,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/msakit/msakit/examples/gosmtp"
 	"github.com/msakit/msakit/examples/internal/dkimtest"
+	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/policy"
 	"github.com/msakit/msakit/submission"
 )
@@ -161,18 +161,9 @@ func BenchmarkSpoolSignature(b *testing.B) {
 				p, s := deliver(nil), deliver(sig)
 				plain, signed, extra = append(plain, p), append(signed, s), append(extra, s/p)
 			}
-			b.ReportMetric(1e3*median(plain), "unsigned-ms/msg")
-			b.ReportMetric(1e3*median(signed), "signed-ms/msg")
-			b.ReportMetric(100*(median(extra)-1), "extra-%")
+			b.ReportMetric(1e3*extest.Median(plain), "unsigned-ms/msg")
+			b.ReportMetric(1e3*extest.Median(signed), "signed-ms/msg")
+			b.ReportMetric(100*(extest.Median(extra)-1), "extra-%")
 		})
 	}
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -10,13 +10,13 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gomilter "github.com/d--j/go-milter"
 
 	"github.com/msakit/msakit/examples/dkim"
+	"github.com/msakit/msakit/examples/internal/extest"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -61,30 +61,12 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startRun runs the program with args until the test ends and returns
 // where it listens.
 func startRun(t *testing.T, args ...string) (network, address string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &extest.LockedBuffer{}, &extest.LockedBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, stdout, stderr) }()
 	t.Cleanup(func() {
