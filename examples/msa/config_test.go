@@ -2,13 +2,11 @@ package main
 
 import (
 	"errors"
-	"os"
-	"reflect"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 // The example file loads, documents every key, and its users log in with
@@ -20,92 +18,24 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loading %s: %v", example, err)
 	}
-	if l.Hostname.d.ASCII() != "msa.example.org" || l.Listen != "127.0.0.1:1587" || l.KeepBcc || len(l.Users) != 2 {
-		t.Errorf("%s loaded as %+v", example, l.config)
+	if l.Hostname.Domain().ASCII() != "msa.example.org" || l.Listen != "127.0.0.1:1587" || l.KeepBcc || len(l.Users) != 2 {
+		t.Errorf("%s loaded as %+v", example, l.Settings)
 	}
-	// The documented defaults are the defaults.
-	def := defaultConfig()
-	for _, s := range settings() {
-		if s.fileKey == "-" || s.name == "hostname" {
-			continue
-		}
-		got := flagValue(reflect.ValueOf(l.config).Elem().Field(s.index)).String()
-		want := flagValue(reflect.ValueOf(&def).Elem().Field(s.index)).String()
-		if got != want {
-			t.Errorf("%s: %s = %q, but the default is %q", example, s.fileKey, got, want)
-		}
-	}
-	// Every key is documented.
-	data, err := os.ReadFile(example)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range fileKeys(reflect.TypeFor[config]()) {
-		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + ` = `).Match(data) {
-			t.Errorf("%s does not show the key %s", example, key)
-		}
-	}
+	// The documented defaults and keys: msaconfig's TestExampleFile.
 	for _, u := range []string{"alice", "bob"} {
-		id, err := l.dir.authenticate(t, u, "correct horse battery staple")
+		id, err := authenticate(t, l.Dir, u, "correct horse battery staple")
 		if err != nil || id != u {
 			t.Errorf("%s: %s logs in as %q, %v", example, u, id, err)
 		}
 	}
 }
 
-// fileKeys lists the keys of a config struct type and of its tables.
-func fileKeys(t reflect.Type) []string {
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if key == "-" || key == "" {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Slice {
-			ft = ft.Elem()
-		}
-		if ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(textType) {
-			keys = append(keys, fileKeys(ft)...)
-			continue
-		}
-		keys = append(keys, key)
-	}
-	return keys
-}
-
 // authenticate checks a password as AUTH PLAIN would and returns the
 // identity's user.
-func (d *directory) authenticate(t *testing.T, name, password string) (string, error) {
+func authenticate(t *testing.T, d *msaconfig.Directory, name, password string) (string, error) {
 	t.Helper()
-	id, err := newUsers(d).AuthenticatePassword(t.Context(), "", name, password)
+	id, err := msaconfig.NewUsers(d).AuthenticatePassword(t.Context(), "", name, password)
 	return id.User(), err
-}
-
-// Every setting has a flag form and a default that reads back.
-func TestSettings(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	def := defaultConfig()
-	for _, s := range settings() {
-		if seen[s.name] {
-			t.Errorf("flag -%s defined twice", s.name)
-		}
-		seen[s.name] = true
-		v := flagValue(reflect.ValueOf(&def).Elem().Field(s.index)) // panics for a type without a flag form
-		if s.usage == "" {
-			t.Errorf("-%s has no usage text", s.name)
-		}
-		_ = v.String()
-	}
-	var b strings.Builder
-	printUsage(&b)
-	for name := range seen {
-		if !strings.Contains(b.String(), "\n  -"+name) {
-			t.Errorf("-h does not list -%s", name)
-		}
-	}
 }
 
 // A flag given overrides the file; a list flag replaces the file's list;
@@ -131,10 +61,10 @@ password-hash = "`+cheapHash(t, "bob's password")+`"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Listen != "127.0.0.1:2525" || l.MaxSize != 2000 || l.CommandTimeout.d != time.Minute {
+	if l.Listen != "127.0.0.1:2525" || l.MaxSize != 2000 || l.CommandTimeout.Duration() != time.Minute {
 		t.Errorf("listen %q, max-size %d, command-timeout %v; want the file's, the flag's, the file's", l.Listen, l.MaxSize, l.CommandTimeout)
 	}
-	if got := prefixes(l.Trusted); len(got) != 1 || got[0].String() != "::1/128" {
+	if got := l.Trusted; len(got) != 1 || got[0].Prefix().String() != "::1/128" {
 		t.Errorf("trusted = %v, want only the flag's ::1/128", got)
 	}
 	for _, tc := range []struct {
@@ -145,17 +75,17 @@ password-hash = "`+cheapHash(t, "bob's password")+`"
 		{"alice", "file password", false}, // replaced by -user
 		{"bob", "bob's password", true},
 	} {
-		if _, err := l.dir.authenticate(t, tc.user, tc.password); (err == nil) != tc.ok {
+		if _, err := authenticate(t, l.Dir, tc.user, tc.password); (err == nil) != tc.ok {
 			t.Errorf("%s with %q: %v, want ok=%v", tc.user, tc.password, err, tc.ok)
 		}
 	}
-	if got := l.dir.users["alice"].address.String(); got != "alice@example.net" {
+	if got, _ := l.Dir.Address("alice"); got.String() != "alice@example.net" {
 		t.Errorf("alice's address %q, want the flag's alice@example.net", got)
 	}
 }
 
 // Each bad flag is refused in one line that names it, with exit status 2
-// (errUsage).
+// (msaconfig.ErrUsage).
 func TestBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -195,7 +125,7 @@ func TestBadFlags(t *testing.T) {
 		if strings.Contains(err.Error(), "\n") {
 			t.Errorf("configure(%q): the error is not one line: %q", tc.args, err)
 		}
-		if usage := errors.Is(err, errUsage); usage == (tc.args[0] == "-config") {
+		if usage := errors.Is(err, msaconfig.ErrUsage); usage == (tc.args[0] == "-config") {
 			t.Errorf("configure(%q): usage error %v, want %v", tc.args, usage, !usage)
 		}
 	}
@@ -255,64 +185,9 @@ func TestBadConfigLines(t *testing.T) {
 			if err == nil || err.Error() != want {
 				t.Errorf("loading\n%s\n= %v\nwant %s", tc.file, err, want)
 			}
-			if errors.Is(err, errUsage) {
+			if errors.Is(err, msaconfig.ErrUsage) {
 				t.Errorf("a bad file is not a usage error: %v", err)
 			}
 		})
-	}
-}
-
-func TestScan(t *testing.T) {
-	t.Parallel()
-	doc := "listen = \"x\"\n[[user]]\nname = \"a\"\naddresses = [\"a@example.org\",\n  \"b@example.org\"]\n[[user]]\nname = \"b\"\n[rewrite]\ndomains = { \"a.example\" = \"b.example\" }\n"
-	pos := scan([]byte(doc)).pos
-	for key, want := range map[string]int{
-		"listen": 1, "user[0]": 2, "user[0].name": 3, "user[0].addresses": 4, "user[0].addresses[1]": 5,
-		"user[1]": 6, "user[1].name": 7, "rewrite": 8, "rewrite.domains.a.example": 9,
-	} {
-		if got := pos[key].Line; got != want {
-			t.Errorf("line of %s = %d, want %d", key, got, want)
-		}
-	}
-	keys := make([]string, 0, len(pos))
-	for k := range pos {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if len(keys) != 11 {
-		t.Errorf("positions of %v, want 11 keys", keys)
-	}
-}
-
-// hostname defaults to the machine's name when it has two labels, else
-// localhost with a warning.
-func TestHostnameDefault(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		machine, want string
-		warn          bool
-	}{
-		{"mail.example.org", "mail.example.org", false},
-		{"Mail.Example.ORG", "mail.example.org", false},
-		{"3f2a1b9c0d4e", "localhost", true}, // a container's name
-		{"", "localhost", true},
-	} {
-		cl, err := parseArgs(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl.machine = func() (string, error) { return tc.machine, nil }
-		l, err := cl.load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l.hostname.ASCII() != tc.want || (l.hostnameWarning != "") != tc.warn {
-			t.Errorf("machine %q: hostname %s, warning %q; want %s, warning %v", tc.machine, l.hostname.ASCII(), l.hostnameWarning, tc.want, tc.warn)
-		}
-	}
-	cl, _ := parseArgs([]string{"-hostname", "localhost"})
-	cl.machine = func() (string, error) { return "mail.example.org", nil }
-	if l, err := cl.load(); err != nil || l.hostname.ASCII() != "localhost" || l.hostnameWarning != "" {
-		t.Errorf("-hostname localhost: %v, %v", l, err)
 	}
 }

@@ -10,16 +10,6 @@ import (
 	"time"
 )
 
-// Defaults of max-connections and max-connections-per-ip: an open
-// connection costs a goroutine and some 40 KB of buffers, so a thousand
-// idle ones are harmless, and fifty from one address leave room for an
-// office behind one NAT address (Postfix's smtpd_client_connection_count_limit
-// is 50 too).
-const (
-	defaultMaxConnections      = 1000
-	defaultMaxConnectionsPerIP = 50
-)
-
 // refusalTimeout bounds the TLS handshake and the write of the 421 to a
 // connection over the limits; at most maxRefusing such writes run at once,
 // beyond which a connection is closed without a reply.

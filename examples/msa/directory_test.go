@@ -1,12 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"testing"
 
 	"github.com/msakit/msakit/auth"
 	"github.com/msakit/msakit/envelope"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 func TestUsers(t *testing.T) {
@@ -18,7 +18,7 @@ func TestUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := newUsers(l.dir)
+	u := msaconfig.NewUsers(l.Dir)
 	ctx := t.Context()
 	for _, tc := range []struct {
 		name, password string
@@ -43,12 +43,13 @@ func TestUsers(t *testing.T) {
 			t.Errorf("AUTH %s/%q = %v, %v; want ErrInvalidCredentials", tc.name, tc.password, id, err)
 		}
 	}
-	if got := l.dir.users["bob"].address.String(); got != "bob@example.org" {
+	if got, _ := l.Dir.Address("bob"); got.String() != "bob@example.org" {
 		t.Errorf("bob's own address %q, want NAME@DOMAIN", got)
 	}
 
 	id := func(name string) auth.Identity {
-		return auth.Identity{AuthenticationID: name, Address: l.dir.users[name].address}
+		addr, _ := l.Dir.Address(name)
+		return auth.Identity{AuthenticationID: name, Address: addr}
 	}
 	for _, tc := range []struct {
 		user, from string
@@ -82,37 +83,13 @@ func TestUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok, err := u.allowRecipient(ctx, id(tc.user), p)
+		ok, err := u.AllowRecipient(ctx, id(tc.user), p)
 		if err != nil || ok != tc.ok {
 			t.Errorf("%s writes to %s: %v, %v; want %v", tc.user, tc.to, ok, err, tc.ok)
 		}
 	}
 	pm, _ := envelope.ParseForwardPath("<Postmaster>")
-	if ok, err := u.allowRecipient(ctx, id("bob"), pm); !ok || err != nil {
+	if ok, err := u.AllowRecipient(ctx, id("bob"), pm); !ok || err != nil {
 		t.Errorf("bob writes to <Postmaster>: %v, %v; want true", ok, err)
-	}
-}
-
-// Hash checks run at most GOMAXPROCS at once; one waiting for its turn
-// gives up when its context ends, with a temporary failure (454 4.7.0).
-func TestUsers_HashingBound(t *testing.T) {
-	t.Parallel()
-	file := writeConfig(t, usersFile(t, "0", userTable(t, "alice", "pw", "")))
-	l, err := configure([]string{"-config", file})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := newUsers(l.dir)
-	for range cap(u.hashing) {
-		u.hashing <- struct{}{} // every slot taken
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if _, err := u.AuthenticatePassword(ctx, "", "alice", "pw"); !errors.Is(err, auth.ErrTemporary) || !errors.Is(err, context.Canceled) {
-		t.Errorf("AUTH with every hashing slot taken and ctx done = %v, want ErrTemporary", err)
-	}
-	<-u.hashing
-	if _, err := u.AuthenticatePassword(t.Context(), "", "alice", "pw"); err != nil {
-		t.Errorf("AUTH with a slot free = %v", err)
 	}
 }

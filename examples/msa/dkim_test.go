@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/msakit/msakit/examples/internal/dkimtest"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 // dkimKey is a key made by the dkim-keygen command: its -dkim-key flag and
@@ -103,7 +104,7 @@ func TestKeygenRefuses(t *testing.T) {
 		{"existing file", []string{"-domain", "example.org", "-selector", "s", "-algorithm", "ed25519", "-out", existing}, false},
 	} {
 		_, err := keygenCmd(t, tc.args...)
-		if err == nil || errors.Is(err, errUsage) != tc.usage {
+		if err == nil || errors.Is(err, msaconfig.ErrUsage) != tc.usage {
 			t.Errorf("%s: err %v, want an error (usage error: %v)", tc.name, err, tc.usage)
 		}
 	}
@@ -255,20 +256,12 @@ func TestMSA_DKIM(t *testing.T) {
 	})
 }
 
-// TestDKIMFlags: -dkim-key's syntax, and keys that cannot be used fail at
+// TestDKIMFlags: a bad -dkim-key, and keys that cannot be used, fail at
 // start, not at the first message.
 func TestDKIMFlags(t *testing.T) {
 	t.Parallel()
-	k, err := parseDKIMKey("Example.ORG:s1:/keys/a:b.pem")
-	if err != nil || k.domain.ASCII() != "example.org" || k.selector != "s1" || k.file != "/keys/a:b.pem" {
-		t.Errorf("parseDKIMKey = %+v, %v", k, err)
-	}
-	for _, bad := range []string{"", "example.org", "example.org:s1", "example.org::f", ":s1:f", "example.org:s1:", "exa mple.org:s1:f"} {
-		if _, err := parseDKIMKey(bad); err == nil {
-			t.Errorf("parseDKIMKey(%q) succeeded", bad)
-		}
-	}
-	if _, err := configure([]string{"-dkim-key", "example.org"}); !errors.Is(err, errUsage) || err.Error() != `-dkim-key: "example.org": want DOMAIN:SELECTOR:FILE` {
+	// The syntax of a key: msaconfig's TestParseDKIMKey.
+	if _, err := configure([]string{"-dkim-key", "example.org"}); !errors.Is(err, msaconfig.ErrUsage) || err.Error() != `-dkim-key: "example.org": want DOMAIN:SELECTOR:FILE` {
 		t.Errorf("a bad -dkim-key: %v, want a usage error", err)
 	}
 	good := makeKey(t, "s3", "ed25519")

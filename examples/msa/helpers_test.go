@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/msakit/msakit/examples/internal/extest"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 	"github.com/msakit/msakit/examples/internal/realclient"
 )
 
@@ -98,7 +99,7 @@ addresses = ["`+testFrom+`"]
 // for tests under the race detector (m=1 MiB, t=1, p=1).
 func cheapHash(t *testing.T, password string) string {
 	t.Helper()
-	h, err := argon2String(password, 1, 1024, 1, rand.Reader)
+	h, err := msaconfig.HashPassword(password, msaconfig.HashParams{Time: 1, Memory: 1024, Threads: 1}, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,21 +109,21 @@ func cheapHash(t *testing.T, password string) string {
 // writeConfig writes a config file and returns its path.
 func writeConfig(t *testing.T, content string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "msa.toml")
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return extest.WriteFile(t, "msa.toml", content)
 }
 
 // configure parses args as run does and loads the configuration they
 // name.
 func configure(args []string) (*loaded, error) {
-	cl, err := parseArgs(args)
+	cl, err := msaconfig.ParseArgs(program, args)
 	if err != nil {
 		return nil, err
 	}
-	return cl.load()
+	l, err := cl.Load()
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{Loaded: l}, nil
 }
 
 // goClient connects with go-smtp's client, STARTTLS, and AUTH PLAIN when

@@ -11,6 +11,7 @@ import (
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/dkim"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 // keygenCommand is the subcommand that makes a DKIM key:
@@ -41,11 +42,11 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return fmt.Errorf("%w: %w", msaconfig.ErrUsage, err)
 	}
 	if fs.NArg() > 0 || *domain == "" || *selector == "" {
 		fmt.Fprintf(stderr, "usage: msa %s -domain DOMAIN -selector SELECTOR [-algorithm rsa|ed25519] [-out FILE]\n", keygenCommand)
-		return fmt.Errorf("%w: -domain and -selector are required", errUsage)
+		return fmt.Errorf("%w: -domain and -selector are required", msaconfig.ErrUsage)
 	}
 	d, err := envelope.ParseDomain(*domain)
 	if err != nil {

@@ -37,42 +37,14 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "hash-password" {
-		exit(hashPasswordCommand(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		msaconfig.Exit("msa", msaconfig.HashPasswordCommand(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// After the first signal, a second one ends the program at once
-		// instead of waiting for the transactions in flight.
-		<-ctx.Done()
-		stop()
-	}()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	exit(err)
-}
-
-// exit prints err in one line and exits with 2 for a usage error, 1 for
-// any other.
-func exit(err error) {
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		os.Exit(0)
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "msa:", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "msa:", err)
-		os.Exit(1)
-	}
+	msaconfig.Main("msa", run)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/msakit/msakit/examples/internal/extest"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 // startRun runs the program as main does, with args, and returns the
@@ -157,7 +158,7 @@ func TestRun_Usage(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
 	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-spool", t.TempDir(), "-hostname", "bad host"}, io.Discard, &stderr)
-	if !errors.Is(err, errUsage) || err.Error() != `-hostname: "bad host" is not a domain name` {
+	if !errors.Is(err, msaconfig.ErrUsage) || err.Error() != `-hostname: "bad host" is not a domain name` {
 		t.Errorf("run with a bad -hostname = %v, want the usage error", err)
 	}
 	if stderr.Len() != 0 {

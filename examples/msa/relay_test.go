@@ -22,6 +22,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/msakit/msakit/examples/internal/extest"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 	"github.com/msakit/msakit/policy"
 )
 
@@ -620,7 +621,7 @@ func TestRelayFlags(t *testing.T) {
 		{[]string{"-relay", "mta.example.net"}, `-relay: "mta.example.net": want HOST:PORT`},
 	}
 	for _, tc := range usage {
-		if _, err := configure(tc.args); !errors.Is(err, errUsage) || err.Error() != tc.want {
+		if _, err := configure(tc.args); !errors.Is(err, msaconfig.ErrUsage) || err.Error() != tc.want {
 			t.Errorf("configure(%q) = %v, want the usage error %s", tc.args, err, tc.want)
 		}
 	}

@@ -6,24 +6,20 @@ import (
 	"crypto/tls"
 	"encoding/base32"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/examples/gosmtp"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 	"github.com/msakit/msakit/submission"
 )
 
@@ -37,26 +33,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == keygenCommand {
 		return keygen(args[1:], stdout, stderr)
 	}
-	cl, err := parseArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
-		printUsage(stderr)
-		return err
+	cfg, err := msaconfig.Configure(program, args, stdout, stderr)
+	if cfg == nil || err != nil {
+		return err // or -version, done
 	}
-	if err != nil {
-		return err
-	}
-	if cl.version {
-		fmt.Fprintln(stdout, version())
-		return nil
-	}
-	l, err := cl.load()
-	if err != nil {
-		return err
-	}
+	l := &loaded{Loaded: cfg}
 	if l.RelayUser != "" && l.RelayPasswordFile == "" {
 		l.relayPassword = os.Getenv(relayPasswordEnv) // not a flag nor a key: it would show in ps or in the file
 	}
-	m, err := newMSA(l, newLogger(l.config, stderr), time.Now, rand.Reader)
+	m, err := newMSA(l, msaconfig.NewLogger(l.Settings, stderr), time.Now, rand.Reader)
 	if err != nil {
 		return err
 	}
@@ -64,29 +49,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m.banner(stdout)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for done := false; !done; {
-		select {
-		case <-hup:
-			_ = m.reload(ctx) // logged; the configuration in force stays
-		case <-ctx.Done():
-			done = true
-		}
-	}
+	msaconfig.WaitSignals(ctx, func(ctx context.Context) {
+		_ = m.reload(ctx) // logged; the configuration in force stays
+	})
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	return m.shutdown(sctx)
-}
-
-// newLogger logs text, or JSON with log-json, at log-level and above.
-func newLogger(c *config, w io.Writer) *slog.Logger {
-	o := &slog.HandlerOptions{Level: c.LogLevel}
-	if c.LogJSON {
-		return slog.New(slog.NewJSONHandler(w, o))
-	}
-	return slog.New(slog.NewTextHandler(w, o))
 }
 
 // msa is one running server: the msakit agent, the go-smtp servers that
@@ -95,7 +63,7 @@ type msa struct {
 	cfg      *loaded
 	logger   *slog.Logger
 	hostname envelope.Domain
-	users    *users
+	users    *msaconfig.Users
 	agent    *submission.Agent
 	backend  *gosmtp.Backend
 	tls      *tls.Config
@@ -111,7 +79,7 @@ type msa struct {
 	demoPassword string
 	demoAddress  string
 
-	redis *redis.Client // the limits' Redis client, nil without redis
+	redis io.Closer // the limits' Redis client, nil without redis
 
 	servers   []*smtp.Server
 	listeners []net.Listener
@@ -120,69 +88,39 @@ type msa struct {
 	wg        sync.WaitGroup
 }
 
-const weakHashWarning = "password hash parameters below the customary minimum (argon2id m=19456 t=2, bcrypt cost 10); make a new one with msa hash-password"
-
 // newMSA builds everything but opens no socket.
 func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Reader) (_ *msa, err error) {
-	m := &msa{cfg: l, logger: logger, hostname: l.hostname}
+	m := &msa{cfg: l, logger: logger, hostname: l.Host}
 	defer func() {
 		if err != nil && m.redis != nil {
 			_ = m.redis.Close()
 		}
 	}()
-	if l.hostnameWarning != "" {
-		logger.Warn(l.hostnameWarning)
-	}
-	dir := l.dir
-	if len(dir.users) == 0 {
+	l.LogStart(logger)
+	if l.Dir.Len() == 0 {
 		pw, err := randomPassword(random)
 		if err != nil {
 			return nil, err
 		}
-		l.FlagUsers = []userSpec{{name: "demo", password: pw}}
 		m.demoUser, m.demoPassword = "demo", pw
-		if dir, err = newDirectory(l.config, l.file); err != nil {
+		if err := l.SetDemoUser(m.demoUser, pw); err != nil {
 			return nil, err
 		}
+		addr, _ := l.Dir.Address(m.demoUser)
+		m.demoAddress = addr.String()
 	}
-	for _, name := range dir.weak {
-		logger.Warn(weakHashWarning, slog.String("user", name))
-	}
-	m.users = newUsers(dir)
-	if m.demoUser != "" {
-		m.demoAddress = dir.users[m.demoUser].address.String()
-	}
+	m.users = msaconfig.NewUsers(l.Dir)
 
-	cfg := l.addressProfile()
+	cfg, closer, err := l.AgentConfig(m.users, logger, now, random)
+	if err != nil {
+		return nil, err
+	}
+	m.redis = closer
 	cfg.Authenticator = m.users
-	cfg.Senders = m.users
-	cfg.AllowRecipient = m.users.allowRecipient
-	cfg.Trusted = prefixes(l.Trusted)
-	cfg.MaxSize = l.MaxSize
-	cfg.MaxRecipients = l.MaxRecipients
-	cfg.AddSender = l.AddSender
-	cfg.DisableRemoveBcc = l.KeepBcc
-	cfg.StageTimeout = l.StageTimeout.d
-	cfg.AddMissingFrom = l.AddMissingFrom
-	cfg.AllowPostmaster = l.AllowPostmaster
 	cfg.Chunking = true // go-smtp implements BDAT: offer CHUNKING and BINARYMIME
-	cfg.Logger = logger
-	cfg.Now = now
-	cfg.Random = random
-	if cfg.Rewrite, err = l.rewriteRules(); err != nil {
-		return nil, err
-	}
-	if cfg.Limits, m.redis, err = l.limitStore(logger); err != nil {
-		return nil, err
-	}
 	if l.Metrics != "" {
 		m.metrics = newMetrics()
 		cfg.Observer = m.metrics
-	}
-	if sg, err := l.dkimSigner(logger); err != nil {
-		return nil, err
-	} else if sg != nil {
-		cfg.Signer = sg
 	}
 
 	var d gosmtp.Deliverer
@@ -236,14 +174,6 @@ func newMSA(l *loaded, logger *slog.Logger, now func() time.Time, random io.Read
 	return m, nil
 }
 
-func prefixes(ps []prefix) []netip.Prefix {
-	out := make([]netip.Prefix, len(ps))
-	for i, p := range ps {
-		out[i] = p.p
-	}
-	return out
-}
-
 // randomPassword returns 26 characters of base32 (A-Z, 2-7): 128 bits, safe
 // to paste into a shell command line.
 func randomPassword(random io.Reader) (string, error) {
@@ -270,8 +200,8 @@ func (m *msa) listener(l net.Listener, starttls *tls.Config) net.Listener {
 	}
 	return m.backend.Listener(l, gosmtp.ListenOptions{
 		STARTTLS:       starttls,
-		CommandTimeout: m.cfg.CommandTimeout.d,
-		DataTimeout:    m.cfg.DataTimeout.d,
+		CommandTimeout: m.cfg.CommandTimeout.Duration(),
+		DataTimeout:    m.cfg.DataTimeout.Duration(),
 		MaxErrors:      maxErrors,
 	})
 }
@@ -385,8 +315,8 @@ func (m *msa) shutdown(ctx context.Context) error {
 // banner prints how to use the running server.
 func (m *msa) banner(w io.Writer) {
 	fmt.Fprintf(w, "msakit example MSA %s\n", m.hostname.ASCII())
-	if m.cfg.file != nil {
-		fmt.Fprintf(w, "  config: %s (SIGHUP reloads the users)\n", m.cfg.file.name)
+	if name := m.cfg.FileName(); name != "" {
+		fmt.Fprintf(w, "  config: %s (SIGHUP reloads the users)\n", name)
 	}
 	if m.addr != "" {
 		fmt.Fprintf(w, "  submission (STARTTLS): %s\n", m.addr)
@@ -405,7 +335,7 @@ func (m *msa) banner(w io.Writer) {
 			fmt.Fprintf(w, "  clients can trust it from %s (curl --cacert, swaks --tls-ca-path, msmtp tls_trust_file)\n", m.certFile)
 		}
 	}
-	fmt.Fprintf(w, "  %s\n", m.cfg.limitsBanner())
+	fmt.Fprintf(w, "  %s\n", m.cfg.LimitsBanner())
 	if m.metricsAddr != "" {
 		fmt.Fprintf(w, "  metrics: http://%s/metrics\n", m.metricsAddr)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 func TestParseFlags_Timeouts(t *testing.T) {
@@ -17,14 +19,14 @@ func TestParseFlags_Timeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// RFC 5321, Section 4.5.3.2.7 and 4.5.3.2.5.
-	if l.CommandTimeout.d != 5*time.Minute || l.DataTimeout.d != 3*time.Minute {
+	if l.CommandTimeout.Duration() != 5*time.Minute || l.DataTimeout.Duration() != 3*time.Minute {
 		t.Errorf("default timeouts %v, %v; want 5m, 3m", l.CommandTimeout, l.DataTimeout)
 	}
 	l, err = configure([]string{"-command-timeout", "90s", "-data-timeout", "2m30s"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.CommandTimeout.d != 90*time.Second || l.DataTimeout.d != 150*time.Second {
+	if l.CommandTimeout.Duration() != 90*time.Second || l.DataTimeout.Duration() != 150*time.Second {
 		t.Errorf("timeouts %v, %v; want 1m30s, 2m30s", l.CommandTimeout, l.DataTimeout)
 	}
 	for _, args := range [][]string{
@@ -33,8 +35,8 @@ func TestParseFlags_Timeouts(t *testing.T) {
 		{"-data-timeout", "3"}, // no unit
 		{"-command-timeout", "soon"},
 	} {
-		if _, err := configure(args); !errors.Is(err, errUsage) {
-			t.Errorf("configure(%q) = %v; want errUsage", args, err)
+		if _, err := configure(args); !errors.Is(err, msaconfig.ErrUsage) {
+			t.Errorf("configure(%q) = %v; want msaconfig.ErrUsage", args, err)
 		}
 	}
 }

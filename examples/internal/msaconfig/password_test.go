@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ func TestHashPasswordCommand(t *testing.T) {
 	// The defaults, without checking the hash: that would cost seconds
 	// under the race detector.
 	var out bytes.Buffer
-	if err := hashPasswordCommand(nil, strings.NewReader("secret\n"), &out, &bytes.Buffer{}); err != nil {
+	if err := HashPasswordCommand(nil, strings.NewReader("secret\n"), &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	if h := out.String(); !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=3,p=4$") || strings.Count(h, "\n") != 1 {
@@ -36,7 +36,7 @@ func TestHashPasswordCommand(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		// ä composed and a no-break space: hashed after RFC 8265 preparation.
-		if err := hashPasswordCommand(tc.args, strings.NewReader("p\u00e4ss\u00a0word\r\nnext line\n"), &out, &bytes.Buffer{}); err != nil {
+		if err := HashPasswordCommand(tc.args, strings.NewReader("p\u00e4ss\u00a0word\r\nnext line\n"), &out, &bytes.Buffer{}); err != nil {
 			t.Fatalf("hash-password %q: %v", tc.args, err)
 		}
 		h := strings.TrimSuffix(out.String(), "\n")
@@ -67,8 +67,8 @@ func TestHashPasswordCommand(t *testing.T) {
 		{[]string{"-m", "16", "-p", "4"}, "x", "hash-password: -m must be from 8 times -p to 1048576 (KiB)", true},
 		{[]string{"-t", "0"}, "x", "hash-password: -t must be from 1 to 64", true},
 	} {
-		err := hashPasswordCommand(tc.args, strings.NewReader(tc.in), &bytes.Buffer{}, &bytes.Buffer{})
-		if err == nil || err.Error() != tc.want || errors.Is(err, errUsage) != tc.usage {
+		err := HashPasswordCommand(tc.args, strings.NewReader(tc.in), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || err.Error() != tc.want || errors.Is(err, ErrUsage) != tc.usage {
 			t.Errorf("hash-password %q with %d octets = %v, want %s (usage %v)", tc.args, len(tc.in), err, tc.want, tc.usage)
 		}
 	}
@@ -90,10 +90,10 @@ func TestAuthPreparesPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &directory{users: map[string]*user{"alice": {password: v}}, dummy: v}
+	u := NewUsers(&Directory{users: map[string]*user{"alice": {password: v}}, dummy: v})
 	for _, pw := range []string{"p\u00e4ss\u00a0word", "pa\u0308ss word"} { // decomposed, ASCII space
-		if got, err := d.authenticate(t, "Alice", pw); err != nil || got != "alice" {
-			t.Errorf("AUTH as Alice with %q = %q, %v; want alice", pw, got, err)
+		if id, err := u.AuthenticatePassword(t.Context(), "", "Alice", pw); err != nil || id.User() != "alice" {
+			t.Errorf("AUTH as Alice with %q = %q, %v; want alice", pw, id.User(), err)
 		}
 	}
 }

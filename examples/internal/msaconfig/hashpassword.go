@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"bufio"
@@ -27,18 +27,18 @@ from the terminal without echo, twice, or else as the first line of standard
 input; never from the command line.
 `
 
-// hashPasswordCommand runs "msa hash-password": it reads a password
+// HashPasswordCommand runs "msa hash-password": it reads a password
 // and prints its hash for a [[user]]'s password-hash. The password is
 // never taken from the command line, where ps and the shell's history
 // would show it: from a terminal it is read twice without echo, otherwise
 // the first line of standard input is the password.
-func hashPasswordCommand(args []string, in io.Reader, stdout, stderr io.Writer) error {
+func HashPasswordCommand(args []string, in io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("msa hash-password", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	hp := defaultHashParams
-	fs.BoolVar(&hp.bcrypt, "bcrypt", false, "")
-	fs.IntVar(&hp.cost, "cost", bcryptCost, "")
-	t, m, p := uint(hp.time), uint(hp.memory), uint(hp.threads)
+	fs.BoolVar(&hp.Bcrypt, "bcrypt", false, "")
+	fs.IntVar(&hp.Cost, "cost", bcryptCost, "")
+	t, m, p := uint(hp.Time), uint(hp.Memory), uint(hp.Threads)
 	fs.UintVar(&t, "t", t, "")
 	fs.UintVar(&m, "m", m, "")
 	fs.UintVar(&p, "p", p, "")
@@ -47,27 +47,27 @@ func hashPasswordCommand(args []string, in io.Reader, stdout, stderr io.Writer) 
 			fmt.Fprint(stderr, hashPasswordUsage)
 			return err
 		}
-		return usagef("hash-password: %w", err)
+		return Usagef("hash-password: %w", err)
 	}
 	if fs.NArg() > 0 {
-		return usagef("hash-password: unexpected argument %q: the password is read from standard input, never from the command line", fs.Arg(0))
+		return Usagef("hash-password: unexpected argument %q: the password is read from standard input, never from the command line", fs.Arg(0))
 	}
 	switch {
-	case hp.bcrypt && (hp.cost < bcrypt.MinCost || hp.cost > maxBcryptCost):
-		return usagef("hash-password: -cost must be from %d to %d", bcrypt.MinCost, maxBcryptCost)
+	case hp.Bcrypt && (hp.Cost < bcrypt.MinCost || hp.Cost > maxBcryptCost):
+		return Usagef("hash-password: -cost must be from %d to %d", bcrypt.MinCost, maxBcryptCost)
 	case t < 1 || t > maxArgon2Time:
-		return usagef("hash-password: -t must be from 1 to %d", maxArgon2Time)
+		return Usagef("hash-password: -t must be from 1 to %d", maxArgon2Time)
 	case p < 1 || p > 255:
-		return usagef("hash-password: -p must be from 1 to 255")
+		return Usagef("hash-password: -p must be from 1 to 255")
 	case m < 8*p || m > maxArgon2Memory:
-		return usagef("hash-password: -m must be from 8 times -p to %d (KiB)", maxArgon2Memory)
+		return Usagef("hash-password: -m must be from 8 times -p to %d (KiB)", maxArgon2Memory)
 	}
-	hp.time, hp.memory, hp.threads = uint32(t), uint32(m), uint8(p) //nolint:gosec // bounded above
+	hp.Time, hp.Memory, hp.Threads = uint32(t), uint32(m), uint8(p) //nolint:gosec // bounded above
 	password, err := readPassword(in, stderr)
 	if err != nil {
 		return err
 	}
-	h, err := hashPassword(password, hp, rand.Reader)
+	h, err := HashPassword(password, hp, rand.Reader)
 	if err != nil {
 		return fmt.Errorf("hash-password: %w", err)
 	}

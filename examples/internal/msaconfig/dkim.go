@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/msakit/msakit/examples/dkim"
 )
 
-// defaultDKIMFields are the header fields this program signs besides RFC
+// defaultDKIMFields are the header fields the programs sign besides RFC
 // 6376, Section 5.4.1's list (which examples/dkim always signs): the
 // message's identity and sender, and the MIME fields that decide how the
 // body is shown, so that a replayed signature cannot come with a different
@@ -60,7 +60,7 @@ func parseDKIMKey(s string) (dkimKeySpec, error) {
 
 // dkimSigner loads the keys of c and builds the signer; nil without
 // dkim-key. A key file others may read is used but logged at Warn.
-func (c *config) dkimSigner(logger *slog.Logger) (*dkim.Signer, error) {
+func (c *Settings) dkimSigner(logger *slog.Logger) (*dkim.Signer, error) {
 	if len(c.DKIMKey) == 0 {
 		return nil, nil
 	}

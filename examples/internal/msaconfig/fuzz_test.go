@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"os"
@@ -71,9 +71,10 @@ func FuzzParseHash(f *testing.F) {
 
 // FuzzParseConfig: any config file content is either loaded and checked,
 // or refused with one line that starts with the file's name; nothing
-// panics (the decoder, the position scan, the checks, the users).
+// panics (the decoder, the position scan, the checks, the users, the keys
+// a program ignores), for either program.
 func FuzzParseConfig(f *testing.F) {
-	example, err := os.ReadFile("msa.example.toml")
+	example, err := os.ReadFile(exampleFile)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -87,17 +88,68 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, file, err := parseConfig("fuzz.toml", data)
-		if err == nil {
-			l := &loaded{config: c, file: file, cl: &commandLine{}}
-			if err = l.check(); err == nil {
-				if _, err = l.rewriteRules(); err == nil {
-					_, err = newDirectory(l.config, l.file)
+		for _, p := range []*Program{serverProgram, milterProgram} {
+			c, file, err := parseConfig("fuzz.toml", data)
+			if err == nil {
+				_ = file.ignored(p)
+				l := &Loaded{Settings: c, file: file, cl: &CommandLine{program: p}}
+				if err = l.check(); err == nil {
+					if _, err = l.rewriteRules(); err == nil {
+						_, err = l.newDirectory()
+					}
 				}
 			}
+			if err != nil && (!strings.HasPrefix(err.Error(), "fuzz.toml") && !strings.HasPrefix(err.Error(), "-") || strings.Contains(err.Error(), "\n")) {
+				t.Fatalf("parseConfig(%q) for %s: error %q is not one line naming the file", data, p.Name, err)
+			}
 		}
-		if err != nil && (!strings.HasPrefix(err.Error(), "fuzz.toml") && !strings.HasPrefix(err.Error(), "-") || strings.Contains(err.Error(), "\n")) {
-			t.Fatalf("parseConfig(%q): error %q is not one line naming the file", data, err)
+	})
+}
+
+// FuzzMilterAddress: [milter] listen never panics the parser; what it
+// accepts reads back from its String, and names a TCP HOST:PORT or a
+// socket path.
+func FuzzMilterAddress(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:8891", "inet:8891@[::1]", "inet6:8891@::1", "unix:/run/m.sock", "local:x", "inet:", ":", "inet:@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var a MilterAddress
+		if a.Set(s) != nil {
+			return
+		}
+		var back MilterAddress
+		if err := back.Set(a.String()); err != nil || back != a {
+			t.Fatalf("%q = %+v, whose String %q reads back as %+v, %v", s, a, a.String(), back, err)
+		}
+		if a.Network() != "unix" && a.Network() != "tcp" || a.Address() == "" {
+			t.Fatalf("%q = %+v", s, a)
+		}
+	})
+}
+
+// FuzzLoginSpec: msakit-milter's -user never panics; what it accepts has a
+// name, and addresses that each hold an '@'; NAME[:ADDRS] put back
+// together is the input.
+func FuzzLoginSpec(f *testing.F) {
+	for _, s := range []string{"alice", "alice:alice@example.org,@example.net", "odd:name:carol@example.org", ":a@b", "a:", "a:b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var l loginSpec
+		if l.Set(s) != nil {
+			return
+		}
+		if l.name == "" || l.password != "" {
+			t.Fatalf("%q = %+v", s, l)
+		}
+		for _, a := range l.addresses {
+			if !strings.Contains(a, "@") {
+				t.Fatalf("%q: address %q without '@'", s, a)
+			}
+		}
+		if l.String() != s {
+			t.Fatalf("%q = %+v, which reads back as %q", s, l, l.String())
 		}
 	})
 }

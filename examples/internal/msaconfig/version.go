@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"fmt"
@@ -9,21 +9,22 @@ import (
 // libraryPath is the msakit library module.
 const libraryPath = "github.com/msakit/msakit"
 
-// version describes this binary from its build information: the module
-// version of the program ("(devel)" when built from a checkout rather than
-// by go install …@version), the msakit library's, the VCS revision when
-// the build recorded one, and the Go release.
-func version() string {
+// Version describes the binary of program name from its build
+// information: the module version of the program ("(devel)" when built
+// from a checkout rather than by go install …@version), the msakit
+// library's, the VCS revision when the build recorded one, and the Go
+// release.
+func Version(name string) string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "msa: no build information"
+		return name + ": no build information"
 	}
-	return describeBuild(bi)
+	return describeBuild(name, bi)
 }
 
-func describeBuild(bi *debug.BuildInfo) string {
+func describeBuild(name string, bi *debug.BuildInfo) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "msa %s", orDevel(bi.Main.Version))
+	fmt.Fprintf(&b, "%s %s", name, orDevel(bi.Main.Version))
 	for _, d := range bi.Deps {
 		if d.Path == libraryPath {
 			fmt.Fprintf(&b, ", msakit %s", orDevel(d.Version))

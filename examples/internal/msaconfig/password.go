@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"crypto/sha256"
@@ -168,35 +168,36 @@ func parseArgon2(s string) (*argon2Hash, error) {
 	return &argon2Hash{time: uint32(t), memory: uint32(m), threads: uint8(p), salt: salt, key: key}, nil //nolint:gosec // bounded above
 }
 
-// hashParams are the parameters of hash-password.
-type hashParams struct {
-	bcrypt  bool
-	cost    int // bcrypt
-	time    uint32
-	memory  uint32 // KiB
-	threads uint8
+// HashParams are the parameters of a password hash (hash-password).
+type HashParams struct {
+	Bcrypt  bool   // bcrypt instead of argon2id
+	Cost    int    // bcrypt's
+	Time    uint32 // argon2id's passes
+	Memory  uint32 // argon2id's, in KiB
+	Threads uint8  // argon2id's lanes
 }
 
 // defaultHashParams: argon2id with the second recommended option of RFC
 // 9106, Section 4; bcrypt cost 12 with -bcrypt.
-var defaultHashParams = hashParams{cost: bcryptCost, time: argon2Time, memory: argon2Memory, threads: argon2Threads}
+var defaultHashParams = HashParams{Cost: bcryptCost, Time: argon2Time, Memory: argon2Memory, Threads: argon2Threads}
 
-// hashPassword prepares password (RFC 8265, Section 4.2) and hashes it.
+// HashPassword prepares password (RFC 8265, Section 4.2) and hashes it for
+// a [[user]]'s password-hash, as hash-password does.
 // random supplies the argon2id salt; bcrypt takes its own from
 // crypto/rand.
-func hashPassword(password string, hp hashParams, random io.Reader) (string, error) {
+func HashPassword(password string, hp HashParams, random io.Reader) (string, error) {
 	p, err := auth.PreparePassword(password)
 	if err != nil {
 		return "", err
 	}
-	if hp.bcrypt {
-		h, err := bcrypt.GenerateFromPassword([]byte(p), hp.cost)
+	if hp.Bcrypt {
+		h, err := bcrypt.GenerateFromPassword([]byte(p), hp.Cost)
 		if err != nil {
 			return "", fmt.Errorf("bcrypt: %w", err)
 		}
 		return string(h), nil
 	}
-	return argon2String(p, hp.time, hp.memory, hp.threads, random)
+	return argon2String(p, hp.Time, hp.Memory, hp.Threads, random)
 }
 
 // argon2String hashes an already prepared password with the given

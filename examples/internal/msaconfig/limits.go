@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	"github.com/msakit/msakit/submission"
 )
 
-// Defaults of the limits (defaultConfig): AUTH is throttled out of the box
+// Defaults of the limits (Defaults): AUTH is throttled out of the box
 // (a password-guessing client is the commonest attack on a submission
 // port), sending is not limited (how much a user may send is the site's
 // choice): 10 failed AUTH per client address and 30 per user name in 15
 // minutes.
 
-// limit is a limit setting, "N/DURATION" or "0".
-type limit struct{ l submission.Limit }
+// Limit is a limit setting, "N/DURATION" or "0".
+type Limit struct{ l submission.Limit }
 
-func (l *limit) Set(s string) error {
+func (l *Limit) Set(s string) error {
 	v, err := parseLimit(s)
 	if err != nil {
 		return fmt.Errorf("%q: %w", s, err)
@@ -32,19 +32,23 @@ func (l *limit) Set(s string) error {
 	return nil
 }
 
-func (l *limit) String() string               { return l.l.String() }
-func (l *limit) UnmarshalText(b []byte) error { return l.Set(string(b)) }
-func (l limit) MarshalText() ([]byte, error)  { return []byte(l.l.String()), nil }
+func (l *Limit) String() string               { return l.l.String() }
+func (l *Limit) UnmarshalText(b []byte) error { return l.Set(string(b)) }
+func (l Limit) MarshalText() ([]byte, error)  { return []byte(l.l.String()), nil }
 
-// limits are the limit settings of c, without their store.
-func (c *config) limits() submission.Limits {
-	return submission.Limits{
-		Messages:            c.LimitMessages.l,
-		Recipients:          c.LimitRecipients.l,
-		AuthFailuresPerIP:   c.LimitAuthFailures.l,
-		AuthFailuresPerUser: c.LimitAuthFailuresPerUser.l,
-		FailOpen:            c.LimitsFailOpen,
+// Limits are the limit settings the program uses, without their store:
+// behind an MTA, which runs AUTH, none of AUTH failures.
+func (l *Loaded) Limits() submission.Limits {
+	out := submission.Limits{
+		Messages:   l.LimitMessages.l,
+		Recipients: l.LimitRecipients.l,
+		FailOpen:   l.LimitsFailOpen,
 	}
+	if l.cl.program.Role == RoleServer {
+		out.AuthFailuresPerIP = l.LimitAuthFailures.l
+		out.AuthFailuresPerUser = l.LimitAuthFailuresPerUser.l
+	}
+	return out
 }
 
 // maxLimitSpec bounds a limit flag's text.
@@ -74,55 +78,55 @@ func parseLimit(s string) (submission.Limit, error) {
 	return submission.Limit{Max: max, Per: per}, nil
 }
 
-// limitStore returns c's limits with their store: Redis when redis is set
+// limitStore returns l's limits with their store: Redis when redis is set
 // (its client is returned for closing; a Redis that does not answer now is
 // logged, not fatal: the MSA serves as limits-fail-open says until it
 // does), else the Agent's in-process store.
-func (c *config) limitStore(logger *slog.Logger) (submission.Limits, *redis.Client, error) {
-	l := c.limits()
-	if c.Redis == "" {
-		return l, nil, nil
+func (l *Loaded) limitStore(logger *slog.Logger) (submission.Limits, *redis.Client, error) {
+	lim := l.Limits()
+	if l.Redis == "" {
+		return lim, nil, nil
 	}
-	rc, err := redislimit.NewClient(c.Redis)
+	rc, err := redislimit.NewClient(l.Redis)
 	if err != nil {
-		return l, nil, fmt.Errorf("redis: %w", err)
+		return lim, nil, fmt.Errorf("redis: %w", err)
 	}
 	redis.SetLogger(redisLog{logger})
-	l.Store = redislimit.New(rc, redislimit.Options{Prefix: c.RedisPrefix})
+	lim.Store = redislimit.New(rc, redislimit.Options{Prefix: l.RedisPrefix})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := rc.Ping(ctx).Err(); err != nil {
 		mode := "refusing mail and AUTH until it does (limits-fail-open is off)"
-		if c.LimitsFailOpen {
+		if l.LimitsFailOpen {
 			mode = "mail and AUTH go through uncounted until it does (limits-fail-open)"
 		}
 		logger.LogAttrs(ctx, slog.LevelError, "Redis does not answer; "+mode,
 			slog.String("redis", rc.Options().Addr), slog.Any("err", err))
 	}
-	return l, rc, nil
+	return lim, rc, nil
 }
 
-// limitsBanner describes the limits for the start banner; a Redis URL's
+// LimitsBanner describes the limits for the start banner; a Redis URL's
 // password is left out.
-func (c *config) limitsBanner() string {
-	l := c.limits()
-	show := func(l submission.Limit) string {
-		if l.Max == 0 {
+func (l *Loaded) LimitsBanner() string {
+	lim := l.Limits()
+	show := func(x submission.Limit) string {
+		if x.Max == 0 {
 			return "none"
 		}
-		return l.String()
+		return x.String()
 	}
 	s := fmt.Sprintf("limits per user: messages %s, recipients %s; failed AUTH: %s per address, %s per user",
-		show(l.Messages), show(l.Recipients), show(l.AuthFailuresPerIP), show(l.AuthFailuresPerUser))
-	if c.Redis == "" {
+		show(lim.Messages), show(lim.Recipients), show(lim.AuthFailuresPerIP), show(lim.AuthFailuresPerUser))
+	if l.Redis == "" {
 		return s + "; counted in this process"
 	}
-	addr := c.Redis
-	if u, err := redis.ParseURL(c.Redis); err == nil {
+	addr := l.Redis
+	if u, err := redis.ParseURL(l.Redis); err == nil {
 		addr = u.Addr
 	}
 	mode := "fail closed"
-	if c.LimitsFailOpen {
+	if l.LimitsFailOpen {
 		mode = "fail open"
 	}
 	return s + "; counted in Redis " + addr + " (" + mode + ")"

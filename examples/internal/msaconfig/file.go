@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
@@ -22,7 +23,7 @@ import (
 // (DisallowUnknownFields) and reports the line and column of every error,
 // including those of the values' own parsers (encoding.TextUnmarshaler),
 // so a bad file is one error that names its line. Keys are the flag names
-// (see config); examples/msa/msa.example.toml documents every one.
+// (see Settings); examples/msa/msa.example.toml documents every one.
 
 // maxConfigSize bounds the config file: it is read whole.
 const maxConfigSize = 4 << 20
@@ -74,7 +75,7 @@ func oneLine(s string) string {
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // loadConfig reads the config file name over the defaults.
-func loadConfig(name string) (*config, *configFile, error) {
+func loadConfig(name string) (*Settings, *configFile, error) {
 	data, err := readConfig(name)
 	if err != nil {
 		return nil, nil, err
@@ -84,8 +85,8 @@ func loadConfig(name string) (*config, *configFile, error) {
 
 // parseConfig decodes the config file name, whose content is data, over
 // the defaults.
-func parseConfig(name string, data []byte) (*config, *configFile, error) {
-	c := defaultConfig()
+func parseConfig(name string, data []byte) (*Settings, *configFile, error) {
+	c := Defaults()
 	doc := scan(data)
 	f := &configFile{name: name, pos: doc.pos}
 	if err := f.checkKinds(doc); err != nil {
@@ -144,33 +145,71 @@ func (f *configFile) decodeError(err error) error {
 	return &fileError{file: f.name, msg: err.Error()}
 }
 
-// fieldType is the type of the config field at a key path, nil if none.
+// fieldType is the type of the Settings field at a key path, nil if none.
 func fieldType(key []string) reflect.Type {
-	t := reflect.TypeFor[config]()
-	for _, k := range key {
+	t, _, _ := field(key)
+	return t
+}
+
+// field is the type of the Settings field at a key path, nil if none, and
+// the first use tag on the way there ("" when every program uses it) with
+// the number of key parts up to the field that has it.
+func field(key []string) (t reflect.Type, use string, depth int) {
+	t = reflect.TypeFor[Settings]()
+	for n, k := range key {
 		for t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
 			t = t.Elem()
 		}
 		if t.Kind() != reflect.Struct {
-			return nil
+			return nil, use, depth
 		}
 		found := false
 		for i := range t.NumField() {
-			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); name == k {
-				t, found = t.Field(i).Type, true
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("toml"), ","); name == k {
+				t, found = f.Type, true
+				if use == "" {
+					use, depth = f.Tag.Get("use"), n+1
+				}
 				break
 			}
 		}
 		if !found {
-			return nil
+			return nil, use, depth
 		}
 	}
-	return t
+	return t, use, depth
+}
+
+// ignored lists the keys of the file that program p does not use, each
+// once, without indexes ("user.password-hash"), in the order of the file.
+func (f *configFile) ignored(p *Program) []string {
+	first := map[string]unstable.Position{}
+	for path, pos := range f.pos {
+		parts := strings.Split(stripIndexes(path), ".")
+		_, use, depth := field(parts)
+		if p.uses(use) {
+			continue
+		}
+		k := strings.Join(parts[:depth], ".")
+		if old, ok := first[k]; !ok || pos.Line < old.Line || pos.Line == old.Line && pos.Column < old.Column {
+			first[k] = pos
+		}
+	}
+	keys := slices.Collect(maps.Keys(first))
+	slices.SortFunc(keys, func(a, b string) int {
+		pa, pb := first[a], first[b]
+		if pa.Line != pb.Line {
+			return pa.Line - pb.Line
+		}
+		return pa.Column - pb.Column
+	})
+	return keys
 }
 
 var (
 	textType     = reflect.TypeFor[encoding.TextUnmarshaler]()
-	durationType = reflect.TypeFor[duration]()
+	durationType = reflect.TypeFor[Duration]()
 )
 
 // describe says in words what a value of type t is written as.

@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"encoding"
@@ -12,10 +12,10 @@ import (
 	"strings"
 )
 
-// errUsage matches (errors.Is) every error of a command line that could
+// ErrUsage matches (errors.Is) every error of a command line that could
 // not be parsed or cannot be right; the program exits with status 2, as
 // the flag package does.
-var errUsage = errors.New("usage error")
+var ErrUsage = errors.New("usage error")
 
 // usageError is such an error; its text is the cause's alone, one line
 // that names the flag.
@@ -23,67 +23,97 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string        { return e.err.Error() }
 func (e usageError) Unwrap() error        { return e.err }
-func (e usageError) Is(target error) bool { return target == errUsage }
+func (e usageError) Is(target error) bool { return target == ErrUsage }
 
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+// Usagef is a usage error ([ErrUsage]) with the text of fmt.Errorf.
+func Usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-// setting is one field of [config] that is also a command-line flag.
+// setting is one field of [Settings] that is also a command-line flag.
 type setting struct {
 	name    string // flag name; the toml key unless the flag tag says otherwise
-	fileKey string // the toml key; "-" for a flag the file does not have
+	fileKey string // the toml key path ("milter.listen"); "-" for a flag the file does not have
 	arg     string // name of the value in -h; "" for a switch
 	usage   string
-	index   int // field index in config
+	use     string // the use tag
+	index   []int  // field index path in Settings
 }
 
-// settings lists the flags of config, in the order of its fields.
-func settings() []setting {
-	t := reflect.TypeFor[config]()
+// allSettings lists the fields of Settings that have a flag form, of
+// every program, in the order of the fields; a table's own come at its
+// place.
+func allSettings() []setting {
 	var out []setting
-	for i := range t.NumField() {
-		f := t.Field(i)
-		usage, ok := f.Tag.Lookup("usage")
-		if !ok {
-			continue
+	var walk func(t reflect.Type, prefix string, index []int)
+	walk = func(t reflect.Type, prefix string, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			at := append(append([]int(nil), index...), i)
+			usage, ok := f.Tag.Lookup("usage")
+			if !ok {
+				if f.Type.Kind() == reflect.Struct && !reflect.PointerTo(f.Type).Implements(textType) {
+					walk(f.Type, prefix+key+".", at)
+				}
+				continue
+			}
+			name := f.Tag.Get("flag")
+			if name == "" {
+				name = key
+			}
+			if key != "-" {
+				key = prefix + key
+			}
+			out = append(out, setting{name: name, fileKey: key, arg: f.Tag.Get("arg"), usage: usage, use: f.Tag.Get("use"), index: at})
 		}
-		key, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		name := f.Tag.Get("flag")
-		if name == "" {
-			name = key
+	}
+	walk(reflect.TypeFor[Settings](), "", nil)
+	return out
+}
+
+// settings lists the flags of the program, in the order of the fields.
+func (p *Program) settings() []setting {
+	var out []setting
+	for _, s := range allSettings() {
+		if p.uses(s.use) {
+			out = append(out, s)
 		}
-		out = append(out, setting{name: name, fileKey: key, arg: f.Tag.Get("arg"), usage: usage, index: i})
 	}
 	return out
 }
 
-// commandLine is what the command line says: the flags given, in order,
+// CommandLine is what the command line says: the flags given, in order,
 // to be applied over the config file, and the options that are not
 // settings.
-type commandLine struct {
-	machine    func() (string, error) // the machine's name: os.Hostname
-	configFile string
-	version    bool
-	given      []givenFlag
+type CommandLine struct {
+	// ConfigFile is -config: the file to read, "" for none.
+	ConfigFile string
+	// Version is -version: print the version and exit.
+	Version bool
+
+	program *Program
+	machine func() (string, error) // the machine's name: os.Hostname
+	given   []givenFlag
 }
 
 type givenFlag struct{ name, value string }
 
-// parseArgs parses the command line. Errors are one line, naming the flag
-// (a bad value does not print the usage); -h returns [flag.ErrHelp].
-func parseArgs(args []string) (*commandLine, error) {
-	cl := &commandLine{machine: os.Hostname}
-	fs, _ := newFlagSet(nil)
-	fs.StringVar(&cl.configFile, "config", "", "")
-	fs.BoolVar(&cl.version, "version", false, "")
+// ParseArgs parses the command line of program p. Errors are one line,
+// naming the flag (a bad value does not print the usage); -h returns
+// [flag.ErrHelp].
+func ParseArgs(p *Program, args []string) (*CommandLine, error) {
+	cl := &CommandLine{program: p, machine: os.Hostname}
+	fs, _ := p.newFlagSet(nil)
+	fs.StringVar(&cl.ConfigFile, "config", "", "")
+	fs.BoolVar(&cl.Version, "version", false, "")
 	record := map[string]bool{}
-	for _, s := range settings() {
+	for _, s := range p.settings() {
 		record[s.name] = true
 	}
 	// Each flag is wrapped to record the settings' values as given, to
 	// replay them over the file, and the error of a bad value, to report
 	// it in one line of our own.
 	var rec recorder
-	wrapped := flag.NewFlagSet("msa", flag.ContinueOnError)
+	wrapped := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 	wrapped.SetOutput(io.Discard)
 	wrapped.Usage = func() {}
 	fs.VisitAll(func(f *flag.Flag) {
@@ -94,18 +124,18 @@ func parseArgs(args []string) (*commandLine, error) {
 		case errors.Is(err, flag.ErrHelp):
 			return nil, err
 		case rec.err != nil:
-			return nil, usagef("-%s: %w", rec.errFlag, rec.err)
+			return nil, Usagef("-%s: %w", rec.errFlag, rec.err)
 		}
-		return nil, usagef("%w (msa -h lists the flags)", err)
+		return nil, Usagef("%w (%s -h lists the flags)", err, p.Name)
 	}
 	if wrapped.NArg() > 0 {
-		return nil, usagef("unexpected argument %q (msa -h lists the flags)", wrapped.Arg(0))
+		return nil, Usagef("unexpected argument %q (%s -h lists the flags)", wrapped.Arg(0), p.Name)
 	}
 	cl.given = rec.given
 	return cl, nil
 }
 
-// recorder keeps what the flags of parseArgs were given.
+// recorder keeps what the flags of ParseArgs were given.
 type recorder struct {
 	given   []givenFlag
 	err     error // the first bad value
@@ -116,7 +146,7 @@ type recorder struct {
 type recordingValue struct {
 	flag.Value
 	name    string
-	setting bool // a field of config, to be replayed
+	setting bool // a field of Settings, to be replayed
 	rec     *recorder
 }
 
@@ -138,31 +168,32 @@ func (r *recordingValue) IsBoolFlag() bool {
 	return ok && b.IsBoolFlag()
 }
 
-// newFlagSet returns a flag set whose flags write into c, or into a fresh
-// defaultConfig when c is nil; it returns the config written to.
-func newFlagSet(c *config) (*flag.FlagSet, *config) {
+// newFlagSet returns a flag set of the program's settings that writes
+// into c, or into fresh Defaults when c is nil; it returns the settings
+// written to.
+func (p *Program) newFlagSet(c *Settings) (*flag.FlagSet, *Settings) {
 	if c == nil {
-		d := defaultConfig()
+		d := Defaults()
 		c = &d
 	}
-	fs := flag.NewFlagSet("msa", flag.ContinueOnError)
+	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
 	v := reflect.ValueOf(c).Elem()
-	for _, s := range settings() {
-		fs.Var(flagValue(v.Field(s.index)), s.name, s.usage)
+	for _, s := range p.settings() {
+		fs.Var(flagValue(v.FieldByIndex(s.index)), s.name, s.usage)
 	}
 	return fs, c
 }
 
 // apply sets the flags given on the command line in c: a flag given
 // replaces the file's value (a list flag its whole list).
-func (cl *commandLine) apply(c *config) error {
-	fs, _ := newFlagSet(c)
+func (cl *CommandLine) apply(c *Settings) error {
+	fs, _ := cl.program.newFlagSet(c)
 	v := reflect.ValueOf(c).Elem()
 	cleared := map[string]bool{}
-	for _, s := range settings() {
+	for _, s := range cl.program.settings() {
 		for _, g := range cl.given {
-			if g.name == s.name && !cleared[s.name] && v.Field(s.index).Kind() == reflect.Slice {
-				v.Field(s.index).SetZero()
+			if f := v.FieldByIndex(s.index); g.name == s.name && !cleared[s.name] && f.Kind() == reflect.Slice {
+				f.SetZero()
 				cleared[s.name] = true
 			}
 		}
@@ -175,22 +206,31 @@ func (cl *commandLine) apply(c *config) error {
 	return nil
 }
 
-// printUsage prints -h: the program, its subcommand, and every flag with
-// its default.
-func printUsage(w io.Writer) {
-	defaults := defaultConfig()
-	fmt.Fprintf(w, "Usage: msa [flags]         a submission server (RFC 6409)\n")
-	fmt.Fprintf(w, "       msa hash-password [-bcrypt]   print a password hash for the config file\n")
-	fmt.Fprintf(w, "       msa dkim-keygen -domain D -selector S [-algorithm rsa|ed25519] [-out FILE]   make a DKIM key\n\n")
+// gave reports whether the command line set the setting s; a flag the
+// file does not have (-user) sets no file key.
+func (cl *CommandLine) gave(s setting) bool {
+	for _, g := range cl.given {
+		if g.name == s.name && s.fileKey != "-" {
+			return true
+		}
+	}
+	return false
+}
+
+// PrintUsage prints -h: the program's Usage, then -config, -version and
+// every flag with its default.
+func (p *Program) PrintUsage(w io.Writer) {
+	defaults := Defaults()
+	fmt.Fprint(w, p.Usage)
 	fmt.Fprintf(w, "  -config FILE\n    \tread the settings from FILE (TOML, see examples/msa/msa.example.toml); flags given override it\n")
 	fmt.Fprintf(w, "  -version\n    \tprint the version and exit\n")
 	v := reflect.ValueOf(&defaults).Elem()
-	for _, s := range settings() {
+	for _, s := range p.settings() {
 		head := "  -" + s.name
 		if s.arg != "" {
 			head += " " + s.arg
 		}
-		def := flagValue(v.Field(s.index)).String()
+		def := flagValue(v.FieldByIndex(s.index)).String()
 		line := s.usage
 		if def != "" && def != "0" && def != "false" {
 			line += " (default " + strconv.Quote(def) + ")"
@@ -199,7 +239,7 @@ func printUsage(w io.Writer) {
 	}
 }
 
-// flagValue is the flag.Value that reads into the config field v.
+// flagValue is the flag.Value that reads into the Settings field v.
 func flagValue(v reflect.Value) flag.Value {
 	switch p := v.Addr().Interface().(type) {
 	case flag.Value:
@@ -221,7 +261,7 @@ func flagValue(v reflect.Value) flag.Value {
 	if v.Kind() == reflect.Slice {
 		return listFlag{v}
 	}
-	panic(fmt.Sprintf("config field of type %s has no flag form", v.Type())) // a mistake in config, caught by TestSettings
+	panic(fmt.Sprintf("config field of type %s has no flag form", v.Type())) // a mistake in Settings, caught by TestSettings
 }
 
 type stringFlag string

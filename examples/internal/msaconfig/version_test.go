@@ -1,4 +1,4 @@
-package main
+package msaconfig
 
 import (
 	"runtime/debug"
@@ -24,7 +24,7 @@ func TestDescribeBuild(t *testing.T) {
 		}, "msa (devel), revision 93cc25d0 (modified), go1.26.8"},
 		{"go test", debug.BuildInfo{GoVersion: "go1.26.8"}, "msa (devel), go1.26.8"},
 	} {
-		if got := describeBuild(&tc.bi); got != tc.want {
+		if got := describeBuild("msa", &tc.bi); got != tc.want {
 			t.Errorf("%s: describeBuild = %q, want %q", tc.name, got, tc.want)
 		}
 	}
