@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,7 +32,6 @@ import (
 	"github.com/msakit/msakit/examples/internal/extest"
 	"github.com/msakit/msakit/examples/internal/postfix"
 	"github.com/msakit/msakit/examples/internal/realclient"
-	"github.com/msakit/msakit/submission"
 )
 
 // postfixSetup is a private Postfix (examples/internal/postfix) configured
@@ -40,12 +40,9 @@ import (
 // msakit's milter, one without. Mail is relayed to a sink, or held.
 type postfixSetup struct {
 	pf       *postfix.Instance
-	records  dkimtest.Records // the DKIM keys' DNS records, when signing
-	with     string           // submission service with the milter
-	without  string           // the same service without it
+	with     string // submission service with the milter
+	without  string // the same service without it
 	sink     *sink
-	trace    *traceLog
-	logs     *extest.LockedBuffer
 	password string
 }
 
@@ -77,12 +74,12 @@ alias_database =
 biff = no
 `
 
-// startPostfix starts msakit's milter, a sink and a private Postfix; hold
-// keeps accepted mail in Postfix's hold queue instead of relaying it (for
-// benchmarks: no delivery competes for the CPU); sign makes msakit sign
-// mail from example.org with examples/dkim (an Ed25519 key made here).
-// Everything stops with the test.
-func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
+// startPostfix starts a sink and a private Postfix whose submission
+// service uses the milter at milterAddr; hold keeps accepted mail in
+// Postfix's hold queue instead of relaying it (for benchmarks: no delivery
+// competes for the CPU). logs is the milter's log, shown when the test
+// fails. Everything stops with the test.
+func startPostfix(tb testing.TB, hold bool, milterAddr string, logs fmt.Stringer) *postfixSetup {
 	tb.Helper()
 	if os.Geteuid() != 0 {
 		realclient.Missing(tb, "a private Postfix instance needs root", "")
@@ -93,29 +90,7 @@ func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
 		realclient.Missing(tb, "Cyrus SASL's PLAIN plugin not found", "libsasl2-modules")
 	}
 	ctx := context.Background()
-	s := &postfixSetup{sink: &sink{}, trace: &traceLog{}, logs: &extest.LockedBuffer{}, password: "pf-s3cret"}
-
-	// msakit's milter: alice may send as her login, and as nothing else.
-	cfg := agentConfig(tb, s.trace, s.logs)
-	// Envelope rewriting, to see Postfix apply CHGFROM, DELRCPT and ADDRCPT:
-	// the login may also send as old.example.org, which becomes example.org.
-	senders := auth.NewSenders("+")
-	if err := senders.Allow(postfixUser, "@old.example.org"); err != nil {
-		tb.Fatal(err)
-	}
-	cfg.Senders = senders
-	cfg.Expand = envelope.MustParseDomain("example.org")
-	cfg.Rewrite = submission.RewriteRules{Domains: map[envelope.Domain]envelope.Domain{
-		envelope.MustParseDomain("old.example.org"): envelope.MustParseDomain("example.org"),
-	}}
-	if sign {
-		cfg.Signer, s.records = dkimSigner(tb)
-	}
-	srv, err := New(Config{Submission: cfg, Identify: loginAddress, Logger: cfg.Logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	milterAddr := serveOn(tb, srv.Serve, srv.Close)
+	s := &postfixSetup{sink: &sink{}, password: "pf-s3cret"}
 	sinkAddr := serveOn(tb, s.sink.server().Serve, func() error { return nil })
 
 	dir := tb.TempDir()
@@ -137,6 +112,7 @@ func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
 		tb.Fatal(err)
 	}
 
+	var err error
 	if s.with, err = postfix.FreePort(); err != nil {
 		tb.Fatal(err)
 	}
@@ -170,17 +146,59 @@ func startPostfix(tb testing.TB, hold, sign bool) *postfixSetup {
 			tb.Errorf("Postfix processes left: %v", left)
 		}
 		if tb.Failed() {
-			tb.Logf("Postfix log:\n%s\nmsakit log:\n%s", s.pf.Log(), s.logs)
+			tb.Logf("Postfix log:\n%s\nmsakit log:\n%s", s.pf.Log(), logs)
 		}
 	})
 	return s
 }
 
-// dkimSigner is examples/dkim with a new Ed25519 key for example.org
-// (selector "milter"), signing Message-ID too, and its DNS record.
-func dkimSigner(tb testing.TB) (submission.Signer, dkimtest.Records) {
+// milterCommand is examples/msakit-milter running as its own process
+// from a config file, as an operator runs it.
+type milterCommand struct {
+	addr    string               // where it listens
+	logs    *extest.LockedBuffer // its standard error
+	records dkimtest.Records     // its DKIM key's DNS record
+}
+
+// milterConfig is the command's config file: alice (her SASL login is her
+// address) may send as it and, to see Postfix apply CHGFROM, DELRCPT and
+// ADDRCPT, as old.example.org, which becomes example.org; single-label
+// recipients are expanded; mail from example.org is signed.
+const milterConfig = `hostname = "msa.example.org"
+domain = "example.org"
+expand-single-level = true
+dkim-key = ["example.org:milter:{{key}}"]
+
+[[user]]
+name = "` + postfixUser + `"
+addresses = ["@old.example.org"]
+
+[rewrite]
+domains = { "old.example.org" = "example.org" }
+
+[milter]
+listen = "127.0.0.1:0"
+`
+
+// startCommand builds examples/msakit-milter and runs it with milterConfig
+// and a new Ed25519 key (selector "milter"). At the end of the test it is
+// stopped with SIGTERM and must exit with status 0.
+func startCommand(tb testing.TB) *milterCommand {
 	tb.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		tb.Skip("no go command on PATH to build examples/msakit-milter")
+	}
+	dir := tb.TempDir()
+	bin := filepath.Join(dir, "msakit-milter")
+	if out, err := exec.CommandContext(context.Background(), gobin, "build", "-o", bin, "../msakit-milter").CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
 	key, err := dkim.GenerateKey("ed25519", rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pem, err := dkim.MarshalPrivateKey(key)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -188,16 +206,50 @@ func dkimSigner(tb testing.TB) (submission.Signer, dkimtest.Records) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	signer, err := dkim.New(dkim.Config{
-		Keys:   []dkim.Key{{Domain: envelope.MustParseDomain("example.org"), Selector: "milter", Signer: key}},
-		Fields: []string{"Message-ID"},
-	})
+	m := &milterCommand{logs: &extest.LockedBuffer{}, records: dkimtest.Records{}}
+	m.records.Add("milter", "example.org", rec)
+	keyFile, conf := filepath.Join(dir, "milter.pem"), filepath.Join(dir, "msakit.toml")
+	if err := os.WriteFile(keyFile, pem, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte(strings.ReplaceAll(milterConfig, "{{key}}", keyFile)), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+
+	cmd := exec.Command(bin, "-config", conf)
+	cmd.Stderr = m.logs
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	recs := dkimtest.Records{}
-	recs.Add("milter", "example.org", rec)
-	return signer, recs
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	tb.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("msakit-milter: %v\n%s", err, m.logs)
+			}
+		case <-time.After(40 * time.Second):
+			_ = cmd.Process.Kill()
+			tb.Errorf("msakit-milter did not stop after SIGTERM\n%s", m.logs)
+		}
+	})
+	sc := bufio.NewScanner(stdout)
+	for m.addr == "" && sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "listening on inet:"); ok {
+			m.addr, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	if m.addr == "" {
+		tb.Fatalf("msakit-milter printed no address:\n%s", m.logs)
+	}
+	return m
 }
 
 // loginAddress is Identify for logins that are addresses.
@@ -415,7 +467,8 @@ func (s *postfixSetup) smtplib(t *testing.T, addr string, cases map[string]smtpl
 // everything else, the body above all, passes byte for byte.
 func TestPostfix(t *testing.T) {
 	t.Parallel()
-	s := startPostfix(t, false, true)
+	cmd := startCommand(t)
+	s := startPostfix(t, false, cmd.addr, cmd.logs)
 	body := "Hello Bob,\r\n.a line that starts with a dot\r\n..\r\n" + strings.Repeat("x", 990) + "\r\n\tindented\r\ntrailing space \r\n\r\n-- \r\nAlice\r\n"
 	msg := func(subject string, fields ...string) string {
 		return strings.Join(append([]string{"From: Alice <alice@example.org>", "To: Bob <bob@example.net>", "Subject: " + subject}, fields...), "\r\n") + "\r\n\r\n" + body
@@ -452,7 +505,7 @@ func TestPostfix(t *testing.T) {
 	}
 
 	// complete: the message exactly as sent, under Postfix's Received.
-	m, rest := s.relayed(t, "complete")
+	m, rest := s.relayed(t, "complete", cmd.records)
 	if rest != complete {
 		t.Errorf("relayed message differs from the one sent:\n%q\nwant\n%q", rest, complete)
 	}
@@ -462,7 +515,7 @@ func TestPostfix(t *testing.T) {
 
 	// no date, no id: both added right below Postfix's Received; the rest
 	// as sent.
-	_, rest = s.relayed(t, "no date, no id")
+	_, rest = s.relayed(t, "no date, no id", cmd.records)
 	added, sent, _ := strings.Cut(rest, "From: Alice")
 	if sent = "From: Alice" + sent; sent != bare {
 		t.Errorf("relayed message does not end with the one sent:\n%q", rest)
@@ -474,7 +527,7 @@ func TestPostfix(t *testing.T) {
 	}
 
 	// bcc: the Bcc field gone, every other byte as sent; both recipients.
-	m, rest = s.relayed(t, "bcc")
+	m, rest = s.relayed(t, "bcc", cmd.records)
 	if want := strings.Replace(withBcc, "Bcc: carol@example.net\r\n", "", 1); rest != want {
 		t.Errorf("relayed message:\n%q\nwant\n%q", rest, want)
 	}
@@ -484,7 +537,7 @@ func TestPostfix(t *testing.T) {
 
 	// rewritten: the reverse-path rewritten (CHGFROM) and the single-label
 	// recipient expanded (DELRCPT, ADDRCPT) by Postfix on msakit's word.
-	m, rest = s.relayed(t, "rewritten")
+	m, rest = s.relayed(t, "rewritten", cmd.records)
 	if rest != rewritten {
 		t.Errorf("relayed message:\n%q\nwant\n%q", rest, rewritten)
 	}
@@ -496,18 +549,15 @@ func TestPostfix(t *testing.T) {
 	// The relayed signatures verify with dkimpy too (last: without
 	// python3-dkim it skips, unless MSAKIT_REAL_CLIENTS=1).
 	for _, subject := range []string{"complete", "no date, no id", "bcc", "rewritten"} {
-		m := s.sink.wait(t, subject)
-		if res := dkimtest.DKIMPy(t, []byte(m.data), s.records); len(res) != 1 || !res[0].OK || res[0].Domain != "example.org" {
+		msg := s.sink.wait(t, subject)
+		if res := dkimtest.DKIMPy(t, []byte(msg.data), cmd.records); len(res) != 1 || !res[0].OK || res[0].Domain != "example.org" {
 			t.Errorf("%s: dkimpy: %+v; want one valid signature by example.org", subject, res)
 		}
 	}
 
-	// Four accepted messages, each traced with Postfix's queue id.
-	if n := len(s.trace.all()); n != 4 {
-		t.Errorf("%d trace records, want 4", n)
-	}
-	if n := len(regexp.MustCompile(`msg="milter: accepted" id=\S+ queue_id=[0-9A-F]+ mta=mx\.example\.org`).FindAllString(s.logs.String(), -1)); n != 4 {
-		t.Errorf("%d accepted records with Postfix's queue id, want 4:\n%s", n, s.logs)
+	// Four accepted messages, each logged with Postfix's queue id.
+	if n := len(regexp.MustCompile(`msg="milter: accepted" id=\S+ queue_id=[0-9A-F]+ mta=mx\.example\.org`).FindAllString(cmd.logs.String(), -1)); n != 4 {
+		t.Errorf("%d accepted records with Postfix's queue id, want 4:\n%s", n, cmd.logs)
 	}
 }
 
@@ -515,7 +565,7 @@ func TestPostfix(t *testing.T) {
 // top: msakit's DKIM-Signature, then Postfix's Received and no other
 // (msakit adds none); the signature verifies with go-msgauth. It returns
 // the message and what follows that Received.
-func (s *postfixSetup) relayed(t *testing.T, subject string) (sunk, string) {
+func (s *postfixSetup) relayed(t *testing.T, subject string, records dkimtest.Records) (sunk, string) {
 	t.Helper()
 	m := s.sink.wait(t, subject)
 	sig, rest := splitFirstField(t, m.data)
@@ -529,7 +579,7 @@ func (s *postfixSetup) relayed(t *testing.T, subject string) (sunk, string) {
 	if n := strings.Count(m.data, "Received:"); n != 1 {
 		t.Errorf("%s: %d Received fields:\n%s", subject, n, m.data)
 	}
-	res, err := dkimtest.GoMsgauth([]byte(m.data), s.records)
+	res, err := dkimtest.GoMsgauth([]byte(m.data), records)
 	if err != nil || len(res) != 1 || !res[0].OK || res[0].Domain != "example.org" {
 		t.Errorf("%s: go-msgauth: %+v, %v; want one valid signature by example.org\n%s", subject, res, err, m.data)
 	}
@@ -565,7 +615,13 @@ func splitFirstField(tb testing.TB, msg string) (first, rest string) {
 // ns/msg-with are the two services, ns/msg-milter their difference.
 // Allocations are this process's: the client's and msakit's.
 func BenchmarkPostfix(b *testing.B) {
-	s := startPostfix(b, true, false)
+	logs := &extest.LockedBuffer{}
+	cfg := agentConfig(b, &traceLog{}, logs)
+	srv, err := New(Config{Submission: cfg, Identify: loginAddress, Logger: cfg.Logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := startPostfix(b, true, serveOn(b, srv.Serve, srv.Close), logs)
 	msg := []byte(crlf(strings.Replace(testMessage, "bob@example.com", "bob@example.net", 1)) + strings.Repeat(strings.Repeat("z", 62)+"\r\n", 16))
 	dial := func(addr string) *smtp.Client {
 		c, err := smtp.DialStartTLS(addr, &tls.Config{InsecureSkipVerify: true})

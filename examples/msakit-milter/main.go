@@ -5,58 +5,57 @@
 //
 // Usage:
 //
-//	go run ./examples/msakit-milter [flags]
+//	go run ./examples/msakit-milter [-config FILE] [flags]
+//	go run ./examples/msakit-milter -version
 //
-// Flags:
+// It reads the config file of examples/msa (TOML; msa.example.toml there
+// documents every key), so a site that runs both keeps one file: the
+// users and the addresses each may send as ([[user]]: name, addresses,
+// recipients), subaddresses, trusted networks, local and partial domains,
+// the TLD check, rewriting, add-sender, keep-bcc, add-missing-from,
+// allow-postmaster, size and recipient limits, rate limits (and Redis),
+// the stage timeout, DKIM keys and logging. Its own settings are the
+// [milter] table: listen (where the MTA connects: HOST:PORT,
+// inet:HOST:PORT, inet:PORT@HOST or unix:PATH; default
+// inet:127.0.0.1:8891) and daemon (the MTA services to check, by
+// {daemon_name}). The keys that mean nothing behind an MTA (examples/msa's
+// listeners, TLS certificate, spool, relay, SMTP timeouts, connection
+// limits, AUTH failure limits, metrics, and the users' password-hash: the
+// MTA runs AUTH) are read with their types, so a bad value is an error
+// here too, and otherwise ignored, named in one Info line at start.
 //
-//	-listen ADDR          where the MTA connects: HOST:PORT, inet:HOST:PORT or
-//	                      unix:PATH (default 127.0.0.1:8891)
-//	-hostname NAME        this MSA's name, in the Message-IDs it adds (default localhost)
-//	-domain DOMAIN        local domain: default user addresses, -expand-single-level
-//	                      (default example.org)
-//	-user NAME[:ADDR,ADDR...]
-//	                      a SASL login name, as the MTA reports it in {auth_authen},
-//	                      and the addresses it may send as (repeatable; "@domain"
-//	                      allows a whole domain); the first full address is the
-//	                      user's own
-//	-trusted CIDR         network that may submit without AUTH (repeatable)
-//	-daemon NAME          check only this MTA service, by {daemon_name}
-//	                      (repeatable; default: every connection)
-//	-dkim DOMAIN:SELECTOR:KEYFILE
-//	                      sign mail from DOMAIN with the key in KEYFILE (PEM, or
-//	                      dknewkey's Ed25519 seed), published at
-//	                      SELECTOR._domainkey.DOMAIN (RFC 6376; repeatable)
-//	-max-size BYTES       message size limit, RFC 1870 (default: msakit's 32 MiB)
-//	-max-recipients N     recipients per message (default 100)
-//	-expand-single-level  expand single-label domains with -domain (RFC 6409, Section 4.2)
-//	-log-json             JSON logs instead of text
+// Each setting is also a flag of the same name (-h lists them; [milter]'s
+// are -listen and -daemon); a flag given overrides the file. -user
+// NAME[:ADDR,...] adds a login, as the MTA reports it in {auth_authen},
+// with the addresses it may send as (@domain for a whole domain).
 //
-// A login without a -user flag may send as itself when it is an address
+// A login the users do not list may send as itself when it is an address
 // ("alice@example.org", the usual login of Dovecot and Cyrus with realms),
 // else as NAME@DOMAIN: the rule of Postfix's reject_sender_login_mismatch
 // with the obvious map. msakit checks MAIL FROM and the From and Sender
-// fields against it (550 5.7.1), adds Date and Message-ID when missing,
-// removes Bcc and, with -dkim, signs what it accepted (the DKIM-Signature
-// goes on top of the header, above the MTA's Received).
+// fields against the user's addresses (550 5.7.1), adds Date and
+// Message-ID when missing, removes Bcc and, with dkim-key, signs what it
+// accepted (the DKIM-Signature goes on top of the header, above the MTA's
+// Received).
 //
-// Passwords stay with the MTA's SASL, so -user has none. A unix socket is
-// created with the process umask; the MTA's user (postfix) must be able to
-// write to it. The start line goes to standard output, logs to standard
-// error. SIGINT or SIGTERM stops accepting MTA connections and waits for
-// the open ones (Postfix holds one per SMTP session) for up to 30 seconds;
-// a second signal exits at once.
+// SIGHUP reloads the users from the file (as examples/msa does); a file
+// that no longer loads keeps the users in force and logs the error. A unix
+// socket is created with the process umask; the MTA's user (postfix) must
+// be able to write to it. The start line goes to standard output, logs to
+// standard error. Errors in flags or in the file are one line that names
+// the flag or the file's line (exit status 2 for a bad command line, 1 for
+// any other error). SIGINT or SIGTERM stops accepting MTA connections and
+// waits for the open ones (Postfix holds one per SMTP session) for up to 30
+// seconds; a second signal exits at once.
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	gomilter "github.com/d--j/go-milter"
+
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
 func main() {
@@ -65,20 +64,5 @@ func main() {
 	gomilter.LogWarning = func(format string, v ...any) {
 		fmt.Fprintf(os.Stderr, "msakit-milter: go-milter: "+format+"\n", v...)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// After the first signal, a second one ends the program at once.
-		<-ctx.Done()
-		stop()
-	}()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "msakit-milter:", err)
-		os.Exit(1)
-	}
+	msaconfig.Main("msakit-milter", run)
 }

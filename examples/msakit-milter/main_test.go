@@ -1,14 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"flag"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +18,15 @@ import (
 
 	"github.com/msakit/msakit/examples/dkim"
 	"github.com/msakit/msakit/examples/internal/extest"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 )
 
-func TestParseFlags(t *testing.T) {
+// TestFlags: the milter's own flags and the shared ones reach the
+// configuration; each bad one is refused in one line that names it, a
+// usage error (exit status 2).
+func TestFlags(t *testing.T) {
 	t.Parallel()
-	o, err := parseFlags([]string{
+	l, err := configure(
 		"-listen", "unix:/run/msakit.sock",
 		"-user", "alice:alice@example.org,@example.net",
 		"-user", "bob@example.org",
@@ -29,41 +34,74 @@ func TestParseFlags(t *testing.T) {
 		"-trusted", "10.0.0.0/8",
 		"-daemon", "submission", "-daemon", "submissions",
 		"-max-size", "1000", "-max-recipients", "50", "-expand-single-level",
-	}, &bytes.Buffer{})
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []userSpec{
-		{name: "alice", addresses: []string{"alice@example.org", "@example.net"}},
-		{name: "bob@example.org"},
-		{name: "odd:name", addresses: []string{"carol@example.org"}},
-	}
-	if !reflect.DeepEqual(o.users, want) {
-		t.Errorf("users = %+v, want %+v", o.users, want)
-	}
-	if o.network != "unix" || o.address != "/run/msakit.sock" || len(o.trusted) != 1 || !reflect.DeepEqual(o.daemons, []string{"submission", "submissions"}) ||
-		o.maxSize != 1000 || o.maxRecipients != 50 || !o.expandSingleLevel {
-		t.Errorf("options = %+v", o)
-	}
-	if o, err = parseFlags(nil, &bytes.Buffer{}); err != nil || o.network != "tcp" || o.address != "127.0.0.1:8891" {
-		t.Errorf("defaults: %+v, %v; want tcp 127.0.0.1:8891", o, err)
-	}
-	if o, err = parseFlags([]string{"-listen", "inet:[::1]:8891"}, &bytes.Buffer{}); err != nil || o.network != "tcp" || o.address != "[::1]:8891" {
-		t.Errorf("inet: %+v, %v", o, err)
-	}
-	for _, bad := range [][]string{
-		{"-listen", "8891"}, {"-listen", "unix:"}, {"-user", ""}, {"-user", ":a@b.example"},
-		{"-trusted", "10.1.2.3"}, {"-max-size", "-1"}, {"extra"}, {"-nope"}, {"-dkim", "example.org:sel"},
-	} {
-		if _, err := parseFlags(bad, &bytes.Buffer{}); !errors.Is(err, errUsage) {
-			t.Errorf("parseFlags(%q) = %v, want a usage error", bad, err)
+	for name, want := range map[string]string{"alice": "alice@example.org", "bob@example.org": "bob@example.org", "odd:name": "carol@example.org"} {
+		if got, ok := l.Dir.Address(name); !ok || got.String() != want {
+			t.Errorf("-user %s: own address %v, want %s", name, got, want)
 		}
 	}
+	if a := l.Milter.Listen; a.Network() != "unix" || a.Address() != "/run/msakit.sock" || len(l.Trusted) != 1 ||
+		!slices.Equal(l.Milter.Daemons(), []string{"submission", "submissions"}) || l.MaxSize != 1000 || l.MaxRecipients != 50 || !l.ExpandSingleLevel {
+		t.Errorf("settings = %+v", l.Settings)
+	}
+	for args, want := range map[string][2]string{
+		"":                         {"tcp", "127.0.0.1:8891"},
+		"-listen inet:[::1]:8891":  {"tcp", "[::1]:8891"},
+		"-listen inet:8891@::1":    {"tcp", "[::1]:8891"}, // Sendmail's form
+		"-listen 127.0.0.1:0":      {"tcp", "127.0.0.1:0"},
+		"-listen local:/tmp/m.sok": {"unix", "/tmp/m.sok"},
+	} {
+		l, err := configure(strings.Fields(args)...)
+		if err != nil || l.Milter.Listen.Network() != want[0] || l.Milter.Listen.Address() != want[1] {
+			t.Errorf("%q: listen %+v, %v; want %s %s", args, l.Milter.Listen, err, want[0], want[1])
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-listen", "8891"}, `-listen: "8891": want HOST:PORT, inet:HOST:PORT, inet:PORT@HOST or unix:PATH`},
+		{[]string{"-listen", "unix:"}, `-listen: "unix:": want HOST:PORT, inet:HOST:PORT, inet:PORT@HOST or unix:PATH`},
+		{[]string{"-user", ""}, `-user: "": want NAME[:ADDR,ADDR...]`},
+		{[]string{"-user", ":a@b.example"}, `-user: ":a@b.example": want NAME[:ADDR,ADDR...]`},
+		{[]string{"-user", "alice:alice@localhost"}, `-user alice: "alice@localhost" is not fully qualified: its domain needs two labels or more (RFC 6409, Section 4.2)`},
+		{[]string{"-trusted", "10.1.2.0/33"}, `-trusted: "10.1.2.0/33" is not a CIDR prefix or an address`},
+		{[]string{"-daemon", "sub mission"}, `-daemon: "sub mission" is not a daemon name: want printable characters without spaces`},
+		{[]string{"-max-size", "-1"}, `-max-size: "-1" is not a whole number, 0 or more`},
+		{[]string{"-dkim-key", "example.org:sel"}, `-dkim-key: "example.org:sel": want DOMAIN:SELECTOR:FILE`},
+		{[]string{"extra"}, `unexpected argument "extra" (msakit-milter -h lists the flags)`},
+		{[]string{"-nope"}, `flag provided but not defined: -nope (msakit-milter -h lists the flags)`},
+		{[]string{"-spool", "/var/spool"}, `flag provided but not defined: -spool (msakit-milter -h lists the flags)`},
+	} {
+		_, err := configure(tc.args...)
+		if err == nil || err.Error() != tc.want || !errors.Is(err, msaconfig.ErrUsage) {
+			t.Errorf("%q: %v\n want the usage error %s", tc.args, err, tc.want)
+		}
+	}
+}
+
+// configure parses args as run does and loads what they name.
+func configure(args ...string) (*msaconfig.Loaded, error) {
+	cl, err := msaconfig.ParseArgs(program, args)
+	if err != nil {
+		return nil, err
+	}
+	return cl.Load()
 }
 
 // startRun runs the program with args until the test ends and returns
 // where it listens.
 func startRun(t *testing.T, args ...string) (network, address string) {
+	t.Helper()
+	network, address, _ = startRunLogs(t, args...)
+	return network, address
+}
+
+// startRunLogs is startRun that also returns the program's log.
+func startRunLogs(t *testing.T, args ...string) (network, address string, logs *extest.LockedBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &extest.LockedBuffer{}, &extest.LockedBuffer{}
@@ -84,9 +122,9 @@ func startRun(t *testing.T, args ...string) (network, address string) {
 	for range 500 {
 		if m := re.FindStringSubmatch(stdout.String()); m != nil {
 			if m[1] == "inet" {
-				return "tcp", m[2]
+				return "tcp", m[2], stderr
 			}
-			return "unix", m[2]
+			return "unix", m[2], stderr
 		}
 		select {
 		case err := <-done:
@@ -95,7 +133,7 @@ func startRun(t *testing.T, args ...string) (network, address string) {
 		}
 	}
 	t.Fatalf("no start line:\n%s\n%s", stdout, stderr)
-	return "", ""
+	return "", "", nil
 }
 
 // session opens a milter session as Postfix does for a client that
@@ -128,17 +166,34 @@ func session(t *testing.T, network, address, user string) *gomilter.ClientSessio
 // aborts a refused transaction as the MTA does.
 func mail(t *testing.T, s *gomilter.ClientSession, from string) string {
 	t.Helper()
-	act, err := s.Mail(from, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if act.StopProcessing() {
+	r := replyOf(t)(s.Mail(from, ""))
+	if r != "" {
 		if err := s.Abort(nil); err != nil {
 			t.Fatal(err)
 		}
-		return act.SMTPReply
 	}
-	return ""
+	return r
+}
+
+// rcpt sends RCPT TO and returns the reply line, "" when accepted.
+func rcpt(t *testing.T, s *gomilter.ClientSession, to string) string {
+	t.Helper()
+	return replyOf(t)(s.Rcpt(to, ""))
+}
+
+// replyOf returns the reply line of a milter action, "" when the MTA goes
+// on; an error fails the test.
+func replyOf(t *testing.T) func(*gomilter.Action, error) string {
+	return func(act *gomilter.Action, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if act.StopProcessing() {
+			return act.SMTPReply
+		}
+		return ""
+	}
 }
 
 // TestRun: the program's users may send as their addresses and no
@@ -223,7 +278,7 @@ func TestRunUnix(t *testing.T) {
 	}
 }
 
-// TestRunDKIM: with -dkim, an accepted message gets a DKIM-Signature by
+// TestRunDKIM: with -dkim-key, an accepted message gets a DKIM-Signature by
 // the key's domain and selector on top of the MTA's header.
 func TestRunDKIM(t *testing.T) {
 	t.Parallel()
@@ -239,7 +294,7 @@ func TestRunDKIM(t *testing.T) {
 	if err := os.WriteFile(keyFile, pem, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	network, address := startRun(t, "-listen", "127.0.0.1:0", "-dkim", "example.org:milter:"+keyFile)
+	network, address := startRun(t, "-listen", "127.0.0.1:0", "-dkim-key", "example.org:milter:"+keyFile)
 	s := session(t, network, address, "alice@example.org")
 	if r := mail(t, s, "<alice@example.org>"); r != "" {
 		t.Fatalf("MAIL: %q", r)
@@ -266,5 +321,17 @@ func TestRunDKIM(t *testing.T) {
 	if last.Type != gomilter.ActionInsertHeader || last.HeaderIndex != 0 || last.HeaderName != "DKIM-Signature" ||
 		!strings.Contains(last.HeaderValue, "d=example.org;") || !strings.Contains(last.HeaderValue, "s=milter;") {
 		t.Errorf("last modification %+v, want a DKIM-Signature by example.org, selector milter, at index 0", last)
+	}
+}
+
+// -h prints the flags and is flag.ErrHelp; -version prints one line.
+func TestRunUsage(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr strings.Builder
+	if err := run(t.Context(), []string{"-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr.String(), "\n  -listen ADDR\n") || !strings.Contains(stderr.String(), "\n  -config FILE\n") {
+		t.Errorf("run -h = %v, printed %q", err, stderr.String())
+	}
+	if err := run(t.Context(), []string{"-version"}, &stdout, io.Discard); err != nil || !strings.HasPrefix(stdout.String(), "msakit-milter ") || strings.Count(stdout.String(), "\n") != 1 {
+		t.Errorf("run -version = %v, printed %q", err, stdout.String())
 	}
 }

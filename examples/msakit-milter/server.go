@@ -12,49 +12,68 @@ import (
 	"os"
 	"time"
 
-	"github.com/msakit/msakit/auth"
-	"github.com/msakit/msakit/envelope"
-	"github.com/msakit/msakit/examples/dkim"
+	"github.com/msakit/msakit/examples/internal/msaconfig"
 	"github.com/msakit/msakit/examples/milter"
-	"github.com/msakit/msakit/submission"
 )
+
+// program is msakit-milter for the shared settings
+// (examples/internal/msaconfig): it sits behind an MTA.
+var program = &msaconfig.Program{
+	Name:  "msakit-milter",
+	Role:  msaconfig.RoleMilter,
+	Usage: "Usage: msakit-milter [-config FILE] [flags]   msakit's RFC 6409 policy as a Postfix or Sendmail milter\n\n",
+}
 
 // shutdownGrace is how long a shutdown waits for the MTA's connections.
 const shutdownGrace = 30 * time.Second
 
 // run is the whole program: parse args, start the milter, print where it
-// listens to stdout, serve until ctx is done, shut down. Logs go to stderr.
+// listens to stdout, serve until ctx is done (reloading the users on
+// SIGHUP), shut down. Logs go to stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
+	l, err := msaconfig.Configure(program, args, stdout, stderr)
+	if l == nil || err != nil {
+		return err // or -version, done
+	}
+	logger := msaconfig.NewLogger(l.Settings, stderr)
+	l.LogStart(logger)
+	users := msaconfig.NewUsers(l.Dir)
+	srv, closer, err := newServer(l, users, logger, time.Now, rand.Reader)
 	if err != nil {
 		return err
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
-	if o.logJSON {
-		h = slog.NewJSONHandler(stderr, nil)
+	if closer != nil {
+		defer closer.Close() // after the shutdown: the sessions used it
 	}
-	logger := slog.New(h)
-	srv, err := newServer(o, logger, time.Now, rand.Reader)
-	if err != nil {
-		return err
-	}
-	ln, err := listen(o.network, o.address)
+	addr := l.Milter.Listen
+	ln, err := listen(addr)
 	if err != nil {
 		return err
 	}
 	where := "inet:" + ln.Addr().String()
-	if o.network == "unix" {
-		where = "unix:" + o.address
+	if addr.Network() == "unix" {
+		where = "unix:" + addr.Address()
 	}
 	fmt.Fprintf(stdout, "msakit-milter: listening on %s (Postfix: smtpd_milters = %s)\n", where, where)
-	logger.LogAttrs(ctx, slog.LevelInfo, "listening", slog.String("addr", where), slog.String("hostname", o.hostname))
+	if name := l.FileName(); name != "" {
+		fmt.Fprintf(stdout, "msakit-milter: config %s (SIGHUP reloads the users)\n", name)
+	}
+	logger.LogAttrs(ctx, slog.LevelInfo, "listening", slog.String("addr", where), slog.String("hostname", l.Host.ASCII()))
 
+	serving, stopped := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		served <- srv.Serve(ln)
+		stopped()
+	}()
+	msaconfig.WaitSignals(serving, func(ctx context.Context) {
+		_ = l.Reload(ctx, users, logger, nil) // logged; the users in force stay
+	})
+	stopped()
 	select {
-	case err := <-served:
+	case err := <-served: // Serve failed
 		return err
-	case <-ctx.Done():
+	default:
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -66,125 +85,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // listen opens the listener. A unix socket left behind by an earlier run
 // is removed first; Close removes the new one.
-func listen(network, address string) (net.Listener, error) {
-	if network == "unix" {
-		if fi, err := os.Lstat(address); err == nil && fi.Mode()&fs.ModeSocket != 0 {
-			_ = os.Remove(address)
+func listen(a msaconfig.MilterAddress) (net.Listener, error) {
+	if a.Network() == "unix" {
+		if fi, err := os.Lstat(a.Address()); err == nil && fi.Mode()&fs.ModeSocket != 0 {
+			_ = os.Remove(a.Address())
 		}
 	}
-	ln, err := net.Listen(network, address)
+	ln, err := net.Listen(a.Network(), a.Address())
 	if err != nil {
-		return nil, fmt.Errorf("-listen: %w", err)
+		return nil, fmt.Errorf("listening for the MTA: %w", err)
 	}
 	return ln, nil
 }
 
-// newServer builds msakit's agent and the milter server from the options;
-// it opens nothing.
-func newServer(o *options, logger *slog.Logger, now func() time.Time, random io.Reader) (*milter.Server, error) {
-	hostname, err := envelope.ParseDomain(o.hostname)
+// newServer builds msakit's agent from the settings and the milter server
+// around it; it opens nothing but the Redis client of the limits, returned
+// for closing (nil without redis).
+func newServer(l *msaconfig.Loaded, users *msaconfig.Users, logger *slog.Logger, now func() time.Time, random io.Reader) (*milter.Server, io.Closer, error) {
+	cfg, closer, err := l.AgentConfig(users, logger, now, random)
 	if err != nil {
-		return nil, fmt.Errorf("-hostname %q: %w", o.hostname, err)
+		return nil, nil, err
 	}
-	domain, err := envelope.ParseDomain(o.domain)
+	srv, err := milter.New(milter.Config{Submission: cfg, Identify: users.Identify, Daemons: l.Milter.Daemons(), Logger: logger})
 	if err != nil {
-		return nil, fmt.Errorf("-domain %q: %w", o.domain, err)
-	}
-	dir := &directory{domain: domain, own: map[string]envelope.Mailbox{}}
-	senders := auth.NewSenders("+")
-	for _, u := range o.users {
-		key, err := auth.NormalizeUsername(u.name)
-		if err != nil {
-			return nil, fmt.Errorf("-user %s: %w", u.name, err)
+		if closer != nil {
+			_ = closer.Close()
 		}
-		own, ok := dir.defaultAddress(u.name)
-		for _, a := range u.addresses {
-			if m, err := envelope.ParseMailbox(a); err == nil {
-				own, ok = m, true
-				break
-			}
-		}
-		if !ok {
-			return nil, fmt.Errorf("-user %s: no address: give one after the name", u.name)
-		}
-		dir.own[key] = own
-		if len(u.addresses) > 0 {
-			if err := senders.Allow(u.name, u.addresses...); err != nil {
-				return nil, fmt.Errorf("-user %s: %w", u.name, err)
-			}
-		}
+		return nil, nil, err
 	}
-	cfg := submission.Config{
-		Hostname:      hostname,
-		Senders:       senders,
-		Trusted:       o.trusted,
-		MaxSize:       o.maxSize,
-		MaxRecipients: o.maxRecipients,
-		Logger:        logger,
-		Now:           now,
-		Random:        random,
-	}
-	if o.expandSingleLevel {
-		cfg.Expand = domain
-	}
-	if len(o.dkim) > 0 {
-		if cfg.Signer, err = newSigner(o.dkim); err != nil {
-			return nil, err
-		}
-	}
-	return milter.New(milter.Config{Submission: cfg, Identify: dir.identify, Daemons: o.daemons, Logger: logger})
-}
-
-// directory knows each login's own address: the -user flags, else the
-// login itself when it is an address, else login@domain.
-type directory struct {
-	domain envelope.Domain
-	own    map[string]envelope.Mailbox // by auth.NormalizeUsername
-}
-
-// identify is milter.Config.Identify: it sets the identity's Address
-// (RFC 6409, Section 6.1).
-func (d *directory) identify(_ context.Context, id auth.Identity) (auth.Identity, error) {
-	if key, err := auth.NormalizeUsername(id.User()); err == nil {
-		if m, ok := d.own[key]; ok {
-			id.Address = m
-			return id, nil
-		}
-	}
-	if m, ok := d.defaultAddress(id.User()); ok {
-		id.Address = m
-	}
-	return id, nil
-}
-
-// defaultAddress is name when it is an address, else name@domain.
-func (d *directory) defaultAddress(name string) (envelope.Mailbox, bool) {
-	if m, err := envelope.ParseMailbox(name); err == nil {
-		return m, true
-	}
-	m, err := envelope.NewMailbox(name, d.domain)
-	return m, err == nil
-}
-
-// newSigner is examples/dkim with the -dkim keys. Besides RFC 6376, Section
-// 5.4.1's fields it signs Message-ID and Sender, both of which msakit may
-// add.
-func newSigner(specs []dkimSpec) (*dkim.Signer, error) {
-	var keys []dkim.Key
-	for _, k := range specs {
-		d, err := envelope.ParseDomain(k.domain)
-		if err != nil {
-			return nil, fmt.Errorf("-dkim %s: %w", k.domain, err)
-		}
-		pem, err := os.ReadFile(k.keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("-dkim %s: %w", k.domain, err)
-		}
-		key, err := dkim.ParsePrivateKey(pem)
-		if err != nil {
-			return nil, fmt.Errorf("-dkim %s: %s: %w", k.domain, k.keyFile, err)
-		}
-		keys = append(keys, dkim.Key{Domain: d, Selector: k.selector, Signer: key})
-	}
-	return dkim.New(dkim.Config{Keys: keys, Fields: []string{"Message-ID", "Sender"}})
+	return srv, closer, nil
 }
