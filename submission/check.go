@@ -133,15 +133,16 @@ type Report struct {
 // with it: the reply that refuses it, or the message as it would be queued
 // and the header fields the MSA added, replaced or removed (RFC 6409,
 // Sections 4 to 8). Nothing leaves the process and nothing is recorded: the
-// trace sink, the sending limits and the log are not used, so Check may be
-// called by a test suite, a linter of outgoing mail or a configuration
-// check while the agent serves clients. A refused recipient ends the check,
-// as a client that cannot reach every recipient would stop. Check is safe
-// for concurrent use.
+// trace sink, the sending limits, the Observer and the log are not used, so
+// Check may be called by a test suite, a linter of outgoing mail or a
+// configuration check while the agent serves clients. A refused recipient
+// ends the check, as a client that cannot reach every recipient would stop.
+// Check is safe for concurrent use.
 func (a *Agent) Check(ctx context.Context, sub Submission) Report {
 	quiet := *a
 	quiet.trace = TraceSinkFunc(func(context.Context, TraceRecord) error { return nil })
 	quiet.limits = nil
+	quiet.obs = nil
 	quiet.log = logger{l: slog.New(slog.DiscardHandler), client: newTokenBucket(-1, 1, a.now)}
 	s := quiet.NewSession(sub.Conn)
 	opts := sub.Options

@@ -171,6 +171,28 @@ func checkOne(t *testing.T, f *fixture, sub submission.Submission, stage submiss
 	}
 }
 
+// TestCheckObservesNothing: Check is not a decision the agent took for a
+// client, so a Config.Observer (the metrics of a server that also answers
+// "would you accept this?") is told nothing of it, accepted or refused.
+func TestCheckObservesNothing(t *testing.T) {
+	t.Parallel()
+	obs := &eventLog{}
+	f := newFixture(t, func(c *submission.Config) { c.Observer = obs })
+	alice := f.session().Conn()
+	for _, sub := range []submission.Submission{
+		{Conn: alice, From: "<alice@example.org>", To: []string{"<bob@example.com>"}, Message: []byte(crlf(message))},
+		{Conn: alice, From: "<alice@example.org>", To: []string{"<bob@sales>"}, Message: []byte(crlf(message))},
+		{Conn: conn(), From: "<alice@example.org>", To: []string{"<bob@example.com>"}, Message: []byte(crlf(message))},
+	} {
+		f.agent.Check(t.Context(), sub)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if len(obs.events) != 0 {
+		t.Errorf("Check told the Observer %+v, want nothing", obs.events)
+	}
+}
+
 func TestCheckExpanded(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, func(c *submission.Config) { c.Expand = mustDomain(t, "example.org") })
