@@ -27,6 +27,7 @@ var registry = map[string]struct {
 	"1.8":  {"RFC 3463, Section 3.2", []int{451, 501}},
 	"3.0":  {"RFC 3463, Section 3.4", []int{221, 250, 421, 451, 550, 554}},
 	"3.4":  {"RFC 3463, Section 3.4", []int{552, 554}},
+	"4.3":  {"RFC 3463, Section 3.5", []int{451, 550}},
 	"5.1":  {"RFC 3463, Section 3.6", []int{430, 500, 501, 503, 530, 550, 554, 555}},
 	"5.2":  {"RFC 3463, Section 3.6", []int{500, 501, 502, 550, 555}},
 	"5.3":  {"RFC 3463, Section 3.6", []int{451}},
@@ -103,7 +104,10 @@ func TestReplyConstructors(t *testing.T) {
 		{"8BitHeader", reply8BitHeader, 554, "5.6.1", err8Bit},
 		{"Downgrade", func() *policy.Reply { return replyDowngrade(errDowngradeHeader) }, 554, "5.6.3", errDowngradeHeader},
 		{"BareCR", replyBareCR, 554, "5.6.0", header.ErrBareCR},
+		{"BareLF", replyBareLF, 554, "5.6.0", header.ErrBareLF},
 		{"NUL", replyNUL, 554, "5.6.0", header.ErrNUL},
+		{"LineTooLong", replyLineTooLong, 554, "5.6.0", header.ErrLineTooLong},
+		{"Overrun", replyOverrun, 451, "4.4.3", errStageOverrun},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -131,10 +131,11 @@ func ended(ctx context.Context) bool {
 // 451; the callbacks are such lookups (who may send as whom, who may
 // receive, the sending limits) or stores the submission cannot go on
 // without (the trace sink).
+// Err is errStageOverrun; ReplyFor adds the *overrunError that names the
+// callback.
 func replyOverrun() *policy.Reply {
-	return &policy.Reply{
-		Code:     451,
-		Enhanced: "4.4.3",
-		Text:     "A service this server depends on did not answer in time, try again later",
-	}
+	return reply(451, "4.4.3", "A service this server depends on did not answer in time, try again later", errStageOverrun)
 }
+
+// errStageOverrun is the cause of 451 4.4.3 (RFC 3463, Section 3.5).
+var errStageOverrun = errors.New("submission: a callback did not answer within its stage deadline")
