@@ -109,7 +109,7 @@ func TestAuditExtensions(t *testing.T) {
 			t.Parallel()
 			got := auditExtensions(tc.ehlo, tc.tls)
 			if len(got) != len(tc.want) {
-				t.Fatalf("AuditExtensions(%q) = %v, want %v", tc.ehlo, got, tc.want)
+				t.Fatalf("auditExtensions(%q) = %v, want %v", tc.ehlo, got, tc.want)
 			}
 			for i, w := range tc.want {
 				if got[i].Keyword != w.kw || got[i].Requirement != w.req {
@@ -141,6 +141,6 @@ func TestExtensionTable(t *testing.T) {
 	}
 	tbl[0].Keyword = "MUTATED"
 	if extensionTable()[0].Keyword != "PIPELINING" {
-		t.Error("ExtensionTable shares its slice")
+		t.Error("extensionTable shares its slice")
 	}
 }

@@ -79,7 +79,7 @@ func runDataCases(t *testing.T, cases []dataCase) {
 const base = "From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: hi\r\nDate: Mon, 23 Nov 2026 20:00:00 +0000\r\nMessage-ID: <1@example.org>"
 
 // Row: "Header syntax; header address syntax (6409 §5.1, §6.3; 5322 §3.6
-// required and unique fields)": CheckHeader, 554 5.6.0.
+// required and unique fields)": check-header, 554 5.6.0.
 func TestRow_CheckHeader(t *testing.T) {
 	t.Parallel()
 	ch := []policy.Policy{checkHeader{}}
@@ -143,7 +143,7 @@ func TestRow_CheckHeader(t *testing.T) {
 }
 
 // Row: "Domains in address header fields fully qualified when the MSA edits
-// the header (6409 §4.2)": QualifyDomains, 554 5.6.0.
+// the header (6409 §4.2)": qualify-domains, 554 5.6.0.
 func TestRow_QualifyDomainsAtData(t *testing.T) {
 	t.Parallel()
 	q := []policy.Policy{qualifyDomains{}}
@@ -170,7 +170,7 @@ func TestRow_QualifyDomainsAtData(t *testing.T) {
 	runDataCases(t, cases)
 }
 
-// Row: "Add or correct Date (6409 §8.2)": AddDate.
+// Row: "Add or correct Date (6409 §8.2)": add-date.
 func TestRow_AddDate(t *testing.T) {
 	t.Parallel()
 	est := time.FixedZone("EST", -5*3600)
@@ -201,7 +201,7 @@ func TestRow_AddDate(t *testing.T) {
 	runDataCases(t, cases)
 }
 
-// Row: "Add or replace Message-ID (6409 §8.3, SHOULD)": AddMessageID.
+// Row: "Add or replace Message-ID (6409 §8.3, SHOULD)": add-message-id.
 func TestRow_AddMessageID(t *testing.T) {
 	t.Parallel()
 	fixed := []policy.Policy{addMessageID{NewID: func() (string, error) { return "<new.1@mx.example.org>", nil }}}
@@ -240,7 +240,7 @@ func TestRow_AddMessageID(t *testing.T) {
 }
 
 // Row: "Add or replace Sender when the known sender is not the From (6409
-// §8.1)": AddSender.
+// §8.1)": add-sender.
 func TestRow_AddSender(t *testing.T) {
 	t.Parallel()
 	as := []policy.Policy{addSender{}}

@@ -12,8 +12,8 @@ import (
 	"github.com/msakit/msakit/policy"
 )
 
-// FuzzCheckData runs the DATA checks (CheckHeader, EnforceSender,
-// QualifyDomains) and then the whole RFC 6409 profile over arbitrary header
+// FuzzCheckData runs the DATA checks (check-header, enforce-sender,
+// qualify-domains) and then the whole RFC 6409 profile over arbitrary header
 // bytes. Whatever header.Read accepts must give nil or a valid *policy.Reply,
 // never a panic or another error; a refused header must be left unedited.
 func FuzzCheckData(f *testing.F) {

@@ -82,7 +82,7 @@ func TestRow_RequireAuthAtMail(t *testing.T) {
 	runStageCases(t, cases)
 }
 
-// Row: "Never an open relay (5068 §3.2, 6409 §9)": RequireAuth at RCPT.
+// Row: "Never an open relay (5068 §3.2, 6409 §9)": require-auth at RCPT.
 func TestRow_NoOpenRelayAtRcpt(t *testing.T) {
 	t.Parallel()
 	mx := mustDomain(t, "mx.example.org")
@@ -145,7 +145,7 @@ func TestRow_ReturnPath(t *testing.T) {
 	}
 }
 
-// Row: "All envelope domains fully qualified (6409 §4.2)": QualifyDomains,
+// Row: "All envelope domains fully qualified (6409 §4.2)": qualify-domains,
 // 554 5.1.8 (MAIL) / 554 5.1.2 (RCPT).
 func TestRow_QualifyDomains(t *testing.T) {
 	t.Parallel()
@@ -219,7 +219,7 @@ func TestRow_QualifyDomains(t *testing.T) {
 }
 
 // Row: "Envelope address syntax (6409 §5.1, 5321 §4.1.2, §4.5.3.1)":
-// EnforceAddressSyntax, 501 5.1.7 / 501 5.1.3.
+// enforce-address-syntax, 501 5.1.7 / 501 5.1.3.
 func TestRow_EnforceAddressSyntax(t *testing.T) {
 	t.Parallel()
 	d := mustDomain(t, "example.org")
@@ -268,7 +268,7 @@ func TestRow_EnforceAddressSyntax(t *testing.T) {
 }
 
 // Row: "MAIL FROM must be an address the identity may use (6409 §6.1, 5068
-// §3.1)": EnforceSender, 550 5.7.1.
+// §3.1)": enforce-sender, 550 5.7.1.
 func TestRow_EnforceSenderAtMail(t *testing.T) {
 	t.Parallel()
 	senders := &fakeSenders{allow: map[string][]string{"alice": {"alias@example.org", "@alice.example"}}}
@@ -314,7 +314,7 @@ func TestRow_EnforceSenderAtMail(t *testing.T) {
 }
 
 // Row: "RCPT within the user's permissions (6409 §6.2)":
-// RecipientPermissions, 550 5.7.1.
+// recipient-permissions, 550 5.7.1.
 func TestRow_RecipientPermissions(t *testing.T) {
 	t.Parallel()
 	internalOnly := recipientPermissions{Allow: func(_ context.Context, id auth.Identity, p envelope.Path) (bool, error) {
@@ -377,7 +377,7 @@ func TestRow_Postmaster(t *testing.T) {
 }
 
 // Row: "Non-ASCII addresses only with SMTPUTF8 (RFC 6531, Section 3.5)":
-// RequireSMTPUTF8, 550 5.6.7 (MAIL) / 553 5.6.7 (RCPT).
+// require-smtputf8, 550 5.6.7 (MAIL) / 553 5.6.7 (RCPT).
 func TestRow_RequireSMTPUTF8(t *testing.T) {
 	t.Parallel()
 	p := []policy.Policy{requireSMTPUTF8{}}
@@ -398,7 +398,7 @@ func TestRow_RequireSMTPUTF8(t *testing.T) {
 	runStageCases(t, cases)
 }
 
-// Row: "Recipients limit (5321 §4.5.3.1.8)": MaxRecipients, 452 4.5.3.
+// Row: "Recipients limit (5321 §4.5.3.1.8)": max-recipients, 452 4.5.3.
 func TestRow_MaxRecipients(t *testing.T) {
 	t.Parallel()
 	from := mustRev(t, "<alice@example.org>")

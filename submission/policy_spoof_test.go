@@ -100,9 +100,9 @@ func TestSpoofing(t *testing.T) {
 		es := enforceSender{Senders: spoofSenders()}
 		err := es.CheckData(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), readHeader(t, in))
 		if refuse {
-			checkReply(t, "EnforceSender", err, want{550, "5.7.1"})
+			checkReply(t, "enforce-sender", err, want{550, "5.7.1"})
 		} else {
-			checkReply(t, "EnforceSender", err, accept)
+			checkReply(t, "enforce-sender", err, accept)
 		}
 		h := readHeader(t, in)
 		err = profile.Data(t.Context(), authedConn(t), tx(t, "<alice@example.org>"), h)
@@ -128,5 +128,5 @@ func TestSpoofing(t *testing.T) {
 
 	// Sessions without an identity are not judged (RFC 6409, Section 6.1).
 	err := enforceSender{}.CheckData(t.Context(), &policy.Conn{Trusted: true}, tx(t, "<>"), readHeader(t, msg("From: ceo@example.org")))
-	checkReply(t, "trusted EnforceSender", err, accept)
+	checkReply(t, "trusted enforce-sender", err, accept)
 }
