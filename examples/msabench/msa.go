@@ -19,14 +19,19 @@ type msaServer struct {
 	host string
 }
 
-// startMSA builds examples/msa into dir and starts it on a free loopback port
-// with its spool in dir; trusted lets loopback submit without AUTH.
-func startMSA(ctx context.Context, dir string, trusted bool, extra []string) (*msaServer, error) {
+// buildMSA builds examples/msa into dir and returns the program's path.
+func buildMSA(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "msa")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/msakit/msakit/examples/msa")
 	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go build examples/msa: %w\n%s", err, out)
+		return "", fmt.Errorf("go build examples/msa: %w\n%s", err, out)
 	}
+	return bin, nil
+}
+
+// startMSA starts the program bin (buildMSA) on a free loopback port with
+// its spool in dir; trusted lets loopback submit without AUTH.
+func startMSA(ctx context.Context, bin, dir string, trusted bool, extra []string) (*msaServer, error) {
 	addr, err := postfix.FreePort()
 	if err != nil {
 		return nil, err
