@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/msakit/msakit/internal/ascii"
 )
 
 // maxLineLen is the longest command or AUTH response line accepted, CRLF
@@ -106,7 +108,9 @@ func (g *conn) readLine() (line []byte, tooLong bool, err error) {
 func parseCommand(text string) (verb, arg string) {
 	text = strings.TrimRight(text, "\r\n")
 	switch {
-	case strings.HasPrefix(strings.ToUpper(text), "STARTTLS"):
+	case ascii.HasPrefixFold(text, "STARTTLS") || !ascii.Is(text) && strings.HasPrefix(strings.ToUpper(text), "STARTTLS"):
+		// ToUpper only for a line that is not ASCII, where it may map
+		// other letters to these; every MAIL line would cost a copy.
 		return "STARTTLS", ""
 	case len(text) == 4:
 		return strings.ToUpper(text), ""

@@ -71,8 +71,8 @@ func (g *conn) filterLine(out, line []byte) []byte {
 		line, code = []byte(tooManyErrors), "421"
 	}
 	if final {
-		enhanced, _, _ := strings.Cut(string(line[4:]), " ")
-		g.counted(code, enhanced)
+		enhanced, _, _ := bytes.Cut(line[4:], []byte(" "))
+		g.counted(code, string(enhanced))
 		switch {
 		case code == "354" && g.verb == "DATA":
 			g.startData()

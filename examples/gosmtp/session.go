@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -119,7 +118,8 @@ func (s *Session) Mail(from string, opts *smtp.MailOptions) error {
 	if from == "" && path == "" {
 		path = "<>"
 	}
-	if err := s.s.Mail(s.ctx, path, mailOptions(opts)); err != nil {
+	mo := mailOptions(opts)
+	if err := s.s.Mail(s.ctx, path, &mo); err != nil {
 		return s.reply(s.ctx, "mail", err)
 	}
 	s.stateMu.Lock()
@@ -184,17 +184,27 @@ func (s *Session) Data(r io.Reader) error {
 	// msakit reuses its Transaction value after the next command; the
 	// Deliverer gets a copy it may keep.
 	src := s.s.Transaction()
-	tx := *src
-	tx.Recipients = slices.Clone(tx.Recipients)
-	body := &bodyReader{r: msg, src: src, dst: &tx}
-	m := &Message{Conn: s.s.Conn(), Transaction: &tx, Body: body}
-	if err := s.b.deliver.Deliver(ctx, m); err != nil {
+	d := &delivery{tx: *src}
+	d.tx.Recipients = append(d.rcpts[:0:len(d.rcpts)], src.Recipients...)
+	d.body = bodyReader{r: msg, src: src, dst: &d.tx}
+	d.msg = Message{Conn: s.s.Conn(), Transaction: &d.tx, Body: &d.body}
+	if err := s.b.deliver.Deliver(ctx, &d.msg); err != nil {
 		return s.reply(ctx, "deliver", err)
 	}
-	if err := body.finished(); err != nil {
+	if err := d.body.finished(); err != nil {
 		return s.reply(ctx, "deliver", err)
 	}
 	return nil
+}
+
+// delivery holds in one allocation what Data hands a Deliverer: the
+// Message, its copy of the transaction with room for the usual one
+// recipient, and its body reader.
+type delivery struct {
+	msg   Message
+	tx    policy.Transaction
+	rcpts [1]policy.Recipient
+	body  bodyReader
 }
 
 // bodyReader is the Message.Body handed to a Deliverer. It remembers the
@@ -394,11 +404,11 @@ func (s *Session) reply(ctx context.Context, stage string, err error) error {
 }
 
 // mailOptions converts go-smtp's MAIL parameters to msakit's.
-func mailOptions(o *smtp.MailOptions) *policy.MailOptions {
+func mailOptions(o *smtp.MailOptions) policy.MailOptions {
 	if o == nil {
-		return &policy.MailOptions{}
+		return policy.MailOptions{}
 	}
-	m := &policy.MailOptions{
+	m := policy.MailOptions{
 		Size:       o.Size,
 		Body:       policy.BodyType(o.Body),
 		SMTPUTF8:   o.UTF8,
