@@ -57,7 +57,8 @@ func (g *conn) nextLine() ([]byte, error) {
 			return g.authResponse(line, tooLong), nil
 		}
 		g.verb, g.path, g.postmaster = "", "", false
-		if v, _ := parseCommand(string(line)); g.opts.MaxErrors > 0 && g.refusals >= g.opts.MaxErrors && v != "QUIT" {
+		text := string(line) // one copy for both looks at the line
+		if v, _ := parseCommand(text); g.opts.MaxErrors > 0 && g.refusals >= g.opts.MaxErrors && v != "QUIT" {
 			_ = g.send([]byte(tooManyErrors))
 			g.logger.LogAttrs(context.Background(), slog.LevelInfo, "too many errors, closing the connection",
 				slog.String("remote", g.raw.RemoteAddr().String()), slog.Int("refusals", g.refusals))
@@ -71,7 +72,7 @@ func (g *conn) nextLine() ([]byte, error) {
 			}
 			continue
 		}
-		out, err := g.command(line)
+		out, err := g.command(line, text)
 		if err != nil {
 			return nil, err
 		}
@@ -122,9 +123,8 @@ func parseCommand(text string) (verb, arg string) {
 
 // command looks at a command line before go-smtp gets it and returns what
 // go-smtp gets: the line, a rewritten line, or nil when the guard answered
-// it itself.
-func (g *conn) command(line []byte) ([]byte, error) {
-	text := string(line)
+// it itself. text is the line as a string.
+func (g *conn) command(line []byte, text string) ([]byte, error) {
 	verb, arg := parseCommand(text)
 	g.verb = verb
 	switch verb {
@@ -236,7 +236,7 @@ func (g *conn) bdat(arg string) ([]byte, error) {
 // sizeTooBig reports whether MAIL parameters declare a SIZE= (RFC 1870)
 // of 4 GiB or more, as go-smtp's parseArgs would read them.
 func sizeTooBig(params string) bool {
-	for _, p := range strings.Fields(params) {
+	for p := range strings.FieldsSeq(params) {
 		k, v, _ := strings.Cut(p, "=")
 		if strings.EqualFold(k, "SIZE") && isDigits(v) {
 			n, err := strconv.ParseUint(v, 10, 64)
