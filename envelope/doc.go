@@ -14,7 +14,6 @@
 //     Parsed by [ParseReversePath] and [ParseForwardPath], built from a
 //     mailbox by [NewPath].
 //
-// [Parser] holds options (ASCII only, for sessions without SMTPUTF8).
 // [SplitSubaddress] splits "user+tag" local parts. [MustParseDomain] and
 // [MustParseMailbox] are for literals in configuration code: they panic on
 // a bad one, so a typo stops the program at start.
@@ -40,8 +39,10 @@
 // # Errors
 //
 // Every error is a *[ParseError] with the byte offset of the problem. Its
-// Kind is one of the sentinels [ErrSyntax], [ErrTooLong], [ErrNotASCII] and
-// [ErrIDNA], matched with [errors.Is].
+// Kind is one of the sentinels [ErrSyntax], [ErrTooLong] and [ErrIDNA],
+// matched with [errors.Is]. UTF-8 is always accepted (RFC 6531, Section
+// 3.3); [Mailbox.IsASCII] and [Path.IsASCII] tell whether an address needs
+// SMTPUTF8.
 //
 // # Performance
 //
@@ -103,7 +104,7 @@
 //     in U-label form, because a relay may convert either way (RFC 6531,
 //     Section 3.2).
 //   - [Mailbox.IsASCII] looks at the local part only: a U-label domain can
-//     always be sent as A-labels. [Parser.ASCIIOnly] refuses UTF-8 input.
+//     always be sent as A-labels.
 //   - Source routes are checked against the grammar and dropped (RFC 5321,
 //     Section 4.1.1.3 and Appendix C), never kept or used.
 //   - Comments, folding white space and the obsolete local-part forms of RFC

@@ -18,11 +18,6 @@ var (
 	// (local part, domain, path) or of RFC 1035, Section 2.3.4 (label).
 	ErrTooLong = errors.New("envelope: too long")
 
-	// ErrNotASCII means the input contains non-ASCII octets, which need the
-	// SMTPUTF8 extension (RFC 6531, Section 3.2), and the caller asked for
-	// ASCII only ([Parser.ASCIIOnly]).
-	ErrNotASCII = errors.New("envelope: non-ASCII address requires SMTPUTF8")
-
 	// ErrIDNA means a domain is not a valid internationalized domain name
 	// under IDNA2008 (RFC 5890, RFC 5891, RFC 5893) as profiled by UTS #46
 	// with the options ParseDomain documents.
@@ -36,7 +31,7 @@ const maxErrorInput = 300
 
 // ParseError says what is wrong with an input and at which byte offset. It is
 // the only error type of this package; Kind is one of [ErrSyntax],
-// [ErrTooLong], [ErrNotASCII] or [ErrIDNA], and [errors.Is] matches it through
+// [ErrTooLong] or [ErrIDNA], and [errors.Is] matches it through
 // Unwrap.
 //
 // The text of a ParseError contains the (quoted, truncated) input and is meant
@@ -45,7 +40,7 @@ const maxErrorInput = 300
 type ParseError struct {
 	Input  string // the input, truncated to 300 octets for display
 	Offset int    // byte offset of the problem in the full input
-	Kind   error  // one of ErrSyntax, ErrTooLong, ErrNotASCII, ErrIDNA
+	Kind   error  // one of ErrSyntax, ErrTooLong, ErrIDNA
 	Msg    string // what is wrong, lower case, no trailing punctuation
 }
 

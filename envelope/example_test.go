@@ -136,19 +136,6 @@ func ExampleNewMailbox() {
 	// "carol smith"@example.net <nil>
 }
 
-// Without SMTPUTF8 a server refuses UTF-8 in the envelope (RFC 6531,
-// Section 3.5); A-labels are still accepted.
-func ExampleParser() {
-	p := envelope.Parser{ASCIIOnly: true}
-	_, err := p.ParseMailbox("josé@example.com")
-	fmt.Println(errors.Is(err, envelope.ErrNotASCII))
-	m, err := p.ParseMailbox("jeff@xn--fiqq24b10vi0d.tw")
-	fmt.Println(m.Domain.Unicode(), err)
-	// Output:
-	// true
-	// 臺網中心.tw <nil>
-}
-
 // Configuration code names its domains and addresses as literals; a typo
 // stops the program at start instead of failing on every message.
 func ExampleMustParseDomain() {

@@ -43,8 +43,8 @@ type Mailbox struct {
 //
 // UTF-8 is accepted in atoms, in quoted strings (RFC 6531, Section 3.3) and in
 // the domain (U-labels); [Mailbox.IsASCII] tells whether the result needs
-// SMTPUTF8. Use [Parser] with ASCIIOnly to refuse it instead. A UTF-8 local
-// part must be in Unicode NFC (RFC 6532, Section 3.1) and the domain in
+// SMTPUTF8 (a server refuses it without, RFC 6531, Section 3.5). A UTF-8
+// local part must be in Unicode NFC (RFC 6532, Section 3.1) and the domain in
 // canonical form (see [ParseDomain]): anything else is a look-alike,
 // refused rather than normalized. Comments,
 // folding white space and the obsolete forms of RFC 5322 are not part of the
@@ -60,7 +60,11 @@ type Mailbox struct {
 // [ErrIDNA]. An ASCII mailbox whose domain is already lower case is parsed
 // without allocating.
 func ParseMailbox(s string) (Mailbox, error) {
-	return Parser{}.ParseMailbox(s)
+	m, err := parseMailbox(s)
+	if err != nil {
+		return Mailbox{}, err
+	}
+	return m, nil
 }
 
 // MustParseMailbox is [ParseMailbox] for a mailbox written in the program,
@@ -69,7 +73,7 @@ func ParseMailbox(s string) (Mailbox, error) {
 // not a valid mailbox. Use ParseMailbox for anything read from a client, a
 // file or a flag.
 func MustParseMailbox(s string) Mailbox {
-	m, err := Parser{}.parseMailbox(s)
+	m, err := parseMailbox(s)
 	if err != nil {
 		panic("envelope: MustParseMailbox(" + strconv.Quote(s) + "): " + err.Error())
 	}
@@ -77,7 +81,7 @@ func MustParseMailbox(s string) Mailbox {
 }
 
 // parseMailbox is the RFC 5321 Mailbox parser behind ParseMailbox.
-func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
+func parseMailbox(s string) (Mailbox, *ParseError) {
 	if s == "" {
 		return Mailbox{}, newError(s, 0, ErrSyntax, "empty mailbox")
 	}
@@ -90,11 +94,6 @@ func (p Parser) parseMailbox(s string) (Mailbox, *ParseError) {
 	}
 	if len(s) > maxMailboxLen {
 		return Mailbox{}, newError(s, maxMailboxLen, ErrTooLong, "mailbox longer than 254 octets")
-	}
-	if p.ASCIIOnly {
-		if i := ascii.IndexNonASCII(s); i >= 0 {
-			return Mailbox{}, newError(s, i, ErrNotASCII, "non-ASCII octet in mailbox without SMTPUTF8")
-		}
 	}
 	if err := checkNFC(local); err != nil {
 		// The offset is exact for a Dot-string; inside quotes it ignores
@@ -464,8 +463,7 @@ func (m Mailbox) String() string { return m.Format(!m.IsASCII()) }
 // extension, that is, whether its local part is all ASCII (RFC 6531,
 // Section 3.2). An internationalized domain does not count: it always has an
 // ASCII form of A-labels (RFC 5890, Section 2.3.2.1), which
-// [Mailbox.Format](false) writes. To refuse UTF-8 input itself, parse with
-// [Parser] and ASCIIOnly.
+// [Mailbox.Format](false) writes.
 func (m Mailbox) IsASCII() bool { return ascii.Is(m.LocalPart) }
 
 // IsZero reports whether m is the zero Mailbox (no local part, no domain).

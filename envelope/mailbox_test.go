@@ -166,32 +166,6 @@ func TestParseMailboxInvalid(t *testing.T) {
 	}
 }
 
-func TestParserASCIIOnly(t *testing.T) {
-	t.Parallel()
-	p := Parser{ASCIIOnly: true}
-	for _, in := range []string{"josé@example.com", "jeff@臺網中心.tw", `"jo sé"@example.com`} {
-		if _, err := p.ParseMailbox(in); !errors.Is(err, ErrNotASCII) {
-			t.Errorf("Parser{ASCIIOnly}.ParseMailbox(%q) error %v, want ErrNotASCII", in, err)
-		}
-		if _, err := ParseMailbox(in); err != nil {
-			t.Errorf("ParseMailbox(%q) error %v, want nil", in, err)
-		}
-	}
-	if _, err := p.ParseDomain("bücher.example"); !errors.Is(err, ErrNotASCII) {
-		t.Errorf("Parser{ASCIIOnly}.ParseDomain(bücher.example) error %v, want ErrNotASCII", err)
-	}
-	if _, err := p.ParseForwardPath("<@bücher.example:a@b.org>"); !errors.Is(err, ErrNotASCII) {
-		t.Errorf("Parser{ASCIIOnly}.ParseForwardPath error %v, want ErrNotASCII", err)
-	}
-	if _, err := p.ParseReversePath("<a@bücher.example>"); !errors.Is(err, ErrNotASCII) {
-		t.Errorf("Parser{ASCIIOnly}.ParseReversePath error %v, want ErrNotASCII", err)
-	}
-	m, err := p.ParseMailbox("jeff@xn--fiqq24b10vi0d.tw")
-	if err != nil || m.Domain.Unicode() != "臺網中心.tw" {
-		t.Errorf("Parser{ASCIIOnly}.ParseMailbox(A-label) = %v, %v", m, err)
-	}
-}
-
 func TestNewMailbox(t *testing.T) {
 	t.Parallel()
 	d := mustDomain(t, "example.net")

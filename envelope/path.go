@@ -58,7 +58,13 @@ func NewPath(m Mailbox) Path { return Path{mailbox: m} }
 // The mailbox is parsed as by [ParseMailbox]; the whole path is at most 256
 // octets with its brackets (RFC 5321, Section 4.5.3.1.3). The error is a
 // *[ParseError] whose Offset counts in s.
-func ParseReversePath(s string) (Path, error) { return Parser{}.ParseReversePath(s) }
+func ParseReversePath(s string) (Path, error) {
+	p, err := parsePath(s, true)
+	if err != nil {
+		return Path{}, err
+	}
+	return p, nil
+}
 
 // ParseForwardPath parses the argument of RCPT TO (RFC 5321,
 // Section 4.1.1.3), without its ESMTP parameters. The angle brackets are
@@ -67,10 +73,16 @@ func ParseReversePath(s string) (Path, error) { return Parser{}.ParseReversePath
 // which [Path.IsPostmaster] is true (RFC 5321, Section 4.1.1.3);
 // "<postmaster@example.org>" is an ordinary mailbox. The null path "<>" is
 // refused.
-func ParseForwardPath(s string) (Path, error) { return Parser{}.ParseForwardPath(s) }
+func ParseForwardPath(s string) (Path, error) {
+	p, err := parsePath(s, false)
+	if err != nil {
+		return Path{}, err
+	}
+	return p, nil
+}
 
 // parsePath implements both path parsers.
-func (p Parser) parsePath(s string, reverse bool) (Path, *ParseError) {
+func parsePath(s string, reverse bool) (Path, *ParseError) {
 	inner, off := s, 0
 	switch {
 	case strings.HasPrefix(s, "<"):
@@ -94,13 +106,13 @@ func (p Parser) parsePath(s string, reverse bool) (Path, *ParseError) {
 		return Path{kind: pathPostmaster}, nil
 	}
 	if inner[0] == '@' {
-		n, err := p.skipSourceRoute(inner)
+		n, err := skipSourceRoute(inner)
 		if err != nil {
 			return Path{}, rebase(err, s, off)
 		}
 		inner, off = inner[n:], off+n
 	}
-	m, err := p.parseMailbox(inner)
+	m, err := parseMailbox(inner)
 	if err != nil {
 		return Path{}, rebase(err, s, off)
 	}
@@ -113,7 +125,7 @@ func (p Parser) parsePath(s string, reverse bool) (Path, *ParseError) {
 //	At-domain = "@" Domain
 //
 // followed by ":", and returns the length up to and including the ":".
-func (p Parser) skipSourceRoute(s string) (int, *ParseError) {
+func skipSourceRoute(s string) (int, *ParseError) {
 	i := 0
 	for {
 		if i >= len(s) || s[i] != '@' {
@@ -127,11 +139,6 @@ func (p Parser) skipSourceRoute(s string) (int, *ParseError) {
 		dom := s[i : i+end]
 		if strings.HasPrefix(dom, "[") {
 			return 0, newError(s, i, ErrSyntax, "address literal in source route")
-		}
-		if p.ASCIIOnly {
-			if j := ascii.IndexNonASCII(dom); j >= 0 {
-				return 0, newError(s, i+j, ErrNotASCII, "non-ASCII octet in source route without SMTPUTF8")
-			}
 		}
 		if _, err := parseDomain(dom); err != nil {
 			return 0, rebase(err, s, i)

@@ -113,7 +113,7 @@ func New(cfg Config) (*Agent, error) {
 	a.log = logger{l: l, client: newTokenBucket(rate, burst, a.now), now: a.now, repeats: &repeatedErrors{}}
 	a.maxSize = cfg.MaxSize
 	if a.maxSize == 0 {
-		a.maxSize = DefaultMaxSize
+		a.maxSize = defaultMaxSize
 	}
 	a.headerOpts = cfg.Header
 	if a.maxSize > 0 {

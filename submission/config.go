@@ -13,15 +13,15 @@ import (
 	"github.com/msakit/msakit/policy"
 )
 
-// DefaultMaxSize is the message size limit of a zero [Config]: 32 MiB,
+// defaultMaxSize is the message size limit of a zero [Config]: 32 MiB,
 // counted over the message as the client sent it (header and body, RFC
 // 1870, Section 4). RFC 5321, Section 4.5.3.1.7 requires at least 64K; the
-// SIZE keyword announces the limit.
-const DefaultMaxSize = 32 << 20
+// SIZE keyword announces the limit, and [Agent.MaxSize] returns it.
+const defaultMaxSize = 32 << 20
 
-// DefaultMaxRecipients is the recipient limit of a zero [Config]: 100, the
+// defaultMaxRecipients is the recipient limit of a zero [Config]: 100, the
 // least RFC 5321, Section 4.5.3.1.8 allows a server to impose.
-const DefaultMaxRecipients = 100
+const defaultMaxRecipients = 100
 
 // Config configures an [Agent]; it is the one place each setting of the RFC
 // 6409 profile lives. The zero value with a Hostname is that profile: every
@@ -157,14 +157,16 @@ type Config struct {
 	DisableAddMessageID bool
 
 	// MaxSize bounds the message in octets, header and body as received
-	// (RFC 1870; 552 5.3.4, also for a larger SIZE= at MAIL). 0 means
-	// DefaultMaxSize; a negative value means no limit.
+	// (RFC 1870; 552 5.3.4, also for a larger SIZE= at MAIL). 0 means 32
+	// MiB; a negative value means no limit. [Agent.MaxSize] gives the
+	// limit in force.
 	MaxSize int64
 
 	// MaxRecipients bounds the recipients of one transaction (452 4.5.3,
-	// RFC 5321, Section 4.5.3.1.10). 0 means DefaultMaxRecipients; a
-	// negative value means no limit. A value below 100 violates RFC 5321,
-	// Section 4.5.3.1.8 and is honoured only because it is explicit.
+	// RFC 5321, Section 4.5.3.1.10). 0 means 100, the least RFC 5321,
+	// Section 4.5.3.1.8 allows; a negative value means no limit. A value
+	// below 100 violates that section and is honoured only because it is
+	// explicit.
 	MaxRecipients int
 
 	// Header bounds the header block of each message; zero fields mean

@@ -16,7 +16,7 @@ import (
 // Stages: RCPT check. It counts tx.Recipients, which holds only accepted
 // recipients.
 //
-// Max 0 means [DefaultMaxRecipients] (100). A Max below 100 violates RFC
+// Max 0 means [defaultMaxRecipients] (100). A Max below 100 violates RFC
 // 5321, Section 4.5.3.1.8 ("Rejection of messages (for excessive
 // recipients) with fewer than 100 RCPT commands is a violation of this
 // specification") but is honoured when configured, for sites that accept
@@ -35,7 +35,7 @@ func (maxRecipients) Name() string { return "max-recipients" }
 func (p maxRecipients) Limit() int {
 	switch {
 	case p.Max == 0:
-		return DefaultMaxRecipients
+		return defaultMaxRecipients
 	case p.Max < 0:
 		return -1
 	}

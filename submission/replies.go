@@ -172,9 +172,10 @@ var headerSyntaxErrors = [...]error{
 //     (internal). At other stages an auth error (say, a sender directory
 //     that is down) is internal like any other.
 //   - [envelope] parse errors become 501 5.1.7 at MAIL and 501 5.1.3 at
-//     RCPT (RFC 6409, Section 5.1; RFC 3463, Section 3.2), except a
-//     non-ASCII address without SMTPUTF8: 550 5.6.7 at MAIL and 553 5.6.7
-//     at RCPT (RFC 6531, Section 3.5). At DATA they become 554 5.6.0.
+//     RCPT (RFC 6409, Section 5.1; RFC 3463, Section 3.2), and 554 5.6.0 at
+//     DATA. (A non-ASCII address without SMTPUTF8 parses; the profile's
+//     require-smtputf8 refuses it, 550 5.6.7 at MAIL and 553 5.6.7 at RCPT,
+//     RFC 6531, Section 3.5.)
 //   - [header] errors: ErrTooBig becomes 552 5.3.4 (RFC 1870, RFC 3463
 //     Section 3.4); every other header error 554 5.6.0 (RFC 6409,
 //     Sections 5.1 and 6.3).
@@ -232,17 +233,12 @@ func ReplyFor(stage Stage, err error) (r *policy.Reply, internal bool) {
 		return localError(stage, err), true
 	}
 	if isEnvelopeError(err) {
-		notASCII := errors.Is(err, envelope.ErrNotASCII)
-		switch {
-		case stage == StageMail && notASCII:
-			return withErr(replyNonASCIISender(), err), false
-		case stage == StageMail:
+		switch stage {
+		case StageMail:
 			return withErr(replyBadSenderSyntax(), err), false
-		case stage == StageRcpt && notASCII:
-			return withErr(replyNonASCIIRecipient(), err), false
-		case stage == StageRcpt:
+		case StageRcpt:
 			return withErr(replyBadRecipientSyntax(), err), false
-		case stage == StageData:
+		case StageData:
 			return withErr(replyHeaderInvalid("Invalid address in message header"), err), false
 		}
 	}
@@ -302,7 +298,7 @@ func isEnvelopeError(err error) bool {
 		return true
 	}
 	return errors.Is(err, envelope.ErrSyntax) || errors.Is(err, envelope.ErrTooLong) ||
-		errors.Is(err, envelope.ErrNotASCII) || errors.Is(err, envelope.ErrIDNA)
+		errors.Is(err, envelope.ErrIDNA)
 }
 
 // localError is the generic reply for an internal failure at stage.

@@ -312,7 +312,7 @@ func TestConfigure(t *testing.T) {
 		keyword string
 		param   string
 	}{
-		{keyword: "SIZE", param: "33554432"}, // submission.DefaultMaxSize, RFC 1870
+		{keyword: "SIZE", param: "33554432"}, // submission.Config.MaxSize 0: 32 MiB, RFC 1870
 		{keyword: "SMTPUTF8"},
 		{keyword: "DSN"},
 		{keyword: "BINARYMIME"},
