@@ -81,7 +81,6 @@
 //	{tls_version}    policy.Conn.TLS.Version ("TLSv1.3")
 //	{cipher}         policy.Conn.TLS.CipherSuite (IANA names only)
 //	{auth_authen}    auth.Identity.AuthenticationID; empty: not authenticated
-//	{auth_authz}     auth.Identity.AuthorizationID (Sendmail)
 //	{auth_type}      auth.Identity.Mechanism
 //	{auth_author}    policy.MailOptions.Auth when MAIL has no AUTH= parameter
 //	i                the MTA's queue id: logged with msakit's submission id

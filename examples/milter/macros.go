@@ -25,7 +25,6 @@ const (
 	macroCipher     = "{cipher}"      // helo: policy.Conn.TLS.CipherSuite
 	macroAuthType   = "{auth_type}"   // mail: auth.Identity.Mechanism
 	macroAuthAuthen = "{auth_authen}" // mail: auth.Identity.AuthenticationID
-	macroAuthAuthz  = "{auth_authz}"  // mail: auth.Identity.AuthorizationID (Sendmail)
 	macroAuthAuthor = "{auth_author}" // mail: the AUTH= parameter, policy.MailOptions.Auth
 	macroQueueID    = "i"             // data, eoh, eom: the MTA's queue id (logged)
 )
@@ -42,7 +41,7 @@ func macroRequests() []macroRequest {
 	return []macroRequest{
 		{gomilter.StageConnect, []gomilter.MacroName{macroMTAName, macroMTAVersion, macroDaemon, macroClientAddr, macroClientPort}},
 		{gomilter.StageHelo, []gomilter.MacroName{macroTLSVersion, macroCipher}},
-		{gomilter.StageMail, []gomilter.MacroName{macroAuthType, macroAuthAuthen, macroAuthAuthz, macroAuthAuthor}},
+		{gomilter.StageMail, []gomilter.MacroName{macroAuthType, macroAuthAuthen, macroAuthAuthor}},
 		{gomilter.StageData, []gomilter.MacroName{macroQueueID}},
 		{gomilter.StageEOH, []gomilter.MacroName{macroQueueID}},
 		{gomilter.StageEOM, []gomilter.MacroName{macroQueueID}},
@@ -113,15 +112,15 @@ func tlsState(m gomilter.Macros) *tls.ConnectionState {
 }
 
 // identity is who the MTA authenticated (RFC 4954): {auth_authen} is the
-// authentication identity, {auth_authz} (Sendmail) the authorization
-// identity it granted, {auth_type} the SASL mechanism. The zero Identity
-// when the client has not authenticated.
+// authentication identity, {auth_type} the SASL mechanism. The zero
+// Identity when the client has not authenticated. Neither Postfix nor
+// Sendmail has a macro for a SASL authorization identity (Sendmail's
+// {auth_author} is MAIL's AUTH= parameter): AuthorizationID stays empty.
 func identity(m gomilter.Macros) auth.Identity {
 	id := auth.Identity{AuthenticationID: m.Get(macroAuthAuthen)}
 	if id.AuthenticationID == "" {
 		return auth.Identity{}
 	}
-	id.AuthorizationID = m.Get(macroAuthAuthz)
 	id.Mechanism = strings.ToUpper(m.Get(macroAuthType))
 	return id
 }

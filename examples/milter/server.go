@@ -24,7 +24,7 @@ type Config struct {
 	// Identify completes the identity the MTA authenticated (RFC 4954)
 	// before msakit checks MAIL FROM, From and Sender against it (RFC
 	// 6409, Sections 6.1 and 6.3). It gets the identity of the macros
-	// ({auth_authen}, {auth_authz}, {auth_type}) and returns it with
+	// ({auth_authen}, {auth_type}) and returns it with
 	// Address set to the user's own address, typically from the same
 	// user table the MTA's SASL uses. An error refuses MAIL: a
 	// *policy.Reply as it is, anything else as 451 4.3.0. nil keeps the
