@@ -11,10 +11,11 @@ import (
 // (RFC 1870, Section 6.1; X.3.4 "Message too big for system", RFC 3463,
 // Section 3.4).
 //
-// Stages: MAIL check. The actual size is enforced by submission while it
-// streams the body, with [maxSize.Check] (RFC 1870, Section 6.3 permits
-// refusing a message larger than declared). EHLO advertises Max as the SIZE
-// keyword's value (RFC 1870, Section 4).
+// Stages: MAIL check. The actual size is enforced by [Session.Data]: the
+// header reader's bound and the body stream's count, both from
+// Agent.maxSize (RFC 1870, Section 6.3 permits refusing a message larger
+// than declared). EHLO advertises Max as the SIZE keyword's value (RFC
+// 1870, Section 4).
 //
 // Max 0 means no limit. maxSize is safe for concurrent use.
 type maxSize struct {
@@ -28,14 +29,7 @@ func (maxSize) Name() string { return "max-size" }
 // CheckMail refuses a declared SIZE= over Max with 552 5.3.4 (RFC 1870,
 // Section 6.1).
 func (p maxSize) CheckMail(_ context.Context, _ *policy.Conn, tx *policy.Transaction) error {
-	return p.Check(tx.MailOptions.Size)
-}
-
-// Check returns 552 5.3.4 when n octets are over the limit, else nil (RFC
-// 1870, Sections 6.1 and 6.3). submission calls it on the running count of
-// message octets.
-func (p maxSize) Check(n int64) error {
-	if p.Max > 0 && n > p.Max {
+	if p.Max > 0 && tx.MailOptions.Size > p.Max {
 		return replyMessageTooBig()
 	}
 	return nil
