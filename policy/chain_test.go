@@ -195,6 +195,16 @@ func TestChain_ContextCanceled(t *testing.T) {
 	if errors.As(err, &r) {
 		t.Error("a context error became a reply; submission maps it to 451 4.3.0")
 	}
+	// Rule 2: the member that returned after ctx was done ran past it, and
+	// the error names it, also when it returned nil as the last member.
+	if pe, ok := errors.AsType[*policy.Error](err); !ok || pe.Policy != "a" {
+		t.Errorf("err = %v, want a *policy.Error naming a", err)
+	}
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	last := mustChain(t, "last", &recorder{name: "a", log: &log, cancel: cancel2})
+	if err := last.Mail(ctx2, authedConn(t), tx(t, "<alice@example.org>")); !errors.Is(err, context.Canceled) {
+		t.Errorf("the last member returned nil after ctx ended: err = %v, want context.Canceled", err)
+	}
 	// Already canceled: nothing runs at any stage.
 	log = nil
 	for _, run := range []func() error{

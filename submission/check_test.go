@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msakit/msakit/envelope"
 	"github.com/msakit/msakit/header"
@@ -190,6 +191,32 @@ func TestCheckObservesNothing(t *testing.T) {
 	defer obs.mu.Unlock()
 	if len(obs.events) != 0 {
 		t.Errorf("Check told the Observer %+v, want nothing", obs.events)
+	}
+}
+
+// TestCheckChargesNoLimit: Check counts nothing against Config.Limits, so
+// checking a message cannot use up a user's sending limits: with a limit
+// of one message and one recipient, two checks of the same submission are
+// both accepted, and the store holds no count.
+func TestCheckChargesNoLimit(t *testing.T) {
+	t.Parallel()
+	store := &submission.MemoryLimitStore{}
+	one := submission.Limit{Max: 1, Per: time.Hour}
+	f := newFixture(t, func(c *submission.Config) {
+		c.Limits = submission.Limits{Messages: one, Recipients: one, Store: store}
+	})
+	sub := submission.Submission{Conn: f.session().Conn(), From: "<alice@example.org>",
+		To: []string{"<bob@example.com>"}, Message: []byte(crlf(message))}
+	for i := range 2 {
+		if rep := f.agent.Check(t.Context(), sub); rep.Reply != nil {
+			t.Fatalf("check %d: %v", i+1, rep.Reply)
+		}
+	}
+	for _, key := range []string{"msg:user:alice", "rcpt:user:alice"} {
+		r, err := store.Add(t.Context(), key, 0, one.Max, one.Per)
+		if err != nil || r.Count != 0 {
+			t.Errorf("%s = %d, %v after two checks, want 0", key, r.Count, err)
+		}
 	}
 }
 
