@@ -117,6 +117,5 @@ func (s *Session) checkWindow(ctx context.Context) error {
 		return err
 	}
 	s.conn.Identity = id
-	s.windowAuth = true
 	return nil
 }

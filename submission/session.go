@@ -40,7 +40,6 @@ type Session struct {
 	conn          policy.Conn
 	serverTrusted bool // the server set Conn.Trusted in NewSession
 	saslAuth      bool // Identity came from SASL (Received "with" ESMTPA)
-	windowAuth    bool // Identity came from the AuthWindow
 	state         txState
 	tx            *policy.Transaction // nil in txNone
 	idBuf         [idBytes]byte
@@ -78,7 +77,6 @@ func (s *Session) SetTLS(cs *tls.ConnectionState) {
 	s.conn.Identity = auth.Identity{}
 	s.conn.Trusted = s.trusted()
 	s.saslAuth = false
-	s.windowAuth = false
 	s.Reset()
 }
 
@@ -93,7 +91,6 @@ func (s *Session) Authenticated(id auth.Identity) {
 	}
 	s.conn.Identity = id
 	s.saslAuth = true
-	s.windowAuth = false
 	if s.a.log.enabled(context.Background(), slog.LevelDebug) {
 		s.a.log.log(context.Background(), slog.LevelDebug, "authenticated",
 			clientString(logKeyIdentity, id.User()),
