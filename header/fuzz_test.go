@@ -108,11 +108,18 @@ func FuzzParseAddressList(f *testing.F) {
 		"a@[192.0.2.1], b@[IPv6:2001:db8::1]",
 		strings.Repeat("(", 40),
 		"=?utf-8?b?AA==?= <a@b.example>",
+		"Team: Ed Jones <c@a.test>;",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		as, err := ParseAddressList(s)
+		// ParseAddress reads one mailbox as ParseAddressList does, and
+		// exactly when the list is that one mailbox, outside any group.
+		one, oneErr := ParseAddress(s)
+		if single := err == nil && len(as) == 1 && as[0].Group == ""; single != (oneErr == nil) || single && one != as[0] {
+			t.Fatalf("ParseAddress(%q) = %+v, %v; ParseAddressList = %+v, %v", s, one, oneErr, as, err)
+		}
 		if err != nil || len(as) == 0 {
 			return
 		}
