@@ -2,7 +2,10 @@ package auth_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
+
+	"golang.org/x/text/secure/precis"
 
 	"github.com/msakit/msakit/auth"
 )
@@ -126,6 +129,32 @@ func FuzzNormalizeUsername(f *testing.F) {
 		again, err := auth.NormalizeUsername(n)
 		if err != nil || again != n {
 			t.Fatalf("NormalizeUsername(%q) = %q, but that normalises to %q, %v", s, n, again, err)
+		}
+	})
+}
+
+// FuzzPreparePassword: never panics; the printable-ASCII fast path gives
+// what the RFC 8265 OpaqueString profile gives, for every input (an empty
+// result is an error either way), and the result is a fixed point, so a
+// password hashed once and checked later compares equal (Section 4.2).
+func FuzzPreparePassword(f *testing.F) {
+	for _, s := range []string{"correct horse", " lead", "trail ", "\u00a0nbsp", "e\u0301", "\u2163", "\x00", "\xff", "", "\u3000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := auth.PreparePassword(s)
+		want, werr := precis.OpaqueString.String(s)
+		if werr == nil && want == "" {
+			werr = errors.New("empty")
+		}
+		if (err == nil) != (werr == nil) || err == nil && p != want {
+			t.Fatalf("PreparePassword(%q) = %q, %v; OpaqueString gives %q, %v", s, p, err, want, werr)
+		}
+		if err != nil {
+			return
+		}
+		if again, err := auth.PreparePassword(p); err != nil || again != p {
+			t.Fatalf("PreparePassword(%q) = %q, but that prepares to %q, %v", s, p, again, err)
 		}
 	})
 }
