@@ -75,15 +75,6 @@ type nameOnly struct{}
 
 func (nameOnly) Name() string { return "name-only" }
 
-func mustChain(t testing.TB, name string, ps ...policy.Policy) *policy.Chain {
-	t.Helper()
-	c, err := policy.NewChain(name, ps...)
-	if err != nil {
-		t.Fatalf("NewChain(%q): %v", name, err)
-	}
-	return c
-}
-
 func TestChain_ChecksBeforeRewrites(t *testing.T) {
 	t.Parallel()
 	var log []string

@@ -12,6 +12,7 @@ var (
 	authedConn = msatest.AuthedConn
 	tx         = msatest.Transaction
 	rcpt       = msatest.Recipient
+	mustChain  = msatest.Chain
 )
 
 // want is an expected outcome, a reply code and its full enhanced code

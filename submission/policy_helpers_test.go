@@ -25,6 +25,7 @@ var (
 	authedConn  = msatest.AuthedConn
 	tx          = msatest.Transaction
 	rcpt        = msatest.Recipient
+	mustChain   = msatest.Chain
 )
 
 // want is an expected outcome, a reply code and its full enhanced code
@@ -76,15 +77,6 @@ func (f *fakeSenders) AuthorizeSender(ctx context.Context, id auth.Identity, m e
 		}
 	}
 	return false, nil
-}
-
-func mustChain(t testing.TB, name string, ps ...policy.Policy) *policy.Chain {
-	t.Helper()
-	c, err := policy.NewChain(name, ps...)
-	if err != nil {
-		t.Fatalf("NewChain(%q): %v", name, err)
-	}
-	return c
 }
 
 // testAgent builds an Agent from cfg, with mx.example.org as the Hostname

@@ -1,7 +1,7 @@
 // Package msatest holds the helpers that the tests of several msakit
 // packages share: test literals parsed with a clear failure, the
-// authenticated connection and transaction most policy tests start from,
-// and the check of a reply by its code and enhanced code (never its text,
+// authenticated connection and transaction most policy tests start from, a
+// policy chain, and the check of a reply by its code and enhanced code (never its text,
 // DESIGN.md, "Quality bars"). It is for _test.go files only.
 //
 // It imports envelope, auth and policy, and never submission, so that
@@ -84,6 +84,17 @@ func Transaction(t testing.TB, from string) *policy.Transaction {
 func Recipient(t testing.TB, to string) *policy.Recipient {
 	t.Helper()
 	return &policy.Recipient{Path: ForwardPath(t, to), Original: to}
+}
+
+// Chain builds a policy.Chain named name from ps (policy.NewChain) or fails
+// the test.
+func Chain(t testing.TB, name string, ps ...policy.Policy) *policy.Chain {
+	t.Helper()
+	c, err := policy.NewChain(name, ps...)
+	if err != nil {
+		t.Fatalf("NewChain(%q): %v", name, err)
+	}
+	return c
 }
 
 // CheckReply reports an error (t.Errorf: a table test goes on) unless err
