@@ -42,7 +42,24 @@ import (
 type Chain struct {
 	name    string
 	members []Funcs // flattened, in declared order
+	// joined[k] lists the members that join stage k, in declared order,
+	// so that a stage calls only them (issue 15: most members join one or
+	// two of the six).
+	joined [numStages][]*Funcs
 }
+
+// stage is one of the six places a member can join, indexing Chain.joined.
+type stage uint8
+
+const (
+	checkMail stage = iota
+	rewriteMail
+	checkRcpt
+	rewriteRcpt
+	checkData
+	rewriteData
+	numStages
+)
 
 // Errors returned by [NewChain]; a chain that cannot be built would run the
 // RFC 6409 profile incompletely, so these are reported, never ignored.
@@ -90,6 +107,21 @@ func NewChain(name string, ps ...Policy) (*Chain, error) {
 		f.PolicyName = n
 		c.members = append(c.members, f)
 	}
+	for i := range c.members {
+		f := &c.members[i]
+		for k, joins := range [numStages]bool{
+			checkMail:   f.CheckMail != nil,
+			rewriteMail: f.RewriteMail != nil,
+			checkRcpt:   f.CheckRcpt != nil,
+			rewriteRcpt: f.RewriteRcpt != nil,
+			checkData:   f.CheckData != nil,
+			rewriteData: f.RewriteData != nil,
+		} {
+			if joins {
+				c.joined[k] = append(c.joined[k], f)
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -111,18 +143,15 @@ func (c *Chain) Name() string { return c.name }
 // Mail runs the MAIL stage: every MAIL check, then every MAIL rewrite (RFC
 // 5321, Section 4.1.1.2). It returns nil when the command may go on.
 func (c *Chain) Mail(ctx context.Context, conn *Conn, tx *Transaction) error {
-	if err := run(ctx, c.members, func(f *Funcs) error {
-		if f.CheckMail == nil {
-			return nil
-		}
+	if err := c.begin(ctx); err != nil {
+		return err
+	}
+	if err := run(c.joined[checkMail], func(f *Funcs) error {
 		return late(ctx, f.CheckMail(ctx, conn, tx))
 	}); err != nil {
 		return err
 	}
-	return run(ctx, c.members, func(f *Funcs) error {
-		if f.RewriteMail == nil {
-			return nil
-		}
+	return run(c.joined[rewriteMail], func(f *Funcs) error {
 		return late(ctx, f.RewriteMail(ctx, conn, tx))
 	})
 }
@@ -131,18 +160,15 @@ func (c *Chain) Mail(ctx context.Context, conn *Conn, tx *Transaction) error {
 // rewrite (RFC 5321, Section 4.1.1.3). The caller appends rcpt to
 // tx.Recipients when Rcpt returns nil.
 func (c *Chain) Rcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Recipient) error {
-	if err := run(ctx, c.members, func(f *Funcs) error {
-		if f.CheckRcpt == nil {
-			return nil
-		}
+	if err := c.begin(ctx); err != nil {
+		return err
+	}
+	if err := run(c.joined[checkRcpt], func(f *Funcs) error {
 		return late(ctx, f.CheckRcpt(ctx, conn, tx, rcpt))
 	}); err != nil {
 		return err
 	}
-	return run(ctx, c.members, func(f *Funcs) error {
-		if f.RewriteRcpt == nil {
-			return nil
-		}
+	return run(c.joined[rewriteRcpt], func(f *Funcs) error {
 		return late(ctx, f.RewriteRcpt(ctx, conn, tx, rcpt))
 	})
 }
@@ -152,34 +178,38 @@ func (c *Chain) Rcpt(ctx context.Context, conn *Conn, tx *Transaction, rcpt *Rec
 // the caller must discard h: a rewrite may have edited it before a later
 // one failed (a check never edits it).
 func (c *Chain) Data(ctx context.Context, conn *Conn, tx *Transaction, h *header.Header) error {
-	if err := run(ctx, c.members, func(f *Funcs) error {
-		if f.CheckData == nil {
-			return nil
-		}
+	if err := c.begin(ctx); err != nil {
+		return err
+	}
+	if err := run(c.joined[checkData], func(f *Funcs) error {
 		return late(ctx, f.CheckData(ctx, conn, tx, h))
 	}); err != nil {
 		return err
 	}
-	return run(ctx, c.members, func(f *Funcs) error {
-		if f.RewriteData == nil {
-			return nil
-		}
+	return run(c.joined[rewriteData], func(f *Funcs) error {
 		return late(ctx, f.RewriteData(ctx, conn, tx, h))
 	})
 }
 
-// run calls call for each member in order, with order rules 1 to 3 of
-// [Chain]: ctx.Err() before each, the first error stops the stage and is
-// attributed by decided. call returns nil for a member that does not join
-// the stage. call does not escape, so the accept path allocates nothing
+// begin is the check of order rule 2 of [Chain] before the first member of
+// a stage: ctx's error when ctx is done and the chain has members. The
+// check before each later member is the one late makes after the member
+// before it, which returned with nothing run in between.
+func (c *Chain) begin(ctx context.Context) error {
+	if len(c.members) == 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
+// run calls call for each of members, the members that join one stage, in
+// order; the first error stops the stage and is attributed by decided. call
+// does not escape, so the accept path allocates nothing
 // (TestChainAcceptPathAllocs).
-func run(ctx context.Context, members []Funcs, call func(*Funcs) error) error {
-	for i := range members {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := call(&members[i]); err != nil {
-			return decided(members[i].PolicyName, err)
+func run(members []*Funcs, call func(*Funcs) error) error {
+	for _, f := range members {
+		if err := call(f); err != nil {
+			return decided(f.PolicyName, err)
 		}
 	}
 	return nil
