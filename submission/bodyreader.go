@@ -233,8 +233,8 @@ func (b *messageReader) finish() error {
 	if b.prevCR && b.mode != bodyBinary {
 		return replyBareCR()
 	}
-	ctx, cancel := b.a.stageContext(b.ctx, timedEnd)
-	defer cancel()
+	ctx, stage := b.a.stageContext(b.ctx, timedEnd)
+	defer stage.end()
 	if b.sign != nil {
 		stop := cancelAtDeadline(ctx, b.signCancel)
 		sig, err := b.sign.Sum()

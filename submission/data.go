@@ -152,8 +152,8 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 	}
 	// From here to the reader's return the callbacks share the stage
 	// deadline (RFC 6409, Section 5.3); the header was the client's time.
-	sctx, cancel := s.a.stageContext(ctx, timedData)
-	defer cancel()
+	sctx, stage := s.a.stageContext(ctx, timedData)
+	defer stage.end()
 	if err := overran(sctx, "policy chain", s.a.chain.Data(sctx, &s.conn, s.tx, h)); err != nil {
 		return nil, s.fail(ctx, StageData, err, idAttr(s.tx.ID))
 	}

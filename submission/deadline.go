@@ -3,6 +3,7 @@ package submission
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/msakit/msakit/policy"
@@ -45,13 +46,106 @@ func callbackStages(cfg *Config) (has [numTimedStages]bool) {
 
 // stageContext returns ctx bounded by the deadline of stage, the context
 // every callback of that stage receives (RFC 6409, Section 5.3), or ctx
-// itself when the stage runs no callback or StageTimeout is negative. The
-// caller must call cancel when the stage ends.
-func (a *Agent) stageContext(ctx context.Context, stage timedStage) (context.Context, context.CancelFunc) {
+// itself and a nil *stageCtx when the stage runs no callback or
+// StageTimeout is negative. The caller must call end on the *stageCtx when
+// the stage ends (a nil one does nothing).
+func (a *Agent) stageContext(ctx context.Context, stage timedStage) (context.Context, *stageCtx) {
 	if a.stageTimeout < 0 || !a.timed[stage] {
-		return ctx, func() {}
+		return ctx, nil
 	}
-	return context.WithTimeoutCause(ctx, a.stageTimeout, errStageDeadline)
+	c := &stageCtx{parent: ctx, deadline: time.Now().Add(a.stageTimeout)}
+	return c, c
+}
+
+// stageCtx is a stage's context (RFC 6409, Section 5.3) that costs a timer
+// only when a callback waits on it. Until then it is its parent with a
+// deadline: Err reads the monotonic clock, and Done, Value (through which
+// context.Cause and context.AfterFunc find a context's cancellation) and
+// an Err past the deadline or after the stage arm it, making the context
+// of context.WithDeadlineCause(parent, deadline, errStageDeadline) that
+// answers from then on. So a stage whose callbacks return without waiting
+// (the built-in policies, an in-memory Senders or LimitStore) allocates
+// the stageCtx alone, where context.WithTimeoutCause cost a timer, its
+// context and a cancel function per stage (issue 15), and a callback that
+// waits sees the same context as before: done at the deadline with
+// context.DeadlineExceeded and the cause errStageDeadline, or when the
+// parent ends, with the parent's error and cause.
+type stageCtx struct {
+	parent   context.Context
+	deadline time.Time // with a monotonic clock reading, so time.Until reads only that
+	armed    atomic.Pointer[armedCtx]
+	ended    atomic.Bool // the stage is over: context.Canceled, as a cancelled WithTimeout
+}
+
+// armedCtx is the standard context a stageCtx becomes once armed.
+type armedCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+var _ context.Context = (*stageCtx)(nil)
+
+// Deadline returns the stage deadline, or the parent's when it comes first,
+// as context.WithDeadline does.
+func (c *stageCtx) Deadline() (time.Time, bool) {
+	if d, ok := c.parent.Deadline(); ok && d.Before(c.deadline) {
+		return d, true
+	}
+	return c.deadline, true
+}
+
+// Done arms c: whoever asks for the channel is about to wait on it.
+func (c *stageCtx) Done() <-chan struct{} { return c.current(true).Done() }
+
+// Err is nil while the parent is not done, the deadline has not passed by
+// the monotonic clock and the stage has not ended; otherwise c is armed
+// and Err is the armed context's.
+func (c *stageCtx) Err() error { return c.current(false).Err() }
+
+// Value is the parent's value for key, except context.Cause's and
+// context.AfterFunc's lookup of the nearest cancellation, which must find
+// c's own once c is done: c answers from its armed context then.
+func (c *stageCtx) Value(key any) any { return c.current(false).Value(key) }
+
+// String names the stage context for debugging, as the standard contexts do.
+func (c *stageCtx) String() string { return "submission stage context" }
+
+// current returns the context that answers for c: the armed one when c is
+// armed or must be (arm, or c done), else the parent.
+func (c *stageCtx) current(arm bool) context.Context {
+	if a := c.armed.Load(); a != nil {
+		return a.ctx
+	}
+	if arm || c.ended.Load() || c.parent.Err() != nil || time.Until(c.deadline) <= 0 {
+		return c.arm()
+	}
+	return c.parent
+}
+
+// arm makes c's standard context, once; concurrent callers get the same.
+func (c *stageCtx) arm() context.Context {
+	ctx, cancel := context.WithDeadlineCause(c.parent, c.deadline, errStageDeadline)
+	if !c.armed.CompareAndSwap(nil, &armedCtx{ctx, cancel}) {
+		cancel()
+		return c.armed.Load().ctx
+	}
+	if c.ended.Load() { // end ran before the CompareAndSwap and saw nothing to cancel
+		cancel()
+	}
+	return ctx
+}
+
+// end ends the stage: c is done with context.Canceled from now on, and an
+// armed context's timer is stopped. A nil c, a stage without deadline, has
+// nothing to end.
+func (c *stageCtx) end() {
+	if c == nil {
+		return
+	}
+	c.ended.Store(true)
+	if a := c.armed.Load(); a != nil {
+		a.cancel()
+	}
 }
 
 // cancelAtDeadline makes cancel run when stage's deadline passes, for a
@@ -116,7 +210,7 @@ func ended(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return true
 	}
-	if dl, ok := ctx.Deadline(); !ok || time.Now().Before(dl) {
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > 0 {
 		return false
 	}
 	<-ctx.Done()

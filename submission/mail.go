@@ -62,8 +62,8 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	s.tx = tx
 	// The callbacks share the stage deadline (RFC 6409, Section 5.3);
 	// replies and logs use ctx, which outlives it.
-	sctx, cancel := s.a.stageContext(ctx, timedMail)
-	defer cancel()
+	sctx, stage := s.a.stageContext(ctx, timedMail)
+	defer stage.end()
 	if err := overran(sctx, "auth window", s.checkWindow(sctx)); err != nil {
 		return s.abortMail(ctx, err, from)
 	}

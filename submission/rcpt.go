@@ -52,8 +52,8 @@ func (s *Session) Rcpt(ctx context.Context, to string, opts *policy.RcptOptions)
 	}
 	s.tx.Recipients = rs
 	// The callbacks share the stage deadline (RFC 6409, Section 5.3).
-	sctx, cancel := s.a.stageContext(ctx, timedRcpt)
-	defer cancel()
+	sctx, stage := s.a.stageContext(ctx, timedRcpt)
+	defer stage.end()
 	err = overran(sctx, "policy chain", s.a.chain.Rcpt(sctx, &s.conn, s.tx, rcpt))
 	if err == nil {
 		counted := s.charge.rcpts
