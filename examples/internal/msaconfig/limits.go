@@ -14,12 +14,6 @@ import (
 	"github.com/msakit/msakit/submission"
 )
 
-// Defaults of the limits (Defaults): AUTH is throttled out of the box
-// (a password-guessing client is the commonest attack on a submission
-// port), sending is not limited (how much a user may send is the site's
-// choice): 10 failed AUTH per client address and 30 per user name in 15
-// minutes.
-
 // Limit is a limit setting, "N/DURATION" or "0".
 type Limit struct{ l submission.Limit }
 

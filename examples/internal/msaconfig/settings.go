@@ -27,7 +27,7 @@ import (
 type Settings struct {
 	Listen    string        `toml:"listen" arg:"ADDR" use:"server" usage:"STARTTLS submission listener (RFC 6409, RFC 3207); empty for none"`
 	ListenTLS string        `toml:"listen-tls" arg:"ADDR" use:"server" usage:"implicit TLS submission listener (RFC 8314); empty for none"`
-	Hostname  HostName      `toml:"hostname" arg:"NAME" usage:"this server's name in the greeting, Received and Message-ID (default: the machine's name, else localhost)"`
+	Hostname  HostName      `toml:"hostname" arg:"NAME" usage:"this server's name in the greeting, Received and generated Message-IDs (behind a milter: in Message-IDs only; default: the machine's name, else localhost)"`
 	Domain    QualifiedName `toml:"domain" arg:"DOMAIN" usage:"local domain, two labels or more: users' default address NAME@DOMAIN and expand-single-level; its names count as fully qualified"`
 	Spool     string        `toml:"spool" arg:"DIR" use:"server" usage:"spool directory for accepted messages"`
 	SpoolSync SpoolSync     `toml:"spool-sync" arg:"MODE" use:"server" usage:"how a message is on disk before its 250: group (one sync for every message that finished while the previous sync ran; on Linux syncfs, which flushes the spool's whole file system) or message (fsync of each file and of the directory, per message)"`
@@ -50,7 +50,7 @@ type Settings struct {
 	LimitRecipients          Limit  `toml:"limit-recipients" arg:"N/DURATION" usage:"recipients each user may send to per window, such as 500/1h; refused with 452 4.5.3 (0 = no limit)"`
 	LimitAuthFailures        Limit  `toml:"limit-auth-failures" arg:"N/DURATION" use:"server" usage:"failed AUTH per client address (IPv6: per /64) before AUTH gets 454 4.7.0, then 421 and the connection closed (0 = no limit)"`
 	LimitAuthFailuresPerUser Limit  `toml:"limit-auth-failures-per-user" arg:"N/DURATION" use:"server" usage:"failed AUTH per user name, the same way (0 = no limit)"`
-	LimitsFailOpen           bool   `toml:"limits-fail-open" usage:"when Redis fails, let mail and AUTH through uncounted instead of refusing them with 451 4.3.0 / 454 4.7.0; logged at Error either way"`
+	LimitsFailOpen           bool   `toml:"limits-fail-open" usage:"when Redis fails, let mail (and msa's AUTH) through uncounted instead of refusing it with 451 4.3.0 (AUTH: 454 4.7.0); logged at Error either way"`
 	Redis                    string `toml:"redis" arg:"ADDR" usage:"keep the limits' counts in Redis (host:port or redis://[user:password@]host:port/db), shared by every MSA using it; default: in this process"`
 	RedisPrefix              string `toml:"redis-prefix" arg:"PREFIX" usage:"prefix of the Redis keys"`
 
@@ -134,7 +134,10 @@ const (
 )
 
 // Defaults returns the settings of either program started without a file
-// or flags.
+// or flags. Of the limits, AUTH is throttled out of the box (a
+// password-guessing client is the commonest attack on a submission port:
+// 10 failed AUTH per client address and 30 per user name in 15 minutes),
+// sending is not limited (how much a user may send is the site's choice).
 func Defaults() Settings {
 	return Settings{
 		Listen:                   "127.0.0.1:1587",
