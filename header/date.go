@@ -260,13 +260,48 @@ func FormatDate(t time.Time) string {
 	return string(appendDate(nil, t))
 }
 
-// appendDate appends t as FormatDate writes it.
+// appendDate appends t as FormatDate writes it: t.AppendFormat(b,
+// dateLayout), for a year of four digits and a zone of two digits of hours
+// written field by field, since
+// the Received field and add-date write one on every message and
+// AppendFormat reads its layout anew each time.
 func appendDate(b []byte, t time.Time) []byte {
-	if _, off := t.Zone(); off%60 != 0 {
-		t = t.UTC()
+	_, off := t.Zone()
+	if off%60 != 0 {
+		t, off = t.UTC(), 0
 	}
-	return t.AppendFormat(b, dateLayout)
+	year, month, day := t.Date()
+	if year < 1000 || year > 9999 || off <= -100*3600 || off >= 100*3600 {
+		return t.AppendFormat(b, dateLayout)
+	}
+	hour, minute, sec := t.Clock()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	off /= 60
+	b = append(b, dayAbbr[t.Weekday()]...)
+	b = append(b, ", "...)
+	b = appendTwo(b, day)
+	b = append(b, ' ')
+	b = append(b, monthAbbr[month-1]...)
+	b = append(b, ' ')
+	b = appendTwo(appendTwo(b, year/100), year%100)
+	b = append(b, ' ')
+	b = append(appendTwo(b, hour), ':')
+	b = append(appendTwo(b, minute), ':')
+	b = append(appendTwo(b, sec), ' ', sign)
+	return appendTwo(appendTwo(b, off/60), off%60)
 }
+
+// appendTwo appends n, 0 to 99, as two decimal digits.
+func appendTwo(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+
+// The names time.Time.Format writes for "Mon" and "Jan".
+var (
+	dayAbbr   = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	monthAbbr = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
 
 // dateLayout is the time layout of [FormatDate] (RFC 5322, Section 3.3).
 const dateLayout = "Mon, 02 Jan 2006 15:04:05 -0700"

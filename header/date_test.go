@@ -333,3 +333,27 @@ func TestParseDatePythonVectors(t *testing.T) {
 		t.Errorf("used %d refused and %d agreed CPython dates", refused, agreed)
 	}
 }
+
+// FuzzAppendDate: appendDate, which writes the usual date field by field,
+// writes what t.AppendFormat(dateLayout) writes for every instant and zone
+// offset of whole minutes, and what it writes in UTC for other offsets.
+func FuzzAppendDate(f *testing.F) {
+	f.Add(int64(1795892400), int32(0))
+	f.Add(int64(1795892400), int32(-3*3600-30*60))
+	f.Add(int64(-2208988800), int32(14*3600))
+	f.Add(int64(-62135596800), int32(0))      // year 1
+	f.Add(int64(253402300800), int32(3600))   // year 10000
+	f.Add(int64(1795892400), int32(100*3600)) // a zone of three digits of hours
+	f.Add(int64(1795892400), int32(-99*3600-59*60))
+	f.Add(int64(1795892400), int32(37))
+	f.Fuzz(func(t *testing.T, sec int64, offset int32) {
+		tm := time.Unix(sec, 0).In(time.FixedZone("", int(offset)))
+		want := tm
+		if offset%60 != 0 {
+			want = tm.UTC()
+		}
+		if got, want := string(appendDate([]byte("x"), tm)), "x"+want.Format(dateLayout); got != want {
+			t.Fatalf("appendDate(%v) = %q, want %q", tm, got, want)
+		}
+	})
+}
