@@ -45,6 +45,17 @@ func IsObsoleteDate(value string) bool {
 }
 
 func parseDate(value string) (time.Time, bool, error) {
+	if len(value) <= maxValueLen {
+		if t, ok := fastDate(value); ok {
+			return t, false, nil
+		}
+	}
+	return slowDate(value)
+}
+
+// slowDate is the general parser behind parseDate: every form of RFC 5322,
+// Sections 3.3 and 4.3, errors included.
+func slowDate(value string) (time.Time, bool, error) {
 	if len(value) > maxValueLen {
 		return time.Time{}, false, errAt(ErrTooBig, maxValueLen, "date value too long")
 	}
