@@ -1,6 +1,7 @@
 package header
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"net/netip"
@@ -107,24 +108,23 @@ func isFoldedASCII(v []byte, col int) bool {
 	if len(v) == 0 || v[0] == ' ' || v[len(v)-1] == ' ' {
 		return false
 	}
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '\r':
-			if i+3 >= len(v) || v[i+1] != '\n' || v[i+2] != ' ' || isWSP(v[i+3]) || v[i+3] == '\r' {
-				return false
-			}
-			i++ // the LF; the space is counted on the new line
-			col = 0
-			continue
-		case c == ' ' || ascii.IsVchar(c):
-		default:
+	for {
+		line := v
+		cr := bytes.IndexByte(v, '\r')
+		if cr >= 0 {
+			line = v[:cr]
+		}
+		if col+len(line) > foldWidth || !ascii.IsPrintableBytes(line) {
 			return false
 		}
-		if col++; col > foldWidth {
+		if cr < 0 {
+			return true
+		}
+		if cr+3 >= len(v) || v[cr+1] != '\n' || v[cr+2] != ' ' || isWSP(v[cr+3]) || v[cr+3] == '\r' {
 			return false
 		}
+		v, col = v[cr+2:], 0 // the next line starts with the space of the fold
 	}
-	return true
 }
 
 // protocol returns the keyword of the "with" clause (RFC 5321, Section 4.4;

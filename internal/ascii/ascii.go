@@ -104,6 +104,32 @@ func IsBytes(p []byte) bool {
 	return true
 }
 
+// IsPrintableBytes reports whether every octet of p is a space or a VCHAR
+// (0x20 to 0x7E, RFC 5234, Appendix B.1): US-ASCII without controls, so
+// that a header line of them needs nothing but its CRLF. It tests 8
+// octets at a time: a word has an octet below 0x20 when subtracting 0x20
+// from each borrows into a high bit the octet did not have, and one above
+// 0x7E when adding 1 to each, or the octet itself, sets a high bit.
+func IsPrintableBytes(p []byte) bool {
+	const (
+		ones = 0x0101010101010101
+		hi   = 0x8080808080808080
+	)
+	for len(p) >= 8 {
+		x := binary.LittleEndian.Uint64(p)
+		if ((x-0x20*ones)&^x|(x+ones)|x)&hi != 0 {
+			return false
+		}
+		p = p[8:]
+	}
+	for _, c := range p {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // HasUpper reports whether s contains an upper-case ASCII letter (RFC 20).
 func HasUpper(s string) bool {
 	for i := 0; i < len(s); i++ {

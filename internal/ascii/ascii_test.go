@@ -126,3 +126,30 @@ func TestIsBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestIsPrintableBytes checks the word-at-a-time test against the octet
+// classes for every octet value at every position of inputs of every
+// length up to 24, so each lane of the 8-octet loop and the tail are
+// exercised.
+func TestIsPrintableBytes(t *testing.T) {
+	t.Parallel()
+	for n := 0; n <= 24; n++ {
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = ' ' + byte(i*7%95)
+		}
+		if !IsPrintableBytes(p) {
+			t.Fatalf("IsPrintableBytes(%q) = false", p)
+		}
+		for i := 0; i < n; i++ {
+			for c := 0; c < 256; c++ {
+				p[i] = byte(c)
+				want := c == ' ' || IsVchar(byte(c))
+				if got := IsPrintableBytes(p); got != want {
+					t.Fatalf("IsPrintableBytes with %#x at %d of %d = %v, want %v", c, i, n, got, want)
+				}
+			}
+			p[i] = 'a'
+		}
+	}
+}
