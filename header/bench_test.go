@@ -267,3 +267,18 @@ func BenchmarkParseMessageID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHeaderDelete: Delete of a name the header does not have, as
+// remove-bcc does on almost every message (RFC 5322, Section 3.6.3).
+func BenchmarkHeaderDelete(b *testing.B) {
+	h, err := Read(bufio.NewReader(strings.NewReader(benchHeaders[0].header)), ReadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if h.Delete("Bcc") != 0 {
+			b.Fatal("Bcc deleted")
+		}
+	}
+}
