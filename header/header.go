@@ -231,9 +231,15 @@ func (h *Header) ReplaceAt(i int, f Field) error {
 // Delete removes every field named name and returns how many it removed
 // (RFC 5322, Section 3.6.3 allows removing Bcc, for example).
 func (h *Header) Delete(name string) int {
+	// Fields before the first match stay where they are: most calls
+	// (remove-bcc on every message) find none and write nothing.
+	first := h.Index(name)
+	if first < 0 {
+		return 0
+	}
 	n := 0
-	kept := h.fields[:0]
-	for _, f := range h.fields {
+	kept := h.fields[:first]
+	for _, f := range h.fields[first:] {
 		if f.HasName(name) {
 			n++
 			continue
@@ -242,9 +248,7 @@ func (h *Header) Delete(name string) int {
 	}
 	clear(h.fields[len(kept):])
 	h.fields = kept
-	if n > 0 {
-		h.touch()
-	}
+	h.touch()
 	return n
 }
 
