@@ -10,10 +10,16 @@ import (
 // [Read] found it, or a new one built by [NewField]. A Field is an immutable value; the bytes Raw
 // returns must not be modified. The zero Field is not a valid field and is
 // refused by every edit.
+//
+// A Field is 32 octets, so that the compiler keeps a copy of it in
+// registers: the loops over a header's fields, run by several policies on
+// every message, copy each field they look at (issue 15). nameLen and
+// colon are int32 for that: both lie on the field's first line, which a
+// header line bounds (RFC 5322, Section 2.1.1).
 type Field struct {
 	raw     []byte // the whole field, folding and final line ending included
-	nameLen int    // len of the field name (RFC 5322 field-name)
-	colon   int    // index of the ':' (> nameLen when obsolete WSP precedes it)
+	nameLen int32  // len of the field name (RFC 5322 field-name)
+	colon   int32  // index of the ':' (> nameLen when obsolete WSP precedes it)
 }
 
 // Name returns the field name as written, letter case preserved
@@ -56,7 +62,7 @@ func (f Field) isZero() bool { return f.raw == nil }
 // several names in one pass over the header pays a call only for names of
 // the right length.
 func (f Field) HasName(name string) bool {
-	return f.nameLen == len(name) && f.sameName(name)
+	return int(f.nameLen) == len(name) && f.sameName(name)
 }
 
 // sameName is HasName for a name of the field's length. The first letter

@@ -80,7 +80,7 @@ func NewField(name, value string, utf8OK bool) (Field, error) {
 		}
 	}
 	b = append(b, '\r', '\n')
-	return Field{raw: b, nameLen: len(name), colon: len(name)}, nil
+	return Field{raw: b, nameLen: int32(len(name)), colon: int32(len(name))}, nil
 }
 
 // splitFolds yields the segments of a value between existing folds (CRLF

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestFieldHasName checks HasName against the name as written, obsolete
@@ -85,9 +86,19 @@ func TestFieldNameLen(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.field.nameLen; got != tc.want || !tc.field.isZero() && (got != len(tc.field.Name()) || !tc.field.HasName(strings.ToLower(tc.field.Name()))) {
+			if got := int(tc.field.nameLen); got != tc.want || !tc.field.isZero() && (got != len(tc.field.Name()) || !tc.field.HasName(strings.ToLower(tc.field.Name()))) {
 				t.Errorf("nameLen = %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFieldSize: a Field is at most 32 octets, the largest struct the
+// compiler keeps in registers (issue 15: a 40-octet Field was copied
+// through the stack, a store-forwarding stall, at every field of every
+// loop over a header).
+func TestFieldSize(t *testing.T) {
+	if n := unsafe.Sizeof(Field{}); n > 32 {
+		t.Errorf("a Field is %d octets, want at most 32", n)
 	}
 }

@@ -180,7 +180,7 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 	}
 	for i := len(spans) - 1; i >= 0; i-- {
 		s := spans[i]
-		h.fields[i] = Field{raw: block[s.start:end:end], nameLen: s.nameLen, colon: s.colon}
+		h.fields[i] = Field{raw: block[s.start:end:end], nameLen: int32(s.nameLen), colon: int32(s.colon)}
 		end = s.start
 	}
 	return h, nil

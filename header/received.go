@@ -92,7 +92,7 @@ func (r Received) Field() (Field, error) {
 	// build from the value, without a second copy.
 	if v := b[len(receivedPrefix):]; isFoldedASCII(v, len(receivedPrefix)) {
 		b = append(b, '\r', '\n')
-		return Field{raw: b, nameLen: len("Received"), colon: len("Received")}, nil
+		return Field{raw: b, nameLen: int32(len("Received")), colon: int32(len("Received"))}, nil
 	}
 	return NewField("Received", string(b[len(receivedPrefix):]), r.SMTPUTF8)
 }
