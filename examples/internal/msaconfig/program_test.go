@@ -11,12 +11,13 @@ import (
 )
 
 // Each program reads the other's keys and ignores them: listed once each,
-// without indexes, in the order of the file.
+// without indexes, in the order of the file (which is not the keys'
+// alphabetical order).
 func TestIgnored(t *testing.T) {
 	t.Parallel()
-	file := extest.WriteFile(t, "msakit.toml", `listen = "127.0.0.1:587"
+	file := extest.WriteFile(t, "msakit.toml", `metrics = "127.0.0.1:9587"
 max-size = 1000
-metrics = "127.0.0.1:9587"
+listen = "127.0.0.1:587"
 
 [[user]]
 name = "alice"
@@ -27,15 +28,15 @@ name = "bob"
 password-hash = "`+testHash+`"
 
 [milter]
-daemon = ["submission"]
 listen = "unix:/run/msakit/milter.sock"
+daemon = ["submission"]
 `)
 	for _, tc := range []struct {
 		p    *Program
 		want []string
 	}{
-		{milterProgram, []string{"listen", "metrics", "user.password-hash"}},
-		{serverProgram, []string{"milter.daemon", "milter.listen"}},
+		{milterProgram, []string{"metrics", "listen", "user.password-hash"}},
+		{serverProgram, []string{"milter.listen", "milter.daemon"}},
 	} {
 		l, err := configure(tc.p, "-config", file)
 		if err != nil {
