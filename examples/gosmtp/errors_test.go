@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/msakit/msakit/policy"
 )
 
 // TestRaw_TooManyErrors: a client refused DefaultMaxErrors (20) times gets
@@ -77,22 +79,34 @@ func TestRaw_GoSMTPTooManyErrors(t *testing.T) {
 	rc.rest()
 }
 
-// A 451 4.3.0 (here the queue failing) is the server's outage, not the
-// client's error: it does not count.
+// A 451 4.3.0 (here the queue failing) or a 451 4.4.x (an upstream that
+// cannot be reached, RFC 3463, Section 3.5) is the server's outage, not
+// the client's error: it does not count.
 func TestRaw_TooManyErrorsNotOurOutage(t *testing.T) {
 	t.Parallel()
-	ts := newTestServerWith(t, false, newTrustedAgent(t), ListenOptions{MaxErrors: 2})
-	ts.dlv.err = errors.New("the queue is down")
-	rc := ts.raw(t)
-	rc.must("EHLO client.example.net", "250")
-	for range 3 {
-		rc.must("MAIL FROM:<alice@example.org>", "250 2.0.0")
-		rc.must("RCPT TO:<bob@example.net>", "250 2.0.0")
-		rc.must("DATA", "354")
-		rc.write(dotStuff(testMessage))
-		rc.expect("451 4.3.0")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("the queue is down"), "451 4.3.0"},
+		{&policy.Reply{Code: 451, Enhanced: "4.4.1", Text: "Upstream unreachable"}, "451 4.4.1"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServerWith(t, false, newTrustedAgent(t), ListenOptions{MaxErrors: 2})
+			ts.dlv.err = tc.err
+			rc := ts.raw(t)
+			rc.must("EHLO client.example.net", "250")
+			for range 3 {
+				rc.must("MAIL FROM:<alice@example.org>", "250 2.0.0")
+				rc.must("RCPT TO:<bob@example.net>", "250 2.0.0")
+				rc.must("DATA", "354")
+				rc.write(dotStuff(testMessage))
+				rc.expect(tc.want)
+			}
+			rc.must("MAIL FROM:<alice@example.con>", "554 5.1.8")
+			rc.must("MAIL FROM:<alice@example.con>", "554 5.1.8")
+			rc.must("NOOP", "421 4.7.0")
+		})
 	}
-	rc.must("MAIL FROM:<alice@example.con>", "554 5.1.8")
-	rc.must("MAIL FROM:<alice@example.con>", "554 5.1.8")
-	rc.must("NOOP", "421 4.7.0")
 }
