@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +118,34 @@ func TestMaxErrors(t *testing.T) {
 		if line, err := tp.ReadLine(); err != nil || !strings.HasPrefix(line, tc.want+" ") {
 			t.Errorf("-max-errors %s: NOOP after two refusals: %q, %v; want %s", tc.max, line, err, tc.want)
 		}
+	}
+}
+
+// TestConnectionLimitKey: max-connections-per-ip counts an IPv4 client by
+// its address and an IPv6 client by its /64, which one host may hold
+// whole; an IPv4-mapped IPv6 address is the IPv4 client.
+func TestConnectionLimitKey(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"192.0.2.1:1025":               "192.0.2.1/32",
+		"[::ffff:192.0.2.1]:1025":      "192.0.2.1/32",
+		"[2001:db8::1]:1025":           "2001:db8::/64",
+		"[2001:db8::ffff:0:7]:40000":   "2001:db8::/64",
+		"[2001:db8:0:1:2:3:4:5]:40000": "2001:db8:0:1::/64",
+	} {
+		if got := clientKey(net.TCPAddrFromAddrPort(netip.MustParseAddrPort(in))); got.String() != want {
+			t.Errorf("clientKey(%s) = %v, want %s", in, got, want)
+		}
+	}
+	c := newConnLimiter(0, 1, slog.New(slog.DiscardHandler))
+	first := clientKey(net.TCPAddrFromAddrPort(netip.MustParseAddrPort("[2001:db8::1]:1025")))
+	same := clientKey(net.TCPAddrFromAddrPort(netip.MustParseAddrPort("[2001:db8::2]:1025")))
+	other := clientKey(net.TCPAddrFromAddrPort(netip.MustParseAddrPort("[2001:db8:0:1::1]:1025")))
+	if !c.acquire(first) || c.acquire(same) || !c.acquire(other) {
+		t.Errorf("with 1 connection per client: a second address of one /64 is let in, or another /64 is not")
+	}
+	c.release(first)
+	if !c.acquire(same) {
+		t.Errorf("after the /64's connection closed, its next one is refused")
 	}
 }
