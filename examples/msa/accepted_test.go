@@ -24,7 +24,7 @@ func TestMSA_AcceptedLoggedAfterCommit(t *testing.T) {
 		t.Fatalf("send: %v", err)
 	}
 	l := logs.String()
-	if strings.Count(l, `msg="submission accepted"`) != 1 || strings.Index(l, "msg=spooled") > strings.Index(l, `msg="submission accepted"`) {
+	if spooled := strings.Index(l, "msg=spooled"); strings.Count(l, `msg="submission accepted"`) != 1 || spooled < 0 || spooled > strings.Index(l, `msg="submission accepted"`) {
 		t.Fatalf("want one \"submission accepted\" after \"spooled\":\n%s", l)
 	}
 
