@@ -114,9 +114,11 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (_ io.Reader, err error
 		return nil, s.fail(ctx, StageData, replyNeedRcpt(), idAttr(s.tx.ID))
 	}
 	s.state = txDone
-	// One allocation holds the reader state and the byte counter; the
-	// bufio.Reader comes from a pool and goes back at the reader's end.
-	m := &messageReader{a: s.a, ctx: ctx}
+	// The reader state and the byte counter were allocated with the
+	// transaction (txHolder); the bufio.Reader comes from a pool and goes
+	// back at the reader's end.
+	m := &s.txh.reader
+	*m = messageReader{a: s.a, ctx: ctx}
 	// The recipients charged so far go with the message: the reader gives
 	// them back if the message is refused.
 	m.charge, s.charge = s.charge, sendCharge{}

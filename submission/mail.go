@@ -51,7 +51,8 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 		return s.fail(ctx, StageMail, err, clientString(logKeyFrom, from))
 	}
 	// One allocation for the transaction, room for its first recipient
-	// (the common case) and the address memo of its DATA stage.
+	// (the common case), the address memo of its DATA stage and the
+	// reader Data returns.
 	h := &txHolder{tx: policy.Transaction{ID: id, From: p, OriginalFrom: from, Start: s.a.now()}}
 	h.tx.Recipients = h.rcpts[:0:len(h.rcpts)]
 	tx := &h.tx
@@ -59,7 +60,7 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 	if opts != nil {
 		tx.MailOptions = *opts
 	}
-	s.tx = tx
+	s.tx, s.txh = tx, h
 	// The callbacks share the stage deadline (RFC 6409, Section 5.3);
 	// replies and logs use ctx, which outlives it.
 	sctx, stage := s.a.stageContext(ctx, timedMail)
@@ -90,11 +91,14 @@ func (s *Session) Mail(ctx context.Context, from string, opts *policy.MailOption
 }
 
 // txHolder allocates a transaction together with the backing array of its
-// first recipients and its address memo.
+// first recipients, its address memo and the messageReader of its
+// message: a transaction has at most one (Data ends it), and the reader
+// outlives the Session's use of the transaction as the holder does.
 type txHolder struct {
-	tx    policy.Transaction
-	rcpts [1]policy.Recipient
-	memo  addressMemo
+	tx     policy.Transaction
+	rcpts  [1]policy.Recipient
+	memo   addressMemo
+	reader messageReader
 }
 
 // abortMail logs and returns the reply for err and leaves no transaction

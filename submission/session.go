@@ -42,6 +42,7 @@ type Session struct {
 	saslAuth      bool // Identity came from SASL (Received "with" ESMTPA)
 	state         txState
 	tx            *policy.Transaction // nil in txNone
+	txh           *txHolder           // what holds tx, nil with it
 	idBuf         [idBytes]byte
 	charge        sendCharge  // the open transaction's charges to Config.Limits
 	sasl          *saslServer // the AUTH exchange without a verdict yet
@@ -127,7 +128,7 @@ func (s *Session) Reset() {
 		s.a.release(context.Background(), &s.charge)
 	}
 	s.state = txNone
-	s.tx = nil
+	s.tx, s.txh = nil, nil
 }
 
 // txID is the id of the current transaction, "" without one.
