@@ -34,7 +34,7 @@ type ReadOptions struct {
 	MaxLineLen int
 }
 
-// prependRoom is the spare capacity Read leaves in the field list.
+// prependRoom is the least spare capacity Read leaves in the field list.
 const prependRoom = 4
 
 func bound(v, def int) int {
@@ -172,7 +172,8 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 	// Room for the few fields a submission prepends (Received, and
 	// Date, Message-ID or Sender when missing), so that PrependField
 	// does not copy the whole field list to a new array.
-	h := &Header{fields: make([]Field, len(spans), len(spans)+prependRoom), block: block}
+	h := newHeader(len(spans))
+	h.block = block
 	end := len(block)
 	if sep {
 		end -= 2
@@ -187,6 +188,29 @@ func Read(br *bufio.Reader, opts ReadOptions) (*Header, error) {
 }
 
 type span struct{ start, nameLen, colon int }
+
+// newHeader returns a Header of n zero fields with room for prependRoom
+// more. For up to 28 fields, the usual submission header, the Header and
+// its field list are one allocation, of 16 or 32 fields' room.
+func newHeader(n int) *Header {
+	switch c := n + prependRoom; {
+	case c <= 16:
+		a := new(struct {
+			h Header
+			f [16]Field
+		})
+		a.h.fields = a.f[:n]
+		return &a.h
+	case c <= 32:
+		a := new(struct {
+			h Header
+			f [32]Field
+		})
+		a.h.fields = a.f[:n]
+		return &a.h
+	}
+	return &Header{fields: make([]Field, n, n+prependRoom)}
+}
 
 // blockSize guesses the size of the header block from its first line and
 // what br holds after it, without reading: the exact size when the empty
