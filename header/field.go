@@ -2,6 +2,7 @@ package header
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/msakit/msakit/internal/ascii"
 )
@@ -30,7 +31,9 @@ func (f Field) Name() string { return string(f.raw[:f.nameLen]) }
 // CRLF that is followed by WSP removed) with leading and trailing white
 // space trimmed. It neither decodes RFC 2047 encoded-words nor removes
 // comments: that is the job of the value parsers ([ParseAddressList],
-// [ParseDate], [ParseMessageID]).
+// [ParseDate], [ParseMessageID]). A value on one line is not copied: the
+// string shares the field's bytes, which nothing writes (see [Field.Raw]),
+// and keeps them in memory as long as it is kept.
 func (f Field) Value() string {
 	if f.raw == nil {
 		return ""
@@ -88,7 +91,12 @@ func equalFold(b []byte, s string) bool {
 }
 
 // unfold removes the line ending, every CRLF of a fold, and the white space
-// around the value.
+// around the value. b is a field's raw bytes, which nothing writes once
+// the field is made (Read's block, NewField's and Received.Field's own
+// buffers; Raw and Bytes say they must not be modified): a value without
+// a fold is returned as a string over them, without a copy. Several
+// policies read From, To, Date and Message-ID on every message, and each
+// copy was an allocation (issue 15).
 func unfold(b []byte) string {
 	// Trim the final line ending and surrounding WSP first.
 	end := len(b)
@@ -107,7 +115,10 @@ func unfold(b []byte) string {
 		}
 	}
 	if n == 0 {
-		return string(b)
+		if len(b) == 0 {
+			return ""
+		}
+		return unsafe.String(&b[0], len(b))
 	}
 	var sb strings.Builder
 	sb.Grow(len(b) - n)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"strings"
 	"testing"
-	"unsafe"
 )
 
 // TestFieldHasName checks HasName against the name as written, obsolete
@@ -90,15 +89,5 @@ func TestFieldNameLen(t *testing.T) {
 				t.Errorf("nameLen = %d, want %d", got, tc.want)
 			}
 		})
-	}
-}
-
-// TestFieldSize: a Field is at most 32 octets, the largest struct the
-// compiler keeps in registers (issue 15: a 40-octet Field was copied
-// through the stack, a store-forwarding stall, at every field of every
-// loop over a header).
-func TestFieldSize(t *testing.T) {
-	if n := unsafe.Sizeof(Field{}); n > 32 {
-		t.Errorf("a Field is %d octets, want at most 32", n)
 	}
 }
